@@ -1,0 +1,3 @@
+from crit.cli import main
+
+raise SystemExit(main())
