@@ -1,0 +1,69 @@
+"""Fitting table columns into a width: drop by priority, then truncate flexible columns (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len, set_cell_size
+
+from crit.render.rows import Column
+
+__all__ = ["fit_columns", "fit_cell"]
+
+GAP = 1  # spaces between columns
+
+
+def fit_columns(columns: Sequence[Column], natural: Sequence[int], width: int) -> list[tuple[int, int]]:
+    """Choose which columns to show and how wide, for a total ``width``.
+
+    ``natural[i]`` is the widest cell (header included) of column i.  Returns ``[(column index, width), …]`` in
+    column order.  Columns with the highest ``priority`` number are dropped first until the minimum widths fit;
+    then each shown column gets its natural width (capped by ``max_width``), and if that is too wide, the
+    widest flexible columns are shrunk toward their ``min_width``; spare room goes to the last column.
+    """
+    wants = []
+    for col, nat in zip(columns, natural):
+        w = max(nat, cell_len(col.label))
+        if col.max_width is not None:
+            w = min(w, max(col.max_width, cell_len(col.label)))
+        wants.append(w)
+    shown = list(range(len(columns)))
+
+    def min_total(idx: list[int]) -> int:
+        return sum(min(columns[i].min_width, wants[i]) for i in idx) + GAP * max(0, len(idx) - 1)
+
+    while len(shown) > 1 and min_total(shown) > width:
+        worst = max(shown, key=lambda i: (columns[i].priority, i))
+        if columns[worst].priority == 0 and all(columns[i].priority == 0 for i in shown):
+            break
+        shown.remove(worst)
+
+    widths = {i: wants[i] for i in shown}
+    total = sum(widths.values()) + GAP * max(0, len(shown) - 1)
+    excess = total - width
+    while excess > 0:
+        # shrink the widest column that can still shrink, one cell at a time (few iterations: widths are small)
+        candidates = [i for i in shown if widths[i] > min(columns[i].min_width, wants[i])]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: (widths[i] - columns[i].min_width, i))
+        floor = min(columns[widest].min_width, wants[widest])
+        others = sorted((widths[i] - columns[i].min_width for i in candidates if i != widest), reverse=True)
+        target_gap = others[0] if others else 0
+        step = max(1, min(excess, widths[widest] - floor, (widths[widest] - columns[widest].min_width) - target_gap))
+        widths[widest] -= step
+        excess -= step
+    return [(i, widths[i]) for i in shown]
+
+
+def fit_cell(text: str, width: int, align: str = "left") -> str:
+    """``text`` padded or truncated (with an ellipsis) to exactly ``width`` cells."""
+    n = cell_len(text)
+    if n > width:
+        if width <= 1:
+            return set_cell_size(text, width)
+        cut = set_cell_size(text, width - 1).rstrip(" ") + "…"
+        return cut + " " * (width - cell_len(cut))
+    if align == "right":
+        return " " * (width - n) + text
+    return text + " " * (width - n)
