@@ -61,6 +61,20 @@ def registry(containerd):
             print(f"\n[test bed] registry teardown: {'; '.join(problems)}")
 
 
+@pytest.fixture(autouse=True)
+def _containerd_hygiene(request):
+    """For every test that uses the private containerd: remove the pods it left behind, and re-import the bed's
+    images if it removed them, so one test cannot break the next."""
+    if "containerd" not in request.fixturenames:
+        yield
+        return
+    ctd = request.getfixturevalue("containerd")
+    before = ctd.pod_ids()
+    yield
+    ctd.cleanup(keep=before)
+    ctd.ensure_images()
+
+
 # The runtimes every `cri` test runs against.
 # >>> EMBEDDED NODE: the embedded-node engineer adds "node" here and a branch in `cri` below that returns an
 # >>> object with the same attributes (.endpoint, .socket, .shell_image, .pause_image, .log_dir, .root, .name,

@@ -27,11 +27,9 @@ pytestmark = pytest.mark.containerd
 
 @pytest.fixture
 def rt(containerd):
-    """Sync gRPC stubs on the private containerd, and cleanup of the pods a test makes."""
-    before = containerd.pod_ids()
+    """Sync gRPC stubs on the private containerd (pods a test leaves are removed by conftest's hygiene)."""
     with grpc.insecure_channel(containerd.endpoint) as ch:
         yield pbg.RuntimeServiceStub(ch), pbg.ImageServiceStub(ch)
-    containerd.cleanup(keep=before)
 
 
 # --- images ---------------------------------------------------------------------------------------------------
@@ -277,3 +275,13 @@ def test_missing_prerequisite_skips_or_fails_in_ci(monkeypatch, ci, outcome):
         conftest.require(["containerd-nope"], "the containerd test bed")
     conftest.require([], "nothing missing")  # no exception
 
+
+
+def test_removed_bed_image_is_reimported(containerd, rt):
+    _, image = rt
+    image.RemoveImage(pb.RemoveImageRequest(image=pb.ImageSpec(image=containerd.shell_image)), timeout=30)
+    with containerd.raw() as raw:
+        assert containerd.shell_image not in raw.list_image_tags()
+        assert containerd.ensure_images() == [containerd.shell_image]
+        assert containerd.shell_image in raw.list_image_tags()
+    assert containerd.ensure_images() == []

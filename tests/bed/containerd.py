@@ -201,6 +201,16 @@ class Containerd:
         for a in archives:
             self.ctr("images", "import", str(a.path))
 
+    def ensure_images(self) -> list[str]:
+        """Re-import the shell and pause images if a test removed them; return the refs re-imported."""
+        with self.raw() as cri:
+            tags = set(cri.list_image_tags())
+        wanted = {"busybox": self.shell_image, "pause": self.pause_image}
+        missing = {k: ref for k, ref in wanted.items() if ref not in tags}
+        if missing:
+            self.import_images(list(images.build_images(missing).values()))
+        return sorted(missing.values())
+
     def stop(self) -> list[str]:
         """Tear everything down; return a list of problems met (empty when clean)."""
         problems: list[str] = []
