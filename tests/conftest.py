@@ -39,6 +39,7 @@ def require(missing: list[str], what: str) -> None:
 @pytest.fixture(scope="session")
 def containerd():
     require(ctd_bed.missing_prerequisites(), "the containerd test bed")
+    ctd_bed.reap_stale()
     ctd = ctd_bed.start()
     try:
         yield ctd

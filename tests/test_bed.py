@@ -285,3 +285,19 @@ def test_removed_bed_image_is_reimported(containerd, rt):
         assert containerd.ensure_images() == [containerd.shell_image]
         assert containerd.shell_image in raw.list_image_tags()
     assert containerd.ensure_images() == []
+
+
+def test_stale_bed_of_a_dead_run_is_reaped(containerd, tmp_path):
+    # A bed whose owner died (simulated with a pid that cannot be alive) is torn down; a live one is kept.
+    stale = ctd_bed.start(with_images=False, base=str(tmp_path))
+    (stale.root / "owner").write_text("999999999:0")
+    live = ctd_bed.start(with_images=False, base=str(tmp_path))
+    try:
+        assert ctd_bed.reap_stale(base=str(tmp_path)) == [stale.root]
+        assert not stale.root.exists()
+        stale.process.wait(10)
+        assert _pids_referring_to(stale.root) == []
+        assert live.root.exists() and live.process.poll() is None
+    finally:
+        stale.stop()
+        live.stop()

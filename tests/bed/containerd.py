@@ -253,10 +253,42 @@ class Containerd:
         return problems
 
 
+PREFIX = "crit-ctd-"
+
+
+def _process_identity(pid: int) -> str | None:
+    """``PID:STARTTIME`` of a live process (robust against pid reuse), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
+
+
+def reap_stale(base: str = "/tmp") -> list[Path]:
+    """Tear down beds left by test runs that died without their teardown (their owner process is gone).
+
+    Beds of live runs (other sessions on the same machine) are left alone.
+    """
+    reaped = []
+    for root in Path(base).glob(PREFIX + "*"):
+        try:
+            owner = (root / "owner").read_text().strip()
+        except OSError:
+            continue
+        pid = int(owner.split(":", 1)[0]) if owner.split(":", 1)[0].isdigit() else -1
+        if pid > 0 and _process_identity(pid) == owner:
+            continue
+        Containerd(root=root).stop()
+        reaped.append(root)
+    return reaped
+
+
 def start(timeout: float = 30.0, base: str | None = None, with_images: bool = True) -> Containerd:
     """Start a private containerd in a fresh temp directory and import the test images."""
-    root = Path(tempfile.mkdtemp(prefix="crit-ctd-", dir=base or "/tmp"))
+    root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base or "/tmp"))
     root.chmod(0o755)
+    (root / "owner").write_text(_process_identity(os.getpid()) or "")
     ctd = Containerd(root=root)
     try:
         ctd._start(timeout)
@@ -316,7 +348,7 @@ def _children(pid: int) -> list[int]:
 
 def kill_processes_referring_to(root: Path) -> list[int]:
     """SIGKILL every process whose command line names a path under ``root`` (our shims), and its children."""
-    needle = str(root).encode()
+    needle = (str(root).rstrip("/") + "/").encode()
     victims: list[int] = []
     me = os.getpid()
     for entry in os.listdir("/proc"):
