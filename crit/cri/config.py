@@ -31,12 +31,7 @@ from typing import Callable, Iterable, Mapping
 
 import yaml
 
-try:  # the client engineer owns crit/cri/errors.py
-    from crit.cri.errors import CriError
-except ImportError:  # pragma: no cover - only until errors.py lands
-
-    class CriError(Exception):  # type: ignore[no-redef]
-        """Fallback base class; replaced by crit.cri.errors.CriError."""
+from crit.cri.errors import CriError
 
 
 __all__ = [
@@ -368,7 +363,7 @@ class Source:
 
     def __str__(self) -> str:
         if self.kind == "default":
-            return f"default ({self.detail})" if self.detail else "default"
+            return f"default: {self.detail}" if self.detail else "default"
         return f"{self.kind} {self.detail}"
 
 

@@ -39,12 +39,7 @@ from google.protobuf.message import Message
 
 from crit.cri.pb import api_pb2 as pb
 
-try:  # the client engineer owns crit/cri/errors.py
-    from crit.cri.errors import CriError
-except ImportError:  # pragma: no cover - only until errors.py lands
-
-    class CriError(Exception):  # type: ignore[no-redef]
-        """Fallback base class; replaced by crit.cri.errors.CriError."""
+from crit.cri.errors import CriError
 
 
 __all__ = [

@@ -1,0 +1,558 @@
+"""crit's command line.
+
+Usage::
+
+    crit [GLOBAL FLAGS]                          open the TUI on the resolved runtime
+    crit [GLOBAL FLAGS] --check                  preflight: endpoints and where they came from, runtime, conditions
+    crit [GLOBAL FLAGS] --demo                   start an embedded demo node and open the TUI on it
+    crit [GLOBAL FLAGS] new pod --from FILE      open the TUI with the new-pod form filled from a crictl file
+    crit [GLOBAL FLAGS] new container --from FILE [--pod FILE|ID]
+    crit node serve --listen unix:///PATH [--scale P:C:I] [--churn RATE] [--demo]
+    crit --version
+
+Global flags (crictl's, resolved with crictl's precedence by :mod:`crit.cri.config`): ``-r/--runtime-endpoint``,
+``-i/--image-endpoint``, ``-t/--timeout``, ``-c/--config``, ``-D/--debug``; crit's own: ``--refresh SECONDS``,
+``--readonly``, ``--theme NAME``, ``--stream-insecure``.  Global flags may also follow a subcommand.
+
+Every failure is printed as one sentence on stderr with exit status 1; a traceback only with ``--debug``.
+Heavy modules (textual, the UI, grpc, the embedded node) are imported lazily, so ``--version`` and ``--check``
+never load textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from crit import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.cri.config import ResolvedConfig
+    from crit.cri.pb import api_pb2 as pb
+
+__all__ = ["CliError", "Options", "build_parser", "main"]
+
+DEFAULT_REFRESH = 2.0
+DEMO_START_TIMEOUT = 20.0  # seconds for the embedded demo node to answer
+
+
+class CliError(Exception):
+    """A user-facing failure of the command line; ``str()`` is one sentence."""
+
+
+@dataclass
+class Options:
+    """What the command line hands to the TUI (``crit.ui.app.run_app(client, options)``).
+
+    Connection (already resolved; see :mod:`crit.cri.config` for precedence):
+      ``runtime_endpoint`` / ``image_endpoint``  canonical endpoint URLs (``unix:///…`` or ``tcp://…``)
+      ``timeout``                                 seconds, the deadline of every unary call
+      ``config``                                  the full :class:`~crit.cri.config.ResolvedConfig` (sources, file)
+      ``pull_image_on_create`` / ``disable_pull_on_run``  crictl's config-file switches (default of "pull if missing")
+
+    UI:
+      ``refresh``          seconds between list refreshes (``--refresh``, default 2)
+      ``readonly``         hide and refuse every mutating action (the client refuses too)
+      ``theme``            theme name from ``--theme`` or ``None`` for the default
+      ``stream_insecure``  skip TLS verification of https/wss streaming URLs
+      ``debug``            ``-D/--debug`` or ``debug: true`` in the config file
+      ``demo``             the endpoint is the embedded demo node started by ``--demo``
+
+    Launch forms (``crit new …``; loaded and validated by :mod:`crit.cri.spec`, ``None`` when not asked for):
+      ``new_pod``             a ``PodSandboxConfig`` to prefill the new-pod form
+      ``new_container``       a ``ContainerConfig`` to prefill the new-container form
+      ``new_container_pod``   for ``new container --pod``: a ``PodSandboxConfig`` (a new pod, as ``crictl run``)
+                              or a ``str`` pod id/prefix (an existing pod); ``None`` = the pod selected in the UI
+    """
+
+    runtime_endpoint: str = ""
+    image_endpoint: str = ""
+    timeout: float = 2.0
+    refresh: float = DEFAULT_REFRESH
+    readonly: bool = False
+    theme: str | None = None
+    stream_insecure: bool = False
+    debug: bool = False
+    demo: bool = False
+    pull_image_on_create: bool = False
+    disable_pull_on_run: bool = False
+    config: "ResolvedConfig | None" = None
+    new_pod: "pb.PodSandboxConfig | None" = None
+    new_container: "pb.ContainerConfig | None" = None
+    new_container_pod: "pb.PodSandboxConfig | str | None" = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# argument parsing
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one sentence, exit 2 like argparse
+        self.print_usage(sys.stderr)
+        msg = message[:1].upper() + message[1:]
+        sys.stderr.write(f"crit: {msg.rstrip('.')}.\n")
+        raise SystemExit(2)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value > 0) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value >= 0) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
+    return value
+
+
+def _scale(text: str) -> str:
+    parts = text.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not PODS:CONTAINERS:IMAGES (three whole numbers)")
+    return text
+
+
+def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
+    """The global flags; on subcommands their defaults are suppressed so a flag given before the
+    subcommand is not overwritten."""
+    d = {"default": argparse.SUPPRESS} if sub else {}
+    g = p.add_argument_group("runtime (as crictl)")
+    g.add_argument("-r", "--runtime-endpoint", metavar="ENDPOINT", dest="runtime_endpoint",
+                   help="CRI runtime endpoint: unix:///PATH, /PATH or tcp://HOST:PORT "
+                        "(env CONTAINER_RUNTIME_ENDPOINT; default: first reachable of containerd, CRI-O, cri-dockerd)",
+                   **({"default": None} if not sub else d))
+    g.add_argument("-i", "--image-endpoint", metavar="ENDPOINT", dest="image_endpoint",
+                   help="CRI image endpoint (env IMAGE_SERVICE_ENDPOINT; default: the runtime endpoint)",
+                   **({"default": None} if not sub else d))
+    g.add_argument("-t", "--timeout", metavar="DURATION", dest="timeout",
+                   help="deadline of each call, e.g. 2s, 500ms (default 2s; 0 or less means the default)",
+                   **({"default": None} if not sub else d))
+    g.add_argument("-c", "--config", metavar="FILE", dest="config",
+                   help="crictl config file (env CRI_CONFIG_FILE; default /etc/crictl.yaml)",
+                   **({"default": None} if not sub else d))
+    g.add_argument("-D", "--debug", action="store_true", dest="debug",
+                   help="show tracebacks and debug details", **({"default": False} if not sub else d))
+    u = p.add_argument_group("interface")
+    u.add_argument("--refresh", metavar="SECONDS", type=_positive_seconds, dest="refresh",
+                   help=f"seconds between refreshes (default {DEFAULT_REFRESH:g})",
+                   **({"default": DEFAULT_REFRESH} if not sub else d))
+    u.add_argument("--readonly", action="store_true", dest="readonly",
+                   help="refuse every mutating action", **({"default": False} if not sub else d))
+    u.add_argument("--theme", metavar="NAME", dest="theme", help="colour theme",
+                   **({"default": None} if not sub else d))
+    u.add_argument("--stream-insecure", action="store_true", dest="stream_insecure",
+                   help="do not verify TLS certificates of exec/attach/port-forward streams",
+                   **({"default": False} if not sub else d))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="crit",
+        description="A full-screen terminal UI for the container runtime (CRI v1) of a Kubernetes node.",
+    )
+    p.add_argument("--version", action="version", version=f"crit {__version__}")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="check the connection: endpoints and their source, runtime, version, conditions")
+    mode.add_argument("--demo", action="store_true",
+                      help="start an embedded demo node (no container runtime needed) and open crit on it")
+    _add_globals(p, sub=False)
+    sp = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    new = sp.add_parser("new", help="open a launch form prefilled from a crictl YAML/JSON file")
+    new_sp = new.add_subparsers(dest="kind", metavar="pod|container", parser_class=_Parser)
+    new_sp.required = True
+    np_ = new_sp.add_parser("pod", help="new pod from a crictl pod config (crictl runp FILE)")
+    np_.add_argument("--from", dest="from_file", metavar="FILE", required=True)
+    _add_globals(np_, sub=True)
+    nc = new_sp.add_parser("container", help="new container from a crictl container config (crictl create/run)")
+    nc.add_argument("--from", dest="from_file", metavar="FILE", required=True)
+    nc.add_argument("--pod", metavar="FILE|ID",
+                    help="a crictl pod config file (create that pod too, as crictl run) or the id of an existing pod")
+    _add_globals(nc, sub=True)
+
+    node = sp.add_parser("node", help="the embedded CRI node")
+    node_sp = node.add_subparsers(dest="node_command", metavar="serve", parser_class=_Parser)
+    node_sp.required = True
+    serve = node_sp.add_parser("serve", help="serve an embedded CRI v1 node on a unix socket")
+    serve.add_argument("--listen", metavar="unix:///PATH", required=True)
+    serve.add_argument("--scale", metavar="P:C:I", type=_scale, default=None,
+                       help="pods:containers:images to simulate")
+    serve.add_argument("--churn", metavar="RATE", type=_non_negative, default=0.0,
+                       help="simulated changes per second")
+    serve.add_argument("--demo", action="store_true", dest="node_demo", help="populate with demo workloads")
+    serve.add_argument("-D", "--debug", action="store_true", dest="debug", default=argparse.SUPPRESS)
+    return p
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _say(text: object) -> str:
+    """Untrusted text made safe for the terminal (control characters made visible)."""
+    from crit.render.sanitize import sanitize
+
+    return sanitize(text)
+
+
+def _err(message: object) -> None:
+    text = _say(message).strip() or "unknown error"
+    sys.stderr.write(f"crit: {text}\n")
+    sys.stderr.flush()
+
+
+def _resolve(args: argparse.Namespace) -> "ResolvedConfig":
+    from crit.cri.config import resolve
+
+    return resolve(
+        runtime_endpoint=args.runtime_endpoint,
+        image_endpoint=args.image_endpoint,
+        timeout=args.timeout,
+        config=args.config,
+        debug=True if args.debug else None,
+    )
+
+
+def _options(args: argparse.Namespace, rc: "ResolvedConfig") -> Options:
+    img = rc.effective_image_endpoint
+    return Options(
+        runtime_endpoint=rc.runtime_endpoint.url if rc.runtime_endpoint else "",
+        image_endpoint=img.url if img else "",
+        timeout=rc.timeout,
+        refresh=args.refresh,
+        readonly=bool(args.readonly),
+        theme=args.theme,
+        stream_insecure=bool(args.stream_insecure),
+        debug=rc.debug,
+        pull_image_on_create=rc.pull_image_on_create,
+        disable_pull_on_run=rc.disable_pull_on_run,
+        config=rc,
+    )
+
+
+def _lazy(module: str, what: str):
+    """Import ``module``; when it (not one of its own imports) is missing, say what is unavailable."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise CliError(f"{what} is not available in this build of crit ({module} is missing)") from None
+        raise
+
+
+def _make_client(opts: Options):
+    client_mod = _lazy("crit.cri.client", "The CRI client")
+    hints = {}
+    if opts.config is not None:
+        hints = {"runtime_hint": opts.config.how_to_set("runtime"), "image_hint": opts.config.how_to_set("image")}
+    return client_mod.CriClient(
+        opts.runtime_endpoint, opts.image_endpoint or None, timeout=opts.timeout, readonly=opts.readonly, **hints
+    )
+
+
+async def _close(client) -> None:
+    close = getattr(client, "close", None)
+    if close is None:
+        return
+    try:
+        res = close()
+        if inspect.isawaitable(res):
+            await res
+    except Exception:  # closing must never mask the real outcome
+        pass
+
+
+# --------------------------------------------------------------------------------------------------
+# --check
+
+
+def _enum_name(enum_type, value: int) -> str:
+    try:
+        return enum_type.Name(value)
+    except ValueError:
+        return str(value)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from crit.cri.config import format_seconds
+
+    rc = _resolve(args)
+    if rc.runtime_endpoint is None:
+        rc.with_default_endpoint()
+    rt = rc.runtime_endpoint
+    img = rc.effective_image_endpoint
+    out = sys.stdout
+    cfg_state = "" if rc.config_file is not None else " (not found, not used)"
+    rows = [
+        ("runtime endpoint", f"{rt.url}", rc.runtime_source),
+        ("image endpoint", f"{img.url}", rc.effective_image_source),
+        ("config file", f"{rc.config_path}{cfg_state}", rc.config_source),
+        ("timeout", format_seconds(rc.timeout), rc.timeout_source),
+    ]
+    for name, value, src in rows:
+        out.write(f"{name + ':':<18}{_say(value)}  ({_say(src)})\n")
+    for url, reason in rc.default_failures:
+        out.write(f"{'':<18}skipped {_say(url)}: {_say(reason)}\n")
+    out.flush()
+
+    opts = _options(args, rc)
+    opts.readonly = True  # a preflight never changes anything
+
+    async def run() -> tuple[Any, Any, Any]:
+        client = _make_client(opts)
+        try:
+            version = await client.version()
+            status = await client.status(verbose=False)
+            fsinfo = None
+            if img.url != rt.url:
+                fsinfo = await client.image_fs_info()
+            return version, status, fsinfo
+        finally:
+            await _close(client)
+
+    async def bounded():
+        budget = rc.timeout * (3 if img.url != rt.url else 2) + 1.0
+        try:
+            return await asyncio.wait_for(run(), budget)
+        except asyncio.TimeoutError:
+            raise CliError(
+                f"The runtime at {rt.url} did not answer within {format_seconds(budget)}; check that it is "
+                f"running, or allow more time with -t/--timeout"
+            ) from None
+
+    version, status, fsinfo = asyncio.run(bounded())
+    out.write(f"{'runtime:':<18}{_say(version.runtime_name)} {_say(version.runtime_version)}\n")
+    out.write(f"{'API version:':<18}{_say(version.runtime_api_version)}"
+              f"  (kubelet API {_say(version.version)})\n")
+    conds = {c.type: c for c in status.status.conditions}
+    for ctype in ("RuntimeReady", "NetworkReady"):
+        c = conds.pop(ctype, None)
+        if c is None:
+            out.write(f"{ctype + ':':<18}not reported\n")
+            continue
+        out.write(f"{ctype + ':':<18}{'true' if c.status else 'false'}{_reason(c)}\n")
+    for ctype, c in conds.items():
+        out.write(f"{_say(ctype) + ':':<18}{'true' if c.status else 'false'}{_reason(c)}\n")
+    if fsinfo is not None:
+        out.write(f"{'image service:':<18}answers ({len(fsinfo.image_filesystems)} image filesystem(s))\n")
+    out.flush()
+    return 0
+
+
+def _reason(c) -> str:
+    parts = [p for p in (c.reason, c.message) if p]
+    return ("  " + _say(": ".join(parts))) if parts else ""
+
+
+# --------------------------------------------------------------------------------------------------
+# the TUI, --demo, new, node serve
+
+
+def _run_tui(opts: Options) -> int:
+    ui_app = _lazy("crit.ui.app", "The terminal UI")
+    run_app = getattr(ui_app, "run_app", None)
+    if run_app is None:
+        raise CliError("The terminal UI is not available in this build of crit (crit.ui.app has no run_app)")
+    client = _make_client(opts)
+    result = run_app(client, opts)
+    if inspect.isawaitable(result):
+        result = asyncio.run(result)
+    return int(result or 0) if isinstance(result, (int, bool)) or result is None else 0
+
+
+def _tui_options(args: argparse.Namespace) -> Options:
+    rc = _resolve(args)
+    if rc.runtime_endpoint is None:
+        rc.with_default_endpoint()
+    return _options(args, rc)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from crit.cri import spec
+
+    if args.kind == "pod":
+        loaded = {"new_pod": spec.load_pod_config(args.from_file)}
+    else:
+        loaded = {"new_container": spec.load_container_config(args.from_file)}
+        pod = getattr(args, "pod", None)
+        if pod is not None:
+            loaded["new_container_pod"] = _pod_arg(pod, spec)
+    opts = _tui_options(args)
+    for k, v in loaded.items():
+        setattr(opts, k, v)
+    return _run_tui(opts)
+
+
+def _pod_arg(value: str, spec) -> Any:
+    """``--pod FILE|ID``: an existing file is a crictl pod config; anything path-like that does not exist
+    is an error; otherwise it is a pod id (or unique prefix) for the UI to resolve."""
+    if not value.strip():
+        raise CliError("The --pod value is empty; give a crictl pod config file or a pod id")
+    if os.path.exists(value):
+        return spec.load_pod_config(value)
+    looks_like_path = os.sep in value or value.lower().endswith((".yaml", ".yml", ".json"))
+    if looks_like_path:
+        raise CliError(f"The pod config file {value} given with --pod does not exist")
+    return value
+
+
+def _node_serve(args: argparse.Namespace) -> int:
+    from crit.cri.config import parse_endpoint
+
+    ep = parse_endpoint(args.listen, what="--listen address")
+    if ep.scheme != "unix":
+        raise CliError(f"The embedded node listens on unix sockets only; give --listen unix:///PATH, not {args.listen}")
+    serve = _lazy("crit.node.serve", "The embedded node")
+    return int(serve.run(ep.url, demo=bool(args.node_demo), scale=args.scale, churn=float(args.churn)) or 0)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("crit.node.serve") is None:
+        raise CliError("The embedded demo node is not available in this build of crit (crit.node.serve is missing)")
+    tmp = tempfile.mkdtemp(prefix="crit-demo-")
+    sock = os.path.join(tmp, "node.sock")
+    log_path = os.path.join(tmp, "node.log")
+    proc: subprocess.Popen | None = None
+    try:
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}", "--demo"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )
+        _wait_for_node(proc, sock, log_path)
+        if args.runtime_endpoint or args.image_endpoint:
+            _err("note: --demo ignores -r/--runtime-endpoint and -i/--image-endpoint")
+        args.runtime_endpoint = f"unix://{sock}"
+        args.image_endpoint = None
+        rc = _resolve(args)
+        opts = _options(args, rc)
+        opts.demo = True
+        return _run_tui(opts)
+    finally:
+        if proc is not None:
+            _stop_process(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _wait_for_node(proc: subprocess.Popen, sock: str, log_path: str) -> None:
+    deadline = time.monotonic() + DEMO_START_TIMEOUT
+
+    async def answers() -> bool:
+        client = _make_client(Options(runtime_endpoint=f"unix://{sock}", image_endpoint=f"unix://{sock}",
+                                      timeout=1.0, readonly=True))
+        try:
+            await client.version()
+            return True
+        except Exception:
+            return False
+        finally:
+            await _close(client)
+
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CliError(f"The embedded demo node exited with status {proc.returncode}: {_log_tail(log_path)}")
+        if os.path.exists(sock) and asyncio.run(answers()):
+            return
+        time.sleep(0.1)
+    raise CliError(f"The embedded demo node did not answer on {sock} within {DEMO_START_TIMEOUT:g}s: {_log_tail(log_path)}")
+
+
+def _log_tail(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 2000))
+            lines = [ln for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1].strip() if lines else "no output"
+
+
+def _stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+
+
+# --------------------------------------------------------------------------------------------------
+# main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run crit; returns the exit status (0 ok, 1 failure, 2 usage error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0) if isinstance(exc.code, int) else 2
+    debug = bool(getattr(args, "debug", False))
+    try:
+        if args.command == "node":
+            return _node_serve(args)
+        if args.command == "new":
+            if args.check or args.demo:
+                raise CliError("new pod/container cannot be combined with --check or --demo")
+            return _new(args)
+        if args.check:
+            return _check(args)
+        if args.demo:
+            return _demo(args)
+        return _run_tui(_tui_options(args))
+    except KeyboardInterrupt:
+        _err("interrupted.")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # every failure: one sentence, never a traceback (unless --debug)
+        if debug:
+            traceback.print_exc()
+        _err(_sentence(exc))
+        return 1
+
+
+def _sentence(exc: BaseException) -> str:
+    from crit.cri.errors import CriError
+
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (CliError, CriError)) and text:
+        return text if text.endswith((".", "?", "!")) else text + "."
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}; run with --debug for details."
+    kind = type(exc).__name__
+    return f"Unexpected error ({kind}: {text or 'no message'}); run with --debug for the traceback."
