@@ -41,6 +41,8 @@ def containerd():
     require(ctd_bed.missing_prerequisites(), "the containerd test bed")
     ctd_bed.reap_stale()
     ctd = ctd_bed.start()
+    v = ctd.version
+    _bed_runtime["containerd"] = f"containerd {v.get('runtime_version')} CRI {v.get('runtime_api_version')}"
     try:
         yield ctd
     finally:
@@ -92,3 +94,41 @@ def cri(request):
     before = runtime.pod_ids()
     yield runtime
     runtime.cleanup(keep=before)
+    if hasattr(runtime, "ensure_images"):
+        runtime.ensure_images()
+
+
+# --- a summary line proving the runtime tests ran (not skipped) ------------------------------------------------
+
+_BED_FIXTURES = {"containerd", "cri", "registry"}
+_bed_items: set[str] = set()
+_bed_outcomes: dict[str, str] = {}
+_bed_runtime: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        if _BED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            _bed_items.add(item.nodeid)
+
+
+def pytest_runtest_logreport(report):
+    if report.nodeid not in _bed_items:
+        return
+    if report.when == "call" or report.outcome != "passed":
+        # A failure or skip in setup/teardown counts too; the last non-pass wins.
+        if _bed_outcomes.get(report.nodeid) in (None, "passed"):
+            _bed_outcomes[report.nodeid] = report.outcome
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _bed_items:
+        return
+    counts: dict[str, int] = {}
+    for outcome in _bed_outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    ran = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "none run"
+    rt = _bed_runtime.get("containerd", "not started")
+    terminalreporter.write_line(
+        f"test bed: {len(_bed_outcomes)} tests used the real runtime ({rt}; CI={os.environ.get('CI', '')}): {ran}"
+    )
