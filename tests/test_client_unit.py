@@ -102,6 +102,12 @@ def test_unavailable_variants():
 
 def test_other_codes():
     assert isinstance(tr(grpc.StatusCode.ALREADY_EXISTS, 'name "x" is reserved', "RunPodSandbox"), E.AlreadyExists)
+    err = tr(grpc.StatusCode.UNKNOWN, 'failed to reserve container name "c_p_ns_u_0": name "c_p_ns_u_0" is reserved '
+             'for "46fd88204ce82ea8fc6c85e59c3c1bdc"', "CreateContainer", "podid")
+    assert isinstance(err, E.AlreadyExists)
+    assert "a container with the same name and attempt already exists as container 46fd88204ce82" in str(err)
+    err = tr(grpc.StatusCode.UNKNOWN, "failed to resolve reference: dial tcp: connection refused", "PullImage", "r:1")
+    assert str(err) == "Cannot pull image r:1: failed to resolve reference: dial tcp: connection refused."
     assert isinstance(tr(grpc.StatusCode.INVALID_ARGUMENT, "bad", "CreateContainer"), E.InvalidArgument)
     err = tr(grpc.StatusCode.FAILED_PRECONDITION, "container is running", "RemoveContainer", "abc")
     assert isinstance(err, E.FailedPrecondition) and "container abc" in str(err)
@@ -236,6 +242,9 @@ def _as_nobody(fn) -> str:
     pid = os.fork()
     if pid == 0:  # child: no gRPC use here before the permission check fails
         try:
+            import signal
+
+            signal.alarm(15)  # never outlive the test, whatever happens in the child
             os.close(r)
             os.setgroups([])
             os.setresgid(65534, 65534, 65534)

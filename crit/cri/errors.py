@@ -255,6 +255,7 @@ def check_unix_socket(
 # ------------------------------------------------------------------------------------------------------------------
 # translation of gRPC errors
 
+_RESERVED = re.compile(r'failed to reserve (?:sandbox|container) name.*?is reserved for "?([0-9a-f]+)', re.I | re.S)
 _UNKNOWN_SERVICE = re.compile(r"unknown service runtime\.v1\.", re.IGNORECASE)
 _NOT_FOUND_TEXT = re.compile(r"\bnot found\b|does not exist|no such (?:pod|sandbox|container|image)", re.IGNORECASE)
 
@@ -338,15 +339,21 @@ def translate(
         if object_id and operation not in _ID_NOT_PRIMARY:
             return NotFound(f"{kind.capitalize()} {object_id} not found.", **kw)
         return NotFound(f"{operation} failed: not found{said}.", **kw)
+    if code == grpc.StatusCode.ALREADY_EXISTS or (
+        code == grpc.StatusCode.UNKNOWN and _RESERVED.search(raw or "")
+    ):
+        # containerd reports a duplicate pod/container name as Unknown "failed to reserve ... name".
+        made = {"RunPodSandbox": "pod sandbox", "CreateContainer": "container"}.get(operation, kind)
+        m = _RESERVED.search(raw or "")
+        owner = f" as {made} {m.group(1)[:13]}" if m else ""
+        return AlreadyExists(
+            f"{operation} failed because a {made} with the same name and attempt already exists{owner}; remove it "
+            f"or use another name or attempt{said}.",
+            **kw,
+        )
     if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
         target = f" for {kind} {object_id}" if object_id else ""
         return PermissionDenied(f"The runtime refused {operation}{target}: {details or 'permission denied'}.", **kw)
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return AlreadyExists(
-            f"{operation} failed because the {kind} already exists{said}; remove the old one or change its name "
-            f"or attempt.",
-            **kw,
-        )
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InvalidArgument(f"The runtime rejected {operation} as invalid: {details or 'invalid argument'}.", **kw)
     if code == grpc.StatusCode.FAILED_PRECONDITION:
@@ -364,6 +371,8 @@ def translate(
         )
     if code == grpc.StatusCode.CANCELLED:
         return CriError(f"{operation} was cancelled before the runtime answered.", **kw)
+    if operation == "PullImage" and object_id:
+        return CriError(f"Cannot pull image {object_id}: {details or 'the runtime gave no reason'}.", **kw)
     target = f" for {kind} {object_id}" if object_id else ""
     name = code.name if code is not None else "error"
     return CriError(f"{operation}{target} failed ({name}): {details or 'no details given'}.", **kw)
