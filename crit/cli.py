@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from crit import __version__
@@ -91,7 +91,6 @@ class Options:
     new_pod: "pb.PodSandboxConfig | None" = None
     new_container: "pb.ContainerConfig | None" = None
     new_container_pod: "pb.PodSandboxConfig | str | None" = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -299,6 +298,7 @@ def _enum_name(enum_type, value: int) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     from crit.cri.config import format_seconds
+    from crit.cri.errors import CriError, Unsupported
 
     rc = _resolve(args)
     if rc.runtime_endpoint is None:
@@ -327,15 +327,19 @@ def _check(args: argparse.Namespace) -> int:
         try:
             version = await client.version()
             status = await client.status(verbose=False)
-            fsinfo = None
-            if img.url != rt.url:
+            fsinfo: Any
+            try:  # the image service answers too (it may be another endpoint)
                 fsinfo = await client.image_fs_info()
+            except Unsupported:
+                fsinfo = None
+            except CriError as exc:
+                fsinfo = exc
             return version, status, fsinfo
         finally:
             await _close(client)
 
     async def bounded():
-        budget = rc.timeout * (3 if img.url != rt.url else 2) + 1.0
+        budget = rc.timeout * 3 + 1.0
         try:
             return await asyncio.wait_for(run(), budget)
         except asyncio.TimeoutError:
@@ -357,8 +361,16 @@ def _check(args: argparse.Namespace) -> int:
         out.write(f"{ctype + ':':<18}{'true' if c.status else 'false'}{_reason(c)}\n")
     for ctype, c in conds.items():
         out.write(f"{_say(ctype) + ':':<18}{'true' if c.status else 'false'}{_reason(c)}\n")
-    if fsinfo is not None:
-        out.write(f"{'image service:':<18}answers ({len(fsinfo.image_filesystems)} image filesystem(s))\n")
+    if isinstance(fsinfo, CriError):
+        if img.url != rt.url:  # a separate image service that fails: the preflight fails
+            out.flush()
+            raise fsinfo
+        out.write(f"{'image service:':<18}ImageFsInfo failed: {_say(fsinfo)}\n")
+    elif fsinfo is None:
+        out.write(f"{'image service:':<18}answers (ImageFsInfo not supported)\n")
+    else:
+        n = len(fsinfo.image_filesystems)
+        out.write(f"{'image service:':<18}answers ({n} image filesystem{'' if n == 1 else 's'})\n")
     out.flush()
     return 0
 

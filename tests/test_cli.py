@@ -388,6 +388,30 @@ def test_check_against_containerd(containerd):
 
 
 @pytest.mark.containerd
+def test_check_separate_image_endpoint(containerd, tmp_path):
+    p, _ = run_crit("--check", "-r", containerd.endpoint, "-i", str(containerd.socket))
+    assert p.returncode == 0, p.stderr
+    assert "image service:    answers" in p.stdout
+    missing = tmp_path / "img.sock"
+    p, _ = run_crit("--check", "-r", containerd.endpoint, "-i", str(missing))
+    assert p.returncode == 1
+    line = assert_one_sentence(p.stderr)
+    assert f"image service socket {missing} does not exist" in line and "-i/--image-endpoint" in line
+
+
+def test_check_tcp_endpoint_refused():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens on that port now
+    p, elapsed = run_crit("--check", "-r", f"tcp://127.0.0.1:{port}", "-t", "1s")
+    assert p.returncode == 1
+    line = assert_one_sentence(p.stderr)
+    assert f"127.0.0.1:{port}" in line
+    assert elapsed < 1.0 + 2.0
+
+
+@pytest.mark.containerd
 def test_seed_pod_and_container_run_on_containerd(containerd, tmp_path):
     """The seed article's pod.yaml and container.yaml, loaded unchanged, are accepted by containerd; the test
     changes only host networking (no CNI here), the log directory (writable) and the image (local)."""
