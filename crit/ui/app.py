@@ -1,0 +1,603 @@
+"""The crit Textual app: the live main screen (header, Pods/Containers/Images panels, footer) and the
+actions on it.  Entry point: :func:`run_app`.
+
+For other parts of crit: register keys and `:` commands in :mod:`crit.ui.registry`; open a screen with
+:meth:`CritApp.open_view`; run a client call with a notification on failure with :meth:`CritApp.run_call`;
+select a newly created object with :meth:`CritApp.select`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.text import Text
+from textual import events, on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from crit.model import Changes, ConnectionState, NodeModel
+from crit.render.filters import FilterError, parse_filter
+from crit.render.human import short_id
+from crit.render.rows import CONTAINER_RUNNING, POD_READY, image_display_name
+from crit.render.sanitize import sanitize
+from crit.ui import registry
+from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
+from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
+from crit.ui.header import NodeHeader
+from crit.ui.help import HelpScreen
+from crit.ui.panels import NodeTable, ResourcePanel, Row
+from crit.ui.panels.build import RowBuilder
+from crit.ui.themes import DEFAULT_THEME, load_themes
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CritApp", "MainScreen", "run_app"]
+
+KINDS = ("pods", "containers", "images")
+SINGULAR = {"pods": "pod", "containers": "container", "images": "image"}
+MUTATING_ACTIONS = {"stop", "remove", "pull"}
+
+
+def describe_row(kind: str, row: Row) -> str:
+    """How a row is named in confirmations and notifications (sanitised)."""
+    obj = row.obj
+    if kind == "pods":
+        md = obj.metadata
+        return f"pod {sanitize(md.name)} (namespace {sanitize(md.namespace)}, id {short_id(obj.id)})"
+    if kind == "containers":
+        return f"container {sanitize(obj.metadata.name)} in pod {row.cells[2]} (id {short_id(obj.id)})"
+    repo, tag = image_display_name(obj)
+    return f"image {sanitize(repo)}:{sanitize(tag)} (id {short_id(obj.id)})"
+
+
+class MainScreen(Screen):
+    """Header, three panels, the filter / command input and the footer."""
+
+    BINDINGS = [
+        Binding("tab", "cycle(1)", "Next panel", show=False),
+        Binding("shift+tab", "cycle(-1)", "Prev panel", show=False),
+        Binding("1", "focus_panel('pods')", "Pods", show=False),
+        Binding("2", "focus_panel('containers')", "Containers", show=False),
+        Binding("3", "focus_panel('images')", "Images", show=False),
+        Binding("enter", "enter", "Its ctrs", show=True),
+        Binding("slash", "filter", "Filter", show=True),
+        Binding("escape", "escape", "Clear", show=False),
+        Binding("colon", "command_line", "Cmd", show=False),
+        Binding("d", "describe", "Desc", show=True),
+        Binding("y", "config", "YAML", show=True),
+        Binding("ctrl+k", "stop", "Stop", show=True),
+        Binding("ctrl+d", "remove", "Remove", show=True),
+        Binding("p", "pull", "Pull", show=True),
+        Binding("ctrl+r", "refresh", "Refresh", show=False),
+        Binding("c", "copy_id", "Copy id", show=False),
+        Binding("question_mark", "help", "Help", show=True),
+        Binding("q", "quit", "Quit", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen { layout: vertical; }
+    MainScreen #prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
+    MainScreen #prompt.-shown { display: block; }
+    """
+
+    def __init__(self, app: "CritApp") -> None:
+        super().__init__()
+        self.crit = app
+        self.panels = {kind: ResourcePanel(kind) for kind in KINDS}
+        self.header_widget = NodeHeader(app.endpoint_label, readonly=app.readonly, id="header")
+        self.prompt_mode: str | None = None  # "filter" | "command"
+        self.prompt_panel: str = "pods"
+        for key, pk in registry.PANEL_KEYS.items():
+            if pk.mutating and app.readonly:
+                continue
+            self._bindings.bind(key, f"ext({key!r})", pk.description, show=pk.show)
+
+    def compose(self) -> ComposeResult:
+        yield self.header_widget
+        for kind in KINDS:
+            yield self.panels[kind]
+        yield Input(id="prompt")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.panels["pods"].table.focus()
+
+    # ------------------------------------------------------------------ focus helpers
+
+    @property
+    def focused_kind(self) -> str:
+        focused = self.focused
+        for kind, panel in self.panels.items():
+            if focused is panel.table:
+                return kind
+        return self.prompt_panel if self.prompt_mode else "pods"
+
+    def table(self, kind: str | None = None) -> NodeTable:
+        return self.panels[kind or self.focused_kind].table
+
+    def action_cycle(self, step: int) -> None:
+        i = KINDS.index(self.focused_kind)
+        self.action_focus_panel(KINDS[(i + step) % len(KINDS)])
+
+    def action_focus_panel(self, kind: str) -> None:
+        self.panels[kind].table.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_bindings()
+
+    @on(NodeTable.CursorMoved)
+    def _cursor_moved(self, event: NodeTable.CursorMoved) -> None:
+        self.refresh_bindings()
+
+    @on(NodeTable.MarksChanged)
+    def _marks_changed(self, event: NodeTable.MarksChanged) -> None:
+        for panel in self.panels.values():
+            if panel.table is event.table:
+                panel.update_title()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        kind = self.focused_kind
+        if self.prompt_mode and action not in ("escape",):
+            return True
+        if action in MUTATING_ACTIONS and self.crit.readonly:
+            return False
+        if action == "enter":
+            return kind == "pods"
+        if action == "stop":
+            return kind != "images"
+        if action == "ext":
+            pk = registry.PANEL_KEYS.get(str(parameters[0])) if parameters else None
+            if pk is None or (pk.mutating and self.crit.readonly):
+                return False
+            return kind in pk.panels
+        return True
+
+    # ------------------------------------------------------------------ selection
+
+    def selection(self, kind: str | None = None) -> registry.Selection:
+        kind = kind or self.focused_kind
+        table = self.table(kind)
+        return registry.Selection(kind, table.cursor_row, table.selected_rows())
+
+    # ------------------------------------------------------------------ enter / escape / filter / command
+
+    def action_enter(self) -> None:
+        if self.focused_kind != "pods":
+            return
+        row = self.table("pods").cursor_row
+        if row is None:
+            return
+        containers = self.panels["containers"]
+        if containers.scope_pod is not None and containers.scope_pod[0] == row.key:
+            containers.apply_scope(None)
+            return
+        containers.apply_scope((row.key, row.cells[1]))
+        containers.table.focus()
+
+    def action_escape(self) -> None:
+        kind = self.focused_kind
+        panel = self.panels[kind]
+        if panel.filter is not None:
+            panel.apply_filter(None)
+        elif self.panels["containers"].scope_pod is not None and kind in ("containers", "pods"):
+            self.panels["containers"].apply_scope(None)
+        elif panel.table.marks:
+            panel.table.clear_marks()
+
+    def _open_prompt(self, mode: str, value: str = "") -> None:
+        prompt = self.query_one("#prompt", Input)
+        self.prompt_panel = self.focused_kind
+        self.prompt_mode = mode
+        if mode == "filter":
+            prompt.placeholder = (f"filter {self.prompt_panel}: regex (plain text if invalid)   !inverts   "
+                                  f"-l key=value,…   enter applies, esc cancels")
+        else:
+            prompt.placeholder = "command: pods | containers | images | q   (enter runs, esc cancels)"
+        prompt.value = value
+        prompt.add_class("-shown")
+        prompt.focus()
+        prompt.cursor_position = len(value)
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.remove_class("-shown")
+        kind = self.prompt_panel
+        self.prompt_mode = None
+        self.panels[kind].table.focus()
+
+    def action_filter(self) -> None:
+        current = self.panels[self.focused_kind].filter
+        self._open_prompt("filter", current.source if current else "")
+
+    def action_command_line(self) -> None:
+        self._open_prompt("command")
+
+    def on_key(self, event: events.Key) -> None:
+        if self.prompt_mode and event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            self._close_prompt()
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        mode, kind, value = self.prompt_mode, self.prompt_panel, event.value
+        self._close_prompt()
+        if mode == "filter":
+            try:
+                flt = parse_filter(value)
+            except FilterError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.panels[kind].apply_filter(flt)
+        elif mode == "command":
+            self.crit.run_command(value)
+
+    # ------------------------------------------------------------------ actions
+
+    def _need_row(self, what: str) -> Row | None:
+        row = self.table().cursor_row
+        if row is None:
+            self.notify(f"Nothing selected to {what}: the {self.focused_kind} panel is empty.",
+                        severity="warning", markup=False)
+        return row
+
+    def action_describe(self) -> None:
+        kind = self.focused_kind
+        row = self._need_row("describe")
+        if row is not None:
+            self.crit.open_describe(kind, row, config=False)
+
+    def action_config(self) -> None:
+        kind = self.focused_kind
+        row = self._need_row("show")
+        if row is not None:
+            self.crit.open_describe(kind, row, config=True)
+
+    def action_stop(self) -> None:
+        self.crit.confirm_and_run("stop", self.focused_kind, self.table().selected_rows())
+
+    def action_remove(self) -> None:
+        self.crit.confirm_and_run("remove", self.focused_kind, self.table().selected_rows())
+
+    def action_pull(self) -> None:
+        self.crit.open_pull()
+
+    def action_refresh(self) -> None:
+        self.crit.model.request_refresh()
+        self.notify("Refreshing…", timeout=1)
+
+    def action_copy_id(self) -> None:
+        row = self._need_row("copy")
+        if row is not None:
+            self.app.copy_to_clipboard(row.key)
+            self.notify(f"Copied {SINGULAR[self.focused_kind]} id {row.key} to the clipboard.", markup=False)
+
+    def action_help(self) -> None:
+        self.crit.open_view(HelpScreen(readonly=self.crit.readonly))
+
+    def action_quit(self) -> None:
+        self.app.exit(0)
+
+    async def action_ext(self, key: str) -> None:
+        pk = registry.PANEL_KEYS.get(key)
+        if pk is None:
+            return
+        if pk.mutating and self.crit.readonly:
+            self.notify("crit is running read-only (--readonly): that action is disabled.", severity="warning")
+            return
+        sel = self.selection()
+        if pk.needs_row and sel.row is None:
+            self.notify(f"Nothing selected: the {sel.panel} panel is empty.", severity="warning", markup=False)
+            return
+        await self.crit.call_extension(pk.handler, self.crit, sel)
+
+
+class CritApp(App):
+    """The crit application.  ``client`` is a :class:`crit.cri.client.CriClient`; ``options`` a
+    :class:`crit.cli.Options` (attributes read: refresh, readonly, theme, runtime_endpoint)."""
+
+    TITLE = "crit"
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
+    CSS = """
+    Screen { background: $background; }
+    """
+
+    def __init__(self, client: Any, options: Any = None, *, fetch_details: bool = True) -> None:
+        super().__init__()
+        self.client = client
+        self.options = options
+        self.readonly = bool(getattr(options, "readonly", False) or getattr(client, "readonly", False))
+        self.refresh_interval = float(getattr(options, "refresh", 2.0) or 2.0)
+        label = getattr(options, "runtime_endpoint", None) or getattr(client, "runtime_endpoint", "")
+        self.endpoint_label = str(label)
+        registry.load_extensions()
+        loaded = load_themes()
+        self.theme_errors = loaded.errors
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        self.requested_theme = getattr(options, "theme", None) or DEFAULT_THEME
+        self.model = NodeModel(client, self.refresh_interval, on_change=self._on_change,
+                               on_state=self._on_state, endpoint=self.endpoint_label, fetch_details=fetch_details)
+        self.builder = RowBuilder(self.model)
+        self.main: MainScreen | None = None
+        self.first_frame = asyncio.Event()  # set once all three lists are shown (benchmarks, tests)
+        self._pending_select: tuple[str, str] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def get_default_screen(self) -> Screen:
+        self.main = MainScreen(self)
+        return self.main
+
+    def on_mount(self) -> None:
+        if self.requested_theme in self.available_themes:
+            self.theme = self.requested_theme
+        else:
+            self.theme = DEFAULT_THEME
+            self.notify(f"There is no theme named {self.requested_theme!r}; using {DEFAULT_THEME}.",
+                        severity="warning", markup=False)
+        for error in self.theme_errors:
+            self.notify(error, severity="warning", markup=False, timeout=8)
+        self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
+        self.set_interval(1.0, self._tick)
+
+    async def on_unmount(self) -> None:
+        await self.model.close()
+
+    def _tick(self) -> None:
+        # ages are computed when drawn: repaint the visible rows once a second
+        if self.main is not None and self.screen is self.main:
+            for panel in self.main.panels.values():
+                panel.table.refresh()
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh", "Refresh the panels now", self.model.request_refresh)
+        yield SystemCommand("Help", "Show the keys of crit", lambda: self.open_view(HelpScreen(self.readonly)))
+
+    # ------------------------------------------------------------------ model → UI
+
+    def _on_change(self, changes: Changes) -> None:
+        main = self.main
+        if main is None:
+            return
+        pods, containers, images = self.builder.build(changes)
+        for kind, (changed, removed) in zip(KINDS, (pods, containers, images)):
+            if changed or removed or changes.full:
+                main.panels[kind].update_rows(changed, removed)
+        if self._pending_select is not None:
+            kind, key = self._pending_select
+            if main.panels[kind].table.move_cursor_to_key(key):
+                main.panels[kind].table.focus()
+                self._pending_select = None
+        if changes.full:
+            self.call_after_refresh(self.first_frame.set)
+
+    def _on_state(self, state: ConnectionState) -> None:
+        main = self.main
+        if main is None:
+            return
+        main.header_widget.update_state(state)
+        stale = not state.connected and state.ever_connected
+        for panel in main.panels.values():
+            panel.set_stale(stale)
+
+    # ------------------------------------------------------------------ API for other parts of crit
+
+    def open_view(self, screen: Screen, callback: Callable[[Any], Any] | None = None) -> None:
+        """Show a full screen view (logs, terminal, forms, …) on top of the main screen."""
+        self.push_screen(screen, callback)
+
+    def select(self, kind: str, key: str) -> None:
+        """Focus ``kind``'s panel and put the cursor on ``key`` (now, or when it first appears)."""
+        if self.main is not None and self.main.panels[kind].table.move_cursor_to_key(key):
+            self.main.panels[kind].table.focus()
+            return
+        self._pending_select = (kind, key)
+        self.model.request_refresh()
+
+    def notify_error(self, exc: BaseException) -> None:
+        self.notify(sanitize(str(exc)) or type(exc).__name__, severity="error", markup=False, timeout=10)
+
+    def run_call(self, coro: Awaitable[Any], done: str | None = None) -> None:
+        """Run a client call in the background; failure → one-sentence notification; then refresh."""
+
+        async def runner() -> None:
+            try:
+                await coro
+            except Exception as exc:  # noqa: BLE001
+                self.notify_error(exc)
+            else:
+                if done:
+                    self.notify(done, markup=False)
+            finally:
+                self.model.request_refresh()
+
+        self.run_worker(runner(), group="actions")
+
+    async def call_extension(self, handler: Callable[..., Any], *args: Any) -> None:
+        try:
+            result = handler(*args)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            log.exception("extension failed")
+            self.notify_error(exc)
+
+    def run_command(self, text: str) -> None:
+        words = text.strip().lstrip(":").split()
+        if not words:
+            return
+        name = words[0].lower()
+        if name in ("q", "quit", "q!"):
+            self.exit(0)
+            return
+        if name in ("pods", "po", "pod", "containers", "ctr", "container", "images", "img", "image"):
+            kind = {"po": "pods", "pod": "pods", "ctr": "containers", "container": "containers",
+                    "img": "images", "image": "images"}.get(name, name)
+            if self.main is not None:
+                if self.screen is not self.main:
+                    self.switch_to_main()
+                self.main.action_focus_panel(kind)
+            return
+        if name == "help":
+            self.open_view(HelpScreen(self.readonly))
+            return
+        for n in (2, 1):
+            cmd = registry.COMMANDS.get(" ".join(words[:n]).lower()) if len(words) >= n else None
+            if cmd is not None:
+                if cmd.mutating and self.readonly:
+                    self.notify("crit is running read-only (--readonly): that command is disabled.",
+                                severity="warning")
+                    return
+                self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
+                return
+        known = ", ".join([":pods", ":containers", ":images", ":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
+        self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error",
+                    markup=False)
+
+    def switch_to_main(self) -> None:
+        while len(self.screen_stack) > 1 and self.screen is not self.main:
+            self.pop_screen()
+
+    # ------------------------------------------------------------------ describe / config
+
+    def open_describe(self, kind: str, row: Row, config: bool) -> None:
+        client = self.client
+        key = row.key
+
+        async def load() -> str:
+            if kind == "pods":
+                resp = await client.pod_sandbox_status(key, verbose=True)
+            elif kind == "containers":
+                resp = await client.container_status(key, verbose=True)
+            else:
+                resp = await client.image_status(key, verbose=True)
+            return config_yaml(kind, resp) if config else describe_yaml(kind, resp)
+
+        what = "config (crictl YAML)" if config else "describe"
+        self.open_view(TextViewScreen(f"{describe_row(kind, row)} — {what}", load))
+
+    # ------------------------------------------------------------------ stop / remove / pull
+
+    def confirm_and_run(self, verb: str, kind: str, rows: list[Row]) -> None:
+        if self.readonly:
+            self.notify(f"crit is running read-only (--readonly): {verb} is disabled.", severity="warning")
+            return
+        if verb == "stop" and kind == "images":
+            self.notify("Images cannot be stopped; ctrl+d removes an image.", severity="warning")
+            return
+        if not rows:
+            self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning",
+                        markup=False)
+            return
+        noun = SINGULAR[kind] if len(rows) == 1 else f"{len(rows)} {kind}"
+        question = f"{verb.capitalize()} {noun}?"
+        if verb == "remove" and kind == "pods":
+            question += " Their containers are stopped and removed too."
+        elif verb == "remove" and kind == "containers" and any(r.obj.state == CONTAINER_RUNNING for r in rows):
+            question += " Running ones are stopped first."
+        items = [describe_row(kind, r) for r in rows]
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(self._bulk(verb, kind, rows), group="actions")
+
+        self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize()), answered)
+
+    async def _one(self, verb: str, kind: str, row: Row) -> None:
+        c, key = self.client, row.key
+        if kind == "pods":
+            if verb == "stop":
+                await c.stop_pod_sandbox(key)
+            else:
+                if row.obj.state == POD_READY:
+                    await c.stop_pod_sandbox(key)
+                await c.remove_pod_sandbox(key)
+        elif kind == "containers":
+            if verb == "stop":
+                await c.stop_container(key, timeout=10)
+            else:
+                if row.obj.state == CONTAINER_RUNNING:
+                    await c.stop_container(key, timeout=10)
+                await c.remove_container(key)
+        else:
+            await c.remove_image(key)
+
+    async def _bulk(self, verb: str, kind: str, rows: list[Row]) -> None:
+        sem = asyncio.Semaphore(8)
+
+        async def guarded(row: Row) -> BaseException | None:
+            async with sem:
+                try:
+                    await self._one(verb, kind, row)
+                except Exception as exc:  # noqa: BLE001
+                    return exc
+                return None
+
+        results = await asyncio.gather(*(guarded(r) for r in rows))
+        failed = [(r, e) for r, e in zip(rows, results) if e is not None]
+        done = len(rows) - len(failed)
+        past = {"stop": "Stopped", "remove": "Removed"}[verb]
+        if done:
+            noun = SINGULAR[kind] if done == 1 else f"{done} {kind}"
+            self.notify(f"{past} {noun}.", markup=False)
+        for row, exc in failed[:5]:
+            self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",
+                        markup=False, timeout=10)
+        if len(failed) > 5:
+            self.notify(f"… and {len(failed) - 5} more failures.", severity="error")
+        if self.main is not None:
+            table = self.main.panels[kind].table
+            table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)
+            self.main.panels[kind].update_title()
+        self.model.request_refresh()
+
+    def open_pull(self) -> None:
+        if self.readonly:
+            self.notify("crit is running read-only (--readonly): pulling is disabled.", severity="warning")
+            return
+
+        def answered(req: PullRequest | None) -> None:
+            if req is not None:
+                self.run_worker(self._pull(req), group="actions")
+
+        self.push_screen(PullDialog(), answered)
+
+    async def _pull(self, req: PullRequest) -> None:
+        started = time.monotonic()
+        self.notify(f"Pulling {sanitize(req.image)}…", markup=False)
+        auth = (req.username, req.password) if req.username else None
+        try:
+            ref = await self.client.pull_image(req.image, auth)
+        except Exception as exc:  # noqa: BLE001
+            self.notify_error(exc)
+            return
+        finally:
+            self.model.request_refresh()
+        self.notify(f"Pulled {sanitize(req.image)} in {time.monotonic() - started:.1f}s ({short_id(str(ref))}).",
+                    markup=False)
+        self.select("images", str(ref))
+
+
+def run_app(client: Any, options: Any = None) -> int:
+    """Run the TUI on ``client`` until the user quits; returns the exit status."""
+    theme = getattr(options, "theme", None)
+    if theme:
+        available = load_themes().themes
+        if theme not in available:
+            import sys
+            print(f"crit: there is no theme named {theme!r}; choose one of {', '.join(sorted(available))} "
+                  f"(or add {theme}.yaml to $XDG_CONFIG_HOME/crit/themes).", file=sys.stderr)
+            return 2
+    app = CritApp(client, options)
+    result = app.run()
+    return int(result or 0) if isinstance(result, int) else 0

@@ -1,0 +1,265 @@
+"""`d` describe (full status, verbose info included, as YAML) and `y` config (crictl YAML), plus the
+scrollable, searchable text view that shows them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import yaml
+from google.protobuf import json_format
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets.text_area import Selection
+
+from crit.cri.pb import api_pb2 as pb
+from crit.render.human import age, timestamp
+from crit.render.sanitize import sanitize, sanitize_multiline
+
+__all__ = ["TextViewScreen", "describe_yaml", "config_yaml", "status_to_data"]
+
+
+# ---------------------------------------------------------------------------------------------- data → YAML
+
+def _humanize_times(data: Any) -> Any:
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key.endswith("_at") and isinstance(value, (str, int)) and str(value).lstrip("-").isdigit():
+                ns = int(value)
+                out[key] = f"{timestamp(ns)} ({age(ns)} ago, {ns})" if ns else "0"
+            else:
+                out[key] = _humanize_times(value)
+        return out
+    if isinstance(data, list):
+        return [_humanize_times(v) for v in data]
+    return data
+
+
+def _parse_info(info: dict[str, str]) -> dict[str, Any]:
+    """Verbose info values are JSON documents in a string; show them as structures when they parse."""
+    out: dict[str, Any] = {}
+    for key, value in info.items():
+        try:
+            out[key] = json.loads(value)
+        except (ValueError, TypeError):
+            out[key] = value
+    return out
+
+
+def status_to_data(status_msg: Any, info: dict[str, str] | None = None) -> dict[str, Any]:
+    data = json_format.MessageToDict(status_msg, preserving_proto_field_name=True,
+                                     always_print_fields_with_no_presence=True)
+    data = _humanize_times(data)
+    if info:
+        data["info"] = _parse_info(dict(info))
+    return data
+
+
+def to_yaml(data: Any) -> str:
+    """YAML for display: non-printable characters are escaped by the emitter, and the result is sanitised."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return sanitize_multiline(text)
+
+
+def describe_yaml(kind: str, resp: Any) -> str:
+    """The YAML of a *StatusResponse (pods, containers) or ImageStatusResponse."""
+    if kind == "images":
+        if not resp.HasField("image"):
+            return "# the runtime no longer knows this image\n"
+        return to_yaml(status_to_data(resp.image, dict(resp.info)))
+    return to_yaml(status_to_data(resp.status, dict(resp.info)))
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+def _config_from_info(info: dict[str, str], message_type: type) -> Any | None:
+    parsed = _parse_info(info)
+    candidates = []
+    for value in parsed.values():
+        if isinstance(value, dict):
+            if isinstance(value.get("config"), dict):
+                candidates.append(value["config"])
+    if isinstance(parsed.get("config"), dict):
+        candidates.insert(0, parsed["config"])
+    for cand in candidates:
+        msg = message_type()
+        try:
+            json_format.ParseDict(cand, msg, ignore_unknown_fields=True)
+        except (json_format.ParseError, ValueError, TypeError):
+            continue
+        return msg
+    return None
+
+
+def _dump_spec(msg: Any) -> str:
+    try:
+        from crit.cri import spec
+        text = spec.dump_yaml(msg)
+    except Exception:  # noqa: BLE001 - fall back to a plain dump with proto field names
+        text = yaml.safe_dump(json_format.MessageToDict(msg, preserving_proto_field_name=True),
+                              sort_keys=False, allow_unicode=True)
+    return sanitize_multiline(text)
+
+
+def config_yaml(kind: str, resp: Any) -> str:
+    """The object's config as crictl YAML (what `crictl runp` / `crictl create` accept)."""
+    info = dict(resp.info)
+    if kind == "pods":
+        cfg = _config_from_info(info, pb.PodSandboxConfig)
+        if cfg is not None:
+            return _dump_spec(cfg)
+        st = resp.status
+        cfg = pb.PodSandboxConfig(metadata=st.metadata, labels=st.labels, annotations=st.annotations)
+        return ("# reconstructed from the pod's status: the runtime returned no config in its verbose info\n"
+                + _dump_spec(cfg))
+    if kind == "containers":
+        cfg = _config_from_info(info, pb.ContainerConfig)
+        if cfg is not None:
+            return _dump_spec(cfg)
+        st = resp.status
+        cfg = pb.ContainerConfig(metadata=st.metadata, image=st.image, labels=st.labels,
+                                 annotations=st.annotations, mounts=st.mounts)
+        if st.log_path:
+            cfg.log_path = st.log_path.rsplit("/", 1)[-1]
+        return ("# reconstructed from the container's status: the runtime returned no config in its verbose "
+                "info\n" + _dump_spec(cfg))
+    # images: the reference to pull, and the image's own OCI config when the runtime reports it
+    if not resp.HasField("image"):
+        return "# the runtime no longer knows this image\n"
+    img = resp.image
+    ref = img.repo_tags[0] if img.repo_tags else (img.repo_digests[0] if img.repo_digests else img.id)
+    data: dict[str, Any] = {"image": {"image": ref}}
+    parsed = _parse_info(info)
+    for value in parsed.values():
+        if isinstance(value, dict) and "imageSpec" in value:
+            data["image_spec"] = value["imageSpec"]
+    return to_yaml(data)
+
+
+# ---------------------------------------------------------------------------------------------- the view
+
+class TextViewScreen(Screen):
+    """A read-only, scrollable, searchable text (YAML) view; `esc`/`q` close it."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", show=True),
+        Binding("slash", "search", "Search", show=True),
+        Binding("n", "next_match", "Next", show=True),
+        Binding("N", "prev_match", "Previous", show=True),
+        Binding("c", "copy", "Copy all", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    TextViewScreen #title { background: $panel; color: $text; text-style: bold; padding: 0 1; height: 1; }
+    TextViewScreen TextArea, TextViewScreen TextArea:focus { height: 1fr; border: none; padding: 0 1; }
+    TextViewScreen #search { dock: bottom; display: none; }
+    TextViewScreen #search.-shown { display: block; }
+    TextViewScreen #status { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, loader: Callable[[], Awaitable[str]] | str) -> None:
+        super().__init__()
+        self.view_title = sanitize(title)
+        self.loader = loader
+        self.pattern: re.Pattern[str] | None = None
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.view_title, id="title", markup=False)
+        yield TextArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
+        yield Static("", id="status", markup=False)
+        yield Input(placeholder="search (regex, case-insensitive; enter to find, esc to cancel)", id="search")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        if isinstance(self.loader, str):
+            self.set_text(self.loader)
+        else:
+            self.run_worker(self._load(), exclusive=True, group="load")
+
+    async def _load(self) -> None:
+        try:
+            text = await self.loader()  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - a runtime failure is one sentence in the view
+            text = f"# {sanitize(str(exc))}\n"
+            self.notify(sanitize(str(exc)), severity="error", markup=False)
+        self.set_text(text)
+
+    def set_text(self, text: str) -> None:
+        self.text = sanitize_multiline(text)
+        area = self.query_one(TextArea)
+        area.load_text(self.text)
+        area.move_cursor((0, 0))
+
+    def action_close(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_class("-shown"):
+            search.remove_class("-shown")
+            self.query_one(TextArea).focus()
+            return
+        self.dismiss()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-shown")
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value
+        event.input.remove_class("-shown")
+        self.query_one(TextArea).focus()
+        if not value:
+            self.pattern = None
+            return
+        try:
+            self.pattern = re.compile(value, re.IGNORECASE)
+        except re.error:
+            self.pattern = re.compile(re.escape(value), re.IGNORECASE)
+        self._find(forward=True, from_start=True)
+
+    def key_escape(self) -> None:
+        self.action_close()
+
+    def action_next_match(self) -> None:
+        self._find(forward=True)
+
+    def action_prev_match(self) -> None:
+        self._find(forward=False)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("Copied the whole text to the clipboard.")
+
+    def _find(self, forward: bool, from_start: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        if self.pattern is None:
+            status.update("No search yet: press / to search.")
+            return
+        area = self.query_one(TextArea)
+        lines = self.text.split("\n")
+        row, col = area.selection.end if forward else area.selection.start
+        if from_start:
+            row, col = 0, 0
+        matches: list[tuple[int, int, int]] = []
+        for i, line in enumerate(lines):
+            for m in self.pattern.finditer(line):
+                if m.end() > m.start():
+                    matches.append((i, m.start(), m.end()))
+        if not matches:
+            status.update(f"Not found: {self.pattern.pattern}")
+            return
+        if forward:
+            nxt = next((m for m in matches if (m[0], m[1]) >= (row, col)), matches[0])
+        else:
+            nxt = next((m for m in reversed(matches) if (m[0], m[1]) < (row, col)), matches[-1])
+        area.selection = Selection((nxt[0], nxt[1]), (nxt[0], nxt[2]))
+        area.scroll_cursor_visible(center=True)
+        status.update(f"match {matches.index(nxt) + 1} of {len(matches)}: {self.pattern.pattern}")

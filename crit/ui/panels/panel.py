@@ -1,0 +1,121 @@
+"""A bordered panel around one NodeTable, with a title that counts rows, marks, filter and pod scope."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import Vertical
+
+from crit.render.filters import RowFilter
+from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS
+from crit.ui.panels.table import NodeTable, Row
+
+__all__ = ["ResourcePanel", "PANEL_TITLES"]
+
+PANEL_TITLES = {"pods": "Pods", "containers": "Containers", "images": "Images"}
+_COLUMNS = {"pods": POD_COLUMNS, "containers": CONTAINER_COLUMNS, "images": IMAGE_COLUMNS}
+
+_STATE_STYLE = {"Ready": "ok", "Running": "ok", "NotReady": "warn", "Created": "warn", "Exited": "muted",
+                "Unknown": "bad"}
+
+
+def _styler(kind: str):
+    cols = _COLUMNS[kind]
+    state_i = next((i for i, c in enumerate(cols) if c.key == "state"), -1)
+    exit_i = next((i for i, c in enumerate(cols) if c.key == "exit"), -1)
+    id_i = next((i for i, c in enumerate(cols) if c.key == "id"), -1)
+
+    def style_cell(i: int, text: str) -> str | None:
+        if i == state_i:
+            return _STATE_STYLE.get(text)
+        if i == exit_i and text not in ("", "0", "…"):
+            return "bad"
+        if i == id_i:
+            return "muted"
+        return None
+
+    return style_cell
+
+
+class ResourcePanel(Vertical):
+    DEFAULT_CSS = """
+    ResourcePanel {
+        height: 1fr;
+        border-top: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        border-subtitle-color: $text-muted;
+        border-title-align: left;
+        border-subtitle-align: right;
+    }
+    ResourcePanel:focus-within {
+        height: 2fr;
+        border-top: round $accent;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text;
+    }
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(id=f"panel-{kind}")
+        self.kind = kind
+        self.table = NodeTable(_COLUMNS[kind], style_cell=_styler(kind), id=f"table-{kind}",
+                               empty_text=f"no {kind}")
+        self.filter: RowFilter | None = None
+        self.scope_pod: tuple[str, str] | None = None  # (pod id, pod name) for the containers panel
+        self.stale = False
+
+    def compose(self):
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.update_title()
+
+    def update_title(self) -> None:
+        t = self.table
+        title = Text()
+        title.append(PANEL_TITLES[self.kind])
+        if self.scope_pod is not None:
+            title.append(" of pod ")
+            title.append(self.scope_pod[1], style="bold")
+        shown, total = t.row_count, len(t.rows)
+        title.append(f" [{shown}]" if shown == total else f" [{shown}/{total}]")
+        if t.marks:
+            title.append(f" {len(t.marks)} marked", style="bold")
+        if self.stale:
+            title.append(" STALE", style="bold red")
+        self.border_title = title
+        sub = Text()
+        if self.filter is not None:
+            sub.append("filter: ")
+            sub.append(self.filter.description)
+            sub.append("  esc clears")
+        elif self.scope_pod is not None:
+            sub.append("esc shows all")
+        self.border_subtitle = sub if sub.plain else None
+
+    def apply_filter(self, row_filter: RowFilter | None) -> None:
+        self.filter = row_filter
+        if row_filter is None:
+            self.table.set_filter(None)
+        else:
+            self.table.set_filter(lambda row: row_filter.matches(row.text, row.labels))
+        self.update_title()
+
+    def apply_scope(self, pod: tuple[str, str] | None) -> None:
+        self.scope_pod = pod
+        if pod is None:
+            self.table.set_scope(None)
+        else:
+            pid = pod[0]
+            self.table.set_scope(lambda row: row.obj.pod_sandbox_id == pid)
+        self.update_title()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self.table.set_class(stale, "-stale")
+            self.update_title()
+
+    def update_rows(self, changed: list[Row], removed: set[str]) -> None:
+        self.table.update_rows(changed, removed)
+        self.update_title()
