@@ -10,7 +10,9 @@ Precedence (read from cri-tools ``cmd/crictl/main.go`` and ``pkg/common``):
   2 seconds.  A flag value of 0 or less also means the default.  There is no timeout env variable.
 * debug: ``--debug`` > ``debug`` in the config file > off.
 * config file: ``-c/--config`` > ``CRI_CONFIG_FILE`` > ``/etc/crictl.yaml``.  A file named explicitly (flag
-  or env) must exist; the default file may be absent.
+  or env) must exist; the default file may be absent (crictl then also looks for ``crictl.yaml`` next to its
+  own binary, which has no equivalent for a Python program and is not done).
+* an environment variable set to the empty string counts as unset.
 
 Where crictl is lax we are strict on purpose: an empty string given to ``-r``/``-i`` or a malformed
 config file (even the default one, which crictl silently ignores) is an error, reported as one sentence

@@ -121,6 +121,8 @@ def _kind(node: yaml.Node) -> str:
         _INT: "an integer",
         _FLOAT: "a number",
         _STR: "a string",
+        _T + "timestamp": "a date",
+        _T + "binary": "binary data",
     }.get(node.tag, f"a value tagged {node.tag}")
 
 
