@@ -124,11 +124,18 @@ def test_host_network_pod_runs_a_container_and_is_removed(containerd, rt):
     # Host networking: the container sees the host's network namespace.
     assert lines[1].split(" stdout F ")[1] == os.readlink("/proc/self/ns/net")
 
+    # The pod has its own cgroup (containerd needs one for PodSandboxStats).
+    stats = runtime.PodSandboxStats(pb.PodSandboxStatsRequest(pod_sandbox_id=pod_id), timeout=10).stats
+    assert stats.attributes.id == pod_id
+    assert stats.linux.cpu.usage_core_nano_seconds.value > 0
+
     runtime.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod_id), timeout=60)
     runtime.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id), timeout=60)
     assert pod_id not in containerd.pod_ids()
     ids = [c.id for c in runtime.ListContainers(pb.ListContainersRequest(), timeout=10).containers]
     assert cid not in ids
+    containerd.cleanup()
+    assert not [m for m in ctd_bed.cgroup_mounts() if os.path.isdir(m + pod_cfg.linux.cgroup_parent)]
 
 
 def test_pause_image_exits_zero_on_sigterm(containerd, rt):
@@ -182,6 +189,8 @@ def test_teardown_after_containerd_crash_leaves_nothing(containerd):
             cfg = specs.pod_config("bed-crash")
             pod_id = runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg), timeout=60).pod_sandbox_id
         shims = _pids_referring_to(ctd.root)
+        cgroup = f"{cfg.linux.cgroup_parent}/{pod_id}"
+        assert [m for m in ctd_bed.cgroup_mounts() if os.path.isdir(m + cgroup)]
         assert shims, "a running pod has a shim naming our socket"
         assert ctd_bed.mounts_under(ctd.root), "a running pod has its /dev/shm mounted under our root"
         ctd.process.kill()
@@ -193,6 +202,7 @@ def test_teardown_after_containerd_crash_leaves_nothing(containerd):
     assert ctd_bed.mounts_under(ctd.root) == []
     assert not ctd.root.exists()
     assert not (os.path.exists(f"/run/containerd/runc/k8s.io/{pod_id}"))
+    assert not [m for m in ctd_bed.cgroup_mounts() if os.path.isdir(m + cfg.linux.cgroup_parent)]
     deadline = time.monotonic() + 5
     while any(_alive(p) for p in shims) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -8,6 +8,7 @@ networking (there is no CNI here) and must not set a hostname (no private UTS na
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,10 @@ from . import images
 from .rawcri import RawCri
 
 BINARIES = ("containerd", "containerd-shim-runc-v2", "runc", "ctr")
+
+# Pods made with tests.bed.specs.pod_config get a cgroup parent under this path (one per test process), so
+# PodSandboxStats works (containerd needs the pod's cgroup) and the bed can remove the cgroups afterwards.
+CGROUP_ROOT = f"/crit-test-{os.getpid()}"
 
 CONFIG_TEMPLATE = """\
 version = 2
@@ -158,7 +163,9 @@ class Containerd:
     def cleanup(self, keep: set[str] = frozenset()) -> list[str]:
         """Stop and remove every pod sandbox not in ``keep`` (their containers go with them)."""
         with self.raw(timeout=60) as cri:
-            return cri.remove_all_pods(keep)
+            removed = cri.remove_all_pods(keep)
+        remove_empty_cgroups(CGROUP_ROOT)
+        return removed
 
     def pod_ids(self) -> set[str]:
         with self.raw() as cri:
@@ -238,9 +245,16 @@ class Containerd:
                 self.process.kill()
                 self.process.wait(10)
         task_dirs = _task_bundles(self.root)
+        cgroups = [c for c in map(_bundle_cgroup, task_dirs) if c]
         killed = kill_processes_referring_to(self.root)
         if killed:
             problems.append(f"killed leftover processes {killed}")
+        for cg in cgroups:
+            remove_empty_cgroups(cg)
+            parent = os.path.dirname(cg)
+            if parent.startswith("/crit-test-"):
+                remove_empty_cgroups(parent)
+        remove_empty_cgroups(CGROUP_ROOT)
         unmounted = unmount_under(self.root)
         if unmounted:
             problems.append(f"unmounted leftovers {unmounted}")
@@ -307,6 +321,54 @@ def _task_bundles(root: Path) -> list[Path]:
     """Bundle directories of the tasks this containerd ran (``state/io.containerd.runtime.v2.task/NS/ID``)."""
     base = root / "state" / "io.containerd.runtime.v2.task"
     return [b for ns in base.glob("*") for b in ns.glob("*") if b.is_dir()] if base.is_dir() else []
+
+
+def _bundle_cgroup(bundle: Path) -> str | None:
+    try:
+        path = json.loads((bundle / "config.json").read_text()).get("linux", {}).get("cgroupsPath", "")
+    except (OSError, ValueError):
+        return None
+    # cgroupfs paths only ("/k8s.io/ID", "/crit-test-PID/pod-UID/ID"); never a bare "/" or something relative.
+    return path if path.startswith("/") and path.strip("/") else None
+
+
+def cgroup_mounts() -> list[str]:
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split()
+            fstype = parts[parts.index("-") + 1]
+            if fstype in ("cgroup", "cgroup2") and parts[3] == "/":
+                out.append(_unescape(parts[4]))
+    return out
+
+
+def remove_empty_cgroups(path: str, wait: float = 3.0) -> list[str]:
+    """rmdir the cgroup ``path`` (absolute in every hierarchy) and its sub-cgroups, deepest first.
+
+    Only empty cgroups can be removed (the kernel refuses the others), so a live workload is never touched.
+    Processes just SIGKILLed may take a moment to leave: retry for up to ``wait`` seconds.
+    """
+    if not path.startswith("/") or not path.strip("/"):
+        raise ValueError(f"refusing to remove cgroup {path!r}")
+    removed: list[str] = []
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for mount in cgroup_mounts():
+            top = mount + path
+            if not os.path.isdir(top):
+                continue
+            dirs = [d for d, _, _ in os.walk(top)]
+            for d in sorted(dirs, key=lambda x: x.count("/"), reverse=True):
+                try:
+                    os.rmdir(d)
+                    removed.append(d)
+                except OSError:
+                    left.append(d)
+        if not left or time.monotonic() > deadline:
+            return removed
+        time.sleep(0.1)
 
 
 def _remove_runtime_state(bundles: list[Path]) -> list[str]:

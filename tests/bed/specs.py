@@ -11,6 +11,8 @@ from pathlib import Path
 
 from crit.cri.pb import api_pb2 as pb
 
+from .containerd import CGROUP_ROOT
+
 
 def pod_config(
     name: str,
@@ -20,15 +22,17 @@ def pod_config(
     labels: dict[str, str] | None = None,
     annotations: dict[str, str] | None = None,
     attempt: int = 0,
+    cgroup_parent: bool | str = True,
 ) -> pb.PodSandboxConfig:
     """A PodSandboxConfig that runs here: host network, optional ``log_directory`` (created if missing).
 
     ``uid`` defaults to a fresh random one; pass ``uid=""`` to create a pod without a uid (as the seed's pod.yaml).
+    ``cgroup_parent=True`` puts the pod in its own cgroup under the bed's CGROUP_ROOT (containerd needs a pod
+    cgroup for PodSandboxStats; the bed removes these cgroups); ``False`` leaves it unset; a string sets it.
     """
+    uid = uuid.uuid4().hex if uid is None else uid
     cfg = pb.PodSandboxConfig(
-        metadata=pb.PodSandboxMetadata(
-            name=name, namespace=namespace, uid=uuid.uuid4().hex if uid is None else uid, attempt=attempt
-        ),
+        metadata=pb.PodSandboxMetadata(name=name, namespace=namespace, uid=uid, attempt=attempt),
         labels=labels or {},
         annotations=annotations or {},
     )
@@ -36,6 +40,10 @@ def pod_config(
         Path(log_dir).mkdir(parents=True, exist_ok=True)
         cfg.log_directory = str(log_dir)
     cfg.linux.security_context.namespace_options.network = pb.NODE
+    if cgroup_parent is True:
+        cfg.linux.cgroup_parent = f"{CGROUP_ROOT}/pod-{uid or uuid.uuid4().hex}"
+    elif cgroup_parent:
+        cfg.linux.cgroup_parent = cgroup_parent
     return cfg
 
 
