@@ -19,6 +19,7 @@ With ``CI=true`` a missing prerequisite (binaries, root) FAILS the test instead 
 from __future__ import annotations
 
 import os
+import warnings
 
 import pytest
 
@@ -48,7 +49,7 @@ def containerd():
     finally:
         problems = ctd.stop()
         if problems:
-            print(f"\n[test bed] containerd teardown: {'; '.join(problems)}")
+            warnings.warn(f"test bed: containerd teardown: {'; '.join(problems)}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +62,7 @@ def registry(containerd):
     finally:
         problems = reg.stop()
         if problems:
-            print(f"\n[test bed] registry teardown: {'; '.join(problems)}")
+            warnings.warn(f"test bed: registry teardown: {'; '.join(problems)}", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)
