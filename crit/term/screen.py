@@ -1,0 +1,692 @@
+"""Terminal emulation on pyte: the features crit needs, and fast hot paths.
+
+Layers (each a thin subclass/mixin over stock pyte, nothing forked):
+
+* :class:`TermFeatures` (mixin for a ``pyte.Screen``): bounded scrollback, alternate screen (``?1049``/``?47``/
+  ``?1047``), title (OSC 0/2, via pyte), bell → a flag, cursor shape (DECSCUSR), keypad mode (DECKPAM/DECKPNM),
+  replies to device queries, mode helpers (application cursor ``?1``, bracketed paste ``?2004``, DECTCEM).
+* :class:`FastScreen` = ``TermFeatures`` + speed-ups: whole-run drawing of printable ASCII, cached ``Char`` cells
+  and cached SGR results. Cell-for-cell identical to stock pyte (``tests/test_term_equivalence.py``).
+* :class:`TermStream` (a ``pyte.ByteStream``) routes the extra sequences; :class:`FastStream` adds a fast feed
+  that handles text runs, SGR, common CSI/ESC sequences and line endings with one regex per token, and falls back
+  to pyte's own parser for everything else (and for sequences split across chunks).
+* :class:`Terminal` bundles a screen and a stream: ``feed(bytes)``, ``resize``, replies, title, modes.
+
+pyte has no "dim" attribute in its ``Char``; SGR 2 is ignored exactly like stock pyte does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from typing import Any, Callable
+
+import pyte
+from pyte import modes as mo
+from pyte.screens import Char, Cursor, StaticDefaultDict, wcwidth
+import unicodedata
+
+__all__ = [
+    "DEFAULT_SCROLLBACK",
+    "TermFeatures",
+    "TermScreen",
+    "FastScreen",
+    "TermStream",
+    "FastStream",
+    "Terminal",
+    "DECCKM",
+    "BRACKETED_PASTE",
+]
+
+DEFAULT_SCROLLBACK = 10_000
+
+#: private modes as pyte stores them (shifted left by 5)
+DECCKM = 1 << 5
+BRACKETED_PASTE = 2004 << 5
+_ALT_MODES = (1049, 47, 1047)
+_LAT1 = pyte.charsets.LAT1_MAP
+
+CURSOR_SHAPES = {0: "block", 1: "block", 2: "block", 3: "underline", 4: "underline", 5: "bar", 6: "bar"}
+
+#: a scrollback entry: the line dict as it left the screen, or (after :meth:`TermFeatures.compact_history`) a
+#: tuple of ``Char | None`` (``None`` = blank cell)
+HistoryLine = Any
+
+
+class TermFeatures:
+    """Mixin adding crit's terminal features to a ``pyte.Screen`` (list it before the pyte class)."""
+
+    # the attributes are set before pyte's __init__ because pyte calls reset() from it
+    def __init__(self, columns: int, lines: int, *, scrollback: int = DEFAULT_SCROLLBACK,
+                 alternate_screen: bool = True) -> None:
+        self.scrollback_limit = max(0, int(scrollback))
+        self.history: deque[HistoryLine] = deque(maxlen=self.scrollback_limit or 1)
+        self.history_added = 0  # total lines ever added (lets a viewer keep its place while history grows)
+        self.alternate_screen_enabled = alternate_screen
+        self.in_alternate_screen = False
+        self._main_buffer: Any = None
+        self._alt_saved: tuple[Cursor, Any] | None = None
+        self.bell_count = 0
+        self.cursor_shape = "block"
+        self.cursor_blink = True
+        self.keypad_application = False
+        self.replies: list[str] = []
+        super().__init__(columns, lines)  # type: ignore[call-arg]
+
+    # -- modes ----------------------------------------------------------------------------------------------
+    @property
+    def application_cursor(self) -> bool:
+        return DECCKM in self.mode  # type: ignore[attr-defined]
+
+    @property
+    def bracketed_paste(self) -> bool:
+        return BRACKETED_PASTE in self.mode  # type: ignore[attr-defined]
+
+    @property
+    def cursor_visible(self) -> bool:
+        return mo.DECTCEM in self.mode  # type: ignore[attr-defined]
+
+    def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        if kwargs.get("private") and self.alternate_screen_enabled:
+            for m in modes:
+                if m in _ALT_MODES:
+                    self._enter_alternate(m)
+        super().set_mode(*modes, **kwargs)  # type: ignore[misc]
+
+    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        super().reset_mode(*modes, **kwargs)  # type: ignore[misc]
+        if kwargs.get("private") and self.alternate_screen_enabled:
+            for m in modes:
+                if m in _ALT_MODES:
+                    self._leave_alternate(m)
+
+    # -- alternate screen ---------------------------------------------------------------------------------------
+    def _enter_alternate(self, mode: int) -> None:
+        if self.in_alternate_screen:
+            return
+        if mode == 1049:
+            cur = self.cursor  # type: ignore[attr-defined]
+            saved = Cursor(cur.x, cur.y, cur.attrs)
+            saved.hidden = cur.hidden
+            self._alt_saved = (saved, None)
+        self._main_buffer = self.buffer  # type: ignore[attr-defined]
+        self.buffer = defaultdict(self._main_buffer.default_factory)  # type: ignore[attr-defined]
+        self.in_alternate_screen = True
+        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+
+    def _leave_alternate(self, mode: int) -> None:
+        if not self.in_alternate_screen:
+            return
+        self.buffer = self._main_buffer  # type: ignore[attr-defined]
+        self._main_buffer = None
+        self.in_alternate_screen = False
+        columns = self.columns  # type: ignore[attr-defined]
+        for line in self.buffer.values():  # the size may have changed meanwhile
+            for x in [x for x in line if x >= columns]:
+                del line[x]
+        if mode == 1049 and self._alt_saved is not None:
+            saved = self._alt_saved[0]
+            self.cursor.x, self.cursor.y, self.cursor.attrs = saved.x, saved.y, saved.attrs  # type: ignore
+            self.ensure_hbounds()  # type: ignore[attr-defined]
+            self.ensure_vbounds()  # type: ignore[attr-defined]
+        self._alt_saved = None
+        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+
+    # -- scrollback ---------------------------------------------------------------------------------------------
+    def index(self) -> None:
+        """Stock ``index`` semantics; a line leaving the top of a full-width scroll goes to the scrollback."""
+        cursor = self.cursor  # type: ignore[attr-defined]
+        margins = self.margins  # type: ignore[attr-defined]
+        lines = self.lines  # type: ignore[attr-defined]
+        if margins is None:
+            top, bottom = 0, lines - 1
+        else:
+            top, bottom = margins
+        if cursor.y != bottom:
+            self.cursor_down()  # type: ignore[attr-defined]
+            return
+        buffer = self.buffer  # type: ignore[attr-defined]
+        if self.scrollback_limit and top == 0 and not self.in_alternate_screen:
+            # the line object leaves the screen and is never written again: keep it as is (compacted later)
+            self.history.append(buffer[0])
+            self.history_added += 1
+        self.dirty.update(range(lines))  # type: ignore[attr-defined]
+        if bottom > top:
+            buffer.update(zip(range(top, bottom), [buffer[y] for y in range(top + 1, bottom + 1)]))
+        buffer.pop(bottom, None)
+
+    def compact_history(self, limit: int = 100_000) -> int:
+        """Turn up to ``limit`` scrollback lines into compact tuples (call when idle); returns how many."""
+        history = self.history
+        done = 0
+        for i in range(len(history) - 1, -1, -1):
+            line = history[i]
+            if type(line) is tuple:
+                continue
+            history[i] = tuple(map(line.get, range(max(line, default=-1) + 1))) if line else ()
+            done += 1
+            if done >= limit:
+                break
+        return done
+
+    def history_cells(self, line: Any, columns: int) -> list[Char | None]:
+        """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
+        if type(line) is tuple:
+            cells = list(line[:columns])
+            if len(cells) < columns:
+                cells.extend([None] * (columns - len(cells)))
+            return cells
+        return list(map(line.get, range(columns)))
+
+    def clear_history(self) -> None:
+        self.history.clear()
+
+    def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
+        super().erase_in_display(how, *args, **kwargs)  # type: ignore[misc]
+        if how == 3:
+            self.clear_history()
+
+    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
+        super().resize(lines, columns)  # type: ignore[misc]
+        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+
+    # -- title, bell, cursor shape, keypad, replies ---------------------------------------------------------------
+    def bell(self, *args: Any) -> None:
+        self.bell_count += 1
+
+    def set_cursor_style(self, *params: int, **kwargs: Any) -> None:
+        n = params[0] if params else 0
+        if n in CURSOR_SHAPES:
+            self.cursor_shape = CURSOR_SHAPES[n]
+            self.cursor_blink = n in (0, 1, 3, 5)
+
+    def set_keypad_application(self) -> None:
+        self.keypad_application = True
+
+    def set_keypad_numeric(self) -> None:
+        self.keypad_application = False
+
+    def write_process_input(self, data: str) -> None:
+        """Replies to device queries (DA, DSR); the terminal owner sends them to the process."""
+        self.replies.append(data)
+
+    def reset(self) -> None:
+        super().reset()  # type: ignore[misc]
+        if self.in_alternate_screen:
+            self._main_buffer = None
+            self.in_alternate_screen = False
+        self.cursor_shape = "block"
+        self.keypad_application = False
+
+    # -- reading the screen ---------------------------------------------------------------------------------------
+    def line_cells(self, y: int) -> list[Char]:
+        """Cells of screen line ``y`` (defaults filled in), ``columns`` long."""
+        line = self.buffer[y]  # type: ignore[attr-defined]
+        return [line[x] for x in range(self.columns)]  # type: ignore[attr-defined]
+
+
+class TermScreen(TermFeatures, pyte.Screen):
+    """Feature screen without the speed-ups (the reference for the equivalence tests)."""
+
+
+class _CharCache(dict):
+    """``cache[ch]`` → ``attrs._replace(data=ch)``, computed once per character."""
+
+    __slots__ = ("attrs",)
+
+    def __init__(self, attrs: Char) -> None:
+        super().__init__()
+        self.attrs = attrs
+
+    def __missing__(self, ch: str) -> Char:
+        value = self[ch] = self.attrs._replace(data=ch)
+        return value
+
+
+_BLANK = Char(" ")
+_BLANK_REVERSE = Char(" ", reverse=True)
+
+
+class FastScreen(TermScreen):
+    """:class:`TermScreen` with fast hot paths; behaves cell-for-cell like stock pyte."""
+
+    @property
+    def default_char(self) -> Char:
+        return _BLANK_REVERSE if mo.DECSCNM in self.mode else _BLANK
+
+    def __init__(self, columns: int, lines: int, **kwargs: Any) -> None:
+        self._char_caches: dict[Char, _CharCache] = {}
+        self._sgr_cache: dict[tuple, Char] = {}
+        self._last_attrs: Char | None = None
+        self._last_cache: _CharCache | None = None
+        super().__init__(columns, lines, **kwargs)
+
+    # cached Char objects per attribute set (Chars are immutable named tuples: sharing them is safe)
+    def _cache_for(self, attrs: Char) -> _CharCache:
+        cache = self._char_caches.get(attrs)
+        if cache is None:
+            if len(self._char_caches) > 512:
+                self._char_caches.clear()
+                self._last_attrs = None
+            cache = self._char_caches[attrs] = _CharCache(attrs)
+        return cache
+
+    def draw(self, data: str) -> None:
+        if (self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode
+                or mo.DECAWM not in self.mode):
+            return super().draw(data)
+        if data.isascii() and data.isprintable():
+            self._draw_ascii(data)
+        else:
+            self._draw_mixed(data)
+        self.dirty.add(self.cursor.y)
+
+    def _draw_ascii(self, data: str) -> None:
+        """Draw printable ASCII (width 1 each) with auto-wrap, a whole line segment at a time."""
+        cursor = self.cursor
+        columns = self.columns
+        buffer = self.buffer
+        cache = self._cache_for(cursor.attrs)
+        start, end = 0, len(data)
+        while start < end:
+            if cursor.x >= columns:
+                self.dirty.add(cursor.y)
+                self.carriage_return()
+                self.linefeed()
+            x = cursor.x
+            k = columns - x
+            if k > end - start:
+                k = end - start
+            buffer[cursor.y].update(zip(range(x, x + k), map(cache.__getitem__, data[start:start + k])))
+            cursor.x = x + k
+            start += k
+
+    _ASCII_RUN = re.compile(r"[\x20-\x7e]+")
+
+    def _draw_mixed(self, data: str) -> None:
+        """Same per-character rules as stock ``Screen.draw`` (DECAWM set, IRM reset, identity charset)."""
+        pos, n = 0, len(data)
+        match = self._ASCII_RUN.match
+        cursor = self.cursor
+        while pos < n:
+            m = match(data, pos)
+            if m is not None:
+                self._draw_ascii(m.group())
+                pos = m.end()
+                continue
+            char = data[pos]
+            pos += 1
+            width = wcwidth(char)
+            if cursor.x == self.columns:
+                self.dirty.add(cursor.y)
+                self.carriage_return()
+                self.linefeed()
+            line = self.buffer[cursor.y]
+            if width == 1:
+                line[cursor.x] = cursor.attrs._replace(data=char)
+            elif width == 2:
+                line[cursor.x] = cursor.attrs._replace(data=char)
+                if cursor.x + 1 < self.columns:
+                    line[cursor.x + 1] = cursor.attrs._replace(data="")
+            elif width == 0 and unicodedata.combining(char):
+                if cursor.x:
+                    last = line[cursor.x - 1]
+                    line[cursor.x - 1] = last._replace(data=unicodedata.normalize("NFC", last.data + char))
+                elif cursor.y:
+                    prev = self.buffer[cursor.y - 1]
+                    last = prev[self.columns - 1]
+                    prev[self.columns - 1] = last._replace(data=unicodedata.normalize("NFC", last.data + char))
+            else:
+                return  # unprintable: stock pyte drops the rest of this text run
+            if width > 0:
+                cursor.x = min(cursor.x + width, self.columns)
+
+    def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
+        if kwargs:  # private SGR (CSI ? … m): stock pyte would raise TypeError; ignore it instead
+            return
+        key = (self.cursor.attrs, attrs)
+        result = self._sgr_cache.get(key)
+        if result is None:
+            super().select_graphic_rendition(*attrs)
+            if len(self._sgr_cache) > 4096:
+                self._sgr_cache.clear()
+            self._sgr_cache[key] = self.cursor.attrs
+        else:
+            self.cursor.attrs = result
+
+    def sgr_text(self, params: str, text: str) -> None:
+        """SGR from its raw parameter string (``"01;34"``, cached on the string), then draw ASCII ``text``."""
+        cursor = self.cursor
+        key = (cursor.attrs, params)
+        result = self._sgr_cache.get(key)
+        if result is None:
+            self.select_graphic_rendition(*[min(int(p or 0), 9999) for p in params.split(";")])
+            self._sgr_cache[key] = cursor.attrs
+        else:
+            cursor.attrs = result
+        if text:
+            self.draw_text(text)
+
+    def draw_text(self, text: str) -> None:
+        """Draw a run of printable ASCII; the common no-wrap case is a single dict update."""
+        cursor = self.cursor
+        x = cursor.x
+        end = x + len(text)
+        if (end <= self.columns and not self.charset and self.g0_charset is _LAT1
+                and mo.DECAWM in self.mode and mo.IRM not in self.mode):
+            attrs = cursor.attrs
+            if attrs is self._last_attrs:
+                cache = self._last_cache
+            else:
+                cache = self._last_cache = self._cache_for(attrs)
+                self._last_attrs = attrs
+            self.buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
+            cursor.x = end
+            self.dirty.add(cursor.y)
+        else:
+            self.draw(text)
+
+    def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        self._sgr_cache.clear()  # the default char depends on DECSCNM
+        super().set_mode(*modes, **kwargs)
+
+    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        self._sgr_cache.clear()
+        super().reset_mode(*modes, **kwargs)
+
+    def report_device_status(self, mode: int = 0, *args: Any, **kwargs: Any) -> None:
+        if not kwargs and not args:
+            super().report_device_status(mode)
+
+
+class TermStream(pyte.ByteStream):
+    """pyte's byte stream plus the sequences crit's screens understand (keypad mode, cursor shape)."""
+
+    escape = dict(pyte.ByteStream.escape)
+    escape["="] = "set_keypad_application"
+    escape[">"] = "set_keypad_numeric"
+    csi = dict(pyte.ByteStream.csi)
+    csi["q"] = "set_cursor_style"
+    events = pyte.ByteStream.events | {"set_keypad_application", "set_keypad_numeric", "set_cursor_style"}
+
+
+_TOKEN = re.compile(
+    r"([\x20-\x7e]+)"                        # 1: printable ASCII run
+    r"|\x1b\[([0-9;]*)m([\x20-\x7e]*)"        # 2, 3: SGR and the (maybe empty) printable ASCII run after it
+    r"|(\r\n)"                               # 4: CR LF
+    r"|([\r\n\x08\x07\t])"                   # 5: other common controls
+    r"|\x1b\[(\?)?([0-9;]*)([A-Za-z@`])"     # 6, 7, 8: CSI with plain numeric parameters
+    r"|\x1b([78DEHMc=>])"                    # 9: two-byte ESC sequences
+)
+# ``m.lastindex`` tells the alternative: 1, 3 (SGR), 4, 5, 8 (CSI), 9.
+
+#: a run made only of printable ASCII, SGR sequences and CR LF: split in one go and drawn without regex matches
+_RUN = re.compile(r"(?:[\x20-\x7e]+|\x1b\[[0-9;]*m|\r\n)+")
+_RUN_SPLIT = re.compile(r"\x1b\[([0-9;]*)m|(\r\n)")
+
+
+class FastStream(TermStream):
+    """A ``TermStream`` whose ``feed`` handles common tokens with one regex match each.
+
+    Anything not matched (OSC, charsets, odd CSI forms, non-ASCII text, sequences split across chunks) goes through
+    pyte's own parser, so behaviour is the same as stock pyte.
+    """
+
+    def _initialize_parser(self) -> None:
+        super()._initialize_parser()
+        listener = self.listener
+        assert listener is not None
+        debug = listener.debug
+
+        def table(mapping: dict) -> dict:
+            return defaultdict(lambda: debug, {k: getattr(listener, v, debug) for k, v in mapping.items()})
+
+        self._csi_table = table(self.csi)
+        self._esc_table = table(self.escape)
+        self._basic_table = table(self.basic)
+        self._sgr_text: Callable[[str, str], None] | None = getattr(listener, "sgr_text", None)
+        self._draw_text: Callable[[str], None] | None = getattr(listener, "draw_text", None)
+
+    def feed(self, data: bytes) -> None:  # type: ignore[override]
+        if self.use_utf8:
+            text = self.utf8_decoder.decode(data)
+        else:
+            text = "".join(map(chr, data))
+        self.feed_text(text)
+
+    def feed_text(self, data: str) -> None:
+        if isinstance(self.listener, FastScreen):
+            self._feed_fast(data)
+        else:
+            self._feed_generic(data)
+
+    def _feed_generic(self, data: str) -> None:
+        listener = self.listener
+        if listener is None:
+            raise RuntimeError("Listener is not set")
+        send = self._send_to_parser
+        draw = listener.draw
+        cr = listener.carriage_return
+        lf = listener.linefeed
+        sgr = listener.select_graphic_rendition
+        csi = self._csi_table
+        esc = self._esc_table
+        basic = self._basic_table
+        match = _TOKEN.match
+        match_text = self._text_pattern.match
+        taking = self._taking_plain_text
+        offset, length = 0, len(data)
+        while offset < length:
+            if not taking:  # pyte's parser is inside a sequence: let it finish
+                taking = send(data[offset])
+                offset += 1
+                continue
+            m = match(data, offset)
+            if m is None:
+                t = match_text(data, offset)
+                if t is not None:
+                    offset = t.end()
+                    draw(t.group())
+                else:
+                    taking = send(data[offset])
+                    offset += 1
+                continue
+            offset = m.end()
+            kind = m.lastindex
+            if kind == 3:
+                sgr(*[min(int(p or 0), 9999) for p in m.group(2).split(";")])
+                if m.group(3):
+                    draw(m.group(3))
+            elif kind == 1:
+                draw(m.group(1))
+            elif kind == 4:
+                cr()
+                lf()
+            elif kind == 5:
+                basic[m.group(5)]()
+            elif kind == 8:
+                params = [min(int(p or 0), 9999) for p in m.group(7).split(";")]
+                if m.group(6):
+                    csi[m.group(8)](*params, private=True)
+                else:
+                    csi[m.group(8)](*params)
+            else:  # 9: ESC x
+                esc[m.group(9)]()
+        self._taking_plain_text = taking
+
+    def _feed_fast(self, data: str) -> None:
+        """The generic loop with the screen's hot paths inlined (FastScreen only).
+
+        Local copies of screen state (cursor, buffer, columns, "simple drawing" flag) are refreshed after every
+        token that may change them (CSI, ESC, pyte's parser), never after text, SGR or CR LF.
+        """
+        screen = self.listener
+        assert isinstance(screen, FastScreen)
+        send = self._send_to_parser
+        draw = screen.draw
+        index = screen.index
+        sgr = screen.select_graphic_rendition
+        sgr_cache = screen._sgr_cache
+        char_caches = screen._char_caches
+        cache_for = screen._cache_for
+        dirty_add = screen.dirty.add
+        csi = self._csi_table
+        esc = self._esc_table
+        basic = self._basic_table
+        match = _TOKEN.match
+        match_text = self._text_pattern.match
+        match_run = _RUN.match
+        split_run = _RUN_SPLIT.split
+        taking = self._taking_plain_text
+        IRM, DECAWM = mo.IRM, mo.DECAWM
+
+        def state() -> tuple:
+            mode = screen.mode
+            simple = (not screen.charset and screen.g0_charset is _LAT1 and DECAWM in mode and IRM not in mode)
+            return screen.cursor, screen.buffer, screen.columns, simple
+
+        cursor, buffer, columns, simple = state()
+        offset, length = 0, len(data)
+        while offset < length:
+            if not taking:
+                taking = send(data[offset])
+                offset += 1
+                if taking:
+                    cursor, buffer, columns, simple = state()
+                continue
+            r = match_run(data, offset)
+            if r is not None and simple:
+                offset = r.end()
+                parts = split_run(r.group())
+                # parts: text, (sgr params | None), (CRLF | None), text, ...
+                nparts = len(parts)
+                i = -2
+                while True:
+                    if i >= 0:
+                        params = parts[i]
+                        if params is not None:
+                            key = (cursor.attrs, params)
+                            attrs = sgr_cache.get(key)
+                            if attrs is None:
+                                sgr(*[min(int(p or 0), 9999) for p in params.split(";")])
+                                attrs = sgr_cache[key] = cursor.attrs
+                            else:
+                                cursor.attrs = attrs
+                        else:
+                            cursor.x = 0
+                            index()
+                    text = parts[i + 2]
+                    if text:
+                        x = cursor.x
+                        end = x + len(text)
+                        if end <= columns:
+                            attrs = cursor.attrs
+                            cache = char_caches.get(attrs)
+                            if cache is None:
+                                cache = cache_for(attrs)
+                            buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
+                            cursor.x = end
+                            dirty_add(cursor.y)
+                        else:
+                            draw(text)
+                    i += 3
+                    if i + 2 >= nparts:
+                        break
+                continue
+            m = match(data, offset)
+            if m is None:
+                t = match_text(data, offset)
+                if t is not None:
+                    offset = t.end()
+                    draw(t.group())
+                else:
+                    taking = send(data[offset])
+                    offset += 1
+                    if taking:
+                        cursor, buffer, columns, simple = state()
+                continue
+            offset = m.end()
+            kind = m.lastindex
+            if kind == 3 or kind == 1:
+                if kind == 3:
+                    key = (cursor.attrs, m.group(2))
+                    attrs = sgr_cache.get(key)
+                    if attrs is None:
+                        sgr(*[min(int(p or 0), 9999) for p in m.group(2).split(";")])
+                        attrs = sgr_cache[key] = cursor.attrs
+                    else:
+                        cursor.attrs = attrs
+                    text = m.group(3)
+                    if not text:
+                        continue
+                else:
+                    text = m.group(1)
+                    attrs = cursor.attrs
+                x = cursor.x
+                end = x + len(text)
+                if simple and end <= columns:
+                    cache = char_caches.get(attrs)
+                    if cache is None:
+                        cache = cache_for(attrs)
+                    buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
+                    cursor.x = end
+                    dirty_add(cursor.y)
+                else:
+                    draw(text)
+            elif kind == 4:
+                cursor.x = 0
+                index()  # linefeed = index (+ CR under LNM, a no-op right after CR)
+            elif kind == 5:
+                basic[m.group(5)]()
+            elif kind == 8:
+                params = [min(int(p or 0), 9999) for p in m.group(7).split(";")]
+                if m.group(6):
+                    csi[m.group(8)](*params, private=True)
+                else:
+                    csi[m.group(8)](*params)
+                cursor, buffer, columns, simple = state()
+            else:  # 9: ESC x
+                esc[m.group(9)]()
+                cursor, buffer, columns, simple = state()
+        self._taking_plain_text = taking
+
+
+class Terminal:
+    """A screen + stream pair: ``feed(bytes)``, then read ``screen``; ``take_replies()`` for device answers."""
+
+    def __init__(self, columns: int = 80, lines: int = 24, *, scrollback: int = DEFAULT_SCROLLBACK,
+                 fast: bool = True) -> None:
+        screen_cls = FastScreen if fast else TermScreen
+        stream_cls = FastStream if fast else TermStream
+        self.screen: TermScreen = screen_cls(columns, lines, scrollback=scrollback)
+        self.stream = stream_cls(self.screen)
+        self.errors = 0
+
+    @property
+    def columns(self) -> int:
+        return self.screen.columns
+
+    @property
+    def lines(self) -> int:
+        return self.screen.lines
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.stream.feed(data)
+        except Exception:  # a sequence pyte cannot digest must never break the session
+            self.errors += 1
+            self.stream._initialize_parser()
+
+    def resize(self, columns: int, lines: int) -> None:
+        self.screen.resize(lines=max(1, lines), columns=max(1, columns))
+
+    def take_replies(self) -> bytes:
+        if not self.screen.replies:
+            return b""
+        data = "".join(self.screen.replies).encode()
+        self.screen.replies.clear()
+        return data
+
+    @property
+    def title(self) -> str:
+        return self.screen.title

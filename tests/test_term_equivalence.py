@@ -1,0 +1,203 @@
+"""crit's fast screen must be cell-for-cell identical to stock pyte.
+
+Two comparisons on every corpus (recorded busybox vi/top/less/sh sessions, synthesized SGR-heavy ls output,
+wrapping, scroll regions, erase, insert/delete, unicode and wide characters, random fuzz), fed in chunks of many
+sizes so that escape sequences and UTF-8 characters are split across ``feed`` calls:
+
+1. stock ``pyte.ByteStream`` + ``pyte.Screen``  vs  ``FastStream`` + ``FastScreen(alternate_screen=False)``
+   (stock pyte has no alternate screen, so that one feature is off here);
+2. ``TermStream`` + ``TermScreen`` (crit's features on stock pyte code paths)  vs  ``FastStream`` + ``FastScreen``
+   (the same features with every speed-up) — this covers the alternate screen and scrollback too.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyte
+import pytest
+
+from crit.term.screen import FastScreen, FastStream, TermScreen, TermStream
+
+DATA = Path(__file__).parent / "data" / "term"
+
+RECORDED = {  # name: (columns, lines) the session was recorded with
+    "vi": (80, 24),
+    "top": (100, 30),
+    "less": (80, 24),
+    "shell_ls": (90, 28),
+}
+
+
+def snapshot(screen: pyte.Screen) -> tuple:
+    cells = tuple(tuple(screen.buffer[y][x] for x in range(screen.columns)) for y in range(screen.lines))
+    cur = screen.cursor
+    return cells, (cur.x, cur.y, cur.attrs, cur.hidden), screen.title, screen.icon_name, frozenset(screen.mode)
+
+
+def feed_all(stream: pyte.ByteStream, data: bytes, chunks: list[int]) -> None:
+    pos, i = 0, 0
+    while pos < len(data):
+        size = chunks[i % len(chunks)]
+        stream.feed(data[pos:pos + size])
+        pos += size
+        i += 1
+
+
+CHUNKINGS = [[1 << 20], [1], [7, 13, 64], [4096], [3, 1, 2, 200, 5]]
+
+
+def compare_with_stock(data: bytes, columns: int, lines: int, chunks: list[int]) -> None:
+    ref = pyte.Screen(columns, lines)
+    ref_stream = pyte.ByteStream(ref)
+    fast = FastScreen(columns, lines, alternate_screen=False, scrollback=100)
+    fast_stream = FastStream(fast)
+    feed_all(ref_stream, data, chunks)
+    feed_all(fast_stream, data, chunks)
+    assert snapshot(fast) == snapshot(ref)
+
+
+def compare_with_features(data: bytes, columns: int, lines: int, chunks: list[int]) -> None:
+    ref = TermScreen(columns, lines, scrollback=500)
+    ref_stream = TermStream(ref)
+    fast = FastScreen(columns, lines, scrollback=500)
+    fast_stream = FastStream(fast)
+    feed_all(ref_stream, data, chunks)
+    feed_all(fast_stream, data, chunks)
+    assert snapshot(fast) == snapshot(ref)
+    assert fast.in_alternate_screen == ref.in_alternate_screen
+    assert (fast.cursor_shape, fast.keypad_application, fast.bell_count) == (
+        ref.cursor_shape, ref.keypad_application, ref.bell_count)
+    assert fast.replies == ref.replies
+    assert [fast.history_cells(h, columns) for h in fast.history] == [
+        ref.history_cells(h, columns) for h in ref.history]
+
+
+# --- corpora ---------------------------------------------------------------------------------------------------
+
+def synth_ls(n: int = 400, seed: int = 1) -> bytes:
+    rnd = random.Random(seed)
+    colors = ["01;34", "01;32", "0", "01;36", "38;5;208", "38;2;10;20;30", "1;4;7", "31;42", "", "00", "40;33;01"]
+    out = []
+    for i in range(n):
+        entries = [f"\x1b[{rnd.choice(colors)}m{'file%d' % rnd.randint(0, 10 ** rnd.randint(1, 9))}\x1b[0m"
+                   for _ in range(rnd.randint(1, 9))]
+        out.append("  ".join(entries))
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def synth_plain(n: int = 300) -> bytes:
+    return "".join(f"{i:06d} " + "lorem ipsum dolor sit amet " * (i % 7) + "\r\n" for i in range(n)).encode()
+
+
+def synth_controls() -> bytes:
+    parts = [
+        "\x1b[2J\x1b[H", "A" * 250, "\r\n",                    # wrap
+        "\x1b[5;20r\x1b[20;1H", "scroll\n" * 30, "\x1b[r",      # scrolling region
+        "\x1b[3;3H\x1b[1K\x1b[2K\x1b[0K", "\x1b[10;10Habcdef\x1b[10;12H\x1b[2@\x1b[3P\x1b[2X",
+        "\x1b[12;1H\x1b[3L\x1b[2M", "\x1b[1J\x1b[0J\x1b[2J",
+        "\x1bM" * 5, "\x1bD" * 5, "\x1bE", "\x1b7\x1b[15;15Hsaved\x1b8restored",
+        "\x1b[4hinsert mode\x1b[4l", "\x1b[?7lno wrap " + "x" * 120 + "\x1b[?7h",
+        "\x1b[20;70Hwide: 日本語漢字テスト and more wide 漢字漢字漢字",
+        "\x1b[21;1Hcombining: e\u0301 a\u0308 \u200b zero width \u0301 at start",
+        "\x1b[22;1H\x1b[1;3;4;5;7;9mall\x1b[22;23;24;25;27;29moff\x1b[38;5;196m\x1b[48;2;1;2;3mcolor\x1b[39;49m",
+        "\x1b[90;100mbright\x1b[m\x1b[38;5m\x1b[38;2;1m", "\x07\x07", "\t\ttabs\x1b[3g\x1bH\t",
+        "\x1b]0;title one\x07\x1b]2;title two\x1b\\\x1b]1;icon\x07",
+        "\x1b[?25l\x1b[?25h\x1b[?25l", "\x1b[2 q\x1b[5 q", "\x1b=\x1b>\x1b=", "\x1b[?1h\x1b[?2004h",
+        "\x1b(0lqqk\x1b(B", "\x0e\x0f", "ctrl\x01after", "\x1b[?5h\x1b[?5l",
+        "\x1b[6n\x1b[5n\x1b[c", "\x1b[999;999H\x1b[H\x1b[0;0H\x1b[100G\x1b[100d\x1b[A\x1b[B\x1b[C\x1b[D\x1b[E\x1b[F",
+        "\x1b[3;2;1;4m", "\x1b[>4;2m", "\x1b[=5h", "\x1b[1$p", "\x1b%G", "\x1b#8", "\x1bc", "after reset\r\n",
+        "é\x9b31mC1 csi\x9b0m", "\x18cancel\x1b[1\x18m",
+    ]
+    return "".join(parts).encode("utf-8") + b"bad utf8 \xff\xfe\xc3 end"
+
+
+def synth_alt_screen() -> bytes:
+    return ("before alt\r\nline two\r\n" + "\x1b[?1049h\x1b[H\x1b[2Jin alt\r\n" + "x\r\n" * 40
+            + "\x1b[?1049lback\r\n" + "\x1b[?47hold alt\x1b[?47l" + "\x1b[?1047h1047\x1b[?1047l" + "end\r\n"
+            + "\x1b[?1049h\x1b[?1049h\x1b[?1049l\x1b[?1049l").encode()
+
+
+TOKENS = [
+    lambda r: "".join(r.choice("abcdefgh XYZ0123") for _ in range(r.randint(1, 120))),
+    lambda r: f"\x1b[{r.choice(['', '0', '1', '4', '7', '31', '1;32', '38;5;%d' % r.randint(0, 255), '48;2;%d;%d;%d' % (r.randint(0, 255), r.randint(0, 255), r.randint(0, 255)), '22;24;27', '39;49'])}m",
+    lambda r: "\r\n", lambda r: "\n", lambda r: "\r", lambda r: "\b", lambda r: "\t",
+    lambda r: f"\x1b[{r.randint(0, 30)};{r.randint(0, 100)}H",
+    lambda r: f"\x1b[{r.choice(['', '0', '1', '2'])}{r.choice('JK')}",
+    lambda r: f"\x1b[{r.randint(0, 5)}{r.choice('@PXLMABCDEFGd')}",
+    lambda r: f"\x1b[{r.randint(0, 12)};{r.randint(0, 30)}r",
+    lambda r: r.choice(["\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8", "\x1b[s", "\x1b[u"]),
+    lambda r: r.choice(["日本", "é", "e\u0301", "\u200b", "✓", "🙂", "ｱ", "\u0301"]),
+    lambda r: r.choice(["\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[4h", "\x1b[4l",
+                        "\x1b[?7l", "\x1b[?7h", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b[?25l"]),
+    lambda r: r.choice(["\x1b]2;t\x07", "\x1b]0;x\x1b\\", "\x07", "\x1b[3 q", "\x1b=", "\x1b>"]),
+]
+
+
+def synth_fuzz(seed: int, n: int = 3000) -> bytes:
+    r = random.Random(seed)
+    return "".join(r.choice(TOKENS)(r) for _ in range(n)).encode("utf-8")
+
+
+SYNTH = {
+    "ls": (synth_ls, 80, 24),
+    "plain": (synth_plain, 80, 24),
+    "controls": (synth_controls, 80, 24),
+    "alt_screen": (synth_alt_screen, 40, 10),
+}
+
+
+# --- tests -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(RECORDED))
+@pytest.mark.parametrize("chunks", CHUNKINGS, ids=lambda c: "chunks" + "-".join(map(str, c)))
+def test_recorded_sessions_match_stock_pyte(name: str, chunks: list[int]) -> None:
+    data = (DATA / f"{name}.bin").read_bytes()
+    assert len(data) > 500
+    compare_with_stock(data, *RECORDED[name], chunks)
+    compare_with_features(data, *RECORDED[name], chunks)
+
+
+@pytest.mark.parametrize("name", sorted(SYNTH))
+@pytest.mark.parametrize("chunks", CHUNKINGS, ids=lambda c: "chunks" + "-".join(map(str, c)))
+def test_synthesized_streams_match_stock_pyte(name: str, chunks: list[int]) -> None:
+    make, columns, lines = SYNTH[name]
+    data = make()
+    compare_with_stock(data, columns, lines, chunks)
+    compare_with_features(data, columns, lines, chunks)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_streams_match_stock_pyte(seed: int) -> None:
+    data = synth_fuzz(seed)
+    r = random.Random(seed)
+    chunks = [r.randint(1, 300) for _ in range(20)]
+    columns, lines = r.choice([(80, 24), (20, 5), (132, 40), (7, 3)])
+    compare_with_stock(data, columns, lines, chunks)
+    compare_with_features(data, columns, lines, chunks)
+
+
+def test_the_comparison_can_fail() -> None:
+    """The snapshot really sees attributes and cursor: a different stream gives a different snapshot."""
+    a = pyte.Screen(20, 4)
+    b = FastScreen(20, 4)
+    pyte.ByteStream(a).feed(b"\x1b[1mbold")
+    FastStream(b).feed(b"\x1b[4mbold")
+    assert snapshot(a) != snapshot(b)
+    a2, b2 = pyte.Screen(20, 4), FastScreen(20, 4)
+    pyte.ByteStream(a2).feed(b"ab")
+    FastStream(b2).feed(b"ab\x1b[D")
+    assert snapshot(a2) != snapshot(b2)
+
+
+def test_recorded_vi_session_uses_the_alternate_screen() -> None:
+    """The vi recording really switches screens; crit restores the shell's screen afterwards."""
+    data = (DATA / "vi.bin").read_bytes()
+    assert b"\x1b[?1049h" in data
+    screen = FastScreen(80, 24)
+    stream = FastStream(screen)
+    stream.feed(b"$ vi notes.txt\r\n")
+    stream.feed(data)
+    assert not screen.in_alternate_screen
+    assert screen.display[0].startswith("$ vi notes.txt")
