@@ -64,7 +64,7 @@ def test_pod_every_field():
         namespace="team-a",
         uid="1234-abcd",
         attempt="3",
-        hostname="web-host",
+        hostname="",
         log_directory="/var/log/pods/web",
         labels=["app=web", "tier = front"],
         annotations=["note=a=b c"],
@@ -88,7 +88,8 @@ def test_pod_every_field():
     cfg = form.to_config()
     assert (cfg.metadata.name, cfg.metadata.namespace, cfg.metadata.uid, cfg.metadata.attempt) == (
         "web.example", "team-a", "1234-abcd", 3)
-    assert cfg.hostname == "web-host"
+    assert cfg.hostname == ""
+    assert pod(hostname="web-host").to_config().hostname == "web-host"
     assert cfg.log_directory == "/var/log/pods/web"
     assert dict(cfg.labels) == {"app": "web", "tier": " front"}
     assert dict(cfg.annotations) == {"note": "a=b c"}
@@ -227,6 +228,8 @@ POD_RULES = [
     ({"dns_searches": "ok.local Bad_Domain"}, "dns_searches",
      "DNS search domain 'Bad_Domain' is not a valid DNS-1123 subdomain."),
     ({"network": "host"}, "network", "Network mode must be pod or node, not 'host'."),
+    ({"network": "node", "hostname": "h1"}, "hostname",
+     "Hostname cannot be set with network mode node: the pod shares the node's hostname."),
     ({"runtime_handler": "my runc"}, "runtime_handler", "Runtime handler 'my runc' must not contain white space."),
     ({"cgroup_parent": "kubepods"}, "cgroup_parent",
      "Cgroup parent 'kubepods' must be an absolute cgroup path (starting with /) or a systemd slice (ending in "

@@ -334,6 +334,8 @@ class PodForm:
                 break
         if self.network not in NETWORK_MODES:
             c.add("network", f"Network mode must be pod or node, not {self.network!r}.")
+        elif self.network == "node" and self.hostname.strip():
+            c.add("hostname", "Hostname cannot be set with network mode node: the pod shares the node's hostname.")
         if self.runtime_handler.strip() and any(ch.isspace() for ch in self.runtime_handler.strip()):
             c.add("runtime_handler", f"Runtime handler {self.runtime_handler!r} must not contain white space.")
         cg = self.cgroup_parent.strip()

@@ -1,0 +1,704 @@
+"""New pod / New container screens: validate as you type, live crictl YAML preview, import/export, submit.
+
+The screens talk to the runtime only through :class:`crit.cri.client.CriClient`. On success they notify with the
+new id and dismiss with a :class:`LaunchResult` (the app selects that object in its panels); on a runtime error
+they stay open, keep everything typed and show the runtime's sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
+
+from crit.cri import spec
+from crit.cri.errors import CriError
+from crit.cri.pb import api_pb2 as pb
+from crit.model.launch import (
+    ContainerForm,
+    FieldError,
+    PodForm,
+    default_network_mode,
+    default_pull_if_missing,
+    sandbox_config_from_status,
+)
+from crit.render.sanitize import sanitize, sanitize_multiline
+from crit.ui.forms.sections import ContainerSection, PodSection
+from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
+
+NEW_POD = "__new_pod__"
+
+
+@dataclass
+class LaunchResult:
+    """What a launch screen created. ``kind`` is ``"pod"`` or ``"container"``; ``id`` the new object's id;
+    ``pod_id`` the pod it is in; ``severity`` ``"information"``, or ``"error"`` when a created container did
+    not start (it is left as the runtime left it)."""
+
+    kind: str
+    id: str
+    pod_id: str
+    name: str
+    message: str
+    severity: str = "information"
+
+
+def _short(id_: str) -> str:
+    return id_[:13]
+
+
+def _one_sentence(exc: BaseException) -> str:
+    if isinstance(exc, CriError):
+        return sanitize(str(exc))
+    return sanitize(f"{type(exc).__name__}: {exc}".rstrip(".") + ".")
+
+
+class PathDialog(ModalScreen[tuple[str, str] | None]):
+    """Ask for a file path (and, when there is a choice, what the file holds)."""
+
+    DEFAULT_CSS = """
+    PathDialog { align: center middle; }
+    PathDialog > Vertical { width: 72; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    PathDialog .hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.path = path
+        self.kinds = kinds or []
+        self.kind = kind or (self.kinds[0] if self.kinds else "")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.title_text))
+            if len(self.kinds) > 1:
+                yield Select([(k, k) for k in self.kinds], value=self.kind, allow_blank=False, id="kind")
+            yield Input(self.path, placeholder="path of a crictl YAML or JSON file", id="path")
+            yield Static("enter: OK · esc: cancel · a name ending in .json means JSON", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted, "#path")
+    def _ok(self, event: Input.Submitted) -> None:
+        event.stop()
+        kind = self.kind
+        if len(self.kinds) > 1:
+            kind = str(self.query_one("#kind", Select).value)
+        path = os.path.expanduser(event.value.strip())
+        self.dismiss((path, kind) if path else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LaunchScreen(Screen[LaunchResult | None]):
+    """Shared behaviour of the two launch screens."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("ctrl+o", "import_file", "Import", priority=True),
+        Binding("ctrl+e", "export_file", "Export", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    LaunchScreen { layout: vertical; }
+    LaunchScreen #title { height: 1; padding: 0 1; background: $accent; color: $text; text-style: bold; }
+    LaunchScreen #body { height: 1fr; }
+    LaunchScreen #form { width: 3fr; height: 1fr; }
+    LaunchScreen #side { width: 2fr; height: 1fr; border-left: solid $panel-lighten-2; }
+    LaunchScreen #side > Label { padding: 0 1; color: $text-muted; }
+    LaunchScreen #preview-scroll { height: 1fr; }
+    LaunchScreen #preview { padding: 0 1; width: 100%; }
+    LaunchScreen #busy { height: 1; display: none; padding: 0 1; }
+    LaunchScreen #busy.-shown { display: block; }
+    LaunchScreen #busy ProgressBar { width: 30; }
+    LaunchScreen #elapsed { width: 1fr; padding: 0 1; }
+    LaunchScreen #status { height: auto; max-height: 4; padding: 0 1; }
+    LaunchScreen #status.-error { color: $error; }
+    """
+
+    title_text = "New"
+
+    def __init__(self, client) -> None:
+        super().__init__()
+        self.client = client
+        self.touched: set[str] = set()
+        self.show_all = False
+        self.errors: list[FieldError] = []
+        self.busy = False
+        self.last_preview = ""
+        self._busy_text = ""
+        self._busy_start = 0.0
+        self._busy_timer = None
+        self._refresh_pending = False
+
+    # -- layout ----------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.title_text), id="title")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="form"):
+                yield from self.form_widgets()
+            with Vertical(id="side"):
+                yield Label("crictl YAML preview (ctrl+e exports, ctrl+o imports)")
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static("", id="preview", markup=False)
+        with Horizontal(id="busy"):
+            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
+            yield Static("", id="elapsed", markup=False)
+        yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def form_widgets(self) -> ComposeResult:  # pragma: no cover - overridden
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.refresh_form()
+        first = self.query("#form Input").first()
+        first.focus()
+        self.run_worker(self.load_runtime_facts(), group="facts", exit_on_error=False)
+
+    async def load_runtime_facts(self) -> None:
+        """Ask the runtime for what the form needs to know (network readiness, images)."""
+
+    # -- live validation -------------------------------------------------------------------------------------
+    def _touch(self, widget) -> None:
+        if widget.id and widget.id.startswith("f-") and widget.has_focus:
+            self.touched.add(widget.id)
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if not (event.input.id or "").startswith("f-"):
+            return
+        self._touch(event.input)
+        self.field_changed(event.input.id, event.value)
+        self.schedule_refresh()
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._touch(event.checkbox)
+        self.schedule_refresh()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        self._touch(event.select)
+        self.field_changed(event.select.id or "", event.value)
+        self.schedule_refresh()
+
+    def field_changed(self, widget_id: str, value) -> None:
+        """Hook for cross-field behaviour (log path follows the name, target pod switch)."""
+
+    def schedule_refresh(self) -> None:
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_after_refresh(self._do_refresh)
+
+    def _do_refresh(self) -> None:
+        self._refresh_pending = False
+        if self.is_attached:
+            self.refresh_form()
+
+    @on(Button.Pressed)
+    async def _button(self, event: Button.Pressed) -> None:
+        bid = event.button.id or ""
+        if not bid.startswith(("add-", "rm-")):
+            return
+        event.stop()
+        editor = next((a for a in event.button.ancestors if isinstance(a, RowsEditor)), None)
+        row = next((a for a in event.button.ancestors if isinstance(a, Row)), None)
+        if editor is None:
+            return
+        if bid.startswith("add-"):
+            await editor.add_row()
+        elif row is not None:
+            await editor.remove_row(row.index)
+        self.schedule_refresh()
+
+    def validate_all(self) -> list[FieldError]:  # pragma: no cover - overridden
+        return []
+
+    def build_preview(self) -> str:  # pragma: no cover - overridden
+        return ""
+
+    def refresh_form(self) -> None:
+        self.errors = self.validate_all()
+        shown: dict[str, list[str]] = {}
+        for err in self.errors:
+            if not (self.show_all or fid(err.field) in self.touched):
+                continue
+            target = self._error_line_for(err.field)
+            if target is not None:
+                shown.setdefault(target.id, []).append(err.message)
+        for line in self.query(ErrorLine):
+            line.show(" ".join(shown.get(line.id or "", [])))
+        preview = self.query_one("#preview", Static)
+        if not self.errors:
+            try:
+                self.last_preview = self.build_preview()
+            except Exception as exc:  # a config the dumper cannot write: say so, keep the form alive
+                self.last_preview = f"# cannot show this config: {exc}\n"
+            preview.update(Text(sanitize_multiline(self.last_preview)))
+        else:
+            n = len(self.errors)
+            head = f"# {n} problem{'s' if n > 1 else ''} to fix; first: {self.errors[0].message}\n"
+            body = ("# last valid config:\n" + self.last_preview) if self.last_preview else ""
+            preview.update(Text(sanitize_multiline(head + body)))
+
+    def _error_line_for(self, path: str) -> ErrorLine | None:
+        parts = path.split(".")
+        while parts:
+            found = self.query("#" + eid(".".join(parts)))
+            if found:
+                line = found.first()
+                if isinstance(line, ErrorLine):
+                    return line
+            parts.pop()
+        return None
+
+    def focus_field(self, path: str) -> bool:
+        parts = path.split(".")
+        while parts:
+            found = self.query("#" + fid(".".join(parts)))
+            if found:
+                w = found.first()
+                w.focus()
+                w.scroll_visible()
+                return True
+            parts.pop()
+        return False
+
+    # -- status / busy ---------------------------------------------------------------------------------------
+    def set_status(self, message: str, error: bool = False) -> None:
+        st = self.query_one("#status", Static)
+        st.update(Text(message))
+        st.set_class(error, "-error")
+
+    def start_busy(self, text: str) -> None:
+        self._busy_text = text
+        self._busy_start = time.monotonic()
+        self.query_one("#busy").add_class("-shown")
+        self._tick()
+        if self._busy_timer is None:
+            self._busy_timer = self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self._busy_start
+        self.query_one("#elapsed", Static).update(Text(f"{self._busy_text} … {elapsed:.1f} s"))
+
+    def stop_busy(self) -> None:
+        self.query_one("#busy").remove_class("-shown")
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+
+    def fail(self, message: str) -> None:
+        """A runtime error after submit: shown in the form, everything typed is kept."""
+        self.stop_busy()
+        self.busy = False
+        self.set_status(message, error=True)
+
+    # -- actions ---------------------------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        if self.busy:
+            self.set_status("Still talking to the runtime; wait for it to answer.", error=True)
+            return
+        self.dismiss(None)
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        self.show_all = True
+        self.refresh_form()
+        if self.errors:
+            first = self.errors[0]
+            self.focus_field(first.field)
+            n = len(self.errors)
+            self.set_status(f"Not submitted: {first.message}" + (f" ({n - 1} more below.)" if n > 1 else ""),
+                            error=True)
+            return
+        self.busy = True
+        self.set_status("")
+        self.run_worker(self._submit_guarded(), group="submit", exclusive=True, exit_on_error=False)
+
+    async def _submit_guarded(self) -> None:
+        try:
+            await self.submit()
+        except Exception as exc:  # never lose the form to an unexpected error
+            self.fail(f"Submitting failed: {_one_sentence(exc)}")
+
+    async def submit(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def export_kinds(self) -> list[str]:  # pragma: no cover - overridden
+        return []
+
+    def action_export_file(self) -> None:
+        if self.busy:
+            return
+        kinds = self.export_kinds()
+        self.app.push_screen(PathDialog("Export to file", f"{kinds[0]}.yaml", kinds), self._export_to)
+
+    def _export_to(self, answer: tuple[str, str] | None) -> None:
+        if not answer:
+            return
+        path, kind = answer
+        self.show_all = True
+        self.refresh_form()
+        errors = [e for e in self.errors if self.error_kind(e) == kind]
+        if errors:
+            self.focus_field(errors[0].field)
+            self.set_status(f"Not exported: {errors[0].message}", error=True)
+            return
+        try:
+            spec.dump_file(self.config_for(kind), path)
+        except CriError as exc:
+            self.set_status(f"Export failed: {_one_sentence(exc)}", error=True)
+            return
+        self.set_status(f"Exported the {kind} config to {path}.")
+        self.app.notify(f"Exported the {kind} config to {path}.")
+
+    def error_kind(self, err: FieldError) -> str:
+        return "pod" if err.field.startswith("pod.") else self.export_kinds()[0]
+
+    def config_for(self, kind: str):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def action_import_file(self) -> None:
+        if self.busy:
+            return
+        kinds = self.export_kinds()
+        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", "", kinds), self._import_from)
+
+    async def _import_from(self, answer: tuple[str, str] | None) -> None:
+        if not answer:
+            return
+        path, kind = answer
+        try:
+            if kind == "pod":
+                cfg = spec.load_pod_config(path)
+            else:
+                cfg = spec.load_container_config(path)
+        except CriError as exc:
+            self.set_status(f"Import failed: {_one_sentence(exc)}", error=True)
+            return
+        await self.load_config(kind, cfg)
+        self.show_all = True
+        self.refresh_form()
+        self.set_status(f"Imported the {kind} config from {path}.")
+
+    async def load_config(self, kind: str, cfg) -> None:  # pragma: no cover - overridden
+        pass
+
+    async def network_default(self, section: PodSection) -> None:
+        """Network mode node only when the runtime reports NetworkReady false (and say why)."""
+        try:
+            st = await self.client.status()
+        except Exception:
+            return
+        for cond in st.status.conditions:
+            if cond.type == "NetworkReady":
+                mode, why = default_network_mode(cond.status, sanitize(cond.reason), sanitize(cond.message))
+                if mode == "node":
+                    sel = section._sel("network")
+                    if fid(section.p("network")) not in self.touched and section.form.base is None:
+                        sel.value = "node"
+                    section.set_network_hint(why)
+                return
+
+
+class NewPodScreen(LaunchScreen):
+    """``n`` / ``:new pod``: build a PodSandboxConfig and run it (RunPodSandbox)."""
+
+    title_text = "New pod — ctrl+s create · ctrl+o import · ctrl+e export · esc cancel"
+
+    def __init__(self, client, *, form: PodForm | None = None, config: pb.PodSandboxConfig | None = None,
+                 runtime_handler: str = "") -> None:
+        super().__init__(client)
+        if form is None:
+            form = PodForm.from_config(config, runtime_handler=runtime_handler) if config is not None else PodForm()
+        self.pod_form = form
+        self.show_all = config is not None
+
+    def form_widgets(self) -> ComposeResult:
+        yield PodSection(self.pod_form, id="pod-section")
+
+    @property
+    def section(self) -> PodSection:
+        return self.query_one("#pod-section", PodSection)
+
+    async def load_runtime_facts(self) -> None:
+        await self.network_default(self.section)
+
+    def validate_all(self) -> list[FieldError]:
+        return self.section.read().validate()
+
+    def build_preview(self) -> str:
+        return spec.dump_yaml(self.section.read().to_config())
+
+    def export_kinds(self) -> list[str]:
+        return ["pod"]
+
+    def config_for(self, kind: str):
+        return self.section.read().to_config()
+
+    async def load_config(self, kind: str, cfg) -> None:
+        handler = self.section.read().runtime_handler
+        await self.section.load(PodForm.from_config(cfg, runtime_handler=handler))
+
+    async def submit(self) -> None:
+        form = self.section.read()
+        cfg = form.to_config()
+        self.start_busy(f"Creating pod {form.name}")
+        try:
+            pod_id = await self.client.run_pod_sandbox(cfg, form.runtime_handler.strip())
+        except CriError as exc:
+            self.fail(f"Creating pod {form.name} failed: {_one_sentence(exc)}")
+            return
+        self.stop_busy()
+        msg = f"Pod {form.name} created: {pod_id}"
+        self.app.notify(msg, title="New pod")
+        self.dismiss(LaunchResult("pod", pod_id, pod_id, form.name, msg))
+
+
+class NewContainerScreen(LaunchScreen):
+    """``r`` / ``:run``: build a ContainerConfig and create + start it in the selected pod or in a new pod built
+    in the same screen (like ``crictl run``)."""
+
+    title_text = "New container — ctrl+s run · ctrl+o import · ctrl+e export · esc cancel"
+    DEFAULT_CSS = """
+    NewContainerScreen #target-box { height: auto; padding: 0 1; margin: 0 0 1 0; }
+    NewContainerScreen #target-box > Label { color: $text-muted; }
+    """
+
+    def __init__(self, client, *, pod_id: str | None = None, pod_label: str = "",
+                 form: ContainerForm | None = None, config: pb.ContainerConfig | None = None,
+                 pod_form: PodForm | None = None, pod_config: pb.PodSandboxConfig | None = None,
+                 pod_sandbox_config: pb.PodSandboxConfig | None = None,
+                 pull_image_on_create: bool = False, disable_pull_on_run: bool = False) -> None:
+        super().__init__(client)
+        self.pod_id = pod_id
+        self.pod_label = pod_label
+        self.known_sandbox_config = pod_sandbox_config
+        self.pull_image_on_create = pull_image_on_create
+        self.disable_pull_on_run = disable_pull_on_run
+        new_pod = pod_id is None
+        pull = default_pull_if_missing(pull_image_on_create, disable_pull_on_run, new_pod=new_pod)
+        if form is None:
+            form = ContainerForm.from_config(config, pull_if_missing=pull) if config is not None else \
+                ContainerForm(pull_if_missing=pull)
+        if pod_form is None:
+            pod_form = PodForm.from_config(pod_config) if pod_config is not None else PodForm()
+        self.container_form = form
+        self.pod_form = pod_form
+        self.show_all = config is not None or pod_config is not None
+        self.images: list[str] = []
+
+    def form_widgets(self) -> ComposeResult:
+        options: list[tuple[Text, str]] = [(Text("a new pod (fields below)"), NEW_POD)]
+        if self.pod_id:
+            options.insert(0, (Text(self.pod_label or f"pod {_short(self.pod_id)}"), self.pod_id))
+        with Vertical(id="target-box"):
+            yield Label("Into pod")
+            yield Select(options, value=self.pod_id or NEW_POD, allow_blank=False, id="target")
+        yield ContainerSection(self.container_form, id="container-section")
+        pod = PodSection(self.pod_form, prefix="pod.", title="New pod", id="pod-section")
+        pod.display = self.pod_id is None
+        yield pod
+
+    @property
+    def section(self) -> ContainerSection:
+        return self.query_one("#container-section", ContainerSection)
+
+    @property
+    def pod_section(self) -> PodSection:
+        return self.query_one("#pod-section", PodSection)
+
+    @property
+    def target(self) -> str:
+        return str(self.query_one("#target", Select).value)
+
+    @property
+    def new_pod(self) -> bool:
+        return self.target == NEW_POD
+
+    async def load_runtime_facts(self) -> None:
+        await self.network_default(self.pod_section)
+        try:
+            pods = await self.client.list_pod_sandbox(state="SANDBOX_READY")
+            images = await self.client.list_images()
+        except Exception:
+            return
+        names = sorted({t for img in images for t in img.repo_tags})
+        self.images = names
+        self.section.set_images(names)
+        sel = self.query_one("#target", Select)
+        current = sel.value
+        options: list[tuple[Text, str]] = []
+        for p in sorted(pods, key=lambda p: (p.metadata.namespace, p.metadata.name)):
+            label = f"{sanitize(p.metadata.name)} ({sanitize(p.metadata.namespace)}) {_short(p.id)}"
+            options.append((Text(label), p.id))
+        if self.pod_id and self.pod_id not in {p.id for p in pods}:
+            options.insert(0, (Text(self.pod_label or f"pod {_short(self.pod_id)}"), self.pod_id))
+        options.append((Text("a new pod (fields below)"), NEW_POD))
+        with self.prevent(Select.Changed):
+            sel.set_options(options)
+            sel.value = current
+        self.refresh_form()
+
+    def field_changed(self, widget_id: str, value) -> None:
+        if widget_id == fid("name"):
+            self.section.name_changed("", str(value))
+        elif widget_id == fid("log_path"):
+            self.section.log_path_changed(str(value))
+        elif widget_id == "target":
+            new = value == NEW_POD
+            self.pod_section.display = new
+            if fid("pull_if_missing") not in self.touched:
+                self.section._cb("pull_if_missing").value = default_pull_if_missing(
+                    self.pull_image_on_create, self.disable_pull_on_run, new_pod=new)
+
+    def validate_all(self) -> list[FieldError]:
+        cform = self.section.read()
+        if self.new_pod:
+            pform = self.pod_section.read()
+            return cform.validate(pod=pform) + pform.validate(prefix="pod.")
+        return cform.validate()
+
+    def build_preview(self) -> str:
+        cform = self.section.read()
+        out = "# container config (crictl create/run CONTAINER.yaml)\n" + spec.dump_yaml(cform.to_config())
+        if self.new_pod:
+            out += "---\n# pod config (crictl runp POD.yaml)\n" + spec.dump_yaml(self.pod_section.read().to_config())
+        return out
+
+    def export_kinds(self) -> list[str]:
+        return ["container", "pod"] if self.new_pod else ["container"]
+
+    def config_for(self, kind: str):
+        if kind == "pod":
+            return self.pod_section.read().to_config()
+        return self.section.read().to_config()
+
+    async def load_config(self, kind: str, cfg) -> None:
+        if kind == "pod":
+            handler = self.pod_section.read().runtime_handler
+            await self.pod_section.load(PodForm.from_config(cfg, runtime_handler=handler))
+        else:
+            pull = self.section._cb("pull_if_missing").value
+            await self.section.load(ContainerForm.from_config(cfg, pull_if_missing=pull))
+
+    async def sandbox_config(self, pod_id: str) -> pb.PodSandboxConfig:
+        """The config of an existing pod, for CreateContainer: from the runtime's verbose status when it carries
+        the original config (containerd does), else rebuilt from the status."""
+        if self.known_sandbox_config is not None and pod_id == self.pod_id:
+            return self.known_sandbox_config
+        resp = await self.client.pod_sandbox_status(pod_id, verbose=True)
+        raw = resp.info.get("info", "")
+        if raw:
+            try:
+                data = json.loads(raw)
+                if isinstance(data, dict) and isinstance(data.get("config"), dict):
+                    return spec.from_dict(data["config"], pb.PodSandboxConfig)
+            except (ValueError, CriError):
+                pass
+        return sandbox_config_from_status(resp.status)
+
+    async def ensure_image(self, image: str, pull: bool) -> bool:
+        st = await self.client.image_status(image)
+        if st.HasField("image"):
+            return True
+        if not pull:
+            self.fail(f"Image {image} is not on the node: tick \"Pull image if missing\" or pull it first (p); "
+                      f"nothing was created.")
+            return False
+        self.start_busy(f"Pulling {image}")
+        try:
+            await self.client.pull_image(image)
+        except CriError as exc:
+            self.fail(f"Pulling {image} failed, nothing was created: {_one_sentence(exc)}")
+            return False
+        return True
+
+    async def submit(self) -> None:
+        cform = self.section.read()
+        new_pod = self.new_pod
+        pform = self.pod_section.read() if new_pod else None
+        ccfg = cform.to_config(pod=pform)
+        image = ccfg.image.image
+        self.start_busy(f"Checking image {image}")
+        try:
+            if not await self.ensure_image(image, cform.pull_if_missing):
+                return
+        except CriError as exc:
+            self.fail(f"Checking image {image} failed, nothing was created: {_one_sentence(exc)}")
+            return
+        if new_pod:
+            pcfg = pform.to_config()
+            self.start_busy(f"Creating pod {pform.name}")
+            try:
+                pod_id = await self.client.run_pod_sandbox(pcfg, pform.runtime_handler.strip())
+            except CriError as exc:
+                self.fail(f"Creating pod {pform.name} failed, nothing was created: {_one_sentence(exc)}")
+                return
+            pod_name = pform.name
+        else:
+            pod_id = self.target
+            pod_name = ""
+            self.start_busy("Reading the pod's config")
+            try:
+                pcfg = await self.sandbox_config(pod_id)
+            except CriError as exc:
+                self.fail(f"Reading pod {_short(pod_id)} failed, nothing was created: {_one_sentence(exc)}")
+                return
+        self.start_busy(f"Creating container {cform.name}")
+        try:
+            cid = await self.client.create_container(pod_id, ccfg, pcfg)
+        except CriError as exc:
+            if new_pod:
+                await self._keep_created_pod(pod_id, pform, pcfg)
+                self.fail(f"Pod {pod_name} ({_short(pod_id)}) was created, but creating container {cform.name} "
+                          f"failed: {_one_sentence(exc)} The pod is left as the runtime left it; this form now "
+                          f"targets it, so fix the container and submit again.")
+            else:
+                self.fail(f"Creating container {cform.name} failed: {_one_sentence(exc)}")
+            return
+        self.start_busy(f"Starting container {cform.name}")
+        try:
+            await self.client.start_container(cid)
+        except CriError as exc:
+            self.stop_busy()
+            msg = (f"Container {cform.name} ({_short(cid)}) was created but failed to start: {_one_sentence(exc)} "
+                   f"It is left as the runtime left it.")
+            self.app.notify(msg, title="New container", severity="error", timeout=15)
+            self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg, severity="error"))
+            return
+        self.stop_busy()
+        msg = f"Container {cform.name} started: {cid}"
+        if new_pod:
+            msg += f" (in new pod {pod_name} {pod_id})"
+        self.app.notify(msg, title="New container")
+        self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg))
+
+    async def _keep_created_pod(self, pod_id: str, pform: PodForm, pcfg) -> None:
+        """After the container failed in a pod we just created: point the form at that pod (no second pod)."""
+        self.pod_id = pod_id
+        self.known_sandbox_config = pcfg
+        sel = self.query_one("#target", Select)
+        options = [(Text(f"{sanitize(pform.name)} ({sanitize(pform.namespace)}) {_short(pod_id)}"), pod_id),
+                   (Text("a new pod (fields below)"), NEW_POD)]
+        with self.prevent(Select.Changed):
+            sel.set_options(options)
+            sel.value = pod_id
+        self.pod_section.display = False
+        self.refresh_form()
