@@ -214,3 +214,51 @@ async def test_follower_open_error_is_one_sentence(tmp_path):
         await f.open()
     msg = str(ei.value)
     assert msg.startswith("Cannot read the log file") and msg.endswith(".") and "\n" not in msg
+
+
+async def test_follower_skips_a_huge_backlog_and_reads_in_chunks(tmp_path):
+    p = tmp_path / "0.log"
+    write(p, line("first"))
+    f = LogFollower(str(p), tail_lines=3, max_read=4096, skip_bytes=64 * 1024)
+    await f.open()
+    # a backlog smaller than skip_bytes is read in max_read chunks, one per poll, nothing lost
+    write(p, *(line(f"a{i:04d}") for i in range(500)))  # ~22 KB
+    got: list[str] = []
+    for _ in range(20):
+        got += [r.text for r in await f.poll()]
+    assert got == [f"a{i:04d}" for i in range(500)]
+    # a backlog larger than skip_bytes: a notice, then only the newest lines
+    write(p, *(line(f"b{i:05d}") for i in range(5000)))  # ~230 KB
+    before = f.bytes_read
+    batch = await f.poll()
+    assert batch[0].notice and batch[0].text.startswith("skipped ")
+    assert [r.text for r in batch[1:]] == ["b04997", "b04998", "b04999"]
+    assert f.bytes_read - before <= 64 * 1024  # one block, not the 230 KB backlog
+    assert await f.poll() == []
+    # a line longer than max_read without its LF is passed on rather than stalling the follower
+    write(p, line("x" * 10_000))
+    texts = []
+    for _ in range(5):
+        texts += [r.text for r in await f.poll()]
+    assert "".join(texts).count("x") == 10_000 and f.offset == p.stat().st_size and f.truncations == 0
+    f.close()
+
+
+def test_bench_script_small_file_reads_only_the_tail():
+    """The benchmark's own run on a 64 MB file: JSON out, a tiny fraction of the file read, bounded memory
+    (no timing asserted here: that is the benchmark's job)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parent.parent / "bench" / "logs.py"
+    proc = subprocess.run([sys.executable, str(bench), "--size-mb", "64"], capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode in (0, 2), proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["file_bytes"] > 60 * 1024 * 1024
+    assert out["lines_1000"]["records"] >= 1000 and out["screen"]["records"] >= 50
+    assert out["lines_1000"]["bytes_read"] < 1024 * 1024
+    assert out["fraction_of_file_read"] < 0.02
+    assert out["peak_rss_delta_mb"] < 64

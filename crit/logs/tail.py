@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from crit.logs.errors import LogFileError, describe_os_error
 from crit.logs.parse import LineJoiner, LogRecord, _split
+from crit.render.human import size as human_size
 
 __all__ = ["TailResult", "read_tail", "LogFollower", "BLOCK_SIZE", "MAX_TAIL_BYTES"]
 
@@ -71,6 +72,7 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
     end = 0
     pos = limit
     tail_fragment = 0
+    first = b""  # the block holding the last LF, up to (not including) that LF: reused by step 2
     while pos > 0:
         n = min(block_size, pos)
         pos -= n
@@ -79,6 +81,7 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
         idx = buf.rfind(b"\n")
         if idx >= 0:
             end = pos + idx + 1
+            first = buf[:idx]
             break
         tail_fragment += len(buf)
         if tail_fragment > max_bytes:
@@ -96,7 +99,6 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
     lookbehind = min(LOOKBEHIND_BYTES, max_bytes)
     done = False
     carry = b""
-    pos = end - 1 if end > 0 else 0  # skip the final LF
     start = end
 
     def commit(line: bytes) -> None:
@@ -143,14 +145,8 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
         return bool(open_streams) and look_bytes <= lookbehind
 
     if lines > 0 and end > 0:
-        while not done:
-            if pos == 0:
-                take(carry)  # ``carry`` is the file's first line: it starts at offset 0.
-                break
-            n = min(block_size, pos)
-            pos -= n
-            buf = os.pread(fd, n, pos)
-            bytes_read += len(buf)
+        buf = first  # starts at ``pos``
+        while True:
             buf += carry
             parts = buf.split(b"\n")
             carry = parts[0]
@@ -162,9 +158,18 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
                     limited = True
                     done = True
                     break
-            if not done and len(carry) > max_bytes:
+            if done:
+                break
+            if pos == 0:
+                take(carry)  # ``carry`` is the file's first line: it starts at offset 0.
+                break
+            if len(carry) > max_bytes:
                 limited = True
                 break
+            n = min(block_size, pos)
+            pos -= n
+            buf = os.pread(fd, n, pos)
+            bytes_read += len(buf)
     rev.reverse()
     joiner = LineJoiner()
     records = joiner.feed_many(rev)
@@ -201,12 +206,13 @@ class LogFollower:
 
     def __init__(self, path: str, *, tail_lines: int = 1000, interval: float = 0.5,
                  max_read: int = 4 * 1024 * 1024, max_bytes: int = MAX_TAIL_BYTES,
-                 runtime_endpoint: str | None = None) -> None:
+                 skip_bytes: int = 32 * 1024 * 1024, runtime_endpoint: str | None = None) -> None:
         self.path = path
         self.tail_lines = tail_lines
         self.interval = interval
         self.max_read = max_read
         self.max_bytes = max_bytes
+        self.skip_bytes = max(skip_bytes, max_read)
         self.runtime_endpoint = runtime_endpoint
         self.fd: int | None = None
         self.offset = 0
@@ -216,6 +222,7 @@ class LogFollower:
         self.rotations = 0
         self.truncations = 0
         self.missing = False
+        self._last_byte = b"\n"  # the byte just before ``offset`` (checked to detect a rewritten file)
         self._stopped = asyncio.Event()
 
     # -- opening ---------------------------------------------------------------------------------------------
@@ -235,6 +242,7 @@ class LogFollower:
         self.close()
         self.fd = fd
         self.offset = result.end
+        self._last_byte = b"\n"
         self.dev_ino = result.dev_ino
         self.joiner = result.joiner
         self.bytes_read += result.bytes_read
@@ -244,28 +252,47 @@ class LogFollower:
         return await asyncio.to_thread(self.open_sync)
 
     # -- following -------------------------------------------------------------------------------------------
-    def _read_new(self, fd: int, out: list[LogRecord], *, to_eof: bool = False) -> None:
-        """Read complete lines from ``self.offset`` (at most ``max_read`` bytes unless ``to_eof``)."""
-        while True:
-            size = os.fstat(fd).st_size
-            if size <= self.offset:
+    def _read_new(self, fd: int, out: list[LogRecord], *, drain: bool = False) -> None:
+        """Read the complete lines appended since ``self.offset``: one ``max_read`` chunk per call, or everything
+        left when ``drain`` (the old file after a rotation).  A backlog larger than ``skip_bytes`` (the container
+        logs faster than it can be shown) is skipped: only its last ``tail_lines`` records are read, after a
+        notice, so memory and catch-up time stay bounded."""
+        size = os.fstat(fd).st_size
+        if size - self.offset > self.skip_bytes:
+            res = read_tail_fd(fd, self.tail_lines, max_bytes=self.max_bytes)
+            self.bytes_read += res.bytes_read
+            if res.start > self.offset:
+                out.append(_notice(f"skipped {human_size(res.start - self.offset)} of log written faster than it "
+                                   f"can be shown"))
+                self.joiner = res.joiner
+                out.extend(res.records)
+                self.offset = res.end
+                self._last_byte = b"\n"
                 return
-            n = size - self.offset if to_eof else min(size - self.offset, self.max_read)
+        while self.offset < size:
+            n = min(size - self.offset, self.max_read)
             data = os.pread(fd, n, self.offset)
+            if not data:
+                return
             self.bytes_read += len(data)
             cut = data.rfind(b"\n")
             if cut < 0:
-                if len(data) >= self.max_read and not to_eof:
-                    # a single line longer than max_read without LF: emit it rather than stall forever
-                    cut = len(data) - 1
-                else:
-                    return
-            complete = data[: cut + 1]
-            self.offset += len(complete)
-            lines = complete.split(b"\n")
-            lines.pop()  # empty after the final LF
-            out.extend(self.joiner.feed_many(lines))
-            if not to_eof:
+                if len(data) < self.max_read:
+                    return  # the last line is still being written
+                # a single line longer than max_read without LF: pass it on rather than stall forever
+                self.offset += len(data)
+                self._last_byte = data[-1:]
+                rec = self.joiner.feed(data)
+                if rec is not None:
+                    out.append(rec)
+            else:
+                complete = data[: cut + 1]
+                self.offset += len(complete)
+                self._last_byte = b"\n"
+                lines = complete.split(b"\n")
+                lines.pop()  # empty after the final LF
+                out.extend(self.joiner.feed_many(lines))
+            if not drain:
                 return
 
     def _truncated(self, fd: int, size: int) -> bool:
@@ -274,7 +301,7 @@ class LogFollower:
         if self.offset > 0:
             # rewritten under us (truncated, then grew past our offset between two polls)?
             try:
-                return os.pread(fd, 1, self.offset - 1) != b"\n"
+                return os.pread(fd, 1, self.offset - 1) != self._last_byte
             except OSError:
                 return False
         return False
@@ -308,7 +335,7 @@ class LogFollower:
         self.missing = False
         if (st.st_dev, st.st_ino) != self.dev_ino:
             # rotation: the path now names another file. Finish the old one, then reopen by path.
-            self._read_new(self.fd, out, to_eof=True)
+            self._read_new(self.fd, out, drain=True)
             os.close(self.fd)
             self.fd = None
             try:
