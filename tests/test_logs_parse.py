@@ -197,3 +197,9 @@ def test_error_sentences(tmp_path):
     with pytest.raises(LogFileError, match="no log path"):
         check_log_access("", None)
     check_log_access(p, "unix:///run/containerd/containerd.sock")
+
+
+def test_multibyte_character_split_across_partial_parts():
+    euro = "€".encode()  # 3 bytes
+    recs = parse_lines([TS.encode() + b" stdout P a" + euro[:2], TS.encode() + b" stdout F " + euro[2:] + b"b"])
+    assert [r.text for r in recs] == ["a€b"]

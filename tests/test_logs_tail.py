@@ -262,3 +262,13 @@ def test_bench_script_small_file_reads_only_the_tail():
     assert out["lines_1000"]["bytes_read"] < 1024 * 1024
     assert out["fraction_of_file_read"] < 0.02
     assert out["peak_rss_delta_mb"] < 64
+
+
+async def test_follower_without_path_or_on_remote_host(tmp_path):
+    with pytest.raises(LogFileError, match="no log path"):
+        await LogFollower("").open()
+    f = LogFollower(str(tmp_path / "pods" / "0.log"), runtime_endpoint="tcp://10.9.8.7:10010")
+    with pytest.raises(LogFileError) as ei:
+        await f.open()
+    assert "tcp://10.9.8.7:10010" in str(ei.value) and "another host" in str(ei.value)
+    assert ei.value.path.endswith("0.log")

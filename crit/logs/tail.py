@@ -230,6 +230,8 @@ class LogFollower:
         return LogFileError(describe_os_error(self.path, exc, runtime_endpoint=self.runtime_endpoint), self.path)
 
     def open_sync(self) -> TailResult:
+        if not self.path:
+            raise LogFileError("The runtime reported no log path for this container, so there is no log file to read.")
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
