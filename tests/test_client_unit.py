@@ -87,6 +87,12 @@ def test_deadline_names_endpoint_operation_and_timeout():
     assert "-t/--timeout" in str(err)
 
 
+def test_silent_peer_is_a_timeout():
+    err = tr(grpc.StatusCode.UNAVAILABLE, "failed to connect to all addresses; last error: UNKNOWN: unix:/run/x.sock: "
+             "connection attempt timed out before receiving SETTINGS frame", "Version", timeout=2)
+    assert isinstance(err, E.DeadlineExceeded) and "did not answer Version within 2s" in str(err)
+
+
 def test_unavailable_variants():
     base = "failed to connect to all addresses; last error: UNKNOWN: unix:/run/x.sock: "
     err = tr(grpc.StatusCode.UNAVAILABLE, base + "No such file or directory", "Version")
@@ -510,3 +516,31 @@ def test_client_does_not_import_textual():
     assert out.stdout.strip() == "False"
 
 
+
+
+async def test_resumes_quickly_after_a_long_outage(tmp_path):
+    """The runtime gone for ten seconds, then back: the next successful call comes within about a second.
+    gRPC's default reconnect backoff (1 s growing by 1.6x up to 2 minutes) would take several seconds here."""
+    path = str(tmp_path / "flaky.sock")
+    server = await start_server(path, VersionOnly())
+    async with CriClient(path, timeout=2) as c:
+        assert (await c.version()).runtime_name == "fakert"
+        await server.stop(None)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while loop.time() < end:  # keep polling while it is down, as the UI does
+            with pytest.raises(E.ConnectError):
+                await c.version()
+            await asyncio.sleep(0.25)
+        server = await start_server(path, VersionOnly())
+        try:
+            back = loop.time()
+            while True:
+                try:
+                    await c.version()
+                    break
+                except E.ConnectError:
+                    assert loop.time() - back < 1.5, "did not reconnect within 1.5 s of the runtime coming back"
+                    await asyncio.sleep(0.1)
+        finally:
+            await server.stop(None)

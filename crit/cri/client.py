@@ -118,8 +118,9 @@ def _as_endpoint(value: str | Endpoint, what: str) -> Endpoint:
 class _Conn:
     """One endpoint: its channel and stub, created lazily inside the running event loop."""
 
-    def __init__(self, endpoint: Endpoint, which: str, hint: str | None) -> None:
+    def __init__(self, endpoint: Endpoint, which: str, hint: str | None, connect_timeout: float) -> None:
         self.endpoint = endpoint
+        self.connect_timeout = connect_timeout
         self.which = which
         self.hint = hint
         self.channel: grpc.aio.Channel | None = None
@@ -136,6 +137,12 @@ class _Conn:
                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                     ("grpc.enable_http_proxy", 0),
+                    # Reconnect quickly once the runtime is back (gRPC's default backoff grows to 2 minutes;
+                    # crit must resume within one refresh interval). The "min" value is gRPC's connect timeout:
+                    # keep it at least the call timeout so a silent socket ends as a deadline, not a reset.
+                    ("grpc.initial_reconnect_backoff_ms", 200),
+                    ("grpc.min_reconnect_backoff_ms", max(1000, int(self.connect_timeout * 1000))),
+                    ("grpc.max_reconnect_backoff_ms", 1000),
                 ],
             )
             self.loop = loop
@@ -183,11 +190,11 @@ class CriClient:
         self.action_timeout = float(action_timeout) if action_timeout else max(self.timeout, MIN_ACTION_TIMEOUT)
         self.pull_timeout = float(pull_timeout)
         self.readonly = bool(readonly)
-        self._runtime = _Conn(self.runtime_endpoint, "runtime", runtime_hint)
+        self._runtime = _Conn(self.runtime_endpoint, "runtime", runtime_hint, self.timeout)
         if self.image_endpoint == self.runtime_endpoint:
             self._image = self._runtime
         else:
-            self._image = _Conn(self.image_endpoint, "image", image_hint)
+            self._image = _Conn(self.image_endpoint, "image", image_hint, self.timeout)
         #: The last VersionResponse, remembered so "not supported" sentences can name the runtime.
         self.runtime_version: pb.VersionResponse | None = None
 

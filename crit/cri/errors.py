@@ -286,7 +286,7 @@ def translate(
     hint = hint or endpoint_hint(which)
     said = f" (runtime said: {details})" if details else ""
 
-    if code == grpc.StatusCode.UNAVAILABLE:
+    if code == grpc.StatusCode.UNAVAILABLE and "before receiving SETTINGS" not in (raw or ""):
         low = (raw or "").lower()
         if socket_path is not None:
             problem = _socket_problem(socket_path, endpoint, which, hint)
@@ -312,7 +312,9 @@ def translate(
             f"elsewhere, {hint}.",
             **kw,
         )
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED or (
+        code == grpc.StatusCode.UNAVAILABLE and "before receiving SETTINGS" in (raw or "")
+    ):
         return DeadlineExceeded(
             f"The {what} at {endpoint} did not answer {operation} within {_fmt_seconds(timeout)}: it may be hung or "
             f"overloaded, or not be a CRI runtime; check it, or allow more time with -t/--timeout.",
