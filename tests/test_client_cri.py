@@ -40,25 +40,10 @@ def unique(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}"
 
 
-async def run_pod(
-    c: CriClient, cri, name: str, cgroup_parent: str = "", **kw
-) -> tuple[str, pb.PodSandboxConfig]:
+async def run_pod(c: CriClient, cri, name: str, **kw) -> tuple[str, pb.PodSandboxConfig]:
+    """Run a host-network pod; the bed's pod_config gives it its own cgroup (PodSandboxStats needs one)."""
     cfg = specs.pod_config(unique(name), namespace="crit-client", log_dir=cri.log_dir / unique(name), **kw)
-    if cgroup_parent:
-        cfg.linux.cgroup_parent = cgroup_parent
     return await c.run_pod_sandbox(cfg), cfg
-
-
-def remove_cgroup_dirs(name: str) -> None:
-    """Remove the (empty) cgroup directories a pod's cgroup_parent left in every hierarchy."""
-    import glob
-    import os
-
-    for d in sorted(glob.glob(f"/sys/fs/cgroup/*/{name}") + glob.glob(f"/sys/fs/cgroup/{name}"), reverse=True):
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
 
 
 async def wait_state(c: CriClient, cid: str, state: int, timeout: float = 30.0) -> pb.ContainerStatus:
@@ -107,18 +92,10 @@ async def test_version_status_images(cri):
         assert sentence(ei.value) == "Image localhost:5000/crit-test/absent:0 not found."
 
 
-@pytest.fixture
-def pod_cgroup():
-    """A cgroup parent for a pod (containerd reads pod stats from it); its directories are removed afterwards."""
-    name = unique("crit-client-test")
-    yield name
-    remove_cgroup_dirs(name)
-
-
-async def test_pod_and_container_lifecycle(cri, pod_cgroup):
+async def test_pod_and_container_lifecycle(cri):
     """One pod: a long-running container and one that exits 3, exercised through every container RPC."""
     async with client(cri) as c:
-        pod_id, pod_cfg = await run_pod(c, cri, "life", cgroup_parent=f"/{pod_cgroup}", labels={"crit-test": "life"})
+        pod_id, pod_cfg = await run_pod(c, cri, "life", labels={"crit-test": "life"})
         assert re.fullmatch(r"[0-9a-f]{64}", pod_id)
 
         # --- pods: list with each filter, status
