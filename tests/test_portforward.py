@@ -246,3 +246,65 @@ async def test_registry_lists_and_stops():
     assert reg.forwards == [b] and not a.running
     await reg.stop_all()
     assert reg.forwards == [] and not b.running
+
+
+async def test_connection_closed_locally_does_not_linger():
+    """A local client that sends and closes while the pod's server waits for more: the relay ends after eof_idle."""
+    rt = FakeRuntime()
+    await rt.start()
+    got = asyncio.Event()
+
+    async def silent(reader, writer):  # reads forever, never answers
+        await reader.read(10)
+        got.set()
+        await asyncio.sleep(30)
+
+    srv, target = await tcp_server(silent)
+    fwd = PortForward(rt.url, target, 0, eof_idle=0.3)
+    try:
+        await fwd.start()
+        r, w = await asyncio.open_connection("127.0.0.1", fwd.local_port)
+        w.write(b"hello")
+        await w.drain()
+        await asyncio.wait_for(got.wait(), 5)
+        w.close()
+        for _ in range(100):
+            if fwd.active == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert fwd.active == 0 and fwd.connections_total == 1 and fwd.bytes_out == 5
+    finally:
+        await fwd.stop()
+        srv.close()
+        await rt.stop()
+
+
+async def test_stop_closes_active_connections(caplog):
+    rt = FakeRuntime()
+    await rt.start()
+    got = asyncio.Event()
+
+    async def silent(reader, writer):
+        await reader.read(10)
+        got.set()
+        await asyncio.sleep(30)
+
+    srv, target = await tcp_server(silent)
+    fwd = PortForward(rt.url, target, 0, eof_idle=None)
+    try:
+        await fwd.start()
+        r, w = await asyncio.open_connection("127.0.0.1", fwd.local_port)
+        w.write(b"hi")
+        await w.drain()
+        await asyncio.wait_for(got.wait(), 5)
+        assert fwd.active == 1
+        await asyncio.wait_for(fwd.stop(), 5)
+        assert fwd.active == 0
+        assert await asyncio.wait_for(r.read(), 5) == b""  # the local client sees the end
+        w.close()
+    finally:
+        await fwd.stop()
+        srv.close()
+        await rt.stop()
+    await asyncio.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -9,8 +9,9 @@ a WebSocket with ``?ports=N`` speaking ``v4.channel.k8s.io`` (``v5`` offered fir
 * data flows raw on channel 0 both ways; text on channel 1 is an error (e.g. nothing listens on the pod port),
   kept as one sentence in :attr:`PortForward.last_error` and handed to ``on_error``.
 
-v4 cannot half-close a channel: when the local client stops sending, the relay keeps delivering the pod's reply
-until the runtime closes the WebSocket (or the local client goes away, or :meth:`PortForward.stop`).
+v4 cannot half-close a channel: when the local client stops sending (EOF), the relay keeps delivering the pod's
+reply until the runtime closes the WebSocket, the local client goes away, nothing has come from the pod for
+``eof_idle`` seconds (so connections of clients that closed do not linger), or :meth:`PortForward.stop`.
 """
 
 from __future__ import annotations
@@ -85,12 +86,13 @@ class PortForward:
     ``url_factory`` is an async callable returning a fresh PortForward URL, e.g.
     ``lambda: client.port_forward(pod_id, [remote_port])``.  ``local_port=0`` picks a free port (see
     :attr:`local_port` after :meth:`start`).  ``on_error(sentence)`` is called for each failed connection.
+    ``eof_idle``: after the local client's EOF, close once the pod has sent nothing for this long (None: never).
     """
 
     def __init__(self, url_factory: Callable[[], Awaitable[str]], remote_port: int, local_port: int = 0, *,
                  host: str = "127.0.0.1", pod_id: str = "", pod_name: str = "", insecure: bool = False,
                  protocols: Sequence[str] = PROTOCOLS, connect_timeout: float = 10.0,
-                 on_error: Callable[[str], Any] | None = None) -> None:
+                 eof_idle: float | None = 30.0, on_error: Callable[[str], Any] | None = None) -> None:
         self.url_factory = url_factory
         self.remote_port = _valid_port(remote_port, "pod port")
         self.local_port = _valid_port(local_port, "local port")
@@ -100,6 +102,7 @@ class PortForward:
         self.insecure = insecure
         self.protocols = tuple(protocols)
         self.connect_timeout = connect_timeout
+        self.eof_idle = eof_idle
         self.on_error = on_error
         self.bytes_in = 0
         self.bytes_out = 0
@@ -251,10 +254,23 @@ class PortForward:
                     await ws.close()
 
         up = asyncio.create_task(upstream())
+        recv: asyncio.Future[Any] | None = None
         try:
             while True:
+                if recv is None:
+                    recv = asyncio.ensure_future(ws.recv())
+                if up.done():
+                    # the local client has stopped sending (or is gone): wait for the reply, not forever
+                    done, _ = await asyncio.wait({recv}, timeout=self.eof_idle)
+                    if not done:
+                        break
+                else:
+                    done, _ = await asyncio.wait({recv, up}, return_when=asyncio.FIRST_COMPLETED)
+                    if recv not in done:
+                        continue
+                fut, recv = recv, None
                 try:
-                    message = await ws.recv()
+                    message = fut.result()
                 except ConnectionClosed:
                     break
                 channel, payload = decode_frame(message)
@@ -282,6 +298,10 @@ class PortForward:
                 text = sanitize(error_text.decode("utf-8", "replace").strip())
                 self._fail(conn, f"port-forward to pod port {port} failed: {text}")
         finally:
+            if recv is not None and not recv.done():
+                recv.cancel()
+                with contextlib.suppress(BaseException):
+                    await recv
             if not up.done():
                 up.cancel()
             with contextlib.suppress(BaseException):
