@@ -74,7 +74,6 @@ async def test_port_forward_to_host_network_pod(containerd):
                 await asyncio.sleep(0.05)
             assert errors, "no error surfaced from the error channel"
             msg = errors[-1]
-            print("surfaced:", msg)
             assert msg.startswith(f"Port-forward to pod port {port} failed:") and str(port) in msg[40:]
             assert "\n" not in msg and msg.endswith(".")
         finally:

@@ -47,7 +47,6 @@ async def test_stats_poller_against_containerd(containerd):
             assert cells[0].endswith("%") and cells[1] not in ("-", "n/a")
             # pods: containerd 1.6 implements ListPodSandboxStats on Linux; either way the pod gets values
             p = tr.pod(pod_id)
-            print("stats:", cells, tr.cells(POD, pod_id), "pods_from_containers", tr.pods_from_containers, tr.message(POD))
             assert p is not None, tr.message(POD)
             assert p.memory and p.cpu is not None
         finally:
