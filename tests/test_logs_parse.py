@@ -119,6 +119,7 @@ def test_markup_kept_literally_escapes_neutralised():
     assert "\u202e" not in neutralise("bidi\u202eevil")
     assert "\x9b" not in neutralise("c1\x9bx")
     assert neutralise("plain [b]text[/b] ünïcode") == "plain [b]text[/b] ünïcode"
+    assert neutralise("\tat main.go:12") == "        at main.go:12"  # Go/Java stack traces keep their indent
 
 
 def test_display_with_timestamps():

@@ -12,6 +12,8 @@ from crit.render.sanitize import sanitize
 __all__ = ["neutralise"]
 
 
-def neutralise(text: str) -> str:
-    """Return ``text`` (one log line) with control characters and bidi overrides made visible/harmless."""
+def neutralise(text: str, tab_size: int = 8) -> str:
+    """Return ``text`` (one log line) with tabs expanded and control characters/bidi overrides made visible."""
+    if "\t" in text:
+        text = text.expandtabs(tab_size)
     return sanitize(text)
