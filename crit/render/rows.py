@@ -58,12 +58,12 @@ POD_COLUMNS: tuple[Column, ...] = (
     Column("id", "ID", 1, 13, 13),
     Column("name", "NAME", 0, 16, 48),
     Column("namespace", "NAMESPACE", 2, 10, 24),
-    Column("state", "STATE", 0, 5, 8),
+    Column("state", "STATE", 0, 8, 8),
     Column("age", "AGE", 1, 4, 4, "right"),
     Column("attempt", "ATTEMPT", 5, 7, 7, "right"),
     Column("runtime", "RUNTIME", 6, 7, 16),
     Column("containers", "CONTAINERS", 3, 10, 10, "right"),
-    Column("ip", "IP", 4, 7, 39),
+    Column("ip", "IP", 4, 11, 39),
 )
 
 CONTAINER_COLUMNS: tuple[Column, ...] = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
@@ -35,28 +36,35 @@ class NodeHeader(Static):
         self.state = state
         self.update(self.render_state())
 
-    def render_state(self) -> Text:
+    def render_state(self) -> Group:
+        first, second = self._lines()
+        return Group(first, second)
+
+    def _lines(self) -> tuple[Text, Text]:
         st = self.state
-        t = Text(no_wrap=False, overflow="fold")
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t2 = Text(no_wrap=False, overflow="fold")
         t.append("crit ", style="bold")
         t.append(sanitize(self.endpoint), style="bold")
         if self.readonly:
             t.append("  READ-ONLY", style="bold reverse")
         if st is None:
             t.append("  connecting…")
-            return t
+            return t, t2
         if st.runtime_name or st.runtime_version:
             t.append("  ")
             t.append(sanitize(f"{st.runtime_name} {st.runtime_version}".strip()))
             if st.api_version:
                 t.append(f" (CRI {sanitize(st.api_version)})")
-        t.append(f"  refresh {st.refresh_interval:g}s")
         if st.connected:
             when = time.strftime("%H:%M:%S", time.localtime(st.last_ok)) if st.last_ok else "-"
-            t.append(f"  updated {when}", style="dim")
-            if st.events == "streaming":
-                t.append("  events", style="dim")
-        t.append("\n")
+            t.append(f"  updated {when}")
+            t.append(f" (every {st.refresh_interval:g}s{' + events' if st.events == 'streaming' else ''})",
+                     style="dim")
+        else:
+            t.append(f"  refresh every {st.refresh_interval:g}s")
+        first = t  # the first line is done; conditions or DISCONNECTED go to the second
+        t = t2
         if not st.connected:
             t.append(" DISCONNECTED ", style="bold reverse red")
             t.append(" " + sanitize(st.reason or "the runtime does not answer"), style="red")
@@ -67,7 +75,7 @@ class NodeHeader(Static):
                 t.append(")", style="dim")
             if st.next_retry is not None:
                 t.append(f"  retrying every ≤{st.next_retry:.2g}s", style="dim")
-            return t
+            return first, t
         if not st.conditions:
             t.append("no runtime conditions reported", style="dim")
         for i, cond in enumerate(st.conditions):
@@ -79,4 +87,4 @@ class NodeHeader(Static):
                 detail = ": ".join(x for x in (sanitize(cond.reason), sanitize(cond.message)) if x)
                 if detail:
                     t.append(" " + detail, style="dim" if cond.status else "yellow")
-        return t
+        return first, t
