@@ -664,8 +664,13 @@ class CriClient:
                 except ValueError as exc:
                     raise E.InvalidArgument(f"Bad registry credentials: {exc}.") from None
             else:
-                user, password = auth
-                req.auth.CopyFrom(pb.AuthConfig(username=user, password=password))
+                try:
+                    user, password = auth
+                except (TypeError, ValueError):
+                    raise E.InvalidArgument(
+                        "Registry credentials must be a (username, password) pair, a mapping or an AuthConfig."
+                    ) from None
+                req.auth.CopyFrom(pb.AuthConfig(username=str(user), password=str(password)))
         if sandbox_config is not None:
             req.sandbox_config.CopyFrom(sandbox_config)
         resp = await self._unary(
