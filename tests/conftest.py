@@ -79,11 +79,58 @@ def _containerd_hygiene(request):
     ctd.ensure_images()
 
 
-# The runtimes every `cri` test runs against.
-# >>> EMBEDDED NODE: the embedded-node engineer adds "node" here and a branch in `cri` below that returns an
-# >>> object with the same attributes (.endpoint, .socket, .shell_image, .pause_image, .log_dir, .root, .name,
-# >>> .kind='node', .pod_ids(), .cleanup(keep)), e.g. from a session-scoped `node` fixture.
-CRI_RUNTIMES = ["containerd"]
+# The runtimes every `cri` test runs against: the private containerd and crit's embedded node.
+CRI_RUNTIMES = ["containerd", "node"]
+
+
+# --- the embedded node (owned by the embedded-node engineer) ----------------------------------------------------
+
+
+class _EmbeddedNode:
+    """``python -m crit.node serve`` in a subprocess, with the bed's image names present, shaped like ``containerd``."""
+
+    name = kind = "node"
+
+    def __init__(self) -> None:
+        from pathlib import Path
+
+        from crit.node.process import NodeProcess
+        from tests.bed import images
+
+        self.shell_image, self.pause_image = images.SHELL_IMAGE, images.PAUSE_IMAGE
+        self.proc = NodeProcess(images=[self.shell_image, self.pause_image]).start()
+        self.root = Path(self.proc.root)
+        self.socket = Path(self.proc.socket)
+        self.endpoint = self.image_endpoint = self.proc.endpoint
+        self.log_dir = self.root / "logs"
+        self.log_dir.mkdir()
+        with self.raw() as raw:
+            self.version = raw.version()
+
+    def raw(self, timeout: float = 30.0):
+        from tests.bed.rawcri import RawCri
+
+        return RawCri(self.endpoint, timeout=timeout)
+
+    def pod_ids(self) -> set[str]:
+        with self.raw() as raw:
+            return {p["id"] for p in raw.list_pod_sandboxes()}
+
+    def cleanup(self, keep: set[str] = frozenset()) -> list[str]:
+        with self.raw(timeout=60) as raw:
+            return raw.remove_all_pods(keep)
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+@pytest.fixture(scope="session")
+def node():
+    n = _EmbeddedNode()
+    try:
+        yield n
+    finally:
+        n.stop()
 
 
 @pytest.fixture(params=CRI_RUNTIMES)

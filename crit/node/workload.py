@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import heapq
 import math
@@ -118,7 +119,9 @@ def host_env(c: Container, scratch: str, tty: bool) -> dict[str, str]:
 
 def spawn_error(argv: list[str], err: OSError) -> str:
     name = argv[0] if argv else ""
-    if isinstance(err, FileNotFoundError):
+    if isinstance(err, FileNotFoundError) and "/" in name:
+        why = f'exec: "{name}": stat {name}: no such file or directory'
+    elif isinstance(err, FileNotFoundError):
         why = f'exec: "{name}": executable file not found in $PATH'
     elif isinstance(err, PermissionError):
         why = f'exec: "{name}": permission denied'
@@ -130,6 +133,22 @@ def spawn_error(argv: list[str], err: OSError) -> str:
 def set_winsize(fd: int, width: int, height: int) -> None:
     with contextlib.suppress(OSError):
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", max(0, height), max(0, width), 0, 0))
+
+
+SETSID = shutil.which("setsid")
+
+
+def _check_executable(argv: list[str], env: dict[str, str]) -> None:
+    if not argv:
+        raise FileNotFoundError(errno.ENOENT, "no command", "")
+    name = argv[0]
+    if "/" in name:
+        if not os.path.exists(name):
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", name)
+        if os.path.isdir(name) or not os.access(name, os.X_OK):
+            raise PermissionError(errno.EACCES, "permission denied", name)
+    elif shutil.which(name, path=env.get("PATH", DEFAULT_PATH)) is None:
+        raise FileNotFoundError(errno.ENOENT, "executable file not found", name)
 
 
 def _make_ctty() -> None:  # runs in the child between fork and exec
@@ -152,13 +171,21 @@ class Proc:
         self.on_exit = None  # callable(code)
         self._open = 0
         self._loop = asyncio.get_running_loop()
+        self._files: dict[int, object] = {}
         if tty:
             master, slave = pty.openpty()
             if size:
                 set_winsize(master, *size)
             try:
-                self.popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
-                                              start_new_session=True, preexec_fn=_make_ctty, close_fds=True)
+                if SETSID:
+                    # `setsid --ctty` makes the PTY the controlling terminal without a preexec_fn (a Python-level
+                    # fork in a process running gRPC threads is unsafe and makes gRPC complain)
+                    _check_executable(argv, env)
+                    self.popen = subprocess.Popen([SETSID, "--ctty", *argv], cwd=cwd, env=env, stdin=slave,
+                                                  stdout=slave, stderr=slave, close_fds=True)
+                else:  # pragma: no cover - util-linux is part of every Debian
+                    self.popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                                                  start_new_session=True, preexec_fn=_make_ctty, close_fds=True)
             except BaseException:
                 os.close(master)
                 os.close(slave)
@@ -179,6 +206,7 @@ class Proc:
             for f, name in ((self.popen.stdout, "stdout"), (self.popen.stderr, "stderr")):
                 os.set_blocking(f.fileno(), False)
                 self.out_fds[f.fileno()] = name
+                self._files[f.fileno()] = f
         self.pid = self.popen.pid
         self._open = len(self.out_fds)
         for fd in self.out_fds:
@@ -208,9 +236,10 @@ class Proc:
             self._loop.remove_reader(fd)
             self.out_fds[fd] = None
             self._open -= 1
-            if fd != self.master:
+            f = self._files.pop(fd, None)
+            if f is not None:  # close through the file object, never the bare fd (it would be closed twice)
                 with contextlib.suppress(OSError):
-                    os.close(fd)
+                    f.close()
             self._maybe_done()
 
     def _reap(self) -> None:
@@ -502,7 +531,8 @@ class Workloads:
     def nano_cores(self, c: Container, t: int) -> int:
         p = c.sim
         if p is None:
-            return 0
+            secs = max(1, t - c.started_at) / NS
+            return int(self._proc_cpu(c) / secs)
         return max(0, int(p.cpu_rate * (1 + 0.3 * math.cos(t / NS / 37.0) / 37.0)))
 
     def memory(self, c: Container, t: int) -> int:
