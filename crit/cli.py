@@ -7,7 +7,7 @@ Usage::
     crit [GLOBAL FLAGS] --demo                   start an embedded demo node and open the TUI on it
     crit [GLOBAL FLAGS] new pod --from FILE      open the TUI with the new-pod form filled from a crictl file
     crit [GLOBAL FLAGS] new container --from FILE [--pod FILE|ID]
-    crit node serve --listen unix:///PATH [--scale P:C:I] [--churn RATE] [--demo]
+    crit node serve --listen unix:///PATH [--scale P:C:I] [--churn RATE] [--demo] [--image REF]...
     crit --version
 
 Global flags (crictl's, resolved with crictl's precedence by :mod:`crit.cri.config`): ``-r/--runtime-endpoint``,
@@ -201,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--churn", metavar="RATE", type=_non_negative, default=0.0,
                        help="simulated changes per second")
     serve.add_argument("--demo", action="store_true", dest="node_demo", help="populate with demo workloads")
+    serve.add_argument("--image", action="append", default=[], metavar="REF", dest="images",
+                       help="an image present from the start (repeatable; loopback registries only)")
     serve.add_argument("-D", "--debug", action="store_true", dest="debug", default=argparse.SUPPRESS)
     return p
 
@@ -439,7 +441,8 @@ def _node_serve(args: argparse.Namespace) -> int:
     if ep.scheme != "unix":
         raise CliError(f"The embedded node listens on unix sockets only; give --listen unix:///PATH, not {args.listen}")
     serve = _lazy("crit.node.serve", "The embedded node")
-    return int(serve.run(ep.url, demo=bool(args.node_demo), scale=args.scale, churn=float(args.churn)) or 0)
+    extra = {"images": list(args.images)} if args.images else {}
+    return int(serve.run(ep.url, demo=bool(args.node_demo), scale=args.scale, churn=float(args.churn), **extra) or 0)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -304,17 +304,17 @@ def test_node_serve_calls_the_node(monkeypatch, tmp_path):
     calls = []
     mod = types.ModuleType("crit.node.serve")
 
-    def run(listen, *, demo, scale, churn):
-        calls.append((listen, demo, scale, churn))
+    def run(listen, *, demo, scale, churn, images=None):
+        calls.append((listen, demo, scale, churn) + ((images,) if images else ()))
         return 0
 
     mod.run = run
     monkeypatch.setitem(sys.modules, "crit.node.serve", mod)
     assert cli.main(["node", "serve", "--listen", f"{tmp_path}/n.sock"]) == 0
     assert cli.main(["node", "serve", "--listen", f"unix://{tmp_path}/n.sock", "--scale", "10:50:5",
-                     "--churn", "2.5", "--demo"]) == 0
+                     "--churn", "2.5", "--demo", "--image", "localhost:5000/a:1", "--image", "localhost:5000/b:2"]) == 0
     assert calls == [(f"unix://{tmp_path}/n.sock", False, None, 0.0),
-                     (f"unix://{tmp_path}/n.sock", True, "10:50:5", 2.5)]
+                     (f"unix://{tmp_path}/n.sock", True, "10:50:5", 2.5, ["localhost:5000/a:1", "localhost:5000/b:2"])]
 
 
 def test_node_serve_rejects_bad_arguments(capsys):
