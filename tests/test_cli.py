@@ -367,6 +367,30 @@ def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
     assert not os.path.exists(os.path.dirname(seen["sock"]))  # temp dir removed, node stopped
 
 
+@pytest.mark.skipif(not _node_available(), reason="crit.node.serve (the embedded node) is not written yet")
+def test_node_serve_subprocess_answers_check(tmp_path):
+    sock = tmp_path / "node.sock"
+    e = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, cwd=str(ROOT))
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert sock.exists(), proc.stdout.read() if proc.poll() is not None else "no socket"
+        p, _ = run_crit("--check", "-r", f"unix://{sock}")
+        assert p.returncode == 0, p.stderr
+        assert "API version:      v1" in p.stdout and "RuntimeReady:     true" in p.stdout
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+
+
 # ---------------------------------------------------------------- against real containerd
 
 
