@@ -16,6 +16,11 @@ import stat
 
 import grpc
 
+try:
+    import grp
+except ImportError:  # pragma: no cover - not on POSIX
+    grp = None  # type: ignore[assignment]
+
 __all__ = [
     "AlreadyExists",
     "ApiVersionError",
@@ -222,10 +227,8 @@ def _permission_sentence(path: str, st: os.stat_result | None, what: str) -> str
     group = ""
     if st is not None:
         try:
-            import grp
-
-            group = grp.getgrgid(st.st_gid).gr_name
-        except (KeyError, ImportError):
+            group = grp.getgrgid(st.st_gid).gr_name if grp is not None else str(st.st_gid)
+        except KeyError:
             group = str(st.st_gid)
     fix = f"or add your user to the socket's group ({group})" if group else "or fix the socket's group"
     return f"Permission denied on the {what} socket {path}: run crit as root (e.g. with sudo) {fix}."
