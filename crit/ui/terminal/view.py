@@ -1,0 +1,439 @@
+"""The terminal widget: an exec/attach session rendered inside crit.
+
+``TerminalView(session_factory, title)`` — ``session_factory`` is an async callable returning a connected
+:class:`crit.stream.channel.ExecStream` (interactive exec: ``tty=True, stdin=True``). The widget
+
+* feeds the output to crit's fast pyte screen in slices, yielding to the event loop so the UI never blocks;
+* renders only dirty lines (Line API, a strip cache), refreshed by a timer capped at ``fps`` (30 by default);
+* keeps the PTY size equal to its own size (a resize message on every change);
+* sends every key to the process except the detach key (``ctrl+]`` by default) and the scrollback keys
+  (``shift+pageup``/``shift+pagedown``; the mouse wheel scrolls back too);
+* when the process ends, shows ``[exited with code N]``; the next key posts :class:`TerminalView.Closed`.
+
+Messages: :class:`Detached` (detach key; the session keeps running while the widget stays mounted),
+:class:`Exited` (process ended), :class:`Closed` (a key after the end), :class:`TitleChanged`.
+
+Text from the container is untrusted: cells become ``Segment`` objects with our own styles (never markup), any
+control character left in a cell is replaced, and the terminal title is sanitised before display.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from crit.render.sanitize import sanitize
+from crit.stream.channel import ExecStream, StreamError
+from crit.term.keys import DEFAULT_DETACH_KEY, key_to_bytes, normalize_key, paste_to_bytes
+from crit.term.screen import DEFAULT_SCROLLBACK, Terminal
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TerminalView", "SessionFactory"]
+
+SessionFactory = Callable[[], Awaitable[ExecStream]]
+
+_ANSI = {"black": 0, "red": 1, "green": 2, "brown": 3, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7}
+_HEX = re.compile(r"[0-9a-fA-F]{6}")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+#: feed at most this many bytes before checking the time budget
+SLICE = 16 * 1024
+#: yield to the event loop after this long of continuous feeding (seconds)
+FEED_BUDGET = 0.008
+
+
+def _color(name: str) -> str | None:
+    if name == "default":
+        return None
+    if name in _ANSI:
+        return f"color({_ANSI[name]})"
+    if name.startswith(("bright", "bfight")):
+        base = name[6:]
+        if base in _ANSI:
+            return f"color({_ANSI[base] + 8})"
+        return None
+    if _HEX.fullmatch(name):
+        return "#" + name.lower()
+    return None
+
+
+_style_cache: dict[tuple, Style] = {}
+
+
+def cell_style(key: tuple) -> Style:
+    """Rich style for a pyte ``Char`` without its data: (fg, bg, bold, italics, underscore, strike, reverse, blink)."""
+    style = _style_cache.get(key)
+    if style is None:
+        fg, bg, bold, italics, underscore, strike, reverse, blink = key
+        style = Style(color=_color(fg), bgcolor=_color(bg), bold=bold or None, italic=italics or None,
+                      underline=underscore or None, strike=strike or None, reverse=reverse or None,
+                      blink=blink or None)
+        if len(_style_cache) > 4096:
+            _style_cache.clear()
+        _style_cache[key] = style
+    return style
+
+
+_BLANK_KEY = ("default", "default", False, False, False, False, False, False)
+
+
+def cells_to_segments(cells: list[Any], cursor_x: int | None = None) -> list[Segment]:
+    """Group cells (pyte ``Char`` or ``None`` for blank) into styled segments; ``cursor_x`` is drawn reversed."""
+    segments: list[Segment] = []
+    run: list[str] = []
+    run_key: tuple | None = None
+    for x, cell in enumerate(cells):
+        if cell is None:
+            data, key = " ", _BLANK_KEY
+        else:
+            data, key = cell[0], cell[1:]
+        if x == cursor_x:
+            if run:
+                segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
+                run = []
+            fg, bg, b, i, u, s, r, bl = key
+            segments.append(Segment(_UNSAFE.sub("?", data or " "),
+                                    cell_style((fg, bg, b, i, u, s, not r, bl))))
+            run_key = None
+            continue
+        if key != run_key:
+            if run:
+                segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
+            run = [data]
+            run_key = key
+        else:
+            run.append(data)
+    if run:
+        segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
+    return segments
+
+
+class TerminalView(Widget, can_focus=True):
+    """A live terminal for one exec/attach session (see the module docstring)."""
+
+    DEFAULT_CSS = """
+    TerminalView {
+        width: 1fr;
+        height: 1fr;
+        background: $background;
+        color: $foreground;
+    }
+    TerminalView.-bell {
+        background: $warning 20%;
+    }
+    """
+
+    class Detached(Message):
+        """The user pressed the detach key; the session keeps running."""
+
+        def __init__(self, view: "TerminalView") -> None:
+            super().__init__()
+            self.view = view
+
+    class Exited(Message):
+        """The process ended (``exit_code`` may be None when the runtime reported another failure)."""
+
+        def __init__(self, view: "TerminalView", exit_code: int | None, description: str) -> None:
+            super().__init__()
+            self.view = view
+            self.exit_code = exit_code
+            self.description = description
+
+    class Closed(Message):
+        """A key was pressed after the process ended: return to the panels."""
+
+        def __init__(self, view: "TerminalView") -> None:
+            super().__init__()
+            self.view = view
+
+    class TitleChanged(Message):
+        def __init__(self, view: "TerminalView", title: str) -> None:
+            super().__init__()
+            self.view = view
+            self.title = title
+
+    def __init__(self, session_factory: SessionFactory, title: str = "", *, detach_key: str = "ctrl+]",
+                 scrollback: int = DEFAULT_SCROLLBACK, fps: float = 30.0, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.session_factory = session_factory
+        self.session_title = sanitize(title)
+        self.detach_key = normalize_key(detach_key)
+        self.fps = max(1.0, float(fps))
+        self.term = Terminal(80, 24, scrollback=scrollback)
+        self.stream: ExecStream | None = None
+        self.exit_code: int | None = None
+        self.ended = False
+        self.end_description = ""
+        self.error: str | None = None
+        self.bytes_in = 0
+        self.scroll_back = 0  # lines scrolled back into the history (0 = live)
+        self._history_mark = 0
+        self._strips: dict[int, Strip] = {}
+        self._last_cursor: tuple[int, int, bool] | None = None
+        self._outgoing: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task] = []
+        self._bell_seen = 0
+        self._title_seen = ""
+        self._size_sent: tuple[int, int] | None = None
+        self.connected = asyncio.Event()
+        self.finished = asyncio.Event()
+
+    # -- lifecycle --------------------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.border_title = Content(self.session_title)  # plain text, never markup
+        self._sync_size()
+        self.set_interval(1.0 / self.fps, self._tick, name="terminal-frame")
+        self._tasks.append(asyncio.create_task(self._run(), name="terminal-session"))
+
+    async def on_unmount(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.stream is not None:
+            await self.stream.close()
+
+    async def close(self) -> None:
+        """End the session (closes the stream; the process gets a hangup from the runtime)."""
+        if self.stream is not None:
+            await self.stream.close()
+
+    async def _run(self) -> None:
+        try:
+            try:
+                self.stream = await self.session_factory()
+            except StreamError as exc:
+                self._finish(None, f"could not start the session: {exc}")
+                return
+            except Exception as exc:  # the factory calls the runtime: any failure is one sentence
+                self._finish(None, f"could not start the session: {sanitize(str(exc)) or type(exc).__name__}")
+                return
+            self.connected.set()
+            self._tasks.append(asyncio.create_task(self._writer(), name="terminal-writer"))
+            cols, rows = self.term.columns, self.term.lines
+            self._size_sent = (cols, rows)
+            await self.stream.resize(cols, rows)
+            await self._reader()
+        except asyncio.CancelledError:
+            raise
+        except StreamError as exc:
+            self._finish(None, str(exc))
+        except Exception as exc:  # pragma: no cover - defensive: never a traceback in the UI
+            log.exception("terminal session failed")
+            self._finish(None, f"the session failed: {type(exc).__name__}")
+
+    async def _reader(self) -> None:
+        stream = self.stream
+        assert stream is not None
+        term = self.term
+        loop_time = time.monotonic
+        last_yield = loop_time()
+        while True:
+            chunk = await stream.read()
+            if chunk is None:
+                break
+            self.bytes_in += len(chunk)
+            view = memoryview(chunk)
+            for start in range(0, len(chunk), SLICE):
+                term.feed(bytes(view[start:start + SLICE]))
+                now = loop_time()
+                if now - last_yield > FEED_BUDGET:
+                    await asyncio.sleep(0)  # let keys, timers and rendering run
+                    last_yield = loop_time()
+            replies = term.take_replies()
+            if replies:
+                self._outgoing.put_nowait(("data", replies))
+        self._finish(stream.exit_code, stream.describe_end())
+
+    async def _writer(self) -> None:
+        stream = self.stream
+        assert stream is not None
+        while True:
+            kind, value = await self._outgoing.get()
+            try:
+                if kind == "data":
+                    await stream.send(value)
+                elif kind == "resize":
+                    await stream.resize(*value)
+            except StreamError:
+                return  # the session ended; the reader reports how
+
+    def _finish(self, exit_code: int | None, description: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        self.exit_code = exit_code
+        self.end_description = sanitize(description)
+        self.scroll_back = 0
+        self.term.feed(b"\x1b[0m\r\n[" + self.end_description.encode("utf-8", "replace") + b"]")
+        self.finished.set()
+        self._tick()
+        self.post_message(self.Exited(self, exit_code, self.end_description))
+
+    # -- size -------------------------------------------------------------------------------------------------------
+    def _sync_size(self) -> None:
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return
+        if (width, height) != (self.term.columns, self.term.lines):
+            self.term.resize(width, height)
+            self._strips.clear()
+            self.refresh()
+        if self.stream is not None and self._size_sent != (width, height) and not self.ended:
+            self._size_sent = (width, height)
+            self._outgoing.put_nowait(("resize", (width, height)))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._sync_size()
+
+    # -- rendering --------------------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        """One frame: refresh the lines that changed since the last frame (called at most ``fps`` times/s)."""
+        screen = self.term.screen
+        if screen.history_added != self._history_mark:
+            if self.scroll_back:
+                self.scroll_back = min(self.scroll_back + screen.history_added - self._history_mark,
+                                       len(screen.history))
+            self._history_mark = screen.history_added
+        cursor = screen.cursor
+        cur = (cursor.x, cursor.y, cursor.hidden)
+        dirty = screen.dirty
+        if self._last_cursor != cur:
+            if self._last_cursor is not None:
+                dirty.add(self._last_cursor[1])
+            dirty.add(cursor.y)
+            self._last_cursor = cur
+        if dirty:
+            width = self.size.width
+            if self.scroll_back or len(dirty) >= screen.lines:
+                self._strips.clear()
+                self.refresh()
+            else:
+                for y in dirty:
+                    self._strips.pop(y, None)
+                    self.refresh(Region(0, y, width, 1))
+            dirty.clear()
+        if screen.bell_count != self._bell_seen:
+            self._bell_seen = screen.bell_count
+            self.add_class("-bell")
+            self.set_timer(0.15, lambda: self.remove_class("-bell"))
+        if screen.title != self._title_seen:
+            self._title_seen = screen.title
+            shown = sanitize(screen.title)[:200]
+            base = self.session_title
+            self.border_title = Content(f"{base} — {shown}" if shown and base else (shown or base))
+            self.post_message(self.TitleChanged(self, shown))
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is not None:
+            return strip
+        screen = self.term.screen
+        width = self.size.width
+        columns = screen.columns
+        cursor_x: int | None = None
+        if self.scroll_back:
+            history = screen.history
+            index = len(history) - self.scroll_back + y
+            if index < 0:
+                cells: list[Any] = [None] * columns
+            elif index < len(history):
+                cells = screen.history_cells(history[index], columns)
+            else:
+                cells = screen.line_cells(index - len(history)) if index - len(history) < screen.lines else []
+        elif y < screen.lines:
+            cells = screen.line_cells(y)
+            cur = screen.cursor
+            if y == cur.y and not cur.hidden and self.has_focus and not self.ended:
+                cursor_x = min(cur.x, columns - 1)
+        else:
+            cells = []
+        strip = Strip(cells_to_segments(cells, cursor_x)).adjust_cell_length(width)
+        self._strips[y] = strip
+        return strip
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def on_focus(self) -> None:
+        self._last_cursor = None
+
+    def on_blur(self) -> None:
+        self._last_cursor = None
+
+    # -- input ------------------------------------------------------------------------------------------------------
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        """Every key except the detach key goes to the container (even app-level shortcuts like ctrl+c)."""
+        return key != self.detach_key
+
+    def send_bytes(self, data: bytes) -> None:
+        """Queue bytes for the process's stdin."""
+        if data and not self.ended:
+            self._outgoing.put_nowait(("data", data))
+
+    def _scroll(self, delta: int) -> None:
+        screen = self.term.screen
+        new = max(0, min(self.scroll_back + delta, len(screen.history)))
+        if new != self.scroll_back:
+            self.scroll_back = new
+            self._history_mark = screen.history_added
+            self._strips.clear()
+            self.refresh()
+        self.border_subtitle = Content(f"scrollback −{new}" if new else "")
+
+    async def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.key == self.detach_key:
+            self.post_message(self.Detached(self))
+            return
+        if self.ended:
+            self.post_message(self.Closed(self))
+            return
+        if event.key == "shift+pageup":
+            self._scroll(max(1, self.term.lines - 1))
+            return
+        if event.key == "shift+pagedown":
+            self._scroll(-max(1, self.term.lines - 1))
+            return
+        data = key_to_bytes(event.key, event.character, app_cursor=self.term.screen.application_cursor)
+        if data:
+            if self.scroll_back:
+                self._scroll(-self.scroll_back)
+            self.send_bytes(data)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        if not self.ended:
+            self.send_bytes(paste_to_bytes(event.text, bracketed=self.term.screen.bracketed_paste))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._scroll(3)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._scroll(-3)
+
+    # -- inspection (tests, status lines) ------------------------------------------------------------------------------
+    @property
+    def display_lines(self) -> list[str]:
+        """The live screen as text lines (wide-character stubs dropped)."""
+        return self.term.screen.display
+
+    @property
+    def size_sent(self) -> tuple[int, int] | None:
+        return self._size_sent

@@ -1,0 +1,241 @@
+"""Pilot tests of the terminal widget against a real shell in a real PTY, served over the channel protocol by a
+local WebSocket exec server (crit.stream.ptyserver) — no fakes between the widget and the process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+from textual import events
+from textual.app import App, ComposeResult
+from textual.content import Content
+
+from crit.stream.channel import ExecStream
+from crit.stream.ptyserver import PtyExecServer
+from crit.ui.terminal import TerminalScreen, TerminalView
+
+BUSYBOX = "/usr/bin/busybox"
+pytestmark = pytest.mark.skipif(not os.path.exists(BUSYBOX), reason="needs /usr/bin/busybox")
+
+ENV = {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": "/tmp", "PS1": "$ ", "ENV": ""}
+
+
+class TermApp(App):
+    def __init__(self, factory, **kwargs) -> None:
+        super().__init__()
+        self.factory = factory
+        self.kwargs = kwargs
+        self.events: list = []
+
+    def compose(self) -> ComposeResult:
+        yield TerminalView(self.factory, "test shell", **self.kwargs)
+
+    def on_mount(self) -> None:
+        self.query_one(TerminalView).focus()
+
+    def on_terminal_view_exited(self, message: TerminalView.Exited) -> None:
+        self.events.append(("exited", message.exit_code, message.description))
+
+    def on_terminal_view_detached(self, message: TerminalView.Detached) -> None:
+        self.events.append(("detached", time.monotonic()))
+
+    def on_terminal_view_closed(self, message: TerminalView.Closed) -> None:
+        self.events.append(("closed",))
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def screen_text(view: TerminalView) -> str:
+    return "\n".join(line.rstrip() for line in view.display_lines)
+
+
+async def type_line(pilot, text: str) -> None:
+    await pilot.press(*[c if c != " " else "space" for c in text])
+    await pilot.press("enter")
+
+
+@pytest.fixture
+async def server():
+    async with PtyExecServer(env=ENV) as srv:
+        yield srv
+
+
+def factory_for(server: PtyExecServer, argv=(BUSYBOX, "sh")):
+    async def factory() -> ExecStream:
+        return await ExecStream.connect(server.exec_url(list(argv)), tty=True)
+    return factory
+
+
+async def test_echo_shows_the_result(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await type_line(pilot, "echo $((6*7))")
+        await wait_for(pilot, lambda: "\n42" in screen_text(view), what="42")
+        # the rendered strips (what reaches the host terminal) show it too
+        await pilot.pause(0.1)
+        rendered = [view.render_line(y).text for y in range(view.size.height)]
+        assert any(line.rstrip() == "42" for line in rendered)
+
+
+async def test_pty_size_follows_the_widget(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        assert view.size_sent == (100, 30)
+        await type_line(pilot, "stty size")
+        await wait_for(pilot, lambda: "30 100" in screen_text(view), what="stty size 30 100")
+        await pilot.resize_terminal(90, 20)
+        await wait_for(pilot, lambda: view.size_sent == (90, 20), what="a resize message")
+        await wait_for(pilot, lambda: (90, 20) in server.resizes, what="the server to get the resize")
+        await type_line(pilot, "clear; stty size")
+        await wait_for(pilot, lambda: "20 90" in screen_text(view), what="stty size 20 90")
+
+
+async def test_exit_code_is_shown_and_a_key_closes(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await type_line(pilot, "exit 3")
+        await wait_for(pilot, lambda: app.events and app.events[-1][0] == "exited", what="the exit")
+        assert app.events[-1][1] == 3
+        assert "[exited with code 3]" in screen_text(view)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.events[-1] == ("closed",), what="closed")
+
+
+async def test_detach_key_is_not_sent_and_the_session_lives_on(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: any(e[0] == "detached" for e in app.events), what="detached")
+        await type_line(pilot, "echo still here")
+        await wait_for(pilot, lambda: "\nstill here" in screen_text(view), what="the session to go on")
+        assert not view.ended
+
+
+async def test_configurable_detach_key(server):
+    app = TermApp(factory_for(server), detach_key="ctrl+b")
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: any(e[0] == "detached" for e in app.events), what="detached")
+
+
+async def test_ctrl_c_goes_to_the_process_not_the_app(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await type_line(pilot, "sleep 30")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+c")
+        await type_line(pilot, "echo interrupted")
+        await wait_for(pilot, lambda: "\ninterrupted" in screen_text(view), timeout=5, what="sleep to be interrupted")
+        assert app.is_running
+
+
+async def test_scrollback_with_shift_pageup_and_wheel(server):
+    app = TermApp(factory_for(server))
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await type_line(pilot, "seq 1 200")
+        await wait_for(pilot, lambda: "\n200\n" in screen_text(view) + "\n", what="seq output")
+        await pilot.pause(0.1)
+        await pilot.press("shift+pageup")
+        await pilot.pause(0.1)
+        assert view.scroll_back == 11
+        top = view.render_line(0).text.strip()
+        assert top.isdigit() and int(top) < 190
+        await pilot.press("shift+pagedown")
+        await pilot.pause(0.1)
+        assert view.scroll_back == 0
+        view.post_message(events.MouseScrollUp(view, 5, 5, 0, -1, 0, False, False, False))
+        await pilot.pause(0.2)
+        assert view.scroll_back == 3
+        view.post_message(events.MouseScrollDown(view, 5, 5, 0, 1, 0, False, False, False))
+        await pilot.pause(0.2)
+        assert view.scroll_back == 0
+        view.post_message(events.MouseScrollUp(view, 5, 5, 0, -1, 0, False, False, False))
+        await pilot.pause(0.2)
+        assert view.scroll_back == 3
+        await pilot.press("e")  # typing returns to the live screen
+        await pilot.pause(0.1)
+        assert view.scroll_back == 0
+
+
+async def test_flood_does_not_block_the_detach_key(server):
+    argv = (BUSYBOX, "sh", "-c", "yes 'flood flood flood flood flood flood flood flood' | head -c 30000000")
+    app = TermApp(factory_for(server, argv))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: view.bytes_in > 500_000, what="the flood")
+        pressed = time.monotonic()
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: any(e[0] == "detached" for e in app.events), timeout=5, what="detached")
+        assert not view.ended, "the flood should still be running: the key did not wait for it"
+        assert len(view.term.screen.history) <= 10_000
+        del pressed
+
+
+async def test_failing_factory_is_one_sentence():
+    async def factory() -> ExecStream:
+        return await ExecStream.connect("http://127.0.0.1:9/exec/nothing", timeout=2)
+
+    app = TermApp(factory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: view.ended, what="the failure")
+        assert app.events[-1][1] is None
+        assert "could not start the session: could not connect" in app.events[-1][2]
+        assert "Traceback" not in screen_text(view)
+
+
+async def test_untrusted_title_is_sanitised_and_cells_are_plain_text(server):
+    script = r"printf '\033]2;evil\033[31m\007\033]0;x\033[2J[b]markup[/b]\007'; printf '[bold]not markup[/bold]\n'; sleep 5"
+    app = TermApp(factory_for(server, (BUSYBOX, "sh", "-c", script)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "not markup" in screen_text(view), what="output")
+        await pilot.pause(0.1)
+        assert "\x1b" not in Content.from_markup(view.border_title).plain
+        assert "[b]markup[/b]" in Content.from_markup(view.border_title).plain  # shown literally, not parsed as markup
+        text = "".join(view.render_line(y).text for y in range(24))
+        assert "[bold]not markup[/bold]" in text
+        for y in range(24):
+            for seg in view.render_line(y):
+                assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in seg.text)
+
+
+async def test_terminal_screen_dismisses_on_detach(server):
+    results = []
+
+    class ScreenApp(App):
+        def on_mount(self) -> None:
+            self.push_screen(TerminalScreen(factory_for(server), "sh"), results.append)
+
+    app = ScreenApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, TerminalScreen)
+        await wait_for(pilot, lambda: "$" in screen_text(screen.view), what="the prompt")
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: results == ["detached"], what="dismissed")
+        assert not screen.view.ended
