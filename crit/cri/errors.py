@@ -294,7 +294,8 @@ def translate(
         if socket_path is not None:
             problem = _socket_problem(socket_path, endpoint, which, hint)
             if problem is not None:
-                problem.code, problem.operation, problem.object_id, problem.details = code, operation, object_id, details
+                problem.code, problem.operation = code, operation
+                problem.object_id, problem.details = object_id, details
                 return problem
         if "permission denied" in low:
             return PermissionDenied(
