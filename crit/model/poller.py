@@ -5,7 +5,7 @@ diffed into :class:`~crit.model.store.Changes` and handed to ``on_change``.  Con
 version, conditions, DISCONNECTED and why) goes to ``on_state``.  Exit codes and reasons of exited
 containers come from ContainerStatus, fetched once per container in the background and cached; pod IPs
 likewise from PodSandboxStatus.  Where the runtime streams GetContainerEvents, an event triggers an
-immediate refresh.  After a failure the model retries with a backoff capped at the refresh interval, so it
+immediate refresh.  After a failure the model retries with a backoff capped at half the refresh interval, so it
 resumes within one interval after the runtime comes back.  Nothing here imports Textual or gRPC.
 """
 
@@ -135,7 +135,8 @@ class NodeModel:
             if ok:
                 delay = self.interval
             else:
-                delay = min(self.interval, FIRST_RETRY * (2 ** max(0, self.state.failures - 1)))
+                # capped at half the interval: back within one interval of the runtime returning
+                delay = min(self.interval / 2, FIRST_RETRY * (2 ** max(0, self.state.failures - 1)))
                 self.state.next_retry = delay
                 self._emit_state()
             with contextlib.suppress(asyncio.TimeoutError):
