@@ -97,6 +97,7 @@ class Node:
         self.server: grpc.aio.Server | None = None
         self.churn: Churn | None = None
         self.build_seconds = 0.0
+        self._listening = False
 
     async def start(self) -> None:
         t0 = time.monotonic()
@@ -120,6 +121,7 @@ class Node:
                 await self.server.start()
             finally:
                 os.umask(old)
+            self._listening = True
             os.chmod(self.path, 0o600)
             self.churn = Churn(self.state, self.wl, self.churn_rate)
             self.churn.start()
@@ -136,9 +138,11 @@ class Node:
             self.server = None
         await self.streaming.close()
         await self.wl.shutdown()
-        with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISSOCK(os.lstat(self.path).st_mode):
-                os.unlink(self.path)
+        if self._listening:  # never remove a socket another process is serving on
+            self._listening = False
+            with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISSOCK(os.lstat(self.path).st_mode):
+                    os.unlink(self.path)
         if self._own_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -164,10 +168,22 @@ async def _serve(node: Node) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watcher = None
+    if os.environ.get("CRIT_NODE_EXIT_WITH_PARENT") == "1":
+        watcher = loop.create_task(_exit_with_parent(os.getppid(), stop))
     try:
         await stop.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await node.stop()
+
+
+async def _exit_with_parent(ppid: int, stop: asyncio.Event) -> None:
+    """For nodes started by tests and tools: stop when the process that started us is gone."""
+    while os.getppid() == ppid:
+        await asyncio.sleep(0.5)
+    stop.set()
 
 
 def run(listen: str, *, demo: bool = False, scale: str | None = None, churn: float = 0.0,

@@ -31,7 +31,7 @@ from websockets.exceptions import ConnectionClosed
 
 from crit.cri.pb import api_pb2 as pb
 from crit.node.state import C_RUNNING, Container, NodeError, NodeState
-from crit.node.workload import Proc, Workloads, host_env, spawn_error
+from crit.node.workload import Proc, Workloads, _check_executable, host_env, spawn_error, wrap_argv
 
 TOKEN_TTL = 30.0
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -232,8 +232,9 @@ class StreamServer:
     async def exec_sync(self, c: Container, cmd: list[str], timeout: int) -> pb.ExecSyncResponse:
         scratch = self.wl.scratch_dir(c)
         try:
+            _check_executable(cmd, host_env(c, scratch, False))
             proc = await asyncio.create_subprocess_exec(
-                *cmd, cwd=scratch, env=host_env(c, scratch, False), stdin=asyncio.subprocess.DEVNULL,
+                *wrap_argv(cmd), cwd=scratch, env=host_env(c, scratch, False), stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
         except (OSError, IndexError) as e:
             err = spawn_error(cmd, e) if isinstance(e, OSError) else "process args must not be empty: unknown"

@@ -136,6 +136,13 @@ def set_winsize(fd: int, width: int, height: int) -> None:
 
 
 SETSID = shutil.which("setsid")
+SETPRIV = shutil.which("setpriv")
+# Host processes die with the node even when it is killed outright (SIGKILL): util-linux `setpriv --pdeathsig`.
+DEATHSIG = [SETPRIV, "--pdeathsig", "KILL", "--"] if SETPRIV else []
+
+
+def wrap_argv(argv: list[str]) -> list[str]:
+    return DEATHSIG + argv
 
 
 def _check_executable(argv: list[str], env: dict[str, str]) -> None:
@@ -181,7 +188,7 @@ class Proc:
                     # `setsid --ctty` makes the PTY the controlling terminal without a preexec_fn (a Python-level
                     # fork in a process running gRPC threads is unsafe and makes gRPC complain)
                     _check_executable(argv, env)
-                    self.popen = subprocess.Popen([SETSID, "--ctty", *argv], cwd=cwd, env=env, stdin=slave,
+                    self.popen = subprocess.Popen([SETSID, "--ctty", *wrap_argv(argv)], cwd=cwd, env=env, stdin=slave,
                                                   stdout=slave, stderr=slave, close_fds=True)
                 else:  # pragma: no cover - util-linux is part of every Debian
                     self.popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
@@ -196,7 +203,8 @@ class Proc:
             self.stdin_fd = master if stdin else -1
             self.out_fds = {master: "stdout"}
         else:
-            self.popen = subprocess.Popen(argv, cwd=cwd, env=env,
+            _check_executable(argv, env)
+            self.popen = subprocess.Popen(wrap_argv(argv), cwd=cwd, env=env,
                                           stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                           start_new_session=True, close_fds=True)
