@@ -192,12 +192,17 @@ class TerminalView(Widget, can_focus=True):
         self._size_sent: tuple[int, int] | None = None
         self.connected = asyncio.Event()
         self.finished = asyncio.Event()
+        self.frames = 0  # frames that refreshed something (for benchmarks and tests)
+        self.last_render = 0.0  # monotonic time of the last line rendered by the compositor
+        self._frame_interval = 1.0 / self.fps
+        self._last_frame = 0.0
+        self._frame_pending = False
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.border_title = Content(self.session_title)  # plain text, never markup
         self._sync_size()
-        self.set_interval(1.0 / self.fps, self._tick, name="terminal-frame")
+        self.set_interval(0.25, self._tick, name="terminal-safety-frame")  # output normally requests frames
         self._tasks.append(asyncio.create_task(self._run(), name="terminal-session"))
 
     async def on_unmount(self) -> None:
@@ -256,6 +261,7 @@ class TerminalView(Widget, can_focus=True):
             replies = term.take_replies()
             if replies:
                 self._outgoing.put_nowait(("data", replies))
+            self._request_frame()
         self._finish(stream.exit_code, stream.describe_end())
 
     async def _writer(self) -> None:
@@ -300,8 +306,26 @@ class TerminalView(Widget, can_focus=True):
         self._sync_size()
 
     # -- rendering --------------------------------------------------------------------------------------------------
+    def _request_frame(self) -> None:
+        """Render now if the last frame is old enough, else once at the next allowed time (the fps cap).
+
+        Typing gets its echo on screen at once; a flood is rendered at most ``fps`` times per second.
+        """
+        now = time.monotonic()
+        due = self._last_frame + self._frame_interval
+        if now >= due:
+            self._tick()
+        elif not self._frame_pending:
+            self._frame_pending = True
+            self.set_timer(due - now, self._timer_frame)
+
+    def _timer_frame(self) -> None:
+        self._frame_pending = False
+        self._tick()
+
     def _tick(self) -> None:
-        """One frame: refresh the lines that changed since the last frame (called at most ``fps`` times/s)."""
+        """One frame: refresh the lines that changed since the last frame."""
+        self._last_frame = time.monotonic()
         screen = self.term.screen
         if screen.history_added != self._history_mark:
             if self.scroll_back:
@@ -317,6 +341,7 @@ class TerminalView(Widget, can_focus=True):
             dirty.add(cursor.y)
             self._last_cursor = cur
         if dirty:
+            self.frames += 1
             width = self.size.width
             if self.scroll_back or len(dirty) >= screen.lines:
                 self._strips.clear()
@@ -363,6 +388,7 @@ class TerminalView(Widget, can_focus=True):
             cells = []
         strip = Strip(cells_to_segments(cells, cursor_x)).adjust_cell_length(width)
         self._strips[y] = strip
+        self.last_render = time.monotonic()
         return strip
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
