@@ -249,6 +249,7 @@ def seed_scale(state: NodeState, wl: Workloads, pods: int, containers: int, imag
             attempt = rng.choice((1, 2, 3, 5, 12)) if rng.random() < 0.05 else 0
             cname = f"c{j}"
             ccfg = container_config(cfg, cname, app_refs[(i * 7 + j) % len(app_refs)], attempt=attempt)
+            ccfg.log_path = f"{cname}_{attempt}.log"  # flat: one directory per pod, not per container
             c = state.create_container(p.id, ccfg, cfg, cid=det_id("scale", pods, containers, images, "ctr", i, j),
                                        created_at=t - age + NS)
             roll = rng.random()
