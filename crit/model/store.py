@@ -65,6 +65,15 @@ class Changes:
         self.full = self.full or other.full
 
 
+def _detach(item: T) -> T:
+    copy_from = getattr(item, "CopyFrom", None)
+    if copy_from is None:
+        return item
+    fresh = type(item)()
+    fresh.CopyFrom(item)  # type: ignore[attr-defined]
+    return fresh
+
+
 class KeyedStore(Generic[T]):
     """The current items of one kind, keyed by id; :meth:`apply` replaces them with a new poll and returns
     the :class:`Diff`.  Items are compared with ``==`` (protobuf messages compare field by field in C)."""
@@ -83,16 +92,24 @@ class KeyedStore(Generic[T]):
         return self.items.get(key)
 
     def apply(self, new_items: Iterable[T]) -> Diff:
+        """Replace the items; unchanged ones keep their old object, new and changed ones are copied out of
+        the response they came in (a protobuf sub-message pins its whole response in memory, so keeping
+        references into many responses would grow memory with every refresh)."""
         key = self._key
         old = self.items
-        new: dict[str, T] = {key(item): item for item in new_items}
+        new: dict[str, T] = {}
         diff = Diff()
-        for k, item in new.items():
+        for item in new_items:
+            k = key(item)
             prev = old.get(k)
             if prev is None:
                 diff.added.add(k)
+                new[k] = _detach(item)
             elif prev != item:
                 diff.updated.add(k)
+                new[k] = _detach(item)
+            else:
+                new[k] = prev
         if len(old) + len(diff.added) != len(new):
             diff.removed = old.keys() - new.keys()
         self.items = new

@@ -34,6 +34,8 @@ class RowBuilder:
         self.image_key: dict[str, str] = {}  # image id / digest / tag / short id → image id
         self.pod_names: dict[str, str] = {}
         self.by_pod: dict[str, set[str]] = defaultdict(set)
+        # per container: (pod id, running?, image id or None) — recomputed only for changed containers
+        self.summary: dict[str, tuple[str, bool, str | None]] = {}
 
     # ------------------------------------------------------------------ indexes
 
@@ -113,20 +115,26 @@ class RowBuilder:
                 ctrs_changed.update(self.by_pod.get(pid, ()))
 
         if changes.containers or changes.images or changes.full:
+            summary = self.summary
+            for cid in changes.containers.removed:
+                summary.pop(cid, None)
+            items = model.containers.items
+            image_of = self._image_of
+            redo = items.keys() if (changes.images or changes.full) else changes.containers.changed
+            for cid in redo:
+                ctr = items[cid]
+                summary[cid] = (ctr.pod_sandbox_id, ctr.state == CONTAINER_RUNNING, image_of(ctr))
             counts: dict[str, list[int]] = {}
             in_use: dict[str, int] = {}
             by_pod: dict[str, set[str]] = defaultdict(set)
-            image_of = self._image_of
-            for cid, ctr in model.containers.items.items():
-                pid = ctr.pod_sandbox_id
+            for cid, (pid, running, iid) in summary.items():
                 c = counts.get(pid)
                 if c is None:
                     c = counts[pid] = [0, 0]
                 c[1] += 1
-                if ctr.state == CONTAINER_RUNNING:
+                if running:
                     c[0] += 1
                 by_pod[pid].add(cid)
-                iid = image_of(ctr)
                 if iid is not None:
                     in_use[iid] = in_use.get(iid, 0) + 1
             new_counts = {pid: (c[0], c[1]) for pid, c in counts.items()}
