@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Render crit's main screen, describe view and help screen on the embedded demo node as SVG files.
+
+    python scripts/screenshots.py [--out screenshots] [--size 140x40] [--theme crit-dark]
+
+Starts `crit node serve --demo` on a temporary socket, drives the app headless with Textual's Pilot, and writes
+main.svg, describe.svg, config.svg and help.svg into the output directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crit.cri.client import CriClient  # noqa: E402
+from crit.ui.app import CritApp  # noqa: E402
+
+
+class Opts:
+    def __init__(self, endpoint: str, theme: str) -> None:
+        self.runtime_endpoint = endpoint
+        self.refresh = 2.0
+        self.readonly = False
+        self.theme = theme
+
+
+async def shoot(endpoint: str, out: Path, size: tuple[int, int], theme: str) -> list[Path]:
+    client = CriClient(endpoint)
+    app = CritApp(client, Opts(endpoint, theme))
+    written: list[Path] = []
+
+    def save(name: str) -> None:
+        path = out / name
+        app.save_screenshot(filename=name, path=str(out))
+        written.append(path)
+
+    async with app.run_test(size=size) as pilot:
+        await asyncio.wait_for(app.first_frame.wait(), 20)
+        for _ in range(100):  # exit codes and pod IPs arrive in the background
+            await asyncio.sleep(0.1)
+            if not app.model.caches.pending_exit and not app.model.caches.pending_ip and not app.model._tasks:
+                break
+        await pilot.pause(0.3)
+        pods = app.main.panels["pods"].table
+        ctrs = app.main.panels["containers"].table
+        # a pod with several containers, and one marked container, make a more telling picture
+        web = next((k for k in pods.view_keys if pods.rows[k].cells[1].startswith("web-")), None)
+        if web:
+            pods.move_cursor_to_key(web)
+        await pilot.press("2")
+        exited = next((k for k in ctrs.view_keys if ctrs.rows[k].cells[4] == "Exited"), None)
+        if exited:
+            ctrs.move_cursor_to_key(exited)
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        save("main.svg")
+        await pilot.press("2", "d")
+        await pilot.pause(1.0)
+        save("describe.svg")
+        await pilot.press("escape", "y")
+        await pilot.pause(1.0)
+        save("config.svg")
+        await pilot.press("escape", "question_mark")
+        await pilot.pause(0.3)
+        save("help.svg")
+        await pilot.press("escape")
+    await client.close()
+    return written
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Render crit screenshots (SVG) on the embedded demo node.")
+    ap.add_argument("--out", default=str(ROOT / "screenshots"))
+    ap.add_argument("--size", default="140x40")
+    ap.add_argument("--theme", default="crit-dark")
+    args = ap.parse_args()
+    cols, rows = (int(x) for x in args.size.lower().split("x"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="crit-shots-"))
+    sock = tmp / "node.sock"
+    endpoint = f"unix://{sock}"
+    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", endpoint, "--demo"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                print("crit: the embedded demo node did not start.", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+        written = asyncio.run(shoot(endpoint, out, (cols, rows), args.theme))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        for p in tmp.iterdir():
+            p.unlink()
+        tmp.rmdir()
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
