@@ -305,7 +305,8 @@ class Runtime:
     # ------------------------------------------------------------------ exec / attach / port-forward
 
     async def ExecSync(self, req, ctx):
-        c = self._find(req.container_id, f"failed to find container {Q(req.container_id)} in store")
+        c = self._find(req.container_id,
+                       f"failed to exec in container: failed to find container {Q(req.container_id)} in store")
         if c.state != C_RUNNING:
             raise unknown(f"failed to exec in container: container is in {state_name(c.state)} state")
         return await self.streaming.exec_sync(c, list(req.cmd), req.timeout)

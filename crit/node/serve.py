@@ -109,7 +109,9 @@ class Node:
             if self.scale:
                 seed_scale(self.state, self.wl, *self.scale)
             for norm in self.preload:
-                self.state.add_image(make_image(norm))
+                img = make_image(norm)
+                img.repo_digests = []  # as an image imported from an archive (ctr images import): no repo digest
+                self.state.add_image(img)
             self.wl.start_ticker()
             self.server = grpc.aio.server(options=[("grpc.max_send_message_length", MAX_MESSAGE),
                                                    ("grpc.max_receive_message_length", MAX_MESSAGE)])

@@ -457,7 +457,8 @@ class NodeState:
             raise wrap(e, f"failed to find sandbox id {json.dumps(pod_ident)}")
         if pod.state != POD_READY:
             # containerd 1.6 asks for the sandbox's task, which is gone once the pod is stopped
-            raise not_found(f"failed to get sandbox container task: no running task found: task {pod.id} not found")
+            raise not_found(f"failed to get sandbox container task: no running task found: task {pod.id} not found: "
+                            "not found")
         if not config.HasField("metadata"):
             raise unknown("container config must include metadata")
         cid = cid or new_id()
