@@ -119,7 +119,7 @@ async def test_container_into_existing_pod(containerd, tmp_path):
         app = Host(lambda: NewContainerScreen(client, pod_id=pod_id))
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewContainerScreen)
-            assert scr.target == pod_id and not scr.pod_section.display
+            assert scr.target == pod_id and not scr.has_pod_section
             # crictl create: no pull by default
             assert scr.section._cb("pull_if_missing").value is False
             await fill(pilot, scr, "f-name", "second")

@@ -348,6 +348,11 @@ class CritApp(App):
             self.notify(error, severity="warning", markup=False, timeout=8)
         self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
         self.set_interval(1.0, self._tick)
+        # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
+        if getattr(self.options, "new_pod", None) is not None or getattr(self.options, "new_container", None) is not None:
+            from crit.ui.forms import open_from_options
+
+            self.run_worker(open_from_options(self), group="commands")
 
     async def on_unmount(self) -> None:
         await self.model.close()

@@ -5,5 +5,7 @@ Push :class:`NewPodScreen` / :class:`NewContainerScreen` with a ``CriClient``; t
 """
 
 from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen, PathDialog
+from crit.ui.forms.entry import open_from_options, open_new_container, open_new_pod  # registers n, r, :new pod, :run
 
-__all__ = ["LaunchResult", "NewContainerScreen", "NewPodScreen", "PathDialog"]
+__all__ = ["LaunchResult", "NewContainerScreen", "NewPodScreen", "PathDialog", "open_from_options",
+           "open_new_container", "open_new_pod"]

@@ -36,6 +36,7 @@ from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
 
 NEW_POD = "__new_pod__"
+PREVIEW_DELAY = 0.15  # seconds after the last change before the YAML preview is rebuilt
 
 
 @dataclass
@@ -143,6 +144,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self._busy_start = 0.0
         self._busy_timer = None
         self._refresh_pending = False
+        self._preview_timer = None
+        self._preview_text: str | None = None
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -233,36 +236,55 @@ class LaunchScreen(Screen[LaunchResult | None]):
 
     def refresh_form(self) -> None:
         self.errors = self.validate_all()
+        lines = list(self.query(ErrorLine))
+        self._lines_by_id = {line.id: line for line in lines if line.id}
         shown: dict[str, list[str]] = {}
         for err in self.errors:
-            if not (self.show_all or fid(err.field) in self.touched):
-                continue
             target = self._error_line_for(err.field)
-            if target is not None:
+            if target is None:
+                continue
+            # shown once the user has been in the field (or, for a row, in any field of that row), or after submit
+            if self.show_all or self._touched_under("f-" + (target.id or "")[2:]) or fid(err.field) in self.touched:
                 shown.setdefault(target.id, []).append(err.message)
-        for line in self.query(ErrorLine):
+        for line in lines:
             line.show(" ".join(shown.get(line.id or "", [])))
+        # the preview is rebuilt a moment after typing stops (a YAML dump and a re-layout per key is wasted work)
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self.update_preview)
+
+    def update_preview(self) -> None:
+        """Show the config exactly as crictl's YAML (or, while the form has errors, what to fix first)."""
+        self._preview_timer = None
+        if not self.is_attached:
+            return
         preview = self.query_one("#preview", Static)
         if not self.errors:
             try:
                 self.last_preview = self.build_preview()
             except Exception as exc:  # a config the dumper cannot write: say so, keep the form alive
                 self.last_preview = f"# cannot show this config: {exc}\n"
-            preview.update(Text(sanitize_multiline(self.last_preview)))
+            text = self.last_preview
         else:
             n = len(self.errors)
             head = f"# {n} problem{'s' if n > 1 else ''} to fix; first: {self.errors[0].message}\n"
-            body = ("# last valid config:\n" + self.last_preview) if self.last_preview else ""
-            preview.update(Text(sanitize_multiline(head + body)))
+            text = head + (("# last valid config:\n" + self.last_preview) if self.last_preview else "")
+        if text != self._preview_text:
+            self._preview_text = text
+            preview.update(Text(sanitize_multiline(text)))
+
+    def _touched_under(self, prefix: str) -> bool:
+        return any(t == prefix or t.startswith(prefix + "-") for t in self.touched)
 
     def _error_line_for(self, path: str) -> ErrorLine | None:
+        by_id = getattr(self, "_lines_by_id", None)
+        if by_id is None:
+            by_id = self._lines_by_id = {line.id: line for line in self.query(ErrorLine) if line.id}
         parts = path.split(".")
         while parts:
-            found = self.query("#" + eid(".".join(parts)))
-            if found:
-                line = found.first()
-                if isinstance(line, ErrorLine):
-                    return line
+            line = by_id.get(eid(".".join(parts)))
+            if line is not None:
+                return line
             parts.pop()
         return None
 
@@ -512,9 +534,22 @@ class NewContainerScreen(LaunchScreen):
             yield Label("Into pod")
             yield Select(options, value=self.pod_id or NEW_POD, allow_blank=False, id="target")
         yield ContainerSection(self.container_form, id="container-section")
-        pod = PodSection(self.pod_form, prefix="pod.", title="New pod", id="pod-section")
-        pod.display = self.pod_id is None
-        yield pod
+        if self.pod_id is None:  # built on demand otherwise (a quicker screen for the common case)
+            yield PodSection(self.pod_form, prefix="pod.", title="New pod", id="pod-section")
+
+    @property
+    def has_pod_section(self) -> bool:
+        return bool(self.query("#pod-section"))
+
+    async def _ensure_pod_section(self) -> None:
+        if self.has_pod_section:
+            self.pod_section.display = True
+        else:
+            section = PodSection(self.pod_form, prefix="pod.", title="New pod", id="pod-section")
+            await self.query_one("#form").mount(section)
+            self.refresh_form()
+            await self.network_default(section)
+        self.refresh_form()
 
     @property
     def section(self) -> ContainerSection:
@@ -528,12 +563,9 @@ class NewContainerScreen(LaunchScreen):
     def target(self) -> str:
         return str(self.query_one("#target", Select).value)
 
-    @property
-    def new_pod(self) -> bool:
-        return self.target == NEW_POD
-
     async def load_runtime_facts(self) -> None:
-        await self.network_default(self.pod_section)
+        if self.has_pod_section:
+            await self.network_default(self.pod_section)
         try:
             pods = await self.client.list_pod_sandbox(state="SANDBOX_READY")
             images = await self.client.list_images()
@@ -563,10 +595,17 @@ class NewContainerScreen(LaunchScreen):
             self.section.log_path_changed(str(value))
         elif widget_id == "target":
             new = value == NEW_POD
-            self.pod_section.display = new
+            if new:
+                self.run_worker(self._ensure_pod_section(), group="pod-section")
+            elif self.has_pod_section:
+                self.pod_section.display = False
             if fid("pull_if_missing") not in self.touched:
                 self.section._cb("pull_if_missing").value = default_pull_if_missing(
                     self.pull_image_on_create, self.disable_pull_on_run, new_pod=new)
+
+    @property
+    def new_pod(self) -> bool:
+        return self.target == NEW_POD and self.has_pod_section
 
     def validate_all(self) -> list[FieldError]:
         cform = self.section.read()
@@ -700,5 +739,6 @@ class NewContainerScreen(LaunchScreen):
         with self.prevent(Select.Changed):
             sel.set_options(options)
             sel.value = pod_id
-        self.pod_section.display = False
+        if self.has_pod_section:
+            self.pod_section.display = False
         self.refresh_form()

@@ -1,0 +1,133 @@
+"""How the launch forms hook into the main app: keys ``n`` (new pod) and ``r`` (run a container), commands
+``:new pod``, ``:new container`` and ``:run``, and ``crit new pod|container --from FILE`` (the form opens
+prefilled). After success the new object is selected in its panel (the screen already notified its id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crit.render.human import short_id
+from crit.render.sanitize import sanitize
+from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen
+from crit.ui.registry import command, panel_key
+
+ALL_PANELS = ("pods", "containers", "images")
+
+
+def _options(app) -> Any:
+    return getattr(app, "options", None)
+
+
+def _pull_defaults(app) -> dict[str, bool]:
+    o = _options(app)
+    return {
+        "pull_image_on_create": bool(getattr(o, "pull_image_on_create", False)),
+        "disable_pull_on_run": bool(getattr(o, "disable_pull_on_run", False)),
+    }
+
+
+def _after(app):
+    def done(result: LaunchResult | None) -> None:
+        if result is None:
+            return
+        app.select("pods" if result.kind == "pod" else "containers", result.id)
+
+    return done
+
+
+def _pod_label(pod) -> str:
+    md = pod.metadata
+    return f"{sanitize(md.name)} ({sanitize(md.namespace)}) {short_id(pod.id)}"
+
+
+def open_new_pod(app, config=None) -> None:
+    app.open_view(NewPodScreen(app.client, config=config), _after(app))
+
+
+def open_new_container(app, *, pod=None, pod_id: str | None = None, config=None, pod_config=None,
+                       image: str | None = None) -> None:
+    """``pod`` (a PodSandbox) or ``pod_id``: the target pod; neither: a new pod built in the same screen."""
+    if pod is not None:
+        pod_id = pod.id
+    label = _pod_label(pod) if pod is not None else (f"pod {short_id(pod_id)}" if pod_id else "")
+    scr = NewContainerScreen(app.client, pod_id=pod_id if pod_config is None else None, pod_label=label,
+                             config=config, pod_config=pod_config, **_pull_defaults(app))
+    if image and config is None:
+        scr.container_form.image = image
+    app.open_view(scr, _after(app))
+
+
+def _selected_pod(app, sel) -> tuple[Any, str | None]:
+    """The pod a new container goes into: the container's pod, else the pod under the Pods cursor."""
+    row = getattr(sel, "row", None)
+    if sel.panel == "containers" and row is not None:
+        return None, row.obj.pod_sandbox_id
+    if sel.panel == "pods" and row is not None:
+        return row.obj, row.key
+    main = getattr(app, "main", None)
+    if main is not None:
+        try:
+            pods_row = main.selection("pods").row
+        except Exception:  # the pods panel is empty or not built yet
+            pods_row = None
+        if pods_row is not None:
+            return pods_row.obj, pods_row.key
+    return None, None
+
+
+@panel_key("n", "New pod", panels=ALL_PANELS, mutating=True, needs_row=False)
+def _key_new_pod(app, sel) -> None:
+    open_new_pod(app)
+
+
+@panel_key("r", "Run ctr", panels=ALL_PANELS, mutating=True, needs_row=False)
+def _key_run(app, sel) -> None:
+    pod, pod_id = _selected_pod(app, sel)
+    image = None
+    if sel.panel == "images" and sel.row is not None and sel.row.obj.repo_tags:
+        image = sel.row.obj.repo_tags[0]
+    if pod is not None and pod.state != 0:  # SANDBOX_NOTREADY pods cannot take new containers
+        pod, pod_id = None, None
+    open_new_container(app, pod=pod, pod_id=pod_id if pod is None else None, image=image)
+
+
+@command("new pod", "open the New pod form", mutating=True)
+def _cmd_new_pod(app, args) -> None:
+    open_new_pod(app)
+
+
+def _cmd_run_impl(app, args) -> None:
+    sel = app.main.selection() if getattr(app, "main", None) is not None else None
+    pod, pod_id = _selected_pod(app, sel) if sel is not None else (None, None)
+    if args and args[0] in ("--new-pod", "new"):
+        pod, pod_id = None, None
+    open_new_container(app, pod=pod, pod_id=pod_id if pod is None else None)
+
+
+@command("run", "open the New container form (into the selected pod; `:run new` for a new pod)", mutating=True)
+def _cmd_run(app, args) -> None:
+    _cmd_run_impl(app, args)
+
+
+@command("new container", "open the New container form", mutating=True)
+def _cmd_new_container(app, args) -> None:
+    _cmd_run_impl(app, args)
+
+
+async def open_from_options(app) -> None:
+    """``crit new pod --from FILE`` / ``crit new container --from FILE [--pod FILE|ID]``: open the prefilled form."""
+    o = _options(app)
+    if o is None:
+        return
+    try:
+        if getattr(o, "new_pod", None) is not None:
+            open_new_pod(app, config=o.new_pod)
+        elif getattr(o, "new_container", None) is not None:
+            target = getattr(o, "new_container_pod", None)
+            if isinstance(target, str):
+                pod_id = await app.client.resolve_pod_id(target)
+                open_new_container(app, pod_id=pod_id, config=o.new_container)
+            else:
+                open_new_container(app, config=o.new_container, pod_config=target)
+    except Exception as exc:  # one sentence, never a traceback
+        app.notify(sanitize(str(exc)) or type(exc).__name__, severity="error", markup=False, timeout=10)
