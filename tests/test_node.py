@@ -214,7 +214,7 @@ async def test_exec_in_a_real_pty_prints_42(node):
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/exec/[A-Za-z0-9_-]{16}", url)
         proto, frames, out, status = await ws_session(url, resize=(80, 24))
         assert proto == "v5.channel.k8s.io"
-        assert frames[:2] == [b"\x01", b"\x03"]  # one empty message per output channel on open
+        assert frames[0] == b"\x01"  # one empty message on the lowest output channel on open (as containerd)
         assert out[1] == b"42\r\n"  # \r\n: the output went through a terminal
         assert status == {"metadata": {}, "status": "Success"}
 
@@ -252,12 +252,12 @@ async def test_exec_exit_code_3_and_v4_status(node):
         url = await c.exec(cid, ["sh", "-c", "echo out; echo err >&2; exit 3"], stdout=True, stderr=True)
         proto, frames, out, status = await ws_session(url, protocols=("v4.channel.k8s.io",))
         assert proto == "v4.channel.k8s.io"
-        assert frames[:3] == [b"\x01", b"\x02", b"\x03"]
+        assert frames[0] == b"\x01" and all(len(f) > 1 for f in frames[1:])
         assert (out[1], out[2]) == (b"out\n", b"err\n")
         assert status == {
             "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
             "message": "command terminated with non-zero exit code: error executing command "
-                       "[sh -c echo out; echo err >&2; exit 3], exit code 3",
+                       "[sh -c echo out; echo err >&2; exit 3], exit code 3",  # (sent as \u003e\u00262, as Go)
             "details": {"causes": [{"reason": "ExitCode", "message": "3"}]}}
         # command not found: Failure with a message and no ExitCode cause
         url = await c.exec(cid, ["no-such-command-xyz"], stdout=True, stderr=True)
@@ -328,8 +328,8 @@ async def test_attach_to_tty_container_and_simulated_logs(node, demo):
         nginx = [x for x in await c.list_containers(state="running") if x.metadata.name == "nginx"][0]
         url = await c.attach(nginx.id, stdout=True, stderr=True)
         async with connect(url.replace("http", "ws"), subprotocols=["v4.channel.k8s.io"]) as ws:
-            frames = [await asyncio.wait_for(ws.recv(), 15) for _ in range(4)]
-        assert frames[:3] == [b"\x01", b"\x02", b"\x03"] and frames[3][0] in (1, 2) and frames[3].endswith(b"\n")
+            frames = [await asyncio.wait_for(ws.recv(), 15) for _ in range(3)]
+        assert frames[0] == b"\x01" and all(f[0] in (1, 2) and f.endswith(b"\n") for f in frames[1:])
 
 
 async def test_port_forward_relays_to_loopback(node):

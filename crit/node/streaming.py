@@ -40,22 +40,28 @@ STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 HIGH_WATER = 64  # queued output frames before the process's output is paused
 
 
+def go_json(obj) -> str:
+    """encoding/json.Marshal: compact, UTF-8, and <, >, & (and U+2028/2029) escaped as \\u00XX."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
 def status_success() -> str:
-    return json.dumps({"metadata": {}, "status": "Success"}, separators=(",", ":"))
+    return go_json({"metadata": {}, "status": "Success"})
 
 
 def status_exit(cmd: list[str], code: int) -> str:
     # kubelet's remotecommand: "command terminated with non-zero exit code: " + containerd's CodeExitError
     msg = f"command terminated with non-zero exit code: error executing command [{' '.join(cmd)}], exit code {code}"
-    return json.dumps({"metadata": {}, "status": "Failure", "message": msg, "reason": "NonZeroExitCode",
-                       "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}, separators=(",", ":"))
+    return go_json({"metadata": {}, "status": "Failure", "message": msg, "reason": "NonZeroExitCode",
+                    "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}})
 
 
 def status_error(err: str) -> str:
     # apierrors.NewInternalError(err).Status()
-    return json.dumps({"metadata": {}, "status": "Failure", "message": f"Internal error occurred: {err}",
-                       "reason": "InternalError", "details": {"causes": [{"message": err}]}, "code": 500},
-                      separators=(",", ":"))
+    return go_json({"metadata": {}, "status": "Failure", "message": f"Internal error occurred: {err}",
+                    "reason": "InternalError", "details": {"causes": [{"message": err}]}, "code": 500})
 
 
 @dataclass(slots=True)
@@ -412,12 +418,9 @@ class _Out:
         self.task = asyncio.create_task(self._run())
 
     def open(self, stdout: bool, stderr: bool) -> None:
-        # one empty message per output channel in use, as the kubelet streaming server sends
-        if stdout:
-            self.send(STDOUT, b"")
-        if stderr:
-            self.send(STDERR, b"")
-        self.send(ERROR, b"")
+        # "an empty message to the lowest writable channel to notify the client the connection is established"
+        # (k8s wsstream, as containerd 1.6 serves it: only that one)
+        self.send(STDOUT if stdout else STDERR if stderr else ERROR, b"")
 
     def send(self, ch: int, data: bytes) -> None:
         self.q.put_nowait(bytes([ch]) + data)
