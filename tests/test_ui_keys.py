@@ -1,0 +1,134 @@
+"""Keys of the main screen that need no real runtime (a scripted client answers like one): quit, copy,
+refresh, footer per panel, and the registry through which other parts of crit add keys and commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from crit.ui import registry
+from crit.ui.app import CritApp
+from tests.test_model import ScriptedClient
+from tests.ui_helpers import notifications, screen_text
+
+
+class Opts:
+    def __init__(self, readonly: bool = False) -> None:
+        self.refresh = 30
+        self.readonly = readonly
+        self.theme = None
+        self.runtime_endpoint = "unix:///scripted.sock"
+
+
+async def started(app, pilot):
+    await asyncio.wait_for(app.first_frame.wait(), 10)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_keys(key):
+    app = CritApp(ScriptedClient(), Opts())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        assert app.is_running and app.return_code is None
+        await pilot.press(key)
+        await pilot.pause()
+        assert not app.is_running and app.return_code == 0
+
+
+async def test_copy_refresh_and_footer_per_panel():
+    client = ScriptedClient()
+    app = CritApp(client, Opts())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(app, pilot)
+        pods = app.main.panels["pods"].table
+        await pilot.press("c")
+        assert app.clipboard == pods.cursor_key
+        assert any("Copied pod id" in n for n in notifications(app))
+        footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
+        assert "Its ctrs" in footer() and "^k Stop" in footer()
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Its ctrs" not in footer() and "^k Stop" in footer()
+        await pilot.press("3")
+        await pilot.pause()
+        assert "^k Stop" not in footer() and "^d Remove" in footer()
+        # ctrl+r refreshes now (the interval is 30 s)
+        client.pods.append(type(client.pods[0])(id="n" * 64, created_at=2))
+        await pilot.press("ctrl+r")
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if "n" * 64 in pods.rows:
+                break
+        assert "n" * 64 in pods.rows
+
+
+@pytest.fixture
+def extension():
+    calls = []
+
+    @registry.panel_key("x", "Xray", panels=("containers",))
+    def xray(app, sel):
+        calls.append(("x", sel.panel, sel.row.key, [r.key for r in sel.rows]))
+
+    @registry.panel_key("X", "Explode", panels=("containers",), mutating=True)
+    async def explode(app, sel):
+        raise RuntimeError("the runtime said no.")
+
+    @registry.command("hello world", "says hello")
+    def hello(app, args):
+        calls.append(("hello", args))
+
+    yield calls
+    registry.PANEL_KEYS.pop("x", None)
+    registry.PANEL_KEYS.pop("X", None)
+    registry.COMMANDS.pop("hello world", None)
+
+
+def test_registry_refuses_main_screen_keys():
+    with pytest.raises(ValueError):
+        registry.panel_key("d", "clash")
+    with pytest.raises(ValueError):
+        registry.command("pods", "clash")
+
+
+async def test_extension_keys_and_commands(extension):
+    app = CritApp(ScriptedClient(), Opts())
+    async with app.run_test(size=(160, 30)) as pilot:
+        await started(app, pilot)
+        footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
+        assert "Xray" not in footer()  # only in the containers panel
+        await pilot.press("x")
+        assert not extension
+        await pilot.press("2")
+        await pilot.pause()
+        assert "x Xray" in footer() and "X Explode" in footer()
+        ctrs = app.main.panels["containers"].table
+        await pilot.press("x")
+        assert extension == [("x", "containers", ctrs.cursor_key, [ctrs.cursor_key])]
+        await pilot.press("X")
+        await pilot.pause()
+        assert "the runtime said no." in notifications(app)  # an error is a notification, not a crash
+        await pilot.press("colon", *"hello world again", "enter")
+        await pilot.pause()
+        assert extension[-1] == ("hello", ["again"])
+        await pilot.resize_terminal(160, 100)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Xray" in text and ":hello world" in text
+        await pilot.press("escape")
+
+
+async def test_readonly_hides_mutating_extension_keys(extension):
+    app = CritApp(ScriptedClient(), Opts(readonly=True))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await started(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "x Xray" in footer and "Explode" not in footer
+        await pilot.press("X")
+        await pilot.pause()
+        assert not any("said no" in n for n in notifications(app))
