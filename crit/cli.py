@@ -63,6 +63,7 @@ class Options:
 
     UI:
       ``refresh``          seconds between list refreshes (``--refresh``, default 2)
+      ``stats_interval``   seconds between statistics polls (``--stats-interval``, default 5)
       ``readonly``         hide and refuse every mutating action (the client refuses too)
       ``theme``            theme name from ``--theme`` or ``None`` for the default
       ``stream_insecure``  skip TLS verification of https/wss streaming URLs
@@ -80,6 +81,7 @@ class Options:
     image_endpoint: str = ""
     timeout: float = 2.0
     refresh: float = DEFAULT_REFRESH
+    stats_interval: float = 5.0
     readonly: bool = False
     theme: str | None = None
     stream_insecure: bool = False
@@ -156,6 +158,9 @@ def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
     u.add_argument("--refresh", metavar="SECONDS", type=_positive_seconds, dest="refresh",
                    help=f"seconds between refreshes (default {DEFAULT_REFRESH:g})",
                    **({"default": DEFAULT_REFRESH} if not sub else d))
+    u.add_argument("--stats-interval", metavar="SECONDS", type=_positive_seconds, dest="stats_interval",
+                   help="seconds between CPU/memory statistics polls (default 5)",
+                   **({"default": 5.0} if not sub else d))
     u.add_argument("--readonly", action="store_true", dest="readonly",
                    help="refuse every mutating action", **({"default": False} if not sub else d))
     u.add_argument("--theme", metavar="NAME", dest="theme", help="colour theme",
@@ -243,6 +248,7 @@ def _options(args: argparse.Namespace, rc: "ResolvedConfig") -> Options:
         image_endpoint=img.url if img else "",
         timeout=rc.timeout,
         refresh=args.refresh,
+        stats_interval=args.stats_interval,
         readonly=bool(args.readonly),
         theme=args.theme,
         stream_insecure=bool(args.stream_insecure),

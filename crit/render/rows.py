@@ -17,6 +17,7 @@ __all__ = [
     "POD_COLUMNS",
     "CONTAINER_COLUMNS",
     "IMAGE_COLUMNS",
+    "USAGE_COLUMNS",
     "pod_state",
     "container_state",
     "pod_cells",
@@ -85,6 +86,14 @@ IMAGE_COLUMNS: tuple[Column, ...] = (
     Column("size", "SIZE", 1, 6, 8, "right"),
     Column("pinned", "PINNED", 4, 6, 6),
     Column("inuse", "IN USE", 3, 6, 6, "right"),
+)
+
+# Resource use (issue 7), appended to the Pods and Containers panels' columns; cells come from
+# crit.model.stats.StatsTracker.cells() ("n/a" when the runtime has no statistics, "-" before the first sample).
+USAGE_COLUMNS: tuple[Column, ...] = (
+    Column("cpu", "CPU", 4, 4, 6, "right"),
+    Column("mem", "MEM", 4, 5, 7, "right"),
+    Column("fs", "FS", 7, 5, 7, "right"),
 )
 
 _POD_STATES = {0: "Ready", 1: "NotReady"}

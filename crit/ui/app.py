@@ -23,10 +23,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from crit.model import Changes, ConnectionState, NodeModel
+from crit.model.stats import StatsPoller, StatsTracker
 from crit.render.filters import FilterError, parse_filter
 from crit.render.human import short_id
 from crit.render.rows import CONTAINER_RUNNING, POD_READY, image_display_name
 from crit.render.sanitize import sanitize
+from crit.stream.portforward import ForwardRegistry
 from crit.ui import registry
 from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
 from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
@@ -327,6 +329,13 @@ class CritApp(App):
         self.model = NodeModel(client, self.refresh_interval, on_change=self._on_change,
                                on_state=self._on_state, endpoint=self.endpoint_label, fetch_details=fetch_details)
         self.builder = RowBuilder(self.model)
+        # issue 7: statistics on their own cadence (CPU / MEM / FS columns), the session's port-forwards, and
+        # listeners of model changes (the :events view's polling fallback)
+        self.stats = StatsPoller(client, interval=float(getattr(options, "stats_interval", 5.0) or 5.0),
+                                 on_update=self._on_stats, pod_of=self._pod_of)
+        self.builder.stats = self.stats.tracker
+        self.forwards = ForwardRegistry()
+        self.change_listeners: list[Callable[[Changes], None]] = []
         self.main: MainScreen | None = None
         self.first_frame = asyncio.Event()  # set once all three lists are shown (benchmarks, tests)
         self._pending_select: tuple[str, str] | None = None
@@ -347,6 +356,7 @@ class CritApp(App):
         for error in self.theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=8)
         self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
+        self.stats.start()
         self.set_interval(1.0, self._tick)
         # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
         if getattr(self.options, "new_pod", None) is not None or getattr(self.options, "new_container", None) is not None:
@@ -355,6 +365,8 @@ class CritApp(App):
             self.run_worker(open_from_options(self), group="commands")
 
     async def on_unmount(self) -> None:
+        await self.stats.stop()
+        await self.forwards.stop_all()
         await self.model.close()
 
     def _tick(self) -> None:
@@ -385,6 +397,24 @@ class CritApp(App):
                 self._pending_select = None
         if changes.full:
             self.call_after_refresh(self.first_frame.set)
+        for listener in list(self.change_listeners):
+            try:
+                listener(changes)
+            except Exception:  # noqa: BLE001 - a view's listener must never break the panels
+                log.exception("change listener failed")
+
+    def _pod_of(self) -> dict[str, str]:
+        return {cid: c.pod_sandbox_id for cid, c in self.model.containers.items.items()}
+
+    def _on_stats(self, tracker: StatsTracker) -> None:
+        main = self.main
+        if main is None:
+            return
+        for kind in ("pods", "containers"):
+            panel = main.panels[kind]
+            changed = self.builder.usage_updates(kind, panel.table.rows)
+            if changed:
+                panel.update_rows(changed, set())
 
     def _on_state(self, state: ConnectionState) -> None:
         main = self.main

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from crit.model import Changes, NodeModel
+from crit.model.stats import CONTAINER, POD, StatsTracker
 from crit.render.rows import (
     CONTAINER_RUNNING,
     container_cells,
@@ -36,6 +37,8 @@ class RowBuilder:
         self.by_pod: dict[str, set[str]] = defaultdict(set)
         # per container: (pod id, running?, image id or None) — recomputed only for changed containers
         self.summary: dict[str, tuple[str, bool, str | None]] = {}
+        # CPU / MEM / FS cells (USAGE_COLUMNS) of pods and containers, set by the app (issue 7)
+        self.stats: StatsTracker | None = None
 
     # ------------------------------------------------------------------ indexes
 
@@ -72,14 +75,32 @@ class RowBuilder:
     def pod_row(self, pid: str) -> Row:
         pod = self.model.pods.items[pid]
         running, total = self.counts.get(pid, (0, 0))
-        return Row(pid, pod_cells(pod, running, total, self.model.pod_ip.get(pid, "")),
+        return Row(pid, pod_cells(pod, running, total, self.model.pod_ip.get(pid, "")) + self.usage(POD, pid),
                    (-pod.created_at, pod.metadata.name, pid), pod.labels, pod)
 
     def container_row(self, cid: str) -> Row:
         ctr = self.model.containers.items[cid]
         image = container_image_name(ctr, self.image_names)
-        return Row(cid, container_cells(ctr, self._pod_name(ctr), image, self.model.exit_info.get(cid)),
+        return Row(cid, container_cells(ctr, self._pod_name(ctr), image, self.model.exit_info.get(cid))
+                   + self.usage(CONTAINER, cid),
                    (-ctr.created_at, ctr.metadata.name, cid), ctr.labels, ctr)
+
+    def usage(self, kind: str, key: str) -> tuple[str, str, str]:
+        """(CPU, MEM, FS) cells of a pod or container."""
+        return self.stats.cells(kind, key) if self.stats is not None else ("-", "-", "-")
+
+    def usage_updates(self, kind: str, shown: dict[str, Row]) -> list[Row]:
+        """Rows of ``kind`` ("pods" or "containers") whose CPU / MEM / FS cells differ from ``shown``."""
+        if kind == "pods":
+            items, stat_kind, build = self.model.pods.items, POD, self.pod_row
+        else:
+            items, stat_kind, build = self.model.containers.items, CONTAINER, self.container_row
+        out = []
+        for key in items:
+            row = shown.get(key)
+            if row is not None and row.cells[-3:] != self.usage(stat_kind, key):
+                out.append(build(key))
+        return out
 
     def image_row(self, iid: str) -> Row:
         img = self.model.images.items[iid]

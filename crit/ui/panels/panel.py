@@ -6,13 +6,14 @@ from rich.text import Text
 from textual.containers import Vertical
 
 from crit.render.filters import RowFilter
-from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS
+from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS, USAGE_COLUMNS
 from crit.ui.panels.table import NodeTable, Row
 
 __all__ = ["ResourcePanel", "PANEL_TITLES"]
 
 PANEL_TITLES = {"pods": "Pods", "containers": "Containers", "images": "Images"}
-_COLUMNS = {"pods": POD_COLUMNS, "containers": CONTAINER_COLUMNS, "images": IMAGE_COLUMNS}
+_COLUMNS = {"pods": POD_COLUMNS + USAGE_COLUMNS, "containers": CONTAINER_COLUMNS + USAGE_COLUMNS,
+            "images": IMAGE_COLUMNS}
 
 _STATE_STYLE = {"Ready": "ok", "Running": "ok", "NotReady": "warn", "Created": "warn", "Exited": "muted",
                 "Unknown": "bad"}
