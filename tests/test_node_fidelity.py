@@ -246,6 +246,19 @@ async def stream_scenario(cri) -> list:
                                                 stdin=True, stdout=True)))
         out.append(await session(pb.ExecRequest(container_id=cid, cmd=["sh", "-c", "read x; echo got-$x"], stdin=True,
                                                 stdout=True), send=[b"\x00hello\n"]))
+        # port-forward to a loopback port nobody listens on: port prefixes, then the error text on channel 1
+        import socket
+
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        url = (await r.rt.PortForward(pb.PortForwardRequest(pod_sandbox_id=pod, port=[port]))).url
+        frames = []
+        async with connect(url.replace("http", "ws", 1) + f"?ports={port}", subprotocols=["v4.channel.k8s.io"]) as ws:
+            while len(frames) < 3:
+                frames.append((await asyncio.wait_for(ws.recv(), 20)).replace(str(port).encode(), b"PORT")
+                              .replace(pod.encode(), b"POD"))
+        out.append([f[:1] + (b"<port>" if f[1:] == port.to_bytes(2, "little") else f[1:]) for f in frames])
     finally:
         await r.rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=60)
         await r.ch.close()

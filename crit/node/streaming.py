@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import signal
 import struct
@@ -343,10 +344,12 @@ class StreamServer:
             except OSError as e:
                 pod = self.state.pods.get(p.target)
                 ns = "host" if pod is None or pod.host_network else f"/var/run/netns/cni-{p.target[:8]}"
-                await send(2 * i + 1, (f"failed to execute portforward in network namespace {json.dumps(ns)}: "
-                                       f"failed to connect to localhost:{port} inside namespace "
-                                       f"{json.dumps(p.target)}, IPv4: dial tcp4 127.0.0.1:{port}: connect: "
-                                       f"{(e.strerror or str(e)).lower()} ").encode())
+                why = os.strerror(e.errno).lower() if e.errno else str(e)
+                await send(2 * i + 1, (f"error forwarding port {port} to pod {p.target}, uid : failed to execute "
+                                       f"portforward in network namespace {json.dumps(ns)}: failed to connect to "
+                                       f"localhost:{port} inside namespace {json.dumps(p.target)}, IPv4: dial tcp4 "
+                                       f"127.0.0.1:{port}: connect: {why} IPv6 dial tcp6: address localhost: no "
+                                       "suitable address found ").encode())
                 continue
             writers[i] = writer
             tasks.append(asyncio.create_task(self._pf_out(reader, i, send)))
