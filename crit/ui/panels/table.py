@@ -119,6 +119,7 @@ class NodeTable(ScrollView, can_focus=True):
         self._view: list[str] = []
         self._pos: dict[str, int] = {}
         self._natural = [cell_len(c.label) for c in self.columns]
+        self._caps = [c.max_width if c.max_width is not None else 1 << 30 for c in self.columns]
         self._widths_dirty = False
         self._layout: list[tuple[int, int]] | None = None
         self._layout_width = -1
@@ -135,22 +136,25 @@ class NodeTable(ScrollView, can_focus=True):
         resort = False
         removed_any = False
         natural = self._natural
-        ncols = len(natural)
         for key in removed:
             if rows.pop(key, None) is not None:
                 removed_any = True
                 self.marks.discard(key)
+        # only columns that can still grow are measured (a column never shows wider than its max_width)
+        growable = [i for i, cap in enumerate(self._caps) if natural[i] < cap]
         for row in changed:
             old = rows.get(row.key)
             if old is None or old.sort_key != row.sort_key:
                 resort = True
             rows[row.key] = row
-            cells = row.cells
-            for i in range(ncols):
-                w = cell_len(str(cells[i]))
-                if w > natural[i]:
-                    natural[i] = w
-                    self._layout = None
+            if growable:
+                cells = row.cells
+                for i in growable:
+                    text = cells[i] if type(cells[i]) is str else str(cells[i])
+                    w = len(text) if text.isascii() else cell_len(text)
+                    if w > natural[i]:
+                        natural[i] = w
+                        self._layout = None
         if removed_any:
             self._widths_dirty = True
             resort = True
@@ -195,10 +199,13 @@ class NodeTable(ScrollView, can_focus=True):
 
     def _recompute_natural(self) -> None:
         natural = [cell_len(c.label) for c in self.columns]
-        for row in self.rows.values():
-            cells = row.cells
-            for i in range(len(natural)):
-                w = cell_len(str(cells[i]))
+        caps = self._caps
+        for i in range(len(natural)):
+            for row in self.rows.values():
+                if natural[i] >= caps[i]:
+                    break
+                text = row.cells[i] if type(row.cells[i]) is str else str(row.cells[i])
+                w = len(text) if text.isascii() else cell_len(text)
                 if w > natural[i]:
                     natural[i] = w
         self._natural = natural
