@@ -238,6 +238,7 @@ class Container:
     gen: int = 0  # bumped on every start/stop: invalidates scheduled ticks
     framed: bytes | None = None
     sim: object = None  # per-container simulation profile (crit.node.workload.Profile)
+    stats_static: bytes | None = None  # encoded attributes + writable layer of ContainerStats
 
     @property
     def state(self) -> int:
@@ -252,6 +253,7 @@ class Container:
 
     def invalidate(self) -> None:
         self.framed = None
+        self.stats_static = None
 
     def to_pb(self) -> pb.Container:
         c = self.config
