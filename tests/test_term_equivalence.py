@@ -91,6 +91,28 @@ def synth_plain(n: int = 300) -> bytes:
     return "".join(f"{i:06d} " + "lorem ipsum dolor sit amet " * (i % 7) + "\r\n" for i in range(n)).encode()
 
 
+def synth_flood(n: int = 2500, seed: int = 3) -> bytes:
+    """Many lines through the bottom row: empty, exactly full-width, too long (wrap), colored, LF-only, a prompt."""
+    rnd = random.Random(seed)
+    out = ["$ cat file\r\n"]
+    for i in range(n):
+        k = rnd.random()
+        if k < 0.1:
+            line = ""
+        elif k < 0.2:
+            line = "F" * 80
+        elif k < 0.3:
+            line = "W" * rnd.randint(81, 200)
+        elif k < 0.7:
+            line = "".join(f"\x1b[{rnd.choice(['1;31', '0', '38;5;33', '7', ''])}m{'x' * rnd.randint(0, 20)}"
+                           for _ in range(rnd.randint(1, 6)))
+        else:
+            line = f"{i:05d} plain text line " + "." * rnd.randint(0, 50)
+        out.append(line + ("\r\n" if rnd.random() < 0.95 else "\n"))
+    out.append("$ ")
+    return "".join(out).encode()
+
+
 def synth_controls() -> bytes:
     parts = [
         "\x1b[2J\x1b[H", "A" * 250, "\r\n",                    # wrap
@@ -143,6 +165,8 @@ def synth_fuzz(seed: int, n: int = 3000) -> bytes:
 SYNTH = {
     "ls": (synth_ls, 80, 24),
     "plain": (synth_plain, 80, 24),
+    "flood": (synth_flood, 80, 24),
+    "flood_narrow": (lambda: synth_flood(1500, seed=4), 33, 7),
     "controls": (synth_controls, 80, 24),
     "alt_screen": (synth_alt_screen, 40, 10),
 }

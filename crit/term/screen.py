@@ -48,6 +48,12 @@ _LAT1 = pyte.charsets.LAT1_MAP
 
 CURSOR_SHAPES = {0: "block", 1: "block", 2: "block", 3: "underline", 4: "underline", 5: "bar", 6: "bar"}
 
+class RunsLine(tuple):
+    """A scrollback line kept as ``(attrs Char, text)`` runs from column 0 (the flood fast path stores these)."""
+
+    __slots__ = ()
+
+
 #: a scrollback entry: the line dict as it left the screen, or (after :meth:`TermFeatures.compact_history`) a
 #: tuple of ``Char | None`` (``None`` = blank cell)
 HistoryLine = Any
@@ -161,7 +167,7 @@ class TermFeatures:
         done = 0
         for i in range(len(history) - 1, -1, -1):
             line = history[i]
-            if type(line) is tuple:
+            if type(line) is not StaticDefaultDict:
                 continue
             history[i] = tuple(map(line.get, range(max(line, default=-1) + 1))) if line else ()
             done += 1
@@ -171,6 +177,11 @@ class TermFeatures:
 
     def history_cells(self, line: Any, columns: int) -> list[Char | None]:
         """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
+        if type(line) is RunsLine:
+            cells = [attrs._replace(data=ch) for attrs, text in line for ch in text][:columns]
+            if len(cells) < columns:
+                cells.extend([None] * (columns - len(cells)))
+            return cells
         if type(line) is tuple:
             cells = list(line[:columns])
             if len(cells) < columns:
@@ -340,6 +351,40 @@ class FastScreen(TermScreen):
                 return  # unprintable: stock pyte drops the rest of this text run
             if width > 0:
                 cursor.x = min(cursor.x + width, self.columns)
+
+    def _materialize(self, runs: list) -> Any:
+        line = self.buffer.default_factory()
+        x = 0
+        for attrs, text in runs:
+            cache = self._char_caches.get(attrs) or self._cache_for(attrs)
+            end = x + len(text)
+            line.update(zip(range(x, end), map(cache.__getitem__, text)))
+            x = end
+        return line
+
+    def _apply_flood(self, done: list, runs: list, length: int) -> None:
+        """Rebuild the screen after ``len(done)`` complete lines and a partial line ``runs`` (see ``_flood``)."""
+        buffer = self.buffer
+        bottom = self.lines - 1
+        k = len(done)
+        if k:
+            add_history = self.scrollback_limit and not self.in_alternate_screen
+            old = [buffer[y] for y in range(bottom)]  # rows 0 .. bottom-1; the bottom row was fresh
+            if add_history:
+                history = self.history
+                skip = max(0, k - (history.maxlen or 0))  # older ones would be dropped from the deque anyway
+                for idx in range(skip, k):
+                    history.append(old[idx] if idx < bottom else RunsLine(done[idx - bottom]))
+                self.history_added += k
+            for r in range(bottom):
+                s = k + r
+                buffer[r] = old[s] if s < bottom else self._materialize(done[s - bottom])
+            self.dirty.update(range(self.lines))
+            buffer.pop(bottom, None)
+        if runs:
+            buffer[bottom] = self._materialize(runs)
+        self.cursor.x = length
+        self.dirty.add(bottom)
 
     def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
         if kwargs:  # private SGR (CSI ? … m): stock pyte would raise TypeError; ignore it instead
@@ -514,6 +559,52 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
         self._taking_plain_text = taking
 
+    def _flood(self, screen: "FastScreen", parts: list, j: int) -> int:
+        """Whole lines scrolling through the bottom row, handled as a batch (the flood fast path).
+
+        Precondition: the cursor is at column 0 of a fresh bottom row, full-screen scrolling. ``parts`` is a split
+        run (text, sgr-params|None, CRLF|None, text, ...) and ``parts[j]`` a text. Every complete line that fits in
+        the width is kept as (attrs, text) runs; at the end the screen is rebuilt once: lines that scrolled off go
+        to the scrollback (as compact runs), the last rows are materialised as pyte line dicts. The result is the
+        same as drawing and scrolling line by line (tests/test_term_equivalence.py).
+
+        Returns -1 when the whole run was consumed, else the index of a text that does not fit (drawn normally).
+        """
+        cursor = screen.cursor
+        columns = screen.columns
+        sgr_cache = screen._sgr_cache
+        nparts = len(parts)
+        done: list[list] = []
+        runs: list = []
+        length = 0
+        result = -1
+        while True:
+            text = parts[j]
+            if text:
+                if length + len(text) > columns:
+                    result = j
+                    break
+                runs.append((cursor.attrs, text))
+                length += len(text)
+            if j + 1 >= nparts:
+                break
+            params = parts[j + 1]
+            if params is not None:
+                key = (cursor.attrs, params)
+                attrs = sgr_cache.get(key)
+                if attrs is None:
+                    screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in params.split(";")])
+                    sgr_cache[key] = cursor.attrs
+                else:
+                    cursor.attrs = attrs
+            else:
+                done.append(runs)
+                runs = []
+                length = 0
+            j += 3
+        screen._apply_flood(done, runs, length)
+        return result
+
     def _feed_fast(self, data: str) -> None:
         """The generic loop with the screen's hot paths inlined (FastScreen only).
 
@@ -560,6 +651,7 @@ class FastStream(TermStream):
                 parts = split_run(r.group())
                 # parts: text, (sgr params | None), (CRLF | None), text, ...
                 nparts = len(parts)
+                bottom_row = screen.lines - 1
                 i = -2
                 while True:
                     if i >= 0:
@@ -575,6 +667,12 @@ class FastStream(TermStream):
                         else:
                             cursor.x = 0
                             index()
+                            if cursor.y == bottom_row and (screen.margins is None
+                                                           or screen.margins == (0, bottom_row)):
+                                j = self._flood(screen, parts, i + 2)
+                                if j < 0:
+                                    break
+                                i = j - 2  # parts[j] is a text that must be drawn the normal way (it wraps)
                     text = parts[i + 2]
                     if text:
                         x = cursor.x

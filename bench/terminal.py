@@ -1,0 +1,382 @@
+"""Benchmark: crit's terminal against the raw speed of a TTY exec stream.
+
+In ONE run, against one stream source (real containerd through the test bed when we are root and it can start,
+otherwise a local PTY exec server speaking the same channel protocol — the JSON says which):
+
+* ``raw``: a bare ``websockets`` client reading a TTY exec of ``cat FILE`` (bytes per second of payload);
+* ``crit``: the same command shown in crit's ``TerminalView`` (fast pyte screen, dirty-line rendering at the capped
+  frame rate) inside a Textual app run headless with ``App.run_test()``: payload bytes / time until consumed;
+* for plain text and for SGR-heavy colored ``ls``-like lines;
+* ``offline``: stock pyte and crit's fast screen fed the captured bytes with no I/O (CPU only, reference);
+* ``memory``: RSS before/after a big flood into the widget (scrollback 10,000 lines bounds it);
+* ``detach_latency_ms``: key event (through the app's driver, like a real key) → ``Detached`` message, during a flood;
+* ``echo_latency_ms``: key event → the echoed character rendered by the widget (``cat`` with TTY echo).
+
+Targets: crit ≥ 50% of raw for both kinds, detach < 100 ms, echo p99 < 30 ms.
+
+    python bench/terminal.py [--size-mb 20] [--source auto|containerd|pty]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyte  # noqa: E402
+from textual import events  # noqa: E402
+from textual.app import App, ComposeResult  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+
+from crit.stream.channel import PROTOCOLS, ExecStream, websocket_url  # noqa: E402
+from crit.stream.ptyserver import PtyExecServer  # noqa: E402
+from crit.term.screen import FastScreen, FastStream  # noqa: E402
+from crit.ui.terminal import TerminalView  # noqa: E402
+
+COLS, ROWS = 80, 24
+
+
+# --- data --------------------------------------------------------------------------------------------------------
+
+def make_plain(path: Path, size: int) -> None:
+    rnd = random.Random(1)
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt".split()
+    lines = []
+    for i in range(4000):
+        line = f"{i:06d} " + " ".join(rnd.choice(words) for _ in range(12))
+        lines.append(line[:79] + "\n")
+    block = "".join(lines).encode()
+    with open(path, "wb") as f:
+        for _ in range(size // len(block) + 1):
+            f.write(block)
+
+
+def make_sgr(path: Path, size: int) -> None:
+    """``ls --color`` style: every name colored, reset after it, padded into 80-column lines."""
+    rnd = random.Random(2)
+    colors = ["01;34", "01;32", "01;36", "00", "01;31", "01;35", "40;33;01", "30;42", "38;5;208", "01;33"]
+    lines = []
+    for _ in range(4000):
+        parts = []
+        for _ in range(5):
+            name = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz_-.0123456789") for _ in range(rnd.randint(3, 12)))
+            parts.append(f"\x1b[{rnd.choice(colors)}m{name}\x1b[0m" + " " * (15 - len(name)))
+        lines.append("".join(parts).rstrip() + "\n")
+    block = "".join(lines).encode()
+    with open(path, "wb") as f:
+        for _ in range(size // len(block) + 1):
+            f.write(block)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --- stream sources ------------------------------------------------------------------------------------------------
+
+class PtySource:
+    name = "local PTY exec server (crit.stream.ptyserver)"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.server = PtyExecServer(env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": "/tmp"},
+                                    initial_size=(COLS, ROWS))
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def url(self, argv: list[str]) -> str:
+        argv = [a.replace("/data/", str(self.data_dir) + "/") for a in argv]
+        return self.server.exec_url(argv)
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+
+class ContainerdSource:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.bed = None
+        self.client = None
+        self.cid = ""
+        self.name = "containerd"
+
+    async def start(self) -> None:
+        from crit.cri.client import CriClient
+        from crit.cri.pb import api_pb2 as pb
+        from tests.bed import containerd as ctd_bed
+        from tests.bed import specs
+
+        missing = ctd_bed.missing_prerequisites()
+        if missing:
+            raise RuntimeError("missing " + ", ".join(missing))
+        self.bed = await asyncio.to_thread(ctd_bed.start)
+        v = self.bed.version
+        self.name = f"containerd {v.get('runtime_version')} (private test-bed instance, runc)"
+        self.client = CriClient(self.bed.endpoint, timeout=30)
+        pod_cfg = specs.pod_config("bench-term", namespace="crit-bench", log_dir=self.bed.log_dir / "bench-term")
+        pod_id = await self.client.run_pod_sandbox(pod_cfg)
+        cfg = specs.container_config("flood", self.bed.shell_image, command=["sleep", "3600"], log_path="flood.log")
+        cfg.mounts.append(pb.Mount(container_path="/data", host_path=str(self.data_dir), readonly=True))
+        self.cid = await self.client.create_container(pod_id, cfg, pod_cfg)
+        await self.client.start_container(self.cid)
+
+    async def url(self, argv: list[str]) -> str:
+        return await self.client.exec(self.cid, argv, tty=True, stdin=True)
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        if self.bed is not None:
+            await asyncio.to_thread(self.bed.stop)
+
+
+# --- measurements --------------------------------------------------------------------------------------------------
+
+async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
+    """A bare client: connect, first resize, read every message; the payload rate from the first output byte."""
+    url = await source.url(argv)
+    captured = bytearray()
+    total = 0
+    first = None
+    async with connect(websocket_url(url), subprotocols=list(PROTOCOLS), max_size=None, compression=None,
+                       ping_interval=None, proxy=None) as ws:
+        await ws.send(b'\x04{"Width":%d,"Height":%d}' % (COLS, ROWS))
+        async for msg in ws:
+            if msg[0] in (1, 2) and len(msg) > 1:
+                if first is None:
+                    first = time.perf_counter()
+                total += len(msg) - 1
+                if len(captured) < keep:
+                    captured += msg[1:]
+    elapsed = time.perf_counter() - (first or time.perf_counter())
+    return {"bytes": total, "seconds": round(elapsed, 3), "mb_s": round(total / elapsed / 1e6, 2)}, bytes(captured)
+
+
+class BenchApp(App):
+    def __init__(self, factory, scrollback: int = 10_000) -> None:
+        super().__init__()
+        self.factory = factory
+        self.scrollback = scrollback
+        self.detached: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield TerminalView(self.factory, "bench", scrollback=self.scrollback)
+
+    def on_mount(self) -> None:
+        self.query_one(TerminalView).focus()
+
+    def on_terminal_view_detached(self, message: TerminalView.Detached) -> None:
+        self.detached.append(time.perf_counter())
+
+
+def factory_for(source, argv: list[str]):
+    async def factory() -> ExecStream:
+        return await ExecStream.connect(await source.url(argv), tty=True)
+    return factory
+
+
+def press(app: App, key: str, char: str | None = None) -> float:
+    """Send a key through the app's driver, like the terminal driver does for a real key; returns the time."""
+    event = events.Key(key, char)
+    event.set_sender(app)
+    t = time.perf_counter()
+    app._driver.send_message(event)
+    return t
+
+
+async def crit_rate(source, argv: list[str]) -> dict:
+    app = BenchApp(factory_for(source, argv))
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view = app.query_one(TerminalView)
+        await asyncio.wait_for(view.connected.wait(), 30)
+        # time from the first output byte, like the raw client
+        while view.bytes_in == 0 and not view.ended:
+            await asyncio.sleep(0.0005)
+        t0 = time.perf_counter()
+        b0 = view.bytes_in
+        f0 = view.frames
+        await asyncio.wait_for(view.finished.wait(), 600)
+        elapsed = time.perf_counter() - t0
+        await pilot.pause()
+        return {"bytes": view.bytes_in, "seconds": round(elapsed, 3),
+                "mb_s": round((view.bytes_in - b0) / elapsed / 1e6, 2),
+                "frames": view.frames - f0, "frames_per_s": round((view.frames - f0) / elapsed, 1),
+                "exit": view.end_description}
+
+
+def offline_rates(data: bytes) -> dict:
+    out = {}
+    for label, screen_cls, stream_cls, limit in (("stock_pyte", pyte.Screen, pyte.ByteStream, 2_000_000),
+                                                 ("crit_fast_screen", FastScreen, FastStream, len(data))):
+        sample = data[:limit]
+        screen = screen_cls(COLS, ROWS)
+        stream = stream_cls(screen)
+        t0 = time.process_time()
+        for i in range(0, len(sample), 32768):
+            stream.feed(sample[i:i + 32768])
+        dt = time.process_time() - t0
+        out[label + "_mb_s"] = round(len(sample) / dt / 1e6, 2)
+        out[label + "_bytes"] = len(sample)
+    return out
+
+
+async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str]) -> tuple[dict, dict]:
+    # memory: a big finite flood, RSS before and after (scrollback bounded at 10,000 lines)
+    app = BenchApp(factory_for(source, big_argv))
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view = app.query_one(TerminalView)
+        await asyncio.wait_for(view.connected.wait(), 30)
+        before = rss_mb()
+        await asyncio.wait_for(view.finished.wait(), 900)
+        after = rss_mb()
+        screen = view.term.screen
+        compacted = screen.compact_history()
+        after_compact = rss_mb()
+        memory = {"flood_bytes": view.bytes_in, "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
+                  "rss_after_history_compaction_mb": round(after_compact, 1), "scrollback_lines": len(screen.history),
+                  "scrollback_limit": screen.scrollback_limit, "lines_compacted": compacted}
+        await pilot.pause()
+
+    # detach during an endless flood
+    app = BenchApp(factory_for(source, flood_argv))
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view = app.query_one(TerminalView)
+        await asyncio.wait_for(view.connected.wait(), 30)
+        while view.bytes_in < 2_000_000:
+            await asyncio.sleep(0.01)
+        latencies = []
+        for _ in range(15):
+            n = len(app.detached)
+            t = press(app, "ctrl+right_square_bracket")
+            while len(app.detached) == n:
+                await asyncio.sleep(0.0005)
+            latencies.append((app.detached[-1] - t) * 1000)
+            await asyncio.sleep(0.1)
+        flooding = not view.ended
+        bytes_during = view.bytes_in
+        await view.close()
+        await pilot.pause()
+    latencies.sort()
+    detach = {"samples": len(latencies), "median": round(statistics.median(latencies), 2),
+              "max": round(latencies[-1], 2), "still_flooding_while_measured": flooding,
+              "bytes_consumed_by_then": bytes_during}
+    return memory, detach
+
+
+async def echo_latency(source) -> dict:
+    app = BenchApp(factory_for(source, ["cat"]))
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view = app.query_one(TerminalView)
+        await asyncio.wait_for(view.connected.wait(), 30)
+        await asyncio.sleep(0.5)
+        screen = view.term.screen
+        samples = []
+        for i in range(120):
+            ch = "abcdefghijklmnopqrstuvwxyz"[i % 26]
+            if i and i % 60 == 0:
+                press(app, "enter", "\r")
+                await asyncio.sleep(0.05)
+            x0, y0 = screen.cursor.x, screen.cursor.y
+            t = press(app, ch, ch)
+            # wait for the echo in the screen, then for the widget to render a line after it arrived
+            while not (screen.cursor.x != x0 or screen.cursor.y != y0):
+                await asyncio.sleep(0.0002)
+            echoed = time.perf_counter()
+            while view.last_render < echoed:
+                await asyncio.sleep(0.0002)
+            samples.append((view.last_render - t) * 1000)
+            await asyncio.sleep(0.01)
+        await view.close()
+        await pilot.pause()
+    samples.sort()
+    return {"samples": len(samples), "p50": round(samples[len(samples) // 2], 2),
+            "p99": round(samples[int(len(samples) * 0.99) - 1], 2), "max": round(samples[-1], 2)}
+
+
+async def run(args) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="crit-bench-term-"))
+    tmp.chmod(0o755)
+    size = int(args.size_mb * 1_000_000)
+    make_plain(tmp / "plain.txt", size)
+    make_sgr(tmp / "sgr.txt", size)
+    for f in tmp.iterdir():
+        f.chmod(0o644)
+    source = None
+    notes = []
+    if args.source in ("auto", "containerd") and os.geteuid() == 0:
+        try:
+            source = ContainerdSource(tmp)
+            await source.start()
+        except Exception as exc:  # noqa: BLE001 - fall back, and say why
+            notes.append(f"containerd unavailable ({type(exc).__name__}: {exc}); used the local PTY server")
+            if args.source == "containerd":
+                raise
+            try:
+                await source.stop()
+            except Exception:  # noqa: BLE001
+                pass
+            source = None
+    elif args.source == "auto":
+        notes.append("not root: used the local PTY server")
+    if source is None:
+        source = PtySource(tmp)
+        await source.start()
+    result: dict = {"source": source.name, "size_mb_per_kind": args.size_mb, "terminal": f"{COLS}x{ROWS}",
+                    "notes": notes}
+    try:
+        for kind in ("plain", "sgr"):
+            argv = ["cat", f"/data/{kind}.txt"]
+            raw, captured = await raw_rate(source, argv, keep=8_000_000)
+            crit = await crit_rate(source, argv)
+            raw2, _ = await raw_rate(source, argv, keep=0)  # again after, to see drift from machine load
+            best_raw = max(raw["mb_s"], raw2["mb_s"])
+            result[kind] = {"raw": raw, "raw_again": raw2, "crit_widget": crit,
+                            "crit_vs_raw": round(crit["mb_s"] / best_raw, 3),
+                            "offline_cpu_only": offline_rates(captured)}
+        flood = ["sh", "-c", "while :; do cat /data/sgr.txt /data/plain.txt; done"]
+        big = ["sh", "-c", "cat /data/plain.txt /data/sgr.txt /data/plain.txt"]
+        if isinstance(source, PtySource):
+            flood = ["sh", "-c", f"while :; do cat {tmp}/sgr.txt {tmp}/plain.txt; done"]
+            big = ["sh", "-c", f"cat {tmp}/plain.txt {tmp}/sgr.txt {tmp}/plain.txt"]
+        result["memory"], result["detach_latency_ms"] = await memory_and_detach(source, flood, big)
+        result["echo_latency_ms"] = await echo_latency(source)
+    finally:
+        await source.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["targets"] = {
+        "plain_crit_ge_50pct_raw": result["plain"]["crit_vs_raw"] >= 0.5,
+        "sgr_crit_ge_50pct_raw": result["sgr"]["crit_vs_raw"] >= 0.5,
+        "detach_max_lt_100ms": result["detach_latency_ms"]["max"] < 100,
+        "echo_p99_lt_30ms": result["echo_latency_ms"]["p99"] < 30,
+    }
+    result["loadavg"] = os.getloadavg()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=float, default=20.0, help="MB of output per kind (default 20)")
+    parser.add_argument("--source", choices=("auto", "containerd", "pty"), default="auto")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
