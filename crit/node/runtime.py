@@ -315,8 +315,6 @@ class Runtime:
         c = self._find(req.container_id, f"failed to find container {Q(req.container_id)} in store")
         if c.state != C_RUNNING:
             raise unknown(f"container is in {state_name(c.state)} state")
-        if not req.cmd:
-            raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "cmd must not be empty")
         if not (req.stdin or req.stdout or req.stderr):
             raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "one of stdin, stdout, or stderr must be set")
         if req.tty and req.stderr:

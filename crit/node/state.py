@@ -407,9 +407,8 @@ class NodeState:
     def run_pod(self, config: pb.PodSandboxConfig, runtime_handler: str = "", *, pod_id: str | None = None,
                 created_at: int | None = None) -> Pod:
         md = config.metadata
-        if not config.HasField("metadata") or not md.name:
-            # containerd: "sandbox config must include metadata" / validated names
-            raise unknown("sandbox config must include metadata")
+        if not config.HasField("metadata"):
+            raise unknown("sandbox config must include metadata")  # containerd checks nothing more here
         if runtime_handler not in RUNTIME_HANDLERS:
             raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
         pid = pod_id or new_id()
