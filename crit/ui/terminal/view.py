@@ -53,7 +53,11 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: feed at most this many bytes before checking the time budget
 SLICE = 16 * 1024
 #: yield to the event loop after this long of continuous feeding (seconds)
-FEED_BUDGET = 0.008
+FEED_BUDGET = 0.003
+#: output smaller than this since the last frame (typing, echo) is rendered at once, not at the capped rate
+SMALL_OUTPUT = 2048
+#: …but never more often than this (seconds)
+MIN_FRAME_GAP = 0.004
 
 
 def _color(name: str) -> str | None:
@@ -197,6 +201,9 @@ class TerminalView(Widget, can_focus=True):
         self._frame_interval = 1.0 / self.fps
         self._last_frame = 0.0
         self._frame_pending = False
+        self._bytes_since_frame = 0
+        # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
+        self._bindings.bind(self.detach_key, "detach", "Detach", show=False, priority=True)
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -251,6 +258,7 @@ class TerminalView(Widget, can_focus=True):
             if chunk is None:
                 break
             self.bytes_in += len(chunk)
+            self._bytes_since_frame += len(chunk)
             view = memoryview(chunk)
             for start in range(0, len(chunk), SLICE):
                 term.feed(bytes(view[start:start + SLICE]))
@@ -313,6 +321,8 @@ class TerminalView(Widget, can_focus=True):
         """
         now = time.monotonic()
         due = self._last_frame + self._frame_interval
+        if self._bytes_since_frame < SMALL_OUTPUT:
+            due = min(due, self._last_frame + MIN_FRAME_GAP)
         if now >= due:
             self._tick()
         elif not self._frame_pending:
@@ -326,6 +336,7 @@ class TerminalView(Widget, can_focus=True):
     def _tick(self) -> None:
         """One frame: refresh the lines that changed since the last frame."""
         self._last_frame = time.monotonic()
+        self._bytes_since_frame = 0
         screen = self.term.screen
         if screen.history_added != self._history_mark:
             if self.scroll_back:
@@ -420,10 +431,13 @@ class TerminalView(Widget, can_focus=True):
             self.refresh()
         self.border_subtitle = Content(f"scrollback −{new}" if new else "")
 
+    def action_detach(self) -> None:
+        self.post_message(self.Detached(self))
+
     async def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
-        if event.key == self.detach_key:
+        if event.key == self.detach_key:  # normally taken by the priority binding first
             self.post_message(self.Detached(self))
             return
         if self.ended:
