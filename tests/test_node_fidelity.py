@@ -162,6 +162,11 @@ async def scenario(cri) -> list[tuple]:
         code, msg = await r.err(r.rt.CreateContainer(pb.CreateContainerRequest(
             pod_sandbox_id=pod2, config=xcfg, sandbox_config=pcfg2), timeout=60))
         out.append(("create in stopped pod", code, norm(msg, pod2)))
+        code, msg = await r.err(r.rt.PodSandboxStats(pb.PodSandboxStatsRequest(pod_sandbox_id=pod2)))
+        out.append(("stats of stopped pod", code, norm(msg, pod2)))
+        n = len((await r.rt.ListPodSandboxStats(pb.ListPodSandboxStatsRequest(
+            filter=pb.PodSandboxStatsFilter(id=pod2)))).stats)
+        out.append(("list stats of stopped pod", n))
         code, msg = await r.err(r.rt.PortForward(pb.PortForwardRequest(pod_sandbox_id=pod2, port=[80])))
         out.append(("portforward stopped pod", code, msg))
         await r.rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod2), timeout=60)  # again: OK

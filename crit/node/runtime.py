@@ -461,6 +461,9 @@ class Runtime:
             pod = self.state.get_pod(req.pod_sandbox_id)
         except NodeError as e:
             raise wrap(e, f"an error occurred when trying to find sandbox {req.pod_sandbox_id}")
+        if pod.state != POD_READY:
+            raise unknown(f"failed to decode pod sandbox metrics {req.pod_sandbox_id}: failed to get pod sandbox stats "
+                          f"since sandbox container {Q(pod.id)} is not in ready state")
         return pb.PodSandboxStatsResponse(stats=self._pod_stats(pod, now_ns()))
 
     async def ListPodSandboxStats(self, req, ctx):
@@ -476,7 +479,9 @@ class Runtime:
                     and (not f.label_selector or match_labels(f.label_selector, p.config.labels))]
         t = now_ns()
         resp = pb.ListPodSandboxStatsResponse()
-        # containerd 1.6 only reports sandboxes whose pause task is running
+        # Only ready sandboxes are reported.  containerd 1.6 skips the others only when a filter is given; without
+        # one, a single NotReady pod makes its whole ListPodSandboxStats fail ("... is not in ready state") — a bug
+        # the node does not copy, since it would make the call useless on any node with a stopped pod.
         resp.stats.extend(self._pod_stats(p, t) for p in pods if p.state == POD_READY)
         return resp
 
