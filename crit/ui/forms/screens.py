@@ -428,6 +428,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
             st = await self.client.status()
         except Exception:
             return
+        if not (self.is_attached and section.is_mounted):
+            return
         for cond in st.status.conditions:
             if cond.type == "NetworkReady":
                 mode, why = default_network_mode(cond.status, sanitize(cond.reason), sanitize(cond.message))
@@ -570,6 +572,8 @@ class NewContainerScreen(LaunchScreen):
             pods = await self.client.list_pod_sandbox(state="SANDBOX_READY")
             images = await self.client.list_images()
         except Exception:
+            return
+        if not self.is_attached:
             return
         names = sorted({t for img in images for t in img.repo_tags})
         self.images = names
