@@ -116,7 +116,8 @@ async def scenario(cri) -> list[tuple]:
         imgs = (await r.im.ListImages(pb.ListImagesRequest(filter=pb.ImageFilter(image=pb.ImageSpec(image="nope"))))).images
         out.append(("ListImages ignores filter", len(imgs) > 0))  # containerd 1.6 ignores the filter
         st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=cri.shell_image)))).image
-        out.append(("image", bool(HEX.fullmatch(st.id[7:])), cri.shell_image in st.repo_tags))
+        out.append(("image", bool(HEX.fullmatch(st.id[7:])), cri.shell_image in st.repo_tags, st.size > 0,
+                    st.HasField("uid"), st.username, list(st.repo_digests), st.pinned))
         # an exiting container: code and reason
         xcfg = specs.container_config("x", cri.shell_image, ["sh", "-c", "exit 3"], log_path="x.log")
         xid = (await r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=xcfg,

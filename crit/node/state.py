@@ -161,8 +161,7 @@ class Image:
             img.uid.value = int(uid_part)
         elif uid_part:
             img.username = uid_part
-        elif user == "":
-            img.uid.value = 0  # containerd: empty user means uid 0
+        # an image without a user has neither uid nor username (containerd's getUserFromImage)
         return img
 
     def info_json(self) -> str:
