@@ -20,6 +20,8 @@ from tests.test_forms import Host, fill, screen_of, set_select, submit_and_wait,
 
 pytestmark = pytest.mark.containerd
 
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
 
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
@@ -247,3 +249,89 @@ async def _answer_path_dialog(pilot, scr, path, kind: str) -> None:
     inp.focus()
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.screen is scr)
+
+
+async def test_seed_pod_yaml_from_cli_creates_on_containerd(containerd, tmp_path):
+    """``crit new pod --from pod.yaml`` then ctrl+s: the seed names no network mode, containerd here has no CNI, so
+    the form uses node (and says why); the pod is created and selected in the panels."""
+    from crit.cri.pb import api_pb2 as pb
+    from crit.ui.app import CritApp
+    from tests.test_forms_app import Opts, cursor_key
+
+    seed = (FIXTURES / "pod.yaml").read_text().replace("/root/temp", str(containerd.log_dir / _name("seed")))
+    path = tmp_path / "pod.yaml"
+    path.write_text(seed)
+    cfg = spec.load_pod_config(path)
+    client = CriClient(containerd.endpoint, timeout=10)
+    app = CritApp(client, Opts(containerd.endpoint, new_pod=cfg))
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            scr = app.screen
+            await wait_for(pilot, lambda: str(scr.query_one("#f-network").value) == "node")
+            hint = str(scr.query_one("#h-network").render())
+            assert hint.endswith("The loaded file does not choose a network mode.")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            pods = [p for p in await client.list_pod_sandbox() if p.metadata.name == "mysanbox"]
+            assert len(pods) == 1 and pods[0].state == pb.SANDBOX_READY and pods[0].metadata.uid
+            await wait_for(pilot, lambda: cursor_key(app, "pods") == pods[0].id, timeout=10)
+    finally:
+        await client.close()
+
+
+async def test_main_screen_n_then_r_on_containerd(containerd):
+    """From the main screen: n, a name, ctrl+s, then r with image and command, ctrl+s → a running container."""
+    from crit.cri.pb import api_pb2 as pb
+    from crit.ui.app import CritApp
+    from tests.test_forms_app import Opts, cursor_key
+
+    client = CriClient(containerd.endpoint, timeout=10)
+    app = CritApp(client, Opts(containerd.endpoint))
+    name = _name("main")
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, app.first_frame.is_set, timeout=20)
+            await pilot.press("n")
+            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            scr = app.screen
+            await wait_for(pilot, lambda: scr.focused is not None)
+            await pilot.press(*name)
+            await wait_for(pilot, lambda: str(scr.query_one("#f-network").value) == "node")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            pod = [p for p in await client.list_pod_sandbox() if p.metadata.name == name][0]
+            await wait_for(pilot, lambda: cursor_key(app, "pods") == pod.id, timeout=10)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, NewContainerScreen))
+            scr = app.screen
+            await wait_for(pilot, lambda: scr.focused is not None)
+            assert scr.target == pod.id
+            await pilot.press(*"app")
+            await fill(pilot, scr, "f-image", containerd.shell_image)
+            await fill(pilot, scr, "f-command", "sleep 300")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            ctrs = [c for c in await client.list_containers() if c.pod_sandbox_id == pod.id]
+            assert len(ctrs) == 1 and ctrs[0].state == pb.CONTAINER_RUNNING
+            await wait_for(pilot, lambda: cursor_key(app, "containers") == ctrs[0].id, timeout=10)
+    finally:
+        await client.close()
+
+
+async def test_explicit_pod_network_in_file_is_kept_with_a_warning(containerd, tmp_path):
+    path = tmp_path / "pod.yaml"
+    path.write_text("metadata:\n  name: explicit\n  namespace: default\nlinux:\n  security_context:\n"
+                    "    namespace_options:\n      network: 0\n")
+    client = CriClient(containerd.endpoint, timeout=10)
+    app = Host(lambda: NewPodScreen(client, config=spec.load_pod_config(path)))
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            scr = await screen_of(app, pilot, NewPodScreen)
+            await wait_for(pilot, lambda: scr.query_one("#h-network").display)
+            assert str(scr.query_one("#f-network").value) == "pod"
+            hint = str(scr.query_one("#h-network").render())
+            assert hint.startswith("Pod networking may fail: the runtime reports NetworkReady false (")
+            assert hint.endswith("; node is the safe choice.")
+    finally:
+        await client.close()

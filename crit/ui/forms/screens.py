@@ -146,6 +146,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self._refresh_pending = False
         self._preview_timer = None
         self._preview_text: str | None = None
+        self._network_default: tuple[str, str] | None = None
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -424,21 +425,36 @@ class LaunchScreen(Screen[LaunchResult | None]):
 
     async def network_default(self, section: PodSection) -> None:
         """Network mode node only when the runtime reports NetworkReady false (and say why)."""
-        try:
-            st = await self.client.status()
-        except Exception:
-            return
-        if not (self.is_attached and section.is_mounted):
-            return
-        for cond in st.status.conditions:
-            if cond.type == "NetworkReady":
-                mode, why = default_network_mode(cond.status, sanitize(cond.reason), sanitize(cond.message))
-                if mode == "node":
-                    sel = section._sel("network")
-                    if fid(section.p("network")) not in self.touched and section.form.base is None:
-                        sel.value = "node"
-                    section.set_network_hint(why)
+        if self._network_default is None:
+            try:
+                st = await self.client.status()
+            except Exception:
                 return
+            self._network_default = ("pod", "")
+            for cond in st.status.conditions:
+                if cond.type == "NetworkReady":
+                    self._network_default = default_network_mode(cond.status, sanitize(cond.reason),
+                                                                  sanitize(cond.message))
+        if self.is_attached and section.is_mounted:
+            self.apply_network_default(section)
+
+    def apply_network_default(self, section: PodSection) -> None:
+        """Set the runtime's default network mode unless the user chose one or the loaded config names one."""
+        if self._network_default is None:
+            return
+        mode, why = self._network_default
+        if mode != "node":
+            return
+        base = section.form.base
+        explicit = base is not None and base.linux.security_context.HasField("namespace_options")
+        if fid(section.p("network")) not in self.touched and not explicit:
+            section._sel("network").value = "node"
+            if base is not None:
+                why += " The loaded file does not choose a network mode."
+        elif section._sel("network").value != "node":
+            why = why.replace("Network mode is node because the runtime reports",
+                              "Pod networking may fail: the runtime reports").rstrip(".") + "; node is the safe choice."
+        section.set_network_hint(why)
 
 
 class NewPodScreen(LaunchScreen):
@@ -479,6 +495,7 @@ class NewPodScreen(LaunchScreen):
     async def load_config(self, kind: str, cfg) -> None:
         handler = self.section.read().runtime_handler
         await self.section.load(PodForm.from_config(cfg, runtime_handler=handler))
+        self.apply_network_default(self.section)
 
     async def submit(self) -> None:
         form = self.section.read()
@@ -637,6 +654,7 @@ class NewContainerScreen(LaunchScreen):
         if kind == "pod":
             handler = self.pod_section.read().runtime_handler
             await self.pod_section.load(PodForm.from_config(cfg, runtime_handler=handler))
+            self.apply_network_default(self.pod_section)
         else:
             pull = self.section._cb("pull_if_missing").value
             await self.section.load(ContainerForm.from_config(cfg, pull_if_missing=pull))
