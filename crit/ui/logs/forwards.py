@@ -1,0 +1,123 @@
+"""Port-forwards: starting one (``shift+f`` on a pod) and ``:forwards`` — the active forwards with their
+connections and byte counts; ``x`` stops the selected one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from crit.render.human import size as human_size
+from crit.render.sanitize import sanitize
+from crit.stream.portforward import PortForward
+from crit.ui.logs.dialogs import ForwardRequest
+
+__all__ = ["ForwardsScreen", "start_forward"]
+
+
+async def start_forward(app: Any, pod_id: str, pod_name: str, req: ForwardRequest) -> PortForward:
+    """Listen on ``req.address:req.local_port`` and relay every connection to the pod's port through a fresh
+    PortForward URL (via ``app.client``).  Errors from the error channel become notifications."""
+    client = app.client
+    port = req.pod_port
+    label = sanitize(pod_name) or pod_id[:13]
+
+    async def url() -> str:
+        return await client.port_forward(pod_id, [port])
+
+    def on_error(message: str) -> None:
+        app.notify(f"{label}:{port}: {sanitize(message)}", severity="error", markup=False, timeout=8)
+
+    insecure = bool(getattr(getattr(app, "options", None), "stream_insecure", False))
+    fwd = PortForward(url, port, req.local_port, host=req.address, pod_id=pod_id, pod_name=pod_name,
+                      insecure=insecure, on_error=on_error)
+    await app.forwards.add(fwd)
+    return fwd
+
+
+class ForwardsScreen(Screen):
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", show=True),
+        Binding("x,ctrl+k,delete", "stop", "Stop forward", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    ForwardsScreen #fw-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    ForwardsScreen #fw-empty { padding: 1 2; color: $text-muted; }
+    ForwardsScreen DataTable { height: 1fr; }
+    """
+
+    COLUMNS = ("LOCAL", "POD", "POD PORT", "ACTIVE", "CONNECTIONS", "RECEIVED", "SENT", "FAILED", "LAST ERROR")
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.crit = app
+
+    def compose(self) -> ComposeResult:
+        yield Static("Port-forwards of this session   (x stops the selected one; shift+f on a pod starts one)",
+                     id="fw-title", markup=False)
+        yield Static("No active port-forwards: select a pod and press shift+f.", id="fw-empty", markup=False)
+        table = DataTable(id="fw-table", cursor_type="row")
+        table.add_columns(*self.COLUMNS)
+        yield table
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.redraw()
+        self.set_interval(1.0, self.redraw)
+
+    @staticmethod
+    def key(fwd: PortForward) -> str:
+        return f"{fwd.host}:{fwd.local_port}"
+
+    def row(self, fwd: PortForward) -> tuple[Text, ...]:
+        return (
+            Text(fwd.address),
+            Text(sanitize(fwd.pod_name) or fwd.pod_id[:13]),
+            Text(str(fwd.remote_port)),
+            Text(str(fwd.active)),
+            Text(str(fwd.connections_total)),
+            Text(human_size(fwd.bytes_in)),
+            Text(human_size(fwd.bytes_out)),
+            Text(str(fwd.failures), style="red" if fwd.failures else ""),
+            Text(sanitize(fwd.last_error)),
+        )
+
+    def redraw(self) -> None:
+        table = self.query_one(DataTable)
+        forwards = {self.key(f): f for f in self.crit.forwards.forwards}
+        present = {str(k.value) for k in table.rows}
+        for gone in present - forwards.keys():
+            table.remove_row(gone)
+        for key, fwd in forwards.items():
+            cells = self.row(fwd)
+            if key in present:
+                for col, cell in zip(table.columns, cells):
+                    table.update_cell(key, col, cell)
+            else:
+                table.add_row(*cells, key=key)
+        self.query_one("#fw-empty", Static).display = not forwards
+
+    def selected(self) -> PortForward | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        return next((f for f in self.crit.forwards.forwards if self.key(f) == row_key.value), None)
+
+    async def action_stop(self) -> None:
+        fwd = self.selected()
+        if fwd is None:
+            self.notify("No port-forward selected.", severity="warning")
+            return
+        await self.crit.forwards.remove(fwd)
+        self.notify(f"Stopped the port-forward {sanitize(fwd.describe())}.", markup=False)
+        self.redraw()
+
+    def action_close(self) -> None:
+        self.dismiss()
