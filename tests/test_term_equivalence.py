@@ -18,7 +18,7 @@ from pathlib import Path
 import pyte
 import pytest
 
-from crit.term.screen import FastScreen, FastStream, TermScreen, TermStream
+from crit.term.screen import FastScreen, FastStream, Terminal, TermScreen, TermStream
 
 DATA = Path(__file__).parent / "data" / "term"
 
@@ -51,20 +51,24 @@ CHUNKINGS = [[1 << 20], [1], [7, 13, 64], [4096], [3, 1, 2, 200, 5]]
 def compare_with_stock(data: bytes, columns: int, lines: int, chunks: list[int]) -> None:
     ref = pyte.Screen(columns, lines)
     ref_stream = pyte.ByteStream(ref)
-    fast = FastScreen(columns, lines, alternate_screen=False, scrollback=100)
-    fast_stream = FastStream(fast)
     feed_all(ref_stream, data, chunks)
-    feed_all(fast_stream, data, chunks)
-    assert snapshot(fast) == snapshot(ref)
+    for defer in (False, True):  # with defer_flush a flood may stay pending across chunks until flushed
+        fast = FastScreen(columns, lines, alternate_screen=False, scrollback=100)
+        fast_stream = FastStream(fast)
+        fast_stream.defer_flush = defer
+        feed_all(fast_stream, data, chunks)
+        fast_stream.flush_pending()
+        assert snapshot(fast) == snapshot(ref)
 
 
 def compare_with_features(data: bytes, columns: int, lines: int, chunks: list[int]) -> None:
     ref = TermScreen(columns, lines, scrollback=500)
     ref_stream = TermStream(ref)
-    fast = FastScreen(columns, lines, scrollback=500)
-    fast_stream = FastStream(fast)
+    term = Terminal(columns, lines, scrollback=500)  # deferred floods, applied when the screen is read
+    fast_stream = term.stream
     feed_all(ref_stream, data, chunks)
     feed_all(fast_stream, data, chunks)
+    fast = term.screen
     assert snapshot(fast) == snapshot(ref)
     assert fast.in_alternate_screen == ref.in_alternate_screen
     assert (fast.cursor_shape, fast.keypad_application, fast.bell_count) == (

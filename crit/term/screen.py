@@ -473,11 +473,19 @@ _RUN_SPLIT = re.compile(r"\x1b\[([0-9;]*)m|(\r\n)")
 class FastStream(TermStream):
     """A ``TermStream`` whose ``feed`` handles common tokens with one regex match each.
 
+    ``defer_flush``: when True, a flood of whole lines may be left pending at the end of ``feed`` (so the visible
+    rows are built once per frame, not once per chunk); call :meth:`flush_pending` before reading the screen.
+    :class:`Terminal` does that for you.
+
     Anything not matched (OSC, charsets, odd CSI forms, non-ASCII text, sequences split across chunks) goes through
     pyte's own parser, so behaviour is the same as stock pyte.
     """
 
+    defer_flush = False
+
     def _initialize_parser(self) -> None:
+        if getattr(self, "_pending", None) is not None:
+            self.flush_pending()
         super()._initialize_parser()
         listener = self.listener
         assert listener is not None
@@ -486,6 +494,7 @@ class FastStream(TermStream):
         def table(mapping: dict) -> dict:
             return defaultdict(lambda: debug, {k: getattr(listener, v, debug) for k, v in mapping.items()})
 
+        self._pending: tuple | None = None
         self._csi_table = table(self.csi)
         self._esc_table = table(self.escape)
         self._basic_table = table(self.basic)
@@ -574,9 +583,11 @@ class FastStream(TermStream):
         columns = screen.columns
         sgr_cache = screen._sgr_cache
         nparts = len(parts)
-        done: list[list] = []
-        runs: list = []
-        length = 0
+        if self._pending is not None:  # continuing a flood from the previous chunk
+            done, runs, length = self._pending
+            self._pending = None
+        else:
+            done, runs, length = [], [], 0
         result = -1
         while True:
             text = parts[j]
@@ -602,8 +613,22 @@ class FastStream(TermStream):
                 runs = []
                 length = 0
             j += 3
-        screen._apply_flood(done, runs, length)
+        if result < 0:
+            self._pending = (done, runs, length)  # applied by flush_pending(), at the latest at the end of feed
+        else:
+            screen._apply_flood(done, runs, length)
         return result
+
+    def flush_pending(self) -> None:
+        """Apply a deferred flood to the screen (see :attr:`defer_flush`)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            self.listener._apply_flood(*pending)  # type: ignore[union-attr]
+
+    @property
+    def pending_lines(self) -> int:
+        return len(self._pending[0]) if self._pending is not None else 0
 
     def _feed_fast(self, data: str) -> None:
         """The generic loop with the screen's hot paths inlined (FastScreen only).
@@ -640,6 +665,8 @@ class FastStream(TermStream):
         offset, length = 0, len(data)
         while offset < length:
             if not taking:
+                if self._pending is not None:
+                    self.flush_pending()
                 taking = send(data[offset])
                 offset += 1
                 if taking:
@@ -652,9 +679,15 @@ class FastStream(TermStream):
                 # parts: text, (sgr params | None), (CRLF | None), text, ...
                 nparts = len(parts)
                 bottom_row = screen.lines - 1
-                i = -2
+                i = -2  # parts[i + 2] is the next text; parts[i] the separator before it (none at first)
+                if self._pending is not None:
+                    j = self._flood(screen, parts, 0)
+                    if j < 0:
+                        continue
+                    i = j - 2
+                separator = False
                 while True:
-                    if i >= 0:
+                    if separator:
                         params = parts[i]
                         if params is not None:
                             key = (cursor.attrs, params)
@@ -688,9 +721,12 @@ class FastStream(TermStream):
                         else:
                             draw(text)
                     i += 3
+                    separator = True
                     if i + 2 >= nparts:
                         break
                 continue
+            if self._pending is not None:
+                self.flush_pending()
             m = match(data, offset)
             if m is None:
                 t = match_text(data, offset)
@@ -747,30 +783,50 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
                 cursor, buffer, columns, simple = state()
         self._taking_plain_text = taking
+        if self._pending is not None and not self.defer_flush:
+            self.flush_pending()
 
 
 class Terminal:
-    """A screen + stream pair: ``feed(bytes)``, then read ``screen``; ``take_replies()`` for device answers."""
+    """A screen + stream pair: ``feed(bytes)``, then read ``screen``; ``take_replies()`` for device answers.
+
+    Floods are applied lazily: reading :attr:`screen` first applies whatever the last feeds left pending, so
+    a burst of chunks between two frames builds the visible rows once.
+    """
+
+    #: apply a pending flood anyway beyond this many lines (bounds the memory it holds)
+    MAX_PENDING_LINES = 20_000
 
     def __init__(self, columns: int = 80, lines: int = 24, *, scrollback: int = DEFAULT_SCROLLBACK,
                  fast: bool = True) -> None:
         screen_cls = FastScreen if fast else TermScreen
         stream_cls = FastStream if fast else TermStream
-        self.screen: TermScreen = screen_cls(columns, lines, scrollback=scrollback)
-        self.stream = stream_cls(self.screen)
+        self._screen: TermScreen = screen_cls(columns, lines, scrollback=scrollback)
+        self.stream = stream_cls(self._screen)
+        self._deferred = isinstance(self.stream, FastStream)
+        if self._deferred:
+            self.stream.defer_flush = True  # type: ignore[attr-defined]
         self.errors = 0
 
     @property
+    def screen(self) -> TermScreen:
+        if self._deferred:
+            self.stream.flush_pending()  # type: ignore[attr-defined]
+        return self._screen
+
+    @property
     def columns(self) -> int:
-        return self.screen.columns
+        return self._screen.columns
 
     @property
     def lines(self) -> int:
-        return self.screen.lines
+        return self._screen.lines
 
     def feed(self, data: bytes) -> None:
         try:
             self.stream.feed(data)
+            if self._deferred and self.stream.pending_lines > self.MAX_PENDING_LINES:  # type: ignore[attr-defined]
+                self.stream.flush_pending()  # type: ignore[attr-defined]
         except Exception:  # a sequence pyte cannot digest must never break the session
             self.errors += 1
             self.stream._initialize_parser()
@@ -779,12 +835,13 @@ class Terminal:
         self.screen.resize(lines=max(1, lines), columns=max(1, columns))
 
     def take_replies(self) -> bytes:
-        if not self.screen.replies:
+        replies = self._screen.replies  # replies never depend on a pending flood
+        if not replies:
             return b""
-        data = "".join(self.screen.replies).encode()
-        self.screen.replies.clear()
+        data = "".join(replies).encode()
+        replies.clear()
         return data
 
     @property
     def title(self) -> str:
-        return self.screen.title
+        return self._screen.title
