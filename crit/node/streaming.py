@@ -377,7 +377,6 @@ class StreamServer:
 
     @staticmethod
     async def _pf_in(conn, writers: dict[int, asyncio.StreamWriter]) -> None:
-        first = set()
         try:
             async for msg in conn:
                 if isinstance(msg, str):
@@ -391,11 +390,8 @@ class StreamServer:
                 w = writers.get(i)
                 if w is None:
                     continue
-                if i not in first:
-                    # the client's first message on a data channel carries the port number too
-                    first.add(i)
-                    if len(data) >= 2:
-                        data = data[2:]
+                # only the server announces the port (2 bytes on each channel); containerd passes the client's
+                # bytes through untouched, the first message included
                 if data:
                     w.write(data)
                     await w.drain()
