@@ -511,3 +511,16 @@ async def test_churn_keeps_the_node_moving(tmp_path):
 def test_rfc3339nano_like_go():
     assert rfc3339nano(1_700_000_000_123_400_000) == "2023-11-14T22:13:20.1234Z"
     assert rfc3339nano(1_700_000_000_000_000_000) == "2023-11-14T22:13:20Z"
+
+
+async def test_demo_worker_keeps_crash_looping(demo):
+    async with client(demo) as c:
+        pod = [p for p in await c.list_pod_sandbox() if p.metadata.name.startswith("payments-worker")][0]
+        before = {x.metadata.attempt: x for x in await c.list_containers(pod_id=pod.id)}
+        assert before[3].state == pb.CONTAINER_RUNNING and before[2].state == pb.CONTAINER_EXITED
+        await c.stop_container(before[3].id, 0)
+        demo.state.containers[before[3].id].finished_at -= 120 * 10**9  # as if the back-off had passed
+        await demo.restarter.step()
+        after = {x.metadata.attempt: x for x in await c.list_containers(pod_id=pod.id)}
+        assert sorted(after) == [3, 4] and after[4].state == pb.CONTAINER_RUNNING
+        assert after[3].state == pb.CONTAINER_EXITED

@@ -357,3 +357,58 @@ class Churn:
             victims = [p for p in self.state.pods.values() if p.config.metadata.namespace == "churn"]
             if victims:
                 await self.state.remove_pod(victims[0])
+
+
+# ------------------------------------------------------------------------------------------ demo "kubelet"
+
+
+class DemoRestarter:
+    """Keeps the demo's crash-looping worker crash-looping, as a kubelet would: after each exit (code 1) and a
+    back-off, the older attempt is removed and the next attempt is created and started — so the demo node shows
+    live state changes and events without any client doing anything."""
+
+    POD = "payments-worker-5f6d7c-kq2lm"
+
+    def __init__(self, state: NodeState, wl: Workloads) -> None:
+        self.state, self.wl = state, wl
+        self.task: asyncio.Task | None = None
+        self.rng = random.Random(5)
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+            try:
+                await self.task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(2.0)
+            try:
+                await self.step()
+            except NodeError:
+                pass
+
+    async def step(self) -> None:
+        pod = next((p for p in self.state.pods.values() if p.config.metadata.name == self.POD), None)
+        if pod is None or pod.state != POD_READY:
+            return
+        workers = sorted((c for c in pod.containers.values() if c.config.metadata.name == "worker"),
+                         key=lambda c: c.config.metadata.attempt)
+        if not workers or workers[-1].state != C_EXITED:
+            return
+        last = workers[-1]
+        backoff = min(60, 10 * 2 ** min(3, max(0, last.config.metadata.attempt - 3)))
+        if now_ns() - last.finished_at < backoff * NS:
+            return
+        for old in workers[:-1]:
+            await self.state.remove_container(old)
+        attempt = last.config.metadata.attempt + 1
+        cfg = container_config(pod.config, "worker", last.config.image.image, attempt=attempt)
+        c = self.state.create_container(pod.id, cfg, pod.config)
+        self.state.start_container(c)
+        self.wl.plan_exit(c, self.rng.uniform(25, 50), 1)

@@ -19,7 +19,7 @@ import time
 import grpc
 
 from crit.node.runtime import Runtime, generic_handlers, make_image
-from crit.node.seed import Churn, ScaleSpecError, parse_scale, seed_demo, seed_scale
+from crit.node.seed import Churn, DemoRestarter, ScaleSpecError, parse_scale, seed_demo, seed_scale
 from crit.node.state import NodeState, is_loopback_registry, normalize_ref, registry_host
 from crit.node.streaming import StreamServer
 from crit.node.workload import Workloads
@@ -96,6 +96,7 @@ class Node:
         self.runtime = Runtime(self.state, self.wl, self.streaming)
         self.server: grpc.aio.Server | None = None
         self.churn: Churn | None = None
+        self.restarter: DemoRestarter | None = None
         self.build_seconds = 0.0
         self._listening = False
 
@@ -128,6 +129,9 @@ class Node:
             os.chmod(self.path, 0o600)
             self.churn = Churn(self.state, self.wl, self.churn_rate)
             self.churn.start()
+            if self.demo:
+                self.restarter = DemoRestarter(self.state, self.wl)
+                self.restarter.start()
         except BaseException:
             await self.stop()
             raise
@@ -145,6 +149,8 @@ class Node:
     async def stop(self) -> None:
         if self.churn is not None:
             await self.churn.stop()
+        if self.restarter is not None:
+            await self.restarter.stop()
         if self.server is not None:
             await self.server.stop(0.5)
             self.server = None

@@ -369,6 +369,7 @@ LOG_TEMPLATES = {
             ("stdout", 'level=info ts={ts} msg="cache refreshed" entries={n}'),
             ("stderr", 'level=warn ts={ts} msg="slow query" table={path} duration=1{b}ms')],
 }
+MEM_MB = {"nginx": (8, 40), "coredns": (15, 45), "etcd": (80, 300), "proxy": (20, 60), "redis": (10, 200)}
 PATHS = ["healthz", "items", "cart", "orders", "users", "metrics", "login", "checkout", "inventory", "readyz"]
 
 
@@ -384,10 +385,13 @@ def kind_of(image_name: str) -> str:
 def make_profile(c: Container, scale: bool) -> Profile:
     h = zlib.crc32(c.id.encode())
     rng = random.Random(h)
-    return Profile(cpu_rate=rng.uniform(2e6, 250e6), mem_base=rng.randint(8, 320) * 1024 * 1024,
+    kind = kind_of(c.config.image.image)
+    lo, hi = MEM_MB.get(kind, (30, 400))
+    # most containers idle along at a few millicores, a few are busy
+    return Profile(cpu_rate=min(400e6, 4e6 * rng.lognormvariate(0, 1.3)), mem_base=rng.randint(lo, hi) * 1024 * 1024,
                    mem_amp=rng.uniform(0.02, 0.15), mem_period=rng.uniform(60, 600), phase=rng.uniform(0, 6.28),
                    log_every=rng.uniform(60, 600) if scale else rng.uniform(1.0, 6.0),
-                   kind=kind_of(c.config.image.image), rng_seed=h)
+                   kind=kind, rng_seed=h)
 
 
 def sim_log_text(p: Profile, ts_ns: int) -> tuple[str, str]:
