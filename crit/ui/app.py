@@ -99,7 +99,7 @@ class MainScreen(Screen):
         for key, pk in registry.PANEL_KEYS.items():
             if pk.mutating and app.readonly:
                 continue
-            self._bindings.bind(key, f"ext({key!r})", pk.description, show=pk.show)
+            self._bindings.bind(key, f"ext({key!r})", pk.footer_label, show=pk.show)
 
     def compose(self) -> ComposeResult:
         yield self.header_widget

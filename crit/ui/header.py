@@ -7,7 +7,7 @@ import time
 
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from crit.model import ConnectionState
 from crit.render.sanitize import sanitize
@@ -15,7 +15,7 @@ from crit.render.sanitize import sanitize
 __all__ = ["NodeHeader"]
 
 
-class NodeHeader(Static):
+class NodeHeader(Widget):
     DEFAULT_CSS = """
     NodeHeader {
         height: auto;
@@ -27,44 +27,58 @@ class NodeHeader(Static):
     """
 
     def __init__(self, endpoint: str, readonly: bool = False, **kwargs) -> None:
-        super().__init__("", markup=False, **kwargs)
+        super().__init__(**kwargs)
         self.endpoint = endpoint
         self.readonly = readonly
         self.state: ConnectionState | None = None
 
     def update_state(self, state: ConnectionState) -> None:
         self.state = state
-        self.update(self.render_state())
+        self.refresh(layout=True)
 
-    def render_state(self) -> Group:
-        first, second = self._lines()
-        return Group(first, second)
+    def render(self) -> Group:
+        return self.render_state(max(20, self.size.width - 2))
 
-    def _lines(self) -> tuple[Text, Text]:
+    def render_state(self, width: int = 200) -> Group:
+        """Two lines; the first drops details (most expendable first) until it fits ``width``."""
+        variants = [self._first_line(level) for level in range(4)]
+        first = next((v for v in variants if v.cell_len <= width), variants[-1])
+        first.no_wrap = True
+        first.overflow = "ellipsis"
+        return Group(first, self._second_line())
+
+    def _first_line(self, level: int) -> Text:
+        """level 0: everything; 1: without the cadence; 2: also without the API version; 3: also without 'crit'."""
         st = self.state
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t2 = Text(no_wrap=False, overflow="fold")
-        t.append("crit ", style="bold")
+        t = Text()
+        if level < 3:
+            t.append("crit ", style="bold")
         t.append(sanitize(self.endpoint), style="bold")
         if self.readonly:
             t.append("  READ-ONLY", style="bold reverse")
         if st is None:
             t.append("  connecting…")
-            return t, t2
+            return t
         if st.runtime_name or st.runtime_version:
             t.append("  ")
             t.append(sanitize(f"{st.runtime_name} {st.runtime_version}".strip()))
-            if st.api_version:
+            if st.api_version and level < 2:
                 t.append(f" (CRI {sanitize(st.api_version)})")
         if st.connected:
             when = time.strftime("%H:%M:%S", time.localtime(st.last_ok)) if st.last_ok else "-"
             t.append(f"  updated {when}")
-            t.append(f" (every {st.refresh_interval:g}s{' + events' if st.events == 'streaming' else ''})",
-                     style="dim")
-        else:
+            if level < 1:
+                t.append(f" (every {st.refresh_interval:g}s{' + events' if st.events == 'streaming' else ''})",
+                         style="dim")
+        elif level < 1:
             t.append(f"  refresh every {st.refresh_interval:g}s")
-        first = t  # the first line is done; conditions or DISCONNECTED go to the second
-        t = t2
+        return t
+
+    def _second_line(self) -> Text:
+        st = self.state
+        t = Text(no_wrap=False, overflow="fold")
+        if st is None:
+            return t
         if not st.connected:
             t.append(" DISCONNECTED ", style="bold reverse red")
             t.append(" " + sanitize(st.reason or "the runtime does not answer"), style="red")
@@ -75,7 +89,7 @@ class NodeHeader(Static):
                 t.append(")", style="dim")
             if st.next_retry is not None:
                 t.append(f"  retrying every ≤{st.next_retry:.2g}s", style="dim")
-            return first, t
+            return t
         if not st.conditions:
             t.append("no runtime conditions reported", style="dim")
         for i, cond in enumerate(st.conditions):
@@ -87,4 +101,4 @@ class NodeHeader(Static):
                 detail = ": ".join(x for x in (sanitize(cond.reason), sanitize(cond.message)) if x)
                 if detail:
                     t.append(" " + detail, style="dim" if cond.status else "yellow")
-        return first, t
+        return t

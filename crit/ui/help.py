@@ -60,7 +60,7 @@ def help_renderable(readonly: bool = False) -> Table:
         table.add_row("", "")
         table.add_row(Text("More keys", style="bold underline"), "")
         for key, pk in sorted(registry.PANEL_KEYS.items()):
-            desc = Text(f"{pk.description}  ({', '.join(pk.panels)})")
+            desc = Text(f"{pk.help or pk.description}  ({', '.join(pk.panels)})")
             if pk.mutating and readonly:
                 desc.append("  (disabled: --readonly)", style="dim")
             table.add_row(key, desc)

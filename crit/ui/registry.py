@@ -4,7 +4,7 @@ Register at import time of your module, e.g. in ``crit/ui/logs/__init__.py``::
 
     from crit.ui.registry import panel_key, command
 
-    @panel_key("l", "Logs", panels=("containers", "pods"))
+    @panel_key("l", "Logs", panels=("containers", "pods"), help="logs of the container (on a pod: pick one)")
     async def open_logs(app, sel):            # sel: crit.ui.registry.Selection
         app.open_view(LogScreen(app.client, sel.row.obj))
 
@@ -55,12 +55,18 @@ class Selection:
 @dataclass(frozen=True)
 class PanelKey:
     key: str
-    description: str
+    description: str  # short: the footer shows it (cut to FOOTER_MAX characters)
     handler: Callable[..., Any]
     panels: tuple[str, ...] = ("pods", "containers", "images")
     mutating: bool = False
     needs_row: bool = True
     show: bool = True
+    help: str = ""  # longer text for the help screen (defaults to description)
+
+    @property
+    def footer_label(self) -> str:
+        text = self.description
+        return text if len(text) <= FOOTER_MAX else text[: FOOTER_MAX - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -71,18 +77,21 @@ class Command:
     mutating: bool = False
 
 
+FOOTER_MAX = 14  # a footer label longer than this is cut: the footer must fit 80 columns
+
 PANEL_KEYS: dict[str, PanelKey] = {}
 COMMANDS: dict[str, Command] = {}
 
 
 def panel_key(key: str, description: str, *, panels: Sequence[str] = ("pods", "containers", "images"),
-              mutating: bool = False, needs_row: bool = True, show: bool = True) -> Callable:
-    """Decorator: bind ``key`` in the given panels to ``handler(app, selection)``."""
+              mutating: bool = False, needs_row: bool = True, show: bool = True, help: str = "") -> Callable:
+    """Decorator: bind ``key`` in the given panels to ``handler(app, selection)``.  ``description`` is the
+    short footer label (one or two words, e.g. "Logs"); ``help`` the sentence for the help screen."""
     if key in RESERVED_KEYS:
         raise ValueError(f"The key {key!r} is already used by the main screen.")
 
     def deco(handler: Callable[..., Any]) -> Callable[..., Any]:
-        PANEL_KEYS[key] = PanelKey(key, description, handler, tuple(panels), mutating, needs_row, show)
+        PANEL_KEYS[key] = PanelKey(key, description, handler, tuple(panels), mutating, needs_row, show, help)
         return handler
 
     return deco
