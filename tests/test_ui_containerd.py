@@ -133,3 +133,37 @@ async def test_panels_follow_containerd(containerd):
         await other.remove_pod_sandbox(pod_id)
         await other.close()
         await ui_client.close()
+
+
+async def test_pull_through_the_dialog(containerd, registry):
+    ui_client = CriClient(containerd.endpoint, timeout=30)
+    other = CriClient(containerd.endpoint, timeout=30)
+    try:
+        await other.remove_image(registry.pull_ref)
+    except Exception:  # noqa: BLE001 - not there yet
+        pass
+    opts = Opts()
+    opts.runtime_endpoint = containerd.endpoint
+    app = CritApp(ui_client, opts)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await asyncio.wait_for(app.first_frame.wait(), 20)
+            imgs = app.main.panels["images"].table
+            assert not any(registry.pull_ref in r.obj.repo_tags for r in imgs.rows.values())
+            await pilot.press("p")
+            await pilot.pause()
+            await pilot.press(*registry.pull_ref, "enter")
+            await wait_for(lambda: any(registry.pull_ref in r.obj.repo_tags for r in imgs.rows.values()), 60)
+            key = next(k for k, r in imgs.rows.items() if registry.pull_ref in r.obj.repo_tags)
+            await wait_for(lambda: imgs.cursor_key == key, 5)  # the pulled image is selected
+            assert app.focused is imgs
+            # and removed again through the UI, with confirmation
+            await pilot.press("ctrl+d")
+            await pilot.pause()
+            assert "Remove image?" in screen_text(app) and registry.pull_ref.rsplit(":", 1)[0] in screen_text(app)
+            await pilot.press("y")
+            await wait_for(lambda: key not in imgs.rows, 20)
+            assert not any(registry.pull_ref in i.repo_tags for i in await other.list_images())
+    finally:
+        await other.close()
+        await ui_client.close()
