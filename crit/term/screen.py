@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from typing import Any, Callable
+from typing import Any
 
 import pyte
 from pyte import modes as mo
@@ -48,10 +48,73 @@ _LAT1 = pyte.charsets.LAT1_MAP
 
 CURSOR_SHAPES = {0: "block", 1: "block", 2: "block", 3: "underline", 4: "underline", 5: "bar", 6: "bar"}
 
-class RunsLine(tuple):
-    """A scrollback line kept as ``(attrs Char, text)`` runs from column 0 (the flood fast path stores these)."""
+_SGR_SPLIT = re.compile(r"\x1b\[([0-9;]*)m")
+_SGR_FIND = _SGR_SPLIT.findall
+_SGR_SUB = _SGR_SPLIT.sub
+_PURE_RESET = frozenset(("", "0", "00"))
+
+_scratch = {False: pyte.Screen(1, 1), True: pyte.Screen(1, 1)}
+_scratch[True].mode.add(mo.DECSCNM)
+_resolved: dict[tuple, Char] = {}
+
+
+def resolve_sgr(attrs: Char, params: str, reverse: bool) -> Char:
+    """Stock pyte's SGR result for cursor attributes ``attrs`` and a raw parameter string, with or without DECSCNM
+    (pyte's default character depends on it). Computed by a scratch stock screen, cached."""
+    key = (attrs, params, reverse)
+    result = _resolved.get(key)
+    if result is None:
+        scratch = _scratch[reverse]
+        scratch.cursor.attrs = attrs
+        scratch.select_graphic_rendition(*[min(int(p or 0), 9999) for p in params.split(";")])
+        result = scratch.cursor.attrs
+        if len(_resolved) > 8192:
+            _resolved.clear()
+        _resolved[key] = result
+    return result
+
+
+def sgr_end_attrs(start: Char, text: str, reverse: bool) -> Char:
+    """Cursor attributes after ``text`` (printable ASCII and SGR sequences) when they were ``start`` before."""
+    if "\x1b" not in text:
+        return start
+    params = _SGR_FIND(text)
+    attrs = start
+    first = 0
+    for i in range(len(params) - 1, -1, -1):  # everything before the last plain reset does not matter
+        if params[i] in _PURE_RESET:
+            attrs = _BLANK_REVERSE if reverse else _BLANK
+            first = i + 1
+            break
+    for i in range(first, len(params)):
+        attrs = resolve_sgr(attrs, params[i], reverse)
+    return attrs
+
+
+def sgr_runs(start: Char, text: str, reverse: bool) -> list[tuple[Char, str]]:
+    """``text`` (printable ASCII and SGR sequences) as ``(attrs, text)`` runs."""
+    if "\x1b" not in text:
+        return [(start, text)] if text else []
+    parts = _SGR_SPLIT.split(text)
+    attrs = start
+    runs = [(attrs, parts[0])] if parts[0] else []
+    for i in range(1, len(parts), 2):
+        attrs = resolve_sgr(attrs, parts[i], reverse)
+        if parts[i + 1]:
+            runs.append((attrs, parts[i + 1]))
+    return runs
+
+
+class LazyLine(tuple):
+    """A line that scrolled through during a flood, kept as it came: ``(start attrs, text with SGR, DECSCNM)``.
+
+    Cells are computed only when the line is shown (``history_cells``) — most flood lines never are.
+    """
 
     __slots__ = ()
+
+    def runs(self) -> list[tuple[Char, str]]:
+        return sgr_runs(self[0], self[1], self[2])
 
 
 #: a scrollback entry: the line dict as it left the screen, or (after :meth:`TermFeatures.compact_history`) a
@@ -177,8 +240,8 @@ class TermFeatures:
 
     def history_cells(self, line: Any, columns: int) -> list[Char | None]:
         """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
-        if type(line) is RunsLine:
-            cells = [attrs._replace(data=ch) for attrs, text in line for ch in text][:columns]
+        if type(line) is LazyLine:
+            cells = [attrs._replace(data=ch) for attrs, text in line.runs() for ch in text][:columns]
             if len(cells) < columns:
                 cells.extend([None] * (columns - len(cells)))
             return cells
@@ -352,38 +415,46 @@ class FastScreen(TermScreen):
             if width > 0:
                 cursor.x = min(cursor.x + width, self.columns)
 
-    def _materialize(self, runs: list) -> Any:
+    def _materialize(self, start: Char, text: str, reverse: bool) -> Any:
+        """A fresh pyte line dict with ``text`` (ASCII + SGR) drawn from column 0."""
         line = self.buffer.default_factory()
         x = 0
-        for attrs, text in runs:
+        for attrs, chunk in sgr_runs(start, text, reverse):
             cache = self._char_caches.get(attrs) or self._cache_for(attrs)
-            end = x + len(text)
-            line.update(zip(range(x, end), map(cache.__getitem__, text)))
+            end = x + len(chunk)
+            line.update(zip(range(x, end), map(cache.__getitem__, chunk)))
             x = end
         return line
 
-    def _apply_flood(self, done: list, runs: list, length: int) -> None:
-        """Rebuild the screen after ``len(done)`` complete lines and a partial line ``runs`` (see ``_flood``)."""
+    def _apply_flood(self, done: list, start: Char, text: str, attrs: Char, length: int) -> None:
+        """Rebuild the screen after the complete lines ``done`` (LazyLines) and a partial line ``text``.
+
+        Same result as drawing and scrolling them one by one from column 0 of a fresh bottom row.
+        """
         buffer = self.buffer
         bottom = self.lines - 1
+        reverse = mo.DECSCNM in self.mode
         k = len(done)
         if k:
-            add_history = self.scrollback_limit and not self.in_alternate_screen
             old = [buffer[y] for y in range(bottom)]  # rows 0 .. bottom-1; the bottom row was fresh
-            if add_history:
+            if self.scrollback_limit and not self.in_alternate_screen:
                 history = self.history
-                skip = max(0, k - (history.maxlen or 0))  # older ones would be dropped from the deque anyway
-                for idx in range(skip, k):
-                    history.append(old[idx] if idx < bottom else RunsLine(done[idx - bottom]))
+                for idx in range(max(0, k - (history.maxlen or 0)), k):  # older ones would drop out anyway
+                    history.append(old[idx] if idx < bottom else done[idx - bottom])
                 self.history_added += k
             for r in range(bottom):
                 s = k + r
-                buffer[r] = old[s] if s < bottom else self._materialize(done[s - bottom])
+                if s < bottom:
+                    buffer[r] = old[s]
+                else:
+                    line = done[s - bottom]
+                    buffer[r] = self._materialize(line[0], line[1], reverse)
             self.dirty.update(range(self.lines))
             buffer.pop(bottom, None)
-        if runs:
-            buffer[bottom] = self._materialize(runs)
+        if text:
+            buffer[bottom] = self._materialize(start, text, reverse)
         self.cursor.x = length
+        self.cursor.attrs = attrs
         self.dirty.add(bottom)
 
     def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
@@ -398,38 +469,6 @@ class FastScreen(TermScreen):
             self._sgr_cache[key] = self.cursor.attrs
         else:
             self.cursor.attrs = result
-
-    def sgr_text(self, params: str, text: str) -> None:
-        """SGR from its raw parameter string (``"01;34"``, cached on the string), then draw ASCII ``text``."""
-        cursor = self.cursor
-        key = (cursor.attrs, params)
-        result = self._sgr_cache.get(key)
-        if result is None:
-            self.select_graphic_rendition(*[min(int(p or 0), 9999) for p in params.split(";")])
-            self._sgr_cache[key] = cursor.attrs
-        else:
-            cursor.attrs = result
-        if text:
-            self.draw_text(text)
-
-    def draw_text(self, text: str) -> None:
-        """Draw a run of printable ASCII; the common no-wrap case is a single dict update."""
-        cursor = self.cursor
-        x = cursor.x
-        end = x + len(text)
-        if (end <= self.columns and not self.charset and self.g0_charset is _LAT1
-                and mo.DECAWM in self.mode and mo.IRM not in self.mode):
-            attrs = cursor.attrs
-            if attrs is self._last_attrs:
-                cache = self._last_cache
-            else:
-                cache = self._last_cache = self._cache_for(attrs)
-                self._last_attrs = attrs
-            self.buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
-            cursor.x = end
-            self.dirty.add(cursor.y)
-        else:
-            self.draw(text)
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         self._sgr_cache.clear()  # the default char depends on DECSCNM
@@ -467,7 +506,6 @@ _TOKEN = re.compile(
 
 #: a run made only of printable ASCII, SGR sequences and CR LF: split in one go and drawn without regex matches
 _RUN = re.compile(r"(?:[\x20-\x7e]+|\x1b\[[0-9;]*m|\r\n)+")
-_RUN_SPLIT = re.compile(r"\x1b\[([0-9;]*)m|(\r\n)")
 
 
 class FastStream(TermStream):
@@ -498,8 +536,6 @@ class FastStream(TermStream):
         self._csi_table = table(self.csi)
         self._esc_table = table(self.escape)
         self._basic_table = table(self.basic)
-        self._sgr_text: Callable[[str, str], None] | None = getattr(listener, "sgr_text", None)
-        self._draw_text: Callable[[str], None] | None = getattr(listener, "draw_text", None)
 
     def feed(self, data: bytes) -> None:  # type: ignore[override]
         if self.use_utf8:
@@ -568,59 +604,45 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
         self._taking_plain_text = taking
 
-    def _flood(self, screen: "FastScreen", parts: list, j: int) -> int:
-        """Whole lines scrolling through the bottom row, handled as a batch (the flood fast path).
+    def _flood(self, screen: "FastScreen", pieces: list, k: int) -> int:
+        """Whole lines scrolling through the bottom row (the flood fast path).
 
-        Precondition: the cursor is at column 0 of a fresh bottom row, full-screen scrolling. ``parts`` is a split
-        run (text, sgr-params|None, CRLF|None, text, ...) and ``parts[j]`` a text. Every complete line that fits in
-        the width is kept as (attrs, text) runs; at the end the screen is rebuilt once: lines that scrolled off go
-        to the scrollback (as compact runs), the last rows are materialised as pyte line dicts. The result is the
-        same as drawing and scrolling line by line (tests/test_term_equivalence.py).
+        Precondition: the cursor is at column 0 of a fresh bottom row with full-screen scrolling (or a flood is
+        pending from the previous chunk). ``pieces`` is a run of printable ASCII and SGR split at CR LF;
+        ``pieces[k]`` starts the (current) line. Each complete line that fits the width is kept as it came
+        (a :class:`LazyLine`) with only its final attributes computed; the screen is rebuilt once, by
+        ``flush_pending`` (deferred to when the screen is read if ``defer_flush``). The result is the same as drawing
+        and scrolling line by line (tests/test_term_equivalence.py).
 
-        Returns -1 when the whole run was consumed, else the index of a text that does not fit (drawn normally).
+        Returns -1 when every piece was taken, else the index of a piece that does not fit the width: the screen
+        is then up to date with the cursor at the end of the partial line, and that piece must be drawn normally.
         """
-        cursor = screen.cursor
         columns = screen.columns
-        sgr_cache = screen._sgr_cache
-        nparts = len(parts)
-        if self._pending is not None:  # continuing a flood from the previous chunk
-            done, runs, length = self._pending
+        reverse = mo.DECSCNM in screen.mode
+        if self._pending is not None:
+            done, start, text, attrs, length = self._pending
             self._pending = None
         else:
-            done, runs, length = [], [], 0
-        result = -1
-        while True:
-            text = parts[j]
-            if text:
-                if length + len(text) > columns:
-                    result = j
-                    break
-                runs.append((cursor.attrs, text))
-                length += len(text)
-            if j + 1 >= nparts:
-                break
-            params = parts[j + 1]
-            if params is not None:
-                key = (cursor.attrs, params)
-                attrs = sgr_cache.get(key)
-                if attrs is None:
-                    screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in params.split(";")])
-                    sgr_cache[key] = cursor.attrs
-                else:
-                    cursor.attrs = attrs
-            else:
-                done.append(runs)
-                runs = []
-                length = 0
-            j += 3
-        if result < 0:
-            self._pending = (done, runs, length)  # applied by flush_pending(), at the latest at the end of feed
-        else:
-            screen._apply_flood(done, runs, length)
-        return result
+            done, start, text, attrs, length = [], screen.cursor.attrs, "", screen.cursor.attrs, 0
+        last = len(pieces) - 1
+        for i in range(k, last + 1):
+            piece = pieces[i]
+            if piece:
+                n = len(piece) if "\x1b" not in piece else len(_SGR_SUB("", piece))
+                if length + n > columns:
+                    screen._apply_flood(done, start, text, attrs, length)
+                    return i
+                text = text + piece if text else piece
+                length += n
+                attrs = sgr_end_attrs(attrs, piece, reverse)
+            if i < last:  # a CR LF follows: the line is complete
+                done.append(LazyLine((start, text, reverse)))
+                start, text, length = attrs, "", 0
+        self._pending = (done, start, text, attrs, length)
+        return -1
 
     def flush_pending(self) -> None:
-        """Apply a deferred flood to the screen (see :attr:`defer_flush`)."""
+        """Apply a pending flood to the screen (see :attr:`defer_flush`)."""
         pending = self._pending
         if pending is not None:
             self._pending = None
@@ -652,7 +674,7 @@ class FastStream(TermStream):
         match = _TOKEN.match
         match_text = self._text_pattern.match
         match_run = _RUN.match
-        split_run = _RUN_SPLIT.split
+        split_sgr = _SGR_SPLIT.split
         taking = self._taking_plain_text
         IRM, DECAWM = mo.IRM, mo.DECAWM
 
@@ -675,55 +697,50 @@ class FastStream(TermStream):
             r = match_run(data, offset)
             if r is not None and simple:
                 offset = r.end()
-                parts = split_run(r.group())
-                # parts: text, (sgr params | None), (CRLF | None), text, ...
-                nparts = len(parts)
+                pieces = r.group().split("\r\n")
+                npieces = len(pieces)
                 bottom_row = screen.lines - 1
-                i = -2  # parts[i + 2] is the next text; parts[i] the separator before it (none at first)
+                p = 0
                 if self._pending is not None:
-                    j = self._flood(screen, parts, 0)
-                    if j < 0:
+                    p = self._flood(screen, pieces, 0)
+                    if p < 0:
                         continue
-                    i = j - 2
-                separator = False
                 while True:
-                    if separator:
-                        params = parts[i]
-                        if params is not None:
+                    # draw pieces[p] (ASCII text and SGR) from the cursor, the normal way
+                    parts = split_sgr(pieces[p])
+                    for q in range(0, len(parts), 2):
+                        if q:
+                            params = parts[q - 1]
                             key = (cursor.attrs, params)
                             attrs = sgr_cache.get(key)
                             if attrs is None:
-                                sgr(*[min(int(p or 0), 9999) for p in params.split(";")])
+                                sgr(*[min(int(v or 0), 9999) for v in params.split(";")])
                                 attrs = sgr_cache[key] = cursor.attrs
                             else:
                                 cursor.attrs = attrs
-                        else:
-                            cursor.x = 0
-                            index()
-                            if cursor.y == bottom_row and (screen.margins is None
-                                                           or screen.margins == (0, bottom_row)):
-                                j = self._flood(screen, parts, i + 2)
-                                if j < 0:
-                                    break
-                                i = j - 2  # parts[j] is a text that must be drawn the normal way (it wraps)
-                    text = parts[i + 2]
-                    if text:
-                        x = cursor.x
-                        end = x + len(text)
-                        if end <= columns:
-                            attrs = cursor.attrs
-                            cache = char_caches.get(attrs)
-                            if cache is None:
-                                cache = cache_for(attrs)
-                            buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
-                            cursor.x = end
-                            dirty_add(cursor.y)
-                        else:
-                            draw(text)
-                    i += 3
-                    separator = True
-                    if i + 2 >= nparts:
+                        text = parts[q]
+                        if text:
+                            x = cursor.x
+                            end = x + len(text)
+                            if end <= columns:
+                                attrs = cursor.attrs
+                                cache = char_caches.get(attrs)
+                                if cache is None:
+                                    cache = cache_for(attrs)
+                                buffer[cursor.y].update(zip(range(x, end), map(cache.__getitem__, text)))
+                                cursor.x = end
+                                dirty_add(cursor.y)
+                            else:
+                                draw(text)
+                    p += 1
+                    if p >= npieces:
                         break
+                    cursor.x = 0  # CR LF (LF = index, plus CR under LNM: a no-op right after CR)
+                    index()
+                    if cursor.y == bottom_row and (screen.margins is None or screen.margins == (0, bottom_row)):
+                        p = self._flood(screen, pieces, p)
+                        if p < 0:
+                            break
                 continue
             if self._pending is not None:
                 self.flush_pending()
