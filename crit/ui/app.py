@@ -146,8 +146,9 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.focused_kind
-        if self.prompt_mode and action not in ("escape",):
-            return True
+        if self.prompt_mode:
+            # while the filter / command line is open, tab must not move focus away from it
+            return action not in ("cycle", "focus_panel")
         if action in MUTATING_ACTIONS and self.crit.readonly:
             return False
         if action == "enter":
