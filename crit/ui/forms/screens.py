@@ -111,6 +111,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         Binding("ctrl+s", "submit", "Submit", priority=True),
         Binding("ctrl+o", "import_file", "Import", priority=True),
         Binding("ctrl+e", "export_file", "Export", priority=True),
+        Binding("f2", "toggle_preview", "Preview"),
         Binding("escape", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = """
@@ -121,7 +122,10 @@ class LaunchScreen(Screen[LaunchResult | None]):
     LaunchScreen #side { width: 2fr; height: 1fr; border-left: solid $panel-lighten-2; }
     LaunchScreen #side > Label { padding: 0 1; color: $text-muted; }
     LaunchScreen #preview-scroll { height: 1fr; }
-    LaunchScreen #preview { padding: 0 1; width: 100%; }
+    LaunchScreen #preview { padding: 0 1; width: auto; }
+    LaunchScreen.-narrow #side { display: none; }
+    LaunchScreen.-narrow.-preview #side { display: block; width: 1fr; }
+    LaunchScreen.-narrow.-preview #form { display: none; }
     LaunchScreen #busy { height: 1; display: none; padding: 0 1; }
     LaunchScreen #busy.-shown { display: block; }
     LaunchScreen #busy ProgressBar { width: 30; }
@@ -155,7 +159,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
             with VerticalScroll(id="form"):
                 yield from self.form_widgets()
             with Vertical(id="side"):
-                yield Label("crictl YAML preview (ctrl+e exports, ctrl+o imports)")
+                yield Label("crictl YAML preview (f2 hides, ctrl+e exports)")
                 with VerticalScroll(id="preview-scroll"):
                     yield Static("", id="preview", markup=False)
         with Horizontal(id="busy"):
@@ -268,7 +272,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
             text = self.last_preview
         else:
             n = len(self.errors)
-            head = f"# {n} problem{'s' if n > 1 else ''} to fix; first: {self.errors[0].message}\n"
+            head = f"# {n} problem{'s' if n > 1 else ''} to fix in the form\n"
             text = head + (("# last valid config:\n" + self.last_preview) if self.last_preview else "")
         if text != self._preview_text:
             self._preview_text = text
@@ -300,6 +304,19 @@ class LaunchScreen(Screen[LaunchResult | None]):
                 return True
             parts.pop()
         return False
+
+    NARROW = 110  # columns below which the preview is a separate view (f2) instead of a side pane
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < self.NARROW, "-narrow")
+
+    def action_toggle_preview(self) -> None:
+        """f2: on a narrow terminal switch between the form and the preview (on a wide one: show/hide it)."""
+        if self.has_class("-narrow"):
+            self.toggle_class("-preview")
+        else:
+            side = self.query_one("#side")
+            side.display = not side.display
 
     # -- status / busy ---------------------------------------------------------------------------------------
     def set_status(self, message: str, error: bool = False) -> None:
@@ -518,8 +535,9 @@ class NewContainerScreen(LaunchScreen):
 
     title_text = "New container — ctrl+s run · ctrl+o import · ctrl+e export · esc cancel"
     DEFAULT_CSS = """
-    NewContainerScreen #target-box { height: auto; padding: 0 1; margin: 0 0 1 0; }
-    NewContainerScreen #target-box > Label { color: $text-muted; }
+    NewContainerScreen #target-box { height: auto; padding: 0 1 0 2; margin: 0 0 1 0; }
+    NewContainerScreen #target-box > Label { width: 26; text-style: bold; }
+    NewContainerScreen #target-box > Select { width: 1fr; }
     """
 
     def __init__(self, client, *, pod_id: str | None = None, pod_label: str = "",
@@ -549,9 +567,9 @@ class NewContainerScreen(LaunchScreen):
         options: list[tuple[Text, str]] = [(Text("a new pod (fields below)"), NEW_POD)]
         if self.pod_id:
             options.insert(0, (Text(self.pod_label or f"pod {_short(self.pod_id)}"), self.pod_id))
-        with Vertical(id="target-box"):
+        with Horizontal(id="target-box"):
             yield Label("Into pod")
-            yield Select(options, value=self.pod_id or NEW_POD, allow_blank=False, id="target")
+            yield Select(options, value=self.pod_id or NEW_POD, allow_blank=False, id="target", compact=True)
         yield ContainerSection(self.container_form, id="container-section")
         if self.pod_id is None:  # built on demand otherwise (a quicker screen for the common case)
             yield PodSection(self.pod_form, prefix="pod.", title="New pod", id="pod-section")

@@ -56,7 +56,7 @@ class PodSection(_Section):
         yield Static("Metadata", classes="subtitle")
         yield text_field(p("name"), "Name", f.name, "DNS-1123 name, e.g. web")
         yield text_field(p("namespace"), "Namespace", f.namespace)
-        yield text_field(p("uid"), "UID (generated, editable)", f.uid)
+        yield text_field(p("uid"), "UID (generated)", f.uid)
         yield text_field(p("attempt"), "Attempt", f.attempt)
         yield Static("Pod", classes="subtitle")
         yield text_field(p("hostname"), "Hostname", f.hostname, "(empty: runtime default)")
@@ -151,8 +151,7 @@ class ContainerSection(_Section):
         yield RowsEditor(p("env"), "Environment", "kv", list(f.env), placeholder="NAME=value")
         yield RowsEditor(p("mounts"), "Mounts", "mount",
                          list(f.mounts))
-        yield text_field(p("log_path"), "Log path (in pod log dir)", f.effective_log_path(),
-                         "NAME.log")
+        yield text_field(p("log_path"), "Log path", f.effective_log_path(), "NAME.log, in the pod's log directory")
         yield bool_field(p("stdin"), "Stdin", f.stdin)
         yield bool_field(p("stdin_once"), "Stdin once", f.stdin_once)
         yield bool_field(p("tty"), "TTY", f.tty)

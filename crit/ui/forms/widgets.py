@@ -48,11 +48,11 @@ class Field(Vertical):
     DEFAULT_CSS = """
     Field { height: auto; }
     Field > Horizontal { height: auto; }
-    Field > Horizontal > Label { width: 30; color: $text-muted; padding: 0 1 0 1; }
+    Field > Horizontal > Label { width: 26; color: $text-muted; padding: 0 1 0 1; }
     Field > Horizontal > Input { width: 1fr; }
     Field > Horizontal > Select { width: 1fr; }
-    Field > .hint { color: $text-muted; padding: 0 0 0 31; height: auto; }
-    Field > ErrorLine { padding: 0 0 0 31; }
+    Field > .hint { color: $text-muted; padding: 0 0 0 27; height: auto; }
+    Field > ErrorLine { padding: 0 0 0 27; }
     """
 
     def __init__(self, path: str, label: str, control, *, hint: str = "") -> None:
@@ -195,7 +195,7 @@ class RowsEditor(Vertical):
     RowsEditor { height: auto; }
     RowsEditor > .rows { height: auto; }
     RowsEditor > Horizontal { height: 1; }
-    RowsEditor > Horizontal > Label { width: 30; color: $text-muted; padding: 0 1 0 1; }
+    RowsEditor > Horizontal > Label { width: 26; color: $text-muted; padding: 0 1 0 1; }
     RowsEditor Button.add { min-width: 7; width: auto; }
     """
 
