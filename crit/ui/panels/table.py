@@ -13,7 +13,6 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -331,9 +330,8 @@ class NodeTable(ScrollView, can_focus=True):
         layout = self._current_layout(width)
         if y == 0:
             style = base + self.get_component_rich_style("nodetable--header")
-            text = " " * GAP
             parts = [fit_cell(self.columns[i].label, w, self.columns[i].align) for i, w in layout]
-            line = " ".join(parts)
+            line = (" " * GAP).join(parts)
             return Strip([Segment(fit_cell(line, width), style)], width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
@@ -371,8 +369,5 @@ class NodeTable(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), row_style))
         return Strip(segments, width)
-
-    def mark_prefix(self) -> str:
-        return f"{len(self.marks)} marked" if self.marks else ""
 
 
