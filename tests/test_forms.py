@@ -529,3 +529,100 @@ async def test_prefilled_from_cli_config(client):
         result = await submit_and_wait(pilot, app)
     st = (await client.pod_sandbox_status(result.id)).status
     assert st.metadata.name == "mysanbox" and st.metadata.uid  # a uid was generated for the uid-less seed
+
+
+UI_MORE_RULES = [
+    ("ctr", [("f-stdin_once", True)], "stdin_once", "Stdin once needs stdin to be ticked too."),
+    ("ctr", [("f-log_path", "../up.log")], "log_path", "Log path '../up.log' must not leave the pod's log directory with '..'."),
+    ("ctr", [("f-memory_limit", "1Mi")], "memory_limit", "Memory limit must be 0 (none) or at least 6Mi, not 1Mi."),
+    ("ctr", [("f-image", "busy box")], "image", "Image 'busy box' must not contain white space."),
+    ("pod", [("f-network", "node"), ("f-hostname", "h1")], "hostname",
+     "Hostname cannot be set with network mode node: the pod shares the node's hostname."),
+    ("pod", [("f-uid", "a b")], "uid", "Pod uid 'a b' must not contain white space."),
+    ("newpod", [("f-privileged", True), ("f-pod-name", "p")], "privileged",
+     "A privileged container needs a privileged pod: tick privileged in the pod too."),
+]
+
+
+@pytest.mark.parametrize("kind,steps,path,message", UI_MORE_RULES, ids=_ids(UI_MORE_RULES))
+async def test_more_validation_messages(client, kind, steps, path, message):
+    if kind == "pod":
+        make, cls = (lambda: NewPodScreen(client)), NewPodScreen
+    elif kind == "ctr":
+        make, cls = (lambda: NewContainerScreen(client, pod_id="x" * 64)), NewContainerScreen
+    else:
+        make, cls = (lambda: NewContainerScreen(client)), NewContainerScreen
+    app = Host(make)
+    async with app.run_test(size=(120, 40)) as pilot:
+        scr = await screen_of(app, pilot, cls)
+        if kind != "pod":
+            await fill(pilot, scr, "f-name", "app")
+            await fill(pilot, scr, "f-image", "localhost:5000/busybox:latest")
+        else:
+            await fill(pilot, scr, "f-name", "web")
+        for wid, value in steps:
+            w = scr.query_one("#" + wid)
+            if isinstance(value, bool):  # a checkbox: toggle it from the keyboard
+                w.focus()
+                await pilot.pause()
+                if w.value != value:
+                    await pilot.press("space")
+            elif wid == "f-network":
+                await set_select(pilot, w, value)
+            else:
+                await fill(pilot, scr, wid, value)
+        await pilot.pause()
+        line = scr._error_line_for(path)
+        assert line.message == message and line.has_class("-shown")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert scr.focused.id == "f-" + path.replace(".", "-")
+        assert str(scr.query_one("#status").render()).startswith(f"Not submitted: {message}")
+
+
+async def test_runtime_rejection_of_run_pod_sandbox_is_kept_in_form(client):
+    """The runtime refuses a second pod with the same name, namespace, uid and attempt (containerd: the name is
+    reserved): the form shows that sentence and keeps what was typed."""
+    await client.run_pod_sandbox(PodForm(name="dup", uid="same-uid", network="node").to_config())
+    app = Host(lambda: NewPodScreen(client))
+    async with app.run_test(size=(120, 40)) as pilot:
+        scr = await screen_of(app, pilot, NewPodScreen)
+        await fill(pilot, scr, "f-name", "dup")
+        await fill(pilot, scr, "f-uid", "same-uid")
+        await set_select(pilot, scr.query_one("#f-network"), "node")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
+        status = str(scr.query_one("#status").render())
+        assert status.startswith("Creating pod dup failed: ")
+        assert app.screen is scr and scr.section.read().uid == "same-uid"
+
+
+async def test_container_that_fails_to_start_on_node(client):
+    app = Host(lambda: NewContainerScreen(client))
+    async with app.run_test(size=(120, 40)) as pilot:
+        scr = await screen_of(app, pilot, NewContainerScreen)
+        await fill(pilot, scr, "f-name", "broken")
+        await fill(pilot, scr, "f-image", SHELL)
+        await fill(pilot, scr, "f-command", "/no/such/binary")
+        await fill(pilot, scr, "f-pod-name", "bp")
+        await set_select(pilot, scr.query_one("#f-pod-network"), "node")
+        result = await submit_and_wait(pilot, app)
+    assert result.severity == "error" and "was created but failed to start" in result.message
+    assert result.message.endswith("It is left as the runtime left it.")
+    st = (await client.container_status(result.id)).status
+    assert st.state in (pb.CONTAINER_CREATED, pb.CONTAINER_EXITED)
+
+
+async def test_f2_switches_to_the_preview_on_a_narrow_terminal(client):
+    app = Host(lambda: NewPodScreen(client))
+    async with app.run_test(size=(80, 24)) as pilot:
+        scr = await screen_of(app, pilot, NewPodScreen)
+        assert not scr.query_one("#side").display or scr.query_one("#side").region.width == 0
+        await fill(pilot, scr, "f-name", "narrow")
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+        assert scr.query_one("#preview").region.width > 0
+        assert "name: narrow" in str(scr.query_one("#preview").render())
+        await pilot.press("f2")
+        await pilot.pause()
+        assert scr.query_one("#f-name").region.width > 0
