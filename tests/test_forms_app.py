@@ -174,3 +174,25 @@ async def test_new_container_from_file_with_pod_id(node):
             await client.stop_pod_sandbox(p.id)
             await client.remove_pod_sandbox(p.id)
         await client.close()
+
+
+async def test_new_container_from_file_with_pod_file_builds_both(node):
+    from crit.cri import spec
+
+    cfg = spec.load_container_config(FIXTURES / "container.yaml")
+    pod_cfg = spec.load_pod_config(FIXTURES / "pod.yaml")
+    client = CriClient(node.endpoint, timeout=10)
+    app = CritApp(client, Opts(node.endpoint, new_container=cfg, new_container_pod=pod_cfg))
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, NewContainerScreen))
+            scr = app.screen
+            await wait_for(pilot, lambda: scr.focused is not None)
+            assert scr.target == "__new_pod__" and scr.has_pod_section
+            assert scr.query_one("#f-name").value == "test-ngx"
+            assert scr.query_one("#f-pod-name").value == "mysanbox"
+            assert scr.query_one("#f-pod-log_directory").value == "/root/temp"
+            # crictl run: pull if missing by default
+            assert scr.query_one("#f-pull_if_missing").value is True
+    finally:
+        await client.close()
