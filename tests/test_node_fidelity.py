@@ -61,7 +61,10 @@ async def scenario(cri) -> list[tuple]:
         code, msg = await r.err(r.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=pcfg), timeout=60))
         out.append(("dup pod", code, norm(msg, pod, name)))
 
-        ccfg = specs.container_config("c", cri.shell_image, ["sh", "-c", "echo hi; exec sleep 600"], log_path="c.log")
+        ccfg = specs.container_config("c", cri.shell_image, ["sh", "-c", "echo hi; exec sleep 600"], log_path="c.log",
+                                      envs={"A": "1"}, labels={"l": "v"})
+        ccfg.linux.resources.cpu_shares = 256
+        ccfg.linux.resources.memory_limit_in_bytes = 64 * 1024 * 1024
         cid = (await r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=ccfg,
                                                                     sandbox_config=pcfg), timeout=60)).container_id
         code, msg = await r.err(r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=ccfg,
@@ -79,11 +82,16 @@ async def scenario(cri) -> list[tuple]:
         st = (await r.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=cid))).status
         out.append(("running", st.state, st.started_at > 0, st.image.image,
                     "<image id>" if st.image_ref.startswith("sha256:") else st.image_ref.split("@")[0],
-                    st.log_path == str(cri.log_dir / name / "c.log"), dict(st.labels)))
+                    st.log_path == str(cri.log_dir / name / "c.log"), dict(st.labels), st.HasField("resources"),
+                    st.resources.linux.cpu_shares, st.resources.linux.memory_limit_in_bytes))
         info = await r.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=cid, verbose=True))
         out.append(("keys: container info", set(info.info), set(json.loads(info.info["info"]))))
+        out.append(("container info config", json.loads(info.info["info"])["config"]))
         pinfo = await r.rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod, verbose=True))
         out.append(("keys: pod info", set(pinfo.info), set(json.loads(pinfo.info["info"]))))
+        pconf = json.loads(pinfo.info["info"])["config"]
+        out.append(("pod info config", norm(json.dumps({k: v for k, v in pconf.items() if k != "log_directory"},
+                                                       sort_keys=True), name)))
         ps = pinfo.status
         out.append(("pod status", ps.state, ps.network.ip, ps.linux.namespaces.options.network, ps.metadata.name == name,
                     ps.created_at > 0))
@@ -106,6 +114,26 @@ async def scenario(cri) -> list[tuple]:
         ]:
             code, msg = await r.err(getattr(r.rt, rpc)(req))
             out.append((rpc, code, msg))
+        for what, req in [("exec tty+stderr", pb.ExecRequest(container_id=cid, cmd=["true"], tty=True, stdin=True,
+                                                             stderr=True)),
+                          ("exec no streams", pb.ExecRequest(container_id=cid, cmd=["true"]))]:
+            code, msg = await r.err(r.rt.Exec(req))
+            out.append((what, code, msg))
+        for what, req in [("attach tty+stderr", pb.AttachRequest(container_id=cid, tty=True, stdin=True, stderr=True)),
+                          ("attach no streams", pb.AttachRequest(container_id=cid))]:
+            code, msg = await r.err(r.rt.Attach(req))
+            out.append((what, code, msg))
+        code, msg = await r.err(r.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=pcfg, runtime_handler="nope")))
+        out.append(("unknown handler, name taken", code, norm(msg, name)))
+        other = specs.pod_config(name + "h", namespace="fidelity", uid="uid3-" + name)
+        code, msg = await r.err(r.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=other, runtime_handler="nope")))
+        out.append(("unknown handler", code, msg))
+        bad = specs.container_config("img", "localhost:5000/crit-test/absent:0", ["true"])
+        code, msg = await r.err(r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=bad,
+                                                                               sandbox_config=pcfg)))
+        out.append(("unknown image", code, msg))
+        code, msg = await r.err(r.rt.RunPodSandbox(pb.RunPodSandboxRequest()))
+        out.append(("no metadata", code, msg))
         sync = await r.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["sh", "-c", "echo o; exit 4"], timeout=20))
         out.append(("execsync", sync.stdout, sync.exit_code))
         # images
@@ -146,6 +174,10 @@ async def scenario(cri) -> list[tuple]:
         code, _ = await r.err(r.rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
             container_id=xid, linux=pb.LinuxContainerResources(cpu_shares=256))))
         out.append(("update exited", code))
+        code, msg = await r.err(r.rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
+            container_id=cid, linux=pb.LinuxContainerResources(cpu_shares=512))))
+        st = (await r.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=cid))).status
+        out.append(("update running", code, st.resources.linux.cpu_shares, st.resources.linux.memory_limit_in_bytes))
         ls = await r.rt.ListContainers(pb.ListContainersRequest(filter=pb.ContainerFilter(
             pod_sandbox_id=pod, state=pb.ContainerStateValue(state=pb.CONTAINER_EXITED))))
         out.append(("list exited", [c.id == xid for c in ls.containers], [c.image_ref.startswith("sha256:")

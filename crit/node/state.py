@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import grpc
-from google.protobuf import json_format
 
 from crit.cri.pb import api_pb2 as pb
 
@@ -82,8 +81,33 @@ def rfc3339nano(ts_ns: int) -> str:
 
 
 def to_json_dict(msg) -> dict:
-    # Go's encoding/json over the gogo structs: snake_case names, omitempty, enums as numbers.
-    return json_format.MessageToDict(msg, preserving_proto_field_name=True, use_integers_for_enums=True)
+    """What Go's encoding/json makes of the gogo CRI structs: proto (snake_case) names, empty fields omitted,
+    enums and 64-bit integers as numbers, bytes as base64 — the shape of containerd's verbose ``info``."""
+    out = {}
+    for fd, value in msg.ListFields():
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            vfd = fd.message_type.fields_by_name["value"]
+            out[fd.name] = {k: _json_value(vfd, v) for k, v in value.items()}
+        elif _repeated(fd):
+            out[fd.name] = [_json_value(fd, v) for v in value]
+        else:
+            out[fd.name] = _json_value(fd, value)
+    return out
+
+
+def _repeated(fd) -> bool:
+    rep = getattr(fd, "is_repeated", None)  # protobuf >= 5.28; older ones only have .label
+    return bool(rep) if rep is not None else fd.label == fd.LABEL_REPEATED
+
+
+def _json_value(fd, v):
+    if fd.type == fd.TYPE_MESSAGE:
+        return to_json_dict(v)
+    if fd.type == fd.TYPE_BYTES:
+        import base64
+
+        return base64.b64encode(v).decode()
+    return v
 
 
 def varint(n: int) -> bytes:
@@ -408,14 +432,15 @@ class NodeState:
         md = config.metadata
         if not config.HasField("metadata"):
             raise unknown("sandbox config must include metadata")  # containerd checks nothing more here
-        if runtime_handler not in RUNTIME_HANDLERS:
-            raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
         pid = pod_id or new_id()
         name = "_".join([md.name, md.namespace, md.uid, str(md.attempt)])
         try:
             self.pod_names.reserve(name, pid)
         except NodeError as e:
             raise wrap(e, f"failed to reserve sandbox name {json.dumps(name)}")
+        if runtime_handler not in RUNTIME_HANDLERS:
+            self.pod_names.release_by_key(pid)
+            raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
         pod = Pod(id=pid, config=config, runtime_handler=runtime_handler, name=name,
                   created_at=created_at or now_ns())
         if not pod.host_network:
