@@ -120,14 +120,18 @@ class LogView(ScrollView, can_focus=True):
 
     def append(self, records: Iterable[LogRecord], pending: Iterable[LogRecord] | None = None) -> None:
         """Add new records at the end (and replace the provisional partial lines)."""
+        n_old = len(self.records)
         added = self._add(records)
         dropped = self._enforce_limit()
         if pending is not None:
             self._set_pending(pending)
-        if dropped or self.wrap or pending is not None:
+        if dropped:
             self._relayout()
-        elif added:
+        elif self.wrap and self._starts is not None and self._wrap_width == self._line_width():
+            self._extend_starts(n_old)  # only the new lines are measured
             self._resize()
+        elif added or pending is not None:
+            self._relayout()
 
     def prepend(self, records: list[LogRecord]) -> None:
         """Add older records at the front (loading more of the file's history)."""
@@ -195,6 +199,19 @@ class LogView(ScrollView, can_focus=True):
         starts[self.total] = acc
         self._wrap_width = width
         return starts
+
+    def _extend_starts(self, first: int) -> None:
+        """Recompute the wrap layout from record ``first`` on (everything before it is unchanged)."""
+        assert self._starts is not None
+        width = self._wrap_width
+        starts = self._starts[: first + 1] if first < len(self._starts) else self._starts + [0]
+        acc = starts[first] if first < len(starts) else 0
+        del starts[first:]
+        for i in range(first, self.total):
+            starts.append(acc)
+            acc += max(1, -(-self._width_of(i) // width))
+        starts.append(acc)
+        self._starts = starts
 
     def _starts_now(self) -> list[int]:
         if self._starts is None or self._wrap_width != self._line_width() or len(self._starts) != self.total + 1:
