@@ -73,9 +73,10 @@ class Workload:
         self.pod_id = await self.client.run_pod_sandbox(self.cfg)
         return self
 
-    async def container(self, name: str, script: str, *, attempt: int = 0, start: bool = True) -> str:
+    async def container(self, name: str, script: str, *, attempt: int = 0, start: bool = True,
+                        log_path: str | None = None) -> str:
         ccfg = specs.container_config(name, self.runtime.shell_image, ["sh", "-c", script],
-                                      log_path=f"{name}/{attempt}.log", attempt=attempt)
+                                      log_path=log_path or f"{name}/{attempt}.log", attempt=attempt)
         cid = await self.client.create_container(self.pod_id, ccfg, self.cfg)
         if start:
             await self.client.start_container(cid)
@@ -260,14 +261,73 @@ async def test_logs_on_pod_picks_container_and_previous_attempt(node):
             await pilot.press("p")
             await wait_for(lambda: not screen.previous and any(r.text == "attempt-one" for r in screen.view.records))
 
-            # the old container's own log is preferred even when it is not at the kubelet's "N-1.log" place
-            moved = w.log_dir / "app" / "0.log"
-            os.rename(moved, w.log_dir / "app" / "elsewhere.log")
+            # the previous attempt's file gone (and no old container pointing elsewhere): one sentence, the
+            # current log stays
+            os.rename(w.log_dir / "app" / "0.log", w.log_dir / "app" / "moved.log")
             await pilot.press("p")
-            await wait_for(lambda: any("not found" in n or "previous" in n for n in notifications(app)), 5)
-            assert not screen.previous  # the file is gone: a sentence, the current log stays
-            assert any("was not found" in n or "does not exist" in n for n in notifications(app))
+            await wait_for(lambda: any("was not found" in n for n in notifications(app)), 5)
+            assert not screen.previous and any(r.text == "attempt-one" for r in screen.view.records)
         await client.close()
+
+
+async def test_previous_attempt_prefers_the_old_containers_own_log_path(node):
+    """The old container's log_path (from ContainerStatus) wins over the kubelet layout's guess (N-1.log)."""
+    async with Workload(node, "prevown") as w:
+        first = await w.container("job", "echo from-old-container", attempt=0, log_path="job-first-run.log")
+        await w.wait_state(first, pb.CONTAINER_EXITED)
+        (w.log_dir / "job").mkdir(exist_ok=True)
+        # a decoy where the kubelet layout would look, not written by the old container
+        (w.log_dir / "job" / "0.log").write_text("2024-01-01T00:00:00Z stdout F decoy\n")
+        second = await w.container("job", "echo from-new-container; sleep 60", attempt=1)
+        await w.wait_state(second, pb.CONTAINER_RUNNING)
+        client = CriClient(node.endpoint, timeout=10)
+        app = CritApp(client, Opts(node.endpoint))
+        async with app.run_test(size=(140, 40)) as pilot:
+            await started(app, pilot)
+            await wait_for(lambda: first in app.model.containers.items)
+            await select_row(app, pilot, "containers", second)
+            await pilot.press("l")
+            await pilot.pause()
+            screen = log_screen(app)
+            await asyncio.wait_for(screen.loaded.wait(), 10)
+            await pilot.press("p")
+            await wait_for(lambda: screen.previous and screen.view.records, 5)
+            assert screen.path == str(w.log_dir / "job-first-run.log")
+            assert [r.text for r in screen.view.records] == ["from-old-container"]
+        await client.close()
+
+
+async def test_logs_rotation_and_truncation_while_following(node, tmp_path):
+    path = tmp_path / "0.log"
+
+    def write(text: str, mode: str = "a") -> None:
+        with open(path, mode) as f:
+            f.write("".join(f"2024-01-01T00:00:00.{i:09d}Z stdout F {t}\n" for i, t in enumerate(text.split())))
+
+    write("one two")
+    client = CriClient(node.endpoint, timeout=10)
+    app = CritApp(client, Opts(node.endpoint))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await started(app, pilot)
+        screen = LogScreen(app, path=str(path), interval=0.1)
+        app.open_view(screen)
+        await asyncio.wait_for(screen.loaded.wait(), 10)
+        texts = lambda: [r.text for r in screen.view.records]  # noqa: E731
+        assert texts() == ["one", "two"]
+        write("three")
+        await wait_for(lambda: texts()[-1:] == ["three"], 5)
+        # rotation: the file renamed away and a new one created (what containerd does on ReopenContainerLog)
+        write("four")
+        os.rename(path, tmp_path / "0.log.1")
+        write("five", "w")
+        await wait_for(lambda: texts()[-3:] == ["four", "log file rotated: following the new file", "five"], 5)
+        # truncation: copytruncate-style, then new lines
+        write("six", "w")
+        await wait_for(lambda: texts()[-2:] == ["log file truncated: reading it from the start", "six"], 5)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "log file rotated" in text and "six" in text
+    await client.close()
 
 
 async def test_logs_unreadable_file_says_why_and_shows_path(node, tmp_path):
