@@ -271,6 +271,11 @@ def test_pod_valid_values(overrides):
     pod(**overrides).to_config()
 
 
+def test_hostname_error_comes_in_form_order():
+    form = pod(hostname="h1", network="node", dns_servers="bad")
+    assert fields(form.validate()) == ["hostname", "dns_servers"]
+
+
 def test_pod_errors_are_in_form_order():
     form = PodForm(name="X", namespace="", uid="", attempt="-1", log_directory="rel", labels=["x"],
                    port_mappings=[PortMappingRow("TCP", "0")], run_as_user="u")

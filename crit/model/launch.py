@@ -292,6 +292,8 @@ class PodForm:
             c.add("uid", f"Pod uid {self.uid!r} must not contain white space.")
         c.integer("attempt", "Attempt", self.attempt, 0, UINT32_MAX)
         c.dns_name("hostname", "Hostname", self.hostname, subdomain=True, max_len=64, required=False)
+        if self.network == "node" and self.hostname.strip():
+            c.add("hostname", "Hostname cannot be set with network mode node: the pod shares the node's hostname.")
         c.abs_path("log_directory", "Log directory", self.log_directory)
         c.kv_rows("labels", "Label", self.labels)
         c.kv_rows("annotations", "Annotation", self.annotations)
@@ -334,8 +336,6 @@ class PodForm:
                 break
         if self.network not in NETWORK_MODES:
             c.add("network", f"Network mode must be pod or node, not {self.network!r}.")
-        elif self.network == "node" and self.hostname.strip():
-            c.add("hostname", "Hostname cannot be set with network mode node: the pod shares the node's hostname.")
         if self.runtime_handler.strip() and any(ch.isspace() for ch in self.runtime_handler.strip()):
             c.add("runtime_handler", f"Runtime handler {self.runtime_handler!r} must not contain white space.")
         cg = self.cgroup_parent.strip()
