@@ -710,6 +710,9 @@ class NewContainerScreen(LaunchScreen):
         return True
 
     async def submit(self) -> None:
+        if self.target == NEW_POD and not self.has_pod_section:
+            self.fail("The new pod's fields are still being built; submit again in a moment.")
+            return
         cform = self.section.read()
         new_pod = self.new_pod
         pform = self.pod_section.read() if new_pod else None
