@@ -524,3 +524,52 @@ async def test_demo_worker_keeps_crash_looping(demo):
         after = {x.metadata.attempt: x for x in await c.list_containers(pod_id=pod.id)}
         assert sorted(after) == [3, 4] and after[4].state == pb.CONTAINER_RUNNING
         assert after[3].state == pb.CONTAINER_EXITED
+
+
+def test_host_processes_die_with_a_killed_node(tmp_path):
+    """Even SIGKILL of the node leaves no container or exec process behind (setpriv --pdeathsig)."""
+    import signal as _signal
+
+    with NodeProcess(images=[SHELL], root=str(tmp_path), module="crit.node") as proc:
+        async def start() -> int:
+            async with CriClient(proc.endpoint, timeout=15) as c:
+                pcfg = pod_cfg("orphan", str(tmp_path / "logs"))
+                pid = await c.run_pod_sandbox(pcfg)
+                cid = await c.create_container(pid, ctr_cfg("s", ["sleep", "300"]), pcfg)
+                await c.start_container(cid)
+                return (await c.container_status(cid, verbose=True)).info
+
+        info = json.loads(asyncio.run(start())["info"])
+        child = info["pid"]
+        assert child and os.path.exists(f"/proc/{child}")
+        os.kill(proc.pid, _signal.SIGKILL)
+        proc.proc.wait(timeout=10)
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z":
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, _signal.SIGKILL)
+            pytest.fail("the container's process outlived its killed node")
+
+
+def test_node_started_by_a_tool_exits_when_the_tool_dies(tmp_path):
+    script = ("import sys, time; sys.path.insert(0, %r)\n"
+              "from crit.node.process import NodeProcess\n"
+              "p = NodeProcess(root=%r).start(); print(p.pid, flush=True); time.sleep(60)\n"
+              % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), str(tmp_path)))
+    tool = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        node_pid = int(tool.stdout.readline())
+        assert os.path.exists(f"/proc/{node_pid}")
+    finally:
+        tool.kill()
+        tool.wait()
+    for _ in range(100):
+        if not os.path.exists(f"/proc/{node_pid}"):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(node_pid, 9)
+        pytest.fail("the node outlived the process that started it")
+    assert not os.path.exists(tmp_path / "node.sock")  # it shut down cleanly

@@ -179,7 +179,7 @@ class Node:
                 f"built in {self.build_seconds:.2f} s). WARNING: {s.host_note}. Stop with Ctrl+C.")
 
 
-async def _serve(node: Node) -> None:
+async def _serve(node: Node, parent: int) -> None:
     await node.start()
     print(node.banner(), flush=True)
     stop = asyncio.Event()
@@ -188,7 +188,7 @@ async def _serve(node: Node) -> None:
         loop.add_signal_handler(sig, stop.set)
     watcher = None
     if os.environ.get("CRIT_NODE_EXIT_WITH_PARENT") == "1":
-        watcher = loop.create_task(_exit_with_parent(os.getppid(), stop))
+        watcher = loop.create_task(_exit_with_parent(parent, stop))
     try:
         await stop.wait()
     finally:
@@ -212,8 +212,9 @@ def run(listen: str, *, demo: bool = False, scale: str | None = None, churn: flo
     except (NodeStartError, ScaleSpecError) as e:
         print(f"crit node: {e}", file=sys.stderr)
         return 2
+    parent = os.getppid()  # taken before anything else: the parent may be gone by the time we listen
     try:
-        asyncio.run(_serve(node))
+        asyncio.run(_serve(node, parent))
     except NodeStartError as e:
         print(f"crit node: {e}", file=sys.stderr)
         return 1
