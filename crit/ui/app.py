@@ -131,10 +131,8 @@ class MainScreen(Screen):
         self.panels[kind].table.focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.refresh_bindings()
-
-    @on(NodeTable.CursorMoved)
-    def _cursor_moved(self, event: NodeTable.CursorMoved) -> None:
+        # the footer's keys depend on the focused panel (Textual refreshes bindings on focus changes by itself,
+        # but not for a screen-level check_action that looks at which child has focus)
         self.refresh_bindings()
 
     @on(NodeTable.MarksChanged)
@@ -356,13 +354,18 @@ class CritApp(App):
         for error in self.theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=8)
         self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
-        self.stats.start()
+        # statistics start once the panels are drawn: the first frame should not wait behind them
+        self.run_worker(self._start_stats(), group="stats-start")
         self.set_interval(1.0, self._tick)
         # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
         if getattr(self.options, "new_pod", None) is not None or getattr(self.options, "new_container", None) is not None:
             from crit.ui.forms import open_from_options
 
             self.run_worker(open_from_options(self), group="commands")
+
+    async def _start_stats(self) -> None:
+        await self.first_frame.wait()
+        self.stats.start()
 
     async def on_unmount(self) -> None:
         await self.stats.stop()
