@@ -504,6 +504,9 @@ _TOKEN = re.compile(
 )
 # ``m.lastindex`` tells the alternative: 1, 3 (SGR), 4, 5, 8 (CSI), 9.
 
+#: the end of a chunk that may continue as an SGR sequence or CR LF in the next one
+_TAIL = re.compile(r"(?:\x1b(?:\[[0-9;]*)?|\r)\Z")
+
 #: a run made only of printable ASCII, SGR sequences and CR LF: split in one go and drawn without regex matches
 _RUN = re.compile(r"(?:[\x20-\x7e]+|\x1b\[[0-9;]*m|\r\n)+")
 
@@ -523,7 +526,8 @@ class FastStream(TermStream):
 
     def _initialize_parser(self) -> None:
         if getattr(self, "_pending", None) is not None:
-            self.flush_pending()
+            self._apply_pending()
+        self._carry = ""
         super()._initialize_parser()
         listener = self.listener
         assert listener is not None
@@ -533,6 +537,7 @@ class FastStream(TermStream):
             return defaultdict(lambda: debug, {k: getattr(listener, v, debug) for k, v in mapping.items()})
 
         self._pending: tuple | None = None
+        self._carry = ""
         self._csi_table = table(self.csi)
         self._esc_table = table(self.escape)
         self._basic_table = table(self.basic)
@@ -641,19 +646,30 @@ class FastStream(TermStream):
         self._pending = (done, start, text, attrs, length)
         return -1
 
-    def flush_pending(self) -> None:
-        """Apply a pending flood to the screen (see :attr:`defer_flush`)."""
+    def _apply_pending(self) -> None:
         pending = self._pending
         if pending is not None:
             self._pending = None
             self.listener._apply_flood(*pending)  # type: ignore[union-attr]
 
+    def flush_pending(self) -> None:
+        """Apply a pending flood, and the held-back end of the last chunk, to the screen (see :attr:`defer_flush`)."""
+        self._apply_pending()
+        carry = self._carry
+        if carry:
+            self._carry = ""
+            self._feed_fast(carry, final=True)
+
     @property
     def pending_lines(self) -> int:
         return len(self._pending[0]) if self._pending is not None else 0
 
-    def _feed_fast(self, data: str) -> None:
+    def _feed_fast(self, data: str, final: bool = False) -> None:
         """The generic loop with the screen's hot paths inlined (FastScreen only).
+
+        With ``defer_flush``, an incomplete SGR sequence or a lone CR at the very end of ``data`` is held back and
+        prepended to the next chunk (``final`` processes it instead), so a flood is not interrupted by a chunk
+        boundary inside a sequence.
 
         Local copies of screen state (cursor, buffer, columns, "simple drawing" flag) are refreshed after every
         token that may change them (CSI, ESC, pyte's parser), never after text, SGR or CR LF.
@@ -683,12 +699,20 @@ class FastStream(TermStream):
             simple = (not screen.charset and screen.g0_charset is _LAT1 and DECAWM in mode and IRM not in mode)
             return screen.cursor, screen.buffer, screen.columns, simple
 
+        if self._carry:
+            data = self._carry + data
+            self._carry = ""
+        if self.defer_flush and not final and taking:
+            tail = _TAIL.search(data, max(0, len(data) - 40))
+            if tail is not None:
+                self._carry = tail.group()
+                data = data[:tail.start()]
         cursor, buffer, columns, simple = state()
         offset, length = 0, len(data)
         while offset < length:
             if not taking:
                 if self._pending is not None:
-                    self.flush_pending()
+                    self._apply_pending()
                 taking = send(data[offset])
                 offset += 1
                 if taking:
@@ -743,7 +767,7 @@ class FastStream(TermStream):
                             break
                 continue
             if self._pending is not None:
-                self.flush_pending()
+                self._apply_pending()
             m = match(data, offset)
             if m is None:
                 t = match_text(data, offset)
@@ -801,7 +825,7 @@ class FastStream(TermStream):
                 cursor, buffer, columns, simple = state()
         self._taking_plain_text = taking
         if self._pending is not None and not self.defer_flush:
-            self.flush_pending()
+            self._apply_pending()
 
 
 class Terminal:
@@ -843,7 +867,7 @@ class Terminal:
         try:
             self.stream.feed(data)
             if self._deferred and self.stream.pending_lines > self.MAX_PENDING_LINES:  # type: ignore[attr-defined]
-                self.stream.flush_pending()  # type: ignore[attr-defined]
+                self.stream._apply_pending()  # type: ignore[attr-defined]
         except Exception:  # a sequence pyte cannot digest must never break the session
             self.errors += 1
             self.stream._initialize_parser()

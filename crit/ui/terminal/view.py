@@ -24,8 +24,11 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+from pyte.screens import Char
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -37,7 +40,7 @@ from textual.widget import Widget
 
 from crit.render.sanitize import sanitize
 from crit.stream.channel import ExecStream, StreamError
-from crit.term.keys import DEFAULT_DETACH_KEY, key_to_bytes, normalize_key, paste_to_bytes
+from crit.term.keys import key_to_bytes, normalize_key, paste_to_bytes
 from crit.term.screen import DEFAULT_SCROLLBACK, Terminal
 
 log = logging.getLogger(__name__)
@@ -93,36 +96,35 @@ def cell_style(key: tuple) -> Style:
 
 
 _BLANK_KEY = ("default", "default", False, False, False, False, False, False)
+_BLANK_CELL = Char(" ")
+_attrs_key = itemgetter(1, 2, 3, 4, 5, 6, 7, 8)
+_data = itemgetter(0)
+
+
+def _runs_to_segments(cells: list[Any], out: list[Segment]) -> None:
+    for key, group in groupby(cells, _attrs_key):
+        text = "".join(map(_data, group))
+        if _UNSAFE.search(text):  # never let a control character reach the host terminal
+            text = _UNSAFE.sub("?", text)
+        out.append(Segment(text, cell_style(key)))
 
 
 def cells_to_segments(cells: list[Any], cursor_x: int | None = None) -> list[Segment]:
-    """Group cells (pyte ``Char`` or ``None`` for blank) into styled segments; ``cursor_x`` is drawn reversed."""
+    """Group cells (pyte ``Char``; ``None`` = blank) into styled segments; ``cursor_x`` is drawn reversed."""
+    if None in cells:
+        cells = [_BLANK_CELL if c is None else c for c in cells]
     segments: list[Segment] = []
-    run: list[str] = []
-    run_key: tuple | None = None
-    for x, cell in enumerate(cells):
-        if cell is None:
-            data, key = " ", _BLANK_KEY
-        else:
-            data, key = cell[0], cell[1:]
-        if x == cursor_x:
-            if run:
-                segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
-                run = []
-            fg, bg, b, i, u, s, r, bl = key
-            segments.append(Segment(_UNSAFE.sub("?", data or " "),
-                                    cell_style((fg, bg, b, i, u, s, not r, bl))))
-            run_key = None
-            continue
-        if key != run_key:
-            if run:
-                segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
-            run = [data]
-            run_key = key
-        else:
-            run.append(data)
-    if run:
-        segments.append(Segment(_UNSAFE.sub("?", "".join(run)), cell_style(run_key)))  # type: ignore
+    if cursor_x is None or not 0 <= cursor_x < len(cells):
+        _runs_to_segments(cells, segments)
+        return segments
+    if cursor_x:
+        _runs_to_segments(cells[:cursor_x], segments)
+    cell = cells[cursor_x]
+    fg, bg, b, i, u, st, r, bl = _attrs_key(cell)
+    data = _UNSAFE.sub("?", cell[0]) or " "
+    segments.append(Segment(data, cell_style((fg, bg, b, i, u, st, not r, bl))))
+    if cursor_x + 1 < len(cells):
+        _runs_to_segments(cells[cursor_x + 1:], segments)
     return segments
 
 
