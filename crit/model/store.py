@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -78,7 +79,7 @@ class KeyedStore(Generic[T]):
     """The current items of one kind, keyed by id; :meth:`apply` replaces them with a new poll and returns
     the :class:`Diff`.  Items are compared with ``==`` (protobuf messages compare field by field in C)."""
 
-    def __init__(self, key: Callable[[T], str] = lambda item: item.id) -> None:  # type: ignore[attr-defined]
+    def __init__(self, key: Callable[[T], str] = attrgetter("id")) -> None:
         self._key = key
         self.items: dict[str, T] = {}
 
