@@ -398,3 +398,23 @@ def test_log_view_memory_bound():
     view = LogView(max_records=1000)
     view.append([LogRecord(f"line {i}") for i in range(2500)])
     assert len(view.records) <= 1000 and view.records[-1].text == "line 2499" and view.dropped >= 1500
+
+
+async def test_logs_of_a_container_not_started_yet_appear_when_it_starts(node):
+    async with Workload(node, "late") as w:
+        cid = await w.container("later", "echo hello-after-start; sleep 60", start=False)
+        client = CriClient(node.endpoint, timeout=10)
+        app = CritApp(client, Opts(node.endpoint))
+        async with app.run_test(size=(140, 30)) as pilot:
+            await started(app, pilot)
+            await select_row(app, pilot, "containers", cid)
+            await pilot.press("l")
+            await pilot.pause()
+            screen = log_screen(app)
+            await asyncio.wait_for(screen.loaded.wait(), 10)
+            await pilot.pause()
+            assert screen.error is None
+            assert "has not started yet: its log appears here when it starts" in screen_text(app)
+            await w.client.start_container(cid)
+            await wait_for(lambda: [r.text for r in screen.view.records] == ["hello-after-start"], 10)
+        await client.close()

@@ -36,7 +36,7 @@ def _pod_containers(app: Any, pod_id: str) -> list[Any]:
     return sorted(ctrs, key=lambda c: (c.state != 1, -c.created_at))
 
 
-@panel_key("l", "logs of the container (on a pod: pick one of its containers)", panels=("containers", "pods"))
+@panel_key("l", "Logs", panels=("containers", "pods"))
 def open_logs(app: Any, sel: Selection) -> None:
     if sel.panel == "containers":
         app.open_view(LogScreen(app, sel.row.key))
@@ -58,7 +58,7 @@ def open_logs(app: Any, sel: Selection) -> None:
     app.push_screen(ContainerPicker(f"Logs of which container of pod {pod.metadata.name}?", choices), picked)
 
 
-@panel_key("m", "CPU / memory / filesystem of the pod or container, with sparklines", panels=("pods", "containers"))
+@panel_key("m", "Stats", panels=("pods", "containers"))
 def open_stats(app: Any, sel: Selection) -> None:
     kind = POD if sel.panel == "pods" else CONTAINER
     app.open_view(StatsScreen(app, kind, sel.row.key, sel.row.obj.metadata.name))
@@ -91,8 +91,8 @@ def open_port_forward(app: Any, pod: Any) -> None:
     app.push_screen(PortForwardDialog(pod.metadata.name), answered)
 
 
-panel_key("shift+f", "port-forward a local port to a port of the pod", panels=("pods",))(_forward_handler)
-panel_key("F", "port-forward (same as shift+f)", panels=("pods",), show=False)(_forward_handler)
+panel_key("shift+f", "Port-fwd", panels=("pods",))(_forward_handler)
+panel_key("F", "Port-fwd (shift+f)", panels=("pods",), show=False)(_forward_handler)
 
 
 @command("events", "live timeline of container events (GetContainerEvents, or changes seen by polling)")

@@ -45,6 +45,7 @@ from crit.ui.logs.logview import LogView
 __all__ = ["LogScreen", "LogTarget", "TAIL_LINES"]
 
 TAIL_LINES = 2000
+CONTAINER_CREATED = 0
 POLL_INTERVAL = 0.5
 
 
@@ -159,6 +160,18 @@ class LogScreen(Screen):
             t.pod_name = pod.metadata.name if pod is not None else ""
         if not t.pod_name:
             t.pod_name = st.labels.get("io.kubernetes.pod.name", "")
+        if int(st.state) == CONTAINER_CREATED and st.log_path and not await asyncio.to_thread(os.path.exists,
+                                                                                             st.log_path):
+            # not started yet: no file until it starts; follow the path so its first lines show up
+            self.path = st.log_path
+            self._update_title()
+            self.follower = LogFollower(st.log_path, tail_lines=self.tail_lines, interval=self.interval,
+                                        runtime_endpoint=self.endpoint)
+            self.view.empty_text = (f"(container {sanitize(t.name)} has not started yet: its log appears here when "
+                                    f"it starts)")
+            self.view.refresh()
+            self.loaded.set()
+            return
         await self._load(st.log_path)
         self.loaded.set()
 

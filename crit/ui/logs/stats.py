@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,16 +26,31 @@ def _series(points: list[StatPoint], attr: str) -> list[float | None]:
     return [getattr(p, attr) for p in points]
 
 
-def _range(values: list[float | None], fmt) -> str:
+def _metric(out: Text, label: str, now: str, values: list[float | None], fmt, *, zero_based: bool,
+            note: str, width: int, style: str) -> None:
     known = [v for v in values if v is not None]
+    out.append(f"{label:<4}", style="bold")
+    out.append(f"{now:>8}", style="bold")
+    if known:
+        out.append(f"   min {fmt(min(known))}  max {fmt(max(known))}", style="dim")
+    out.append(f"   {note}\n", style="dim")
     if not known:
-        return ""
-    return f"min {fmt(min(known))}  max {fmt(max(known))}"
+        out.append(" " * 12 + "(no samples yet)\n\n", style="dim")
+        return
+    lo, hi = (0.0 if zero_based else min(known)), max(known)
+    if zero_based and hi < 1.0:
+        hi = 1.0  # an idle container: a flat floor, not noise blown up to full height
+    shifted = [None if v is None else v - lo for v in values]
+    line = sparkline(shifted, width, top=max(hi - lo, 0.0))
+    out.append(" " * 12)
+    out.append(line, style=style)
+    out.append(f"  {fmt(hi)}\n" if zero_based else f"  {fmt(lo)}–{fmt(hi)}\n", style="dim")
+    out.append("\n")
 
 
 def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK_WIDTH,
-                     interval: float = 5.0) -> Table | Text:
-    """The detail view's body for one pod or container."""
+                     interval: float = 5.0) -> Text:
+    """The detail view's body for one pod or container: each metric's value, range and sparkline."""
     what = "container" if kind == CONTAINER else "pod"
     if not tracker.supported(kind):
         msg = tracker.message(kind) or f"the runtime does not report {what} statistics"
@@ -50,27 +64,18 @@ def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK
             return Text(f"The last statistics poll failed: {sanitize(tracker.message(kind))}")
         return Text(f"The runtime reports no statistics for this {what} (it may not be running).")
     points = usage.points()
-    cpu = _series(points, "cpu")
-    mem = _series(points, "memory")
-    fs = _series(points, "fs")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column(style="dim", no_wrap=True)
-    cpu_top = max([100.0] + [v for v in cpu if v is not None])
-    table.add_row("CPU", format_cpu(usage.cpu), Text(sparkline(cpu, width, top=cpu_top), style="green"),
-                  _range(cpu, format_cpu) + f"  (scale 0–{format_cpu(cpu_top)}, 100% = one core)")
-    table.add_row("MEM", format_bytes(usage.memory), Text(sparkline(mem, width), style="cyan"),
-                  _range(mem, format_bytes) + "  (working set)")
-    table.add_row("FS", format_bytes(usage.fs), Text(sparkline(fs, width), style="magenta"),
-                  _range(fs, format_bytes) + "  (writable layer)")
+    out = Text()
+    _metric(out, "CPU", format_cpu(usage.cpu), _series(points, "cpu"), format_cpu, zero_based=True,
+            note="100% = one core; scale from 0", width=width, style="green")
+    _metric(out, "MEM", format_bytes(usage.memory), _series(points, "memory"), format_bytes, zero_based=False,
+            note="working set; scale min–max", width=width, style="cyan")
+    _metric(out, "FS", format_bytes(usage.fs), _series(points, "fs"), format_bytes, zero_based=False,
+            note="writable layer; scale min–max", width=width, style="magenta")
     span = points[-1].at - points[0].at if len(points) > 1 else 0.0
-    table.add_row("", "", Text(f"{len(points)} samples over {span:.0f} s, one every {interval:g} s; newest on the "
-                               f"right", style="dim"), "")
+    out.append(f"{len(points)} samples over {span:.0f} s, one every {interval:g} s; newest on the right", style="dim")
     if tracker.state(kind) == "error":
-        table.add_row("", "", Text(f"stale: {sanitize(tracker.message(kind))}", style="yellow"), "")
-    return table
+        out.append(f"\nstale: {sanitize(tracker.message(kind))}", style="yellow")
+    return out
 
 
 class StatsScreen(Screen):
@@ -111,7 +116,7 @@ class StatsScreen(Screen):
 
     def redraw(self) -> None:
         self._seen = self.tracker.generation
-        width = max(10, min(120, self.size.width - 60)) if self.size.width else SPARK_WIDTH
+        width = max(10, min(240, self.size.width - 30)) if self.size.width else SPARK_WIDTH
         body = stats_renderable(self.tracker, self.kind, self.obj_id, width=width,
                                 interval=self.crit.stats.interval)
         self.query_one("#st-body", Static).update(body)
