@@ -24,8 +24,8 @@ import grpc
 import crit
 from crit.cri.pb import api_pb2 as pb
 from crit.node.state import (
-    C_CREATED, C_RUNNING, NS, POD_READY, Image, NodeError, NodeState, det_id, frame_field1, is_loopback_registry,
-    match_labels, normalize_ref, not_found, now_ns, registry_host, state_name, to_json_dict, unknown, wrap,
+    C_RUNNING, NS, POD_READY, Image, NodeError, NodeState, det_id, frame_field1, is_loopback_registry,
+    match_labels, normalize_ref, now_ns, registry_host, state_name, to_json_dict, unknown, wrap,
 )
 from crit.node.workload import Workloads, host_env
 
@@ -684,4 +684,3 @@ def generic_handlers(rt: Runtime) -> list:
             grpc.method_handlers_generic_handler("runtime.v1.ImageService", image)]
 
 
-__all__ = ["Runtime", "generic_handlers", "make_image", "C_CREATED"]
