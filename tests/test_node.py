@@ -573,3 +573,16 @@ def test_node_started_by_a_tool_exits_when_the_tool_dies(tmp_path):
         os.kill(node_pid, 9)
         pytest.fail("the node outlived the process that started it")
     assert not os.path.exists(tmp_path / "node.sock")  # it shut down cleanly
+
+
+async def test_unwritable_log_path_fails_start_like_containerd(node):
+    async with client(node) as c:
+        (node.tmp / "file").write_text("not a directory")
+        pcfg = pod_cfg("badlog", str(node.tmp / "file"))
+        pid = await c.run_pod_sandbox(pcfg)
+        cid = await c.create_container(pid, ctr_cfg("c", ["true"]), pcfg)
+        with pytest.raises(E.CriError) as ei:
+            await c.start_container(cid)
+        assert "failed to create container loggers" in str(ei.value)
+        st = (await c.container_status(cid)).status
+        assert (st.state, st.exit_code, st.reason) == (pb.CONTAINER_EXITED, 128, "StartError")

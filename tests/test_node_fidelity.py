@@ -204,6 +204,19 @@ async def scenario(cri) -> list[tuple]:
         out.append(("portforward stopped pod", code, msg))
         await r.rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod2), timeout=60)  # again: OK
         await r.rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod2), timeout=60)
+        # a log directory that cannot be created: StartContainer fails, the container is left exited 128/StartError
+        blocker = cri.log_dir / (name + "-file")
+        blocker.write_text("not a directory")
+        pcfg3 = specs.pod_config(name + "l", namespace="fidelity", uid="uid4-" + name)
+        pcfg3.log_directory = str(blocker)
+        pod3 = (await r.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=pcfg3), timeout=60)).pod_sandbox_id
+        c3 = (await r.rt.CreateContainer(pb.CreateContainerRequest(
+            pod_sandbox_id=pod3, config=specs.container_config("l", cri.shell_image, ["true"], log_path="l/0.log"),
+            sandbox_config=pcfg3), timeout=60)).container_id
+        code, msg = await r.err(r.rt.StartContainer(pb.StartContainerRequest(container_id=c3), timeout=60))
+        st3 = (await r.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=c3))).status
+        out.append(("unwritable log", code, msg.replace(str(blocker), "<DIR>"), st3.state, st3.exit_code, st3.reason))
+        await r.rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod3), timeout=60)
         # RemovePodSandbox of a READY pod with a running container: forcibly stopped, everything removed
         await r.rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=60)
         left = (await r.rt.ListContainers(pb.ListContainersRequest(filter=pb.ContainerFilter(pod_sandbox_id=pod)))).containers

@@ -64,6 +64,25 @@ def append_log(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def open_log(path: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640))
+    except OSError as e:
+        what, target, why = "open", path, (e.strerror or str(e)).lower()
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            # Go's MkdirAll names the deepest ancestor that exists but is no directory
+            what, target = "mkdir", e.filename or parent
+            probe = parent
+            while probe and probe != "/" and not os.path.exists(probe):
+                probe = os.path.dirname(probe)
+            if os.path.exists(probe) and not os.path.isdir(probe):
+                target, why = probe, "not a directory"
+        raise unknown(f"failed to create containerd task: failed to create container loggers: failed to create and "
+                      f"open log file: {what} {target}: {why}")
+
+
 class LineSplitter:
     """Turns a byte stream into CRI log records: full lines ``F``, over-long fragments ``P``."""
 
@@ -435,6 +454,8 @@ class Workloads:
 
     def start(self, c: Container, *, started_at: int | None = None) -> None:
         cfg = c.config
+        if c.log_path and started_at is None:
+            open_log(c.log_path)  # containerd creates (or fails to create) the log file when the task starts
         if cfg.command:
             self._start_host(c)
         else:
@@ -475,8 +496,6 @@ class Workloads:
         self.procs[c.id] = proc
         c.pid = proc.pid
         c.started_at = now_ns()
-        if c.log_path:
-            append_log(c.log_path, b"")  # containerd creates the log file when the container starts
 
     async def stop(self, c: Container, timeout: int) -> None:
         proc = self.procs.get(c.id)
