@@ -508,7 +508,7 @@ _TOKEN = re.compile(
 _TAIL = re.compile(r"(?:\x1b(?:\[[0-9;]*)?|\r)\Z")
 
 #: a run made only of printable ASCII, SGR sequences and CR LF: split in one go and drawn without regex matches
-_RUN = re.compile(r"(?:[\x20-\x7e]+|\x1b\[[0-9;]*m|\r\n)+")
+_RUN = re.compile(r"(?:[\x20-\x7e]++|\x1b\[[0-9;]*+m|\r\n)++")
 
 
 class FastStream(TermStream):
@@ -630,16 +630,33 @@ class FastStream(TermStream):
         else:
             done, start, text, attrs, length = [], screen.cursor.attrs, "", screen.cursor.attrs, 0
         last = len(pieces) - 1
+        blank = _BLANK_REVERSE if reverse else _BLANK
+        find = _SGR_FIND
         for i in range(k, last + 1):
             piece = pieces[i]
             if piece:
-                n = len(piece) if "\x1b" not in piece else len(_SGR_SUB("", piece))
-                if length + n > columns:
-                    screen._apply_flood(done, start, text, attrs, length)
-                    return i
+                if "\x1b" in piece:
+                    params = find(piece)
+                    count = len(params)
+                    n = len(piece) - 3 * count - sum(map(len, params))  # printable cells: minus "ESC [ … m"
+                    if length + n > columns:
+                        screen._apply_flood(done, start, text, attrs, length)
+                        return i
+                    # the attributes at the end of the piece: only SGRs after the last plain reset matter
+                    q = count - 1
+                    while q >= 0 and params[q] not in _PURE_RESET:
+                        q -= 1
+                    if q >= 0:
+                        attrs = blank
+                    for q in range(q + 1, count):
+                        attrs = resolve_sgr(attrs, params[q], reverse)
+                else:
+                    n = len(piece)
+                    if length + n > columns:
+                        screen._apply_flood(done, start, text, attrs, length)
+                        return i
                 text = text + piece if text else piece
                 length += n
-                attrs = sgr_end_attrs(attrs, piece, reverse)
             if i < last:  # a CR LF follows: the line is complete
                 done.append(LazyLine((start, text, reverse)))
                 start, text, length = attrs, "", 0

@@ -204,6 +204,8 @@ class TerminalView(Widget, can_focus=True):
         self._last_frame = 0.0
         self._frame_pending = False
         self._bytes_since_frame = 0
+        self._last_chunk = 0.0
+        self._interactive = True  # output arrives in sparse small pieces (typing, prompts), not a flood
         # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
         self._bindings.bind(self.detach_key, "detach", "Detach", show=False, priority=True)
 
@@ -261,6 +263,9 @@ class TerminalView(Widget, can_focus=True):
                 break
             self.bytes_in += len(chunk)
             self._bytes_since_frame += len(chunk)
+            now = loop_time()
+            self._interactive = now - self._last_chunk > 0.02 and len(chunk) < SMALL_OUTPUT
+            self._last_chunk = now
             view = memoryview(chunk)
             for start in range(0, len(chunk), SLICE):
                 term.feed(bytes(view[start:start + SLICE]))
@@ -323,7 +328,7 @@ class TerminalView(Widget, can_focus=True):
         """
         now = time.monotonic()
         due = self._last_frame + self._frame_interval
-        if self._bytes_since_frame < SMALL_OUTPUT:
+        if self._interactive and self._bytes_since_frame < SMALL_OUTPUT:
             due = min(due, self._last_frame + MIN_FRAME_GAP)
         if now >= due:
             self._tick()
