@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from crit.model import Changes, NodeModel
-from crit.model.stats import CONTAINER, POD, StatsTracker
+from crit.model.stats import CONTAINER, POD, StatsTracker, format_bytes, format_cpu
 from crit.render.rows import (
     CONTAINER_RUNNING,
     container_cells,
@@ -91,15 +91,20 @@ class RowBuilder:
 
     def usage_updates(self, kind: str, shown: dict[str, Row]) -> list[Row]:
         """Rows of ``kind`` ("pods" or "containers") whose CPU / MEM / FS cells differ from ``shown``."""
-        if kind == "pods":
-            items, stat_kind, build = self.model.pods.items, POD, self.pod_row
+        stat_kind = POD if kind == "pods" else CONTAINER
+        tracker = self.stats
+        unknown = ("-", "-", "-")
+        if tracker is None or not tracker.supported(stat_kind):
+            get = None
+            fixed = unknown if tracker is None else tracker.cells(stat_kind, "")
         else:
-            items, stat_kind, build = self.model.containers.items, CONTAINER, self.container_row
+            get, fixed = tracker.get, unknown
         out = []
-        for key in items:
-            row = shown.get(key)
-            if row is not None and row.cells[-3:] != self.usage(stat_kind, key):
-                out.append(build(key))
+        for key, row in shown.items():
+            u = get(stat_kind, key) if get is not None else None
+            usage = fixed if u is None else (format_cpu(u.cpu), format_bytes(u.memory), format_bytes(u.fs))
+            if row.cells[-3:] != usage:  # only the three cells change: the rest of the row is reused
+                out.append(Row(key, row.cells[:-3] + usage, row.sort_key, row.labels, row.obj))
         return out
 
     def image_row(self, iid: str) -> Row:
