@@ -159,6 +159,24 @@ async def scenario(cri) -> list[tuple]:
         # (containerd may report finished_at < started_at for a process that exits at once: the exit event's time
         # is taken in the shim, started_at after Start returns — so only "both set" is compared)
         out.append(("exited", xs.state, xs.exit_code, xs.reason, xs.finished_at > 0 and xs.started_at > 0))
+        # the CRI log file of a container that writes to both streams, a long line and an unterminated one
+        lcmd = ("echo a; echo b >&2; sleep 0.1; head -c 20000 /dev/zero | tr '\\0' x; echo; sleep 0.1; "
+                "printf 'c\\r\\nd'")
+        lcfg = specs.container_config("logs", cri.shell_image, ["sh", "-c", lcmd], log_path="logs.log")
+        lid = (await r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=lcfg,
+                                                                    sandbox_config=pcfg), timeout=60)).container_id
+        await r.rt.StartContainer(pb.StartContainerRequest(container_id=lid), timeout=60)
+        for _ in range(200):
+            ls_ = (await r.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=lid))).status
+            if ls_.state == pb.CONTAINER_EXITED:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        recs = []
+        for line in open(ls_.log_path, "rb").read().split(b"\n")[:-1]:
+            ts, stream, tag, text = line.split(b" ", 3)
+            recs.append((stream, tag, len(text) if len(text) > 100 else text))
+        out.append(("log records", sorted(recs[:2]), recs[2:]))
         code, msg = await r.err(r.rt.ContainerStats(pb.ContainerStatsRequest(container_id=xid)))
         out.append(("stats of exited", code, msg.split(":")[0]))  # containerd 1.6: Unknown, no task metrics
         code, msg = await r.err(r.rt.Exec(pb.ExecRequest(container_id=xid, cmd=["true"], stdout=True)))

@@ -113,7 +113,7 @@ class LineSplitter:
         if not self.buf:
             return b""
         line, self.buf = self.buf, b""
-        return cri_log_line(ts, self.stream, "F", line)
+        return cri_log_line(ts, self.stream, "P", line)  # containerd tags an unterminated last line partial
 
 
 # ------------------------------------------------------------------------------------------ host processes
