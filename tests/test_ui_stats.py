@@ -125,3 +125,15 @@ async def test_stats_poll_never_blocks_the_lists(node):
             assert waited < 2.0
             assert usage(app, "containers", cid)[0] == "-"  # no sample yet, and nothing waited for one
         await client.close()
+
+
+def test_stats_interval_option(capsys):
+    from crit.cli import Options, build_parser
+
+    args = build_parser().parse_args(["--stats-interval", "2.5"])
+    assert args.stats_interval == 2.5
+    assert build_parser().parse_args([]).stats_interval == 5.0 == Options().stats_interval
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--stats-interval", "0"])
+    assert exc.value.code == 2
+    assert "must be a positive number of seconds" in capsys.readouterr().err
