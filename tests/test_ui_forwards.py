@@ -148,3 +148,24 @@ async def test_port_forward_local_port_in_use(node):
         finally:
             blocker.close()
             await client.close()
+
+
+async def test_port_forward_hidden_when_readonly(node):
+    async with Workload(node, "pfro") as w:
+        client = CriClient(node.endpoint, timeout=10, readonly=True)
+        opts = Opts(node.endpoint)
+        opts.readonly = True
+        app = CritApp(client, opts)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await started(app, pilot)
+            await select_row(app, pilot, "pods", w.pod_id)
+            assert "Port-fwd" not in screen_text(app)
+            await pilot.press("shift+f")
+            await pilot.press("F")
+            await pilot.pause()
+            assert app.screen is app.main and not app.forwards.forwards
+            # logs and stats stay available
+            await pilot.press("m")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "StatsScreen"
+        await client.close()

@@ -91,8 +91,9 @@ def open_port_forward(app: Any, pod: Any) -> None:
     app.push_screen(PortForwardDialog(pod.metadata.name), answered)
 
 
-panel_key("shift+f", "Port-fwd", panels=("pods",))(_forward_handler)
-panel_key("F", "Port-fwd (shift+f)", panels=("pods",), show=False)(_forward_handler)
+# PortForward is refused by a read-only client (crit.cri.client.MUTATING_RPCS): hidden under --readonly
+panel_key("shift+f", "Port-fwd", panels=("pods",), mutating=True)(_forward_handler)
+panel_key("F", "Port-fwd (shift+f)", panels=("pods",), mutating=True, show=False)(_forward_handler)
 
 
 @command("events", "live timeline of container events (GetContainerEvents, or changes seen by polling)")
