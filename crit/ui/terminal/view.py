@@ -264,7 +264,7 @@ class TerminalView(Widget, can_focus=True):
             self.bytes_in += len(chunk)
             self._bytes_since_frame += len(chunk)
             now = loop_time()
-            self._interactive = now - self._last_chunk > 0.02 and len(chunk) < SMALL_OUTPUT
+            self._interactive = now - self._last_chunk > 0.005 and len(chunk) < SMALL_OUTPUT
             self._last_chunk = now
             view = memoryview(chunk)
             for start in range(0, len(chunk), SLICE):
@@ -439,7 +439,9 @@ class TerminalView(Widget, can_focus=True):
         self.border_subtitle = Content(f"scrollback −{new}" if new else "")
 
     def action_detach(self) -> None:
-        self.post_message(self.Detached(self))
+        # posted straight to the screen (it bubbles on to the app): one hop less than via this widget's queue
+        target = self.screen if self.is_attached else self
+        target.post_message(self.Detached(self))
 
     async def on_key(self, event: events.Key) -> None:
         event.stop()
