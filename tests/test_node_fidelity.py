@@ -136,6 +136,10 @@ async def scenario(cri) -> list[tuple]:
         out.append(("no metadata", code, msg))
         sync = await r.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["sh", "-c", "echo o; exit 4"], timeout=20))
         out.append(("execsync", sync.stdout, sync.exit_code))
+        code, msg = await r.err(r.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["sleep", "5"], timeout=1)))
+        out.append(("execsync timeout", code, msg))
+        code, msg = await r.err(r.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["no-such-cmd"], timeout=5)))
+        out.append(("execsync not found", code, re.sub(r'exec "[0-9a-f]+"', 'exec "<EXEC>"', msg)))
         # images
         st = await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image="localhost:5000/crit-test/no:0")))
         out.append(("absent image", st.HasField("image")))
@@ -315,6 +319,8 @@ async def stream_scenario(cri) -> list:
                                                 stdin=True, stdout=True)))
         out.append(await session(pb.ExecRequest(container_id=cid, cmd=["sh", "-c", "read x; echo got-$x"], stdin=True,
                                                 stdout=True), send=[b"\x00hello\n"]))
+        frames = await session(pb.ExecRequest(container_id=cid, cmd=["no-such-cmd"], stdout=True, stderr=True))
+        out.append([re.sub(rb'exec \\"[0-9a-f]+\\"', b'exec \\"<EXEC>\\"', f) for f in frames])
         # port-forward to a loopback port nobody listens on: port prefixes, then the error text on channel 1
         import socket
 

@@ -31,7 +31,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from crit.cri.pb import api_pb2 as pb
-from crit.node.state import C_RUNNING, Container, NodeError, NodeState
+from crit.node.state import C_RUNNING, Container, NodeError, NodeState, new_id
 from crit.node.workload import Proc, Workloads, _check_executable, host_env, spawn_error, wrap_argv
 
 TOKEN_TTL = 30.0
@@ -175,8 +175,9 @@ class StreamServer:
         try:
             proc = Proc(cmd, scratch, host_env(c, scratch, req.tty), tty=req.tty, stdin=req.stdin, size=size)
         except OSError as e:
-            await out.finish(status_error(f"failed to exec in container: failed to start exec: OCI runtime exec "
-                                          f"failed: exec failed: {spawn_error(cmd, e)}"))
+            await out.finish(status_error(f"error executing command in container: failed to exec in container: "
+                                          f"failed to start exec {json.dumps(new_id())}: OCI runtime exec failed: "
+                                          f"exec failed: {spawn_error(cmd, e)}"))
             return
         await self._pump(conn, out, proc, req.stdout, req.stderr, early)
         if proc.exited.is_set():
@@ -245,7 +246,7 @@ class StreamServer:
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
         except (OSError, IndexError) as e:
             err = spawn_error(cmd, e) if isinstance(e, OSError) else "process args must not be empty: unknown"
-            raise NodeError(grpc.StatusCode.UNKNOWN, "failed to exec in container: failed to start exec: "
+            raise NodeError(grpc.StatusCode.UNKNOWN, f"failed to exec in container: failed to start exec {json.dumps(new_id())}: "
                                                      f"OCI runtime exec failed: exec failed: {err}")
         try:
             stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout if timeout > 0 else None)
