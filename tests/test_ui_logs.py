@@ -327,6 +327,16 @@ async def test_logs_rotation_and_truncation_while_following(node, tmp_path):
         await pilot.pause()
         text = screen_text(app)
         assert "log file rotated" in text and "six" in text
+        # ctrl+s with "the whole log file": the raw CRI file, byte for byte
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveDialog)
+        app.screen.query_one("#path").value = str(tmp_path / "raw-copy.log")
+        app.screen.query_one("#raw").value = True
+        await pilot.click("#save")
+        await wait_for(lambda: (tmp_path / "raw-copy.log").exists()
+                       and (tmp_path / "raw-copy.log").read_bytes() == path.read_bytes(), 5)
+        await wait_for(lambda: any("Saved the whole log file" in n for n in notifications(app)), 5)
     await client.close()
 
 
