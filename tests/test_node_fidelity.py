@@ -43,6 +43,14 @@ class Raw:
         return grpc.StatusCode.OK, ""
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        return False
+
+
 def norm(text: str, *ids: str) -> str:
     for i in ids:
         text = text.replace(i, "<ID>")
@@ -150,6 +158,11 @@ async def scenario(cri) -> list[tuple]:
         st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=cri.shell_image)))).image
         out.append(("image", bool(HEX.fullmatch(st.id[7:])), cri.shell_image in st.repo_tags, st.size > 0,
                     st.HasField("uid"), st.username, list(st.repo_digests), st.pinned))
+        iv = await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=cri.shell_image), verbose=True))
+        ij = json.loads(iv.info["info"])
+        out.append(("keys: image info", set(iv.info), set(ij) | {"imageSpec." + k for k in ij["imageSpec"]}))
+        sv = await r.rt.Status(pb.StatusRequest(verbose=True))
+        out.append(("status info values that are not JSON", sorted(k for k, v in sv.info.items() if not _is_json(v))))
         # an exiting container: code and reason
         xcfg = specs.container_config("x", cri.shell_image, ["sh", "-c", "exit 3"], log_path="x.log")
         xid = (await r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=xcfg,

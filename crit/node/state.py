@@ -197,6 +197,7 @@ class Image:
                 "os": "linux",
                 "config": self.config,
                 "rootfs": {"type": "layers", "diff_ids": [self.chain_id]},
+                "history": [{"created": self.created, "created_by": "crit-node: simulated image"}],
             },
         }, separators=(",", ":"))
 
