@@ -428,3 +428,39 @@ async def test_logs_of_a_container_not_started_yet_appear_when_it_starts(node):
             await w.client.start_container(cid)
             await wait_for(lambda: [r.text for r in screen.view.records] == ["hello-after-start"], 10)
         await client.close()
+
+
+async def test_scrolling_up_pauses_following_and_wrap_keeps_wide_text(node, tmp_path):
+    path = tmp_path / "0.log"
+    lines = [f"2024-01-01T00:00:00Z stdout F line {i}" for i in range(200)]
+    lines.append("2024-01-01T00:00:01Z stdout F " + "日本語テキスト" * 30)
+    path.write_text("\n".join(lines) + "\n")
+    client = CriClient(node.endpoint, timeout=10)
+    app = CritApp(client, Opts(node.endpoint))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        screen = LogScreen(app, path=str(path), interval=0.1)
+        app.open_view(screen)
+        await asyncio.wait_for(screen.loaded.wait(), 10)
+        await pilot.pause()
+        view = screen.view
+        assert screen.follow and view.at_end
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert not screen.follow and "paused (f follows)" in screen_text(app)
+        with open(path, "a") as f:
+            f.write("2024-01-01T00:00:02Z stdout F appended while paused\n")
+        await asyncio.sleep(0.5)
+        assert view.records[-1].text != "appended while paused"  # paused: not read
+        await pilot.press("f")
+        await wait_for(lambda: view.records[-1].text == "appended while paused", 5)
+        await pilot.pause()
+        assert view.at_end and "appended while paused" in screen_text(app)
+        # wrap: the 420-cell line of wide characters takes 5 lines of 98 cells, none cut in half
+        await pilot.press("w")
+        await pilot.pause()
+        index = len(view.records) - 2
+        assert view.record_line(index + 1) - view.record_line(index) == 5
+        text = screen_text(app)
+        assert text.count("日本語テキスト") >= 20 and "�" not in text
+    await client.close()
