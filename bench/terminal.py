@@ -5,7 +5,8 @@ otherwise a local PTY exec server speaking the same channel protocol — the JSO
 
 * ``raw``: a bare ``websockets`` client reading a TTY exec of ``cat FILE`` (bytes per second of payload);
 * ``crit``: the same command shown in crit's ``TerminalView`` (fast pyte screen, dirty-line rendering at the capped
-  frame rate) inside a Textual app run headless with ``App.run_test()``: payload bytes / time until consumed;
+  frame rate) inside a Textual app run headless with ``App.run_test()``: payload bytes / time until consumed, and
+  per CPU-second of this process (the machine is shared: wall-clock rates move with other processes' load);
 * for plain text and for SGR-heavy colored ``ls``-like lines;
 * ``offline``: stock pyte and crit's fast screen fed the captured bytes with no I/O (CPU only, reference);
 * ``memory``: RSS before/after a big flood into the widget (scrollback 10,000 lines bounds it);
@@ -153,6 +154,7 @@ async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
     captured = bytearray()
     total = 0
     first = None
+    cpu0 = time.process_time()
     async with connect(websocket_url(url), subprotocols=list(PROTOCOLS), max_size=None, compression=None,
                        ping_interval=None, proxy=None) as ws:
         await ws.send(b'\x04{"Width":%d,"Height":%d}' % (COLS, ROWS))
@@ -164,7 +166,9 @@ async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
                 if len(captured) < keep:
                     captured += msg[1:]
     elapsed = time.perf_counter() - (first or time.perf_counter())
-    return {"bytes": total, "seconds": round(elapsed, 3), "mb_s": round(total / elapsed / 1e6, 2)}, bytes(captured)
+    cpu = time.process_time() - cpu0
+    return {"bytes": total, "seconds": round(elapsed, 3), "mb_s": round(total / elapsed / 1e6, 2),
+            "client_cpu_s": round(cpu, 3)}, bytes(captured)
 
 
 class BenchApp(App):
@@ -208,13 +212,16 @@ async def crit_rate(source, argv: list[str]) -> dict:
         while view.bytes_in == 0 and not view.ended:
             await asyncio.sleep(0.0005)
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
         b0 = view.bytes_in
         f0 = view.frames
         await asyncio.wait_for(view.finished.wait(), 600)
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         await pilot.pause()
         return {"bytes": view.bytes_in, "seconds": round(elapsed, 3),
                 "mb_s": round((view.bytes_in - b0) / elapsed / 1e6, 2),
+                "process_cpu_s": round(cpu, 3), "mb_per_cpu_s": round((view.bytes_in - b0) / cpu / 1e6, 2),
                 "frames": view.frames - f0, "frames_per_s": round((view.frames - f0) / elapsed, 1),
                 "exit": view.end_description}
 

@@ -4,7 +4,9 @@
 :class:`crit.stream.channel.ExecStream` (interactive exec: ``tty=True, stdin=True``). The widget
 
 * feeds the output to crit's fast pyte screen in slices, yielding to the event loop so the UI never blocks;
-* renders only dirty lines (Line API, a strip cache), refreshed by a timer capped at ``fps`` (30 by default);
+* renders only dirty lines (Line API, a strip cache): output asks for a frame, frames are capped at ``fps``
+  (30 by default) and at ``flood_fps`` (15) while more than 128 KB arrive between two frames; sparse small
+  output (typing, echo) is drawn at once;
 * keeps the PTY size equal to its own size (a resize message on every change);
 * sends every key to the process except the detach key (``ctrl+]`` by default) and the scrollback keys
   (``shift+pageup``/``shift+pagedown``; the mouse wheel scrolls back too);
@@ -61,6 +63,8 @@ FEED_BUDGET = 0.003
 SMALL_OUTPUT = 2048
 #: …but never more often than this (seconds)
 MIN_FRAME_GAP = 0.004
+#: more output than this since the last frame is a flood: frames are then capped at ``flood_fps``
+FLOOD_BYTES = 128 * 1024
 
 
 def _color(name: str) -> str | None:
@@ -173,7 +177,8 @@ class TerminalView(Widget, can_focus=True):
             self.title = title
 
     def __init__(self, session_factory: SessionFactory, title: str = "", *, detach_key: str = "ctrl+]",
-                 scrollback: int = DEFAULT_SCROLLBACK, fps: float = 30.0, name: str | None = None,
+                 scrollback: int = DEFAULT_SCROLLBACK, fps: float = 30.0, flood_fps: float = 15.0,
+                 name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.session_factory = session_factory
@@ -201,6 +206,7 @@ class TerminalView(Widget, can_focus=True):
         self.frames = 0  # frames that refreshed something (for benchmarks and tests)
         self.last_render = 0.0  # monotonic time of the last line rendered by the compositor
         self._frame_interval = 1.0 / self.fps
+        self._flood_interval = 1.0 / max(1.0, min(float(flood_fps), self.fps))
         self._last_frame = 0.0
         self._frame_pending = False
         self._bytes_since_frame = 0
@@ -327,7 +333,10 @@ class TerminalView(Widget, can_focus=True):
         Typing gets its echo on screen at once; a flood is rendered at most ``fps`` times per second.
         """
         now = time.monotonic()
-        due = self._last_frame + self._frame_interval
+        if self._bytes_since_frame > FLOOD_BYTES:
+            due = self._last_frame + self._flood_interval
+        else:
+            due = self._last_frame + self._frame_interval
         if self._interactive and self._bytes_since_frame < SMALL_OUTPUT:
             due = min(due, self._last_frame + MIN_FRAME_GAP)
         if now >= due:
@@ -338,7 +347,7 @@ class TerminalView(Widget, can_focus=True):
 
     def _timer_frame(self) -> None:
         self._frame_pending = False
-        self._tick()
+        self._request_frame()  # re-evaluated: the output may have turned into a flood meanwhile
 
     def _tick(self) -> None:
         """One frame: refresh the lines that changed since the last frame."""
