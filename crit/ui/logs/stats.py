@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from crit.model.stats import CONTAINER, NA, POD, StatPoint, format_bytes, format_cpu, sparkline
+from crit.model.stats import CONTAINER, POD, StatPoint, format_bytes, format_cpu, sparkline
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 
@@ -121,13 +121,6 @@ class StatsScreen(Screen):
                                 interval=self.crit.stats.interval)
         self.query_one("#st-body", Static).update(body)
 
-    def cells(self) -> tuple[str, str, str]:
-        """The current CPU / MEM / FS texts (as in the panels)."""
-        cells = self.tracker.cells(self.kind, self.obj_id)
-        return cells if cells[0] != NA else (NA, NA, NA)
-
     def action_close(self) -> None:
         self.dismiss()
 
-
-KIND_OF_PANEL = {"pods": POD, "containers": CONTAINER}
