@@ -19,15 +19,15 @@ __all__ = ["ContainerPicker", "SaveDialog", "SaveRequest", "PortForwardDialog", 
 _DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: auto; min-width: 50; max-width: 90%; height: auto; max-height: 90%;
+    width: 76; max-width: 95%; height: auto; max-height: 95%;
     border: thick $accent; background: $surface; padding: 1 2;
 }}
 {name} .title {{ text-style: bold; margin-bottom: 1; }}
-{name} .label {{ margin-top: 1; color: $text-muted; }}
-{name} .error {{ color: $error; height: auto; margin-top: 1; }}
-{name} Horizontal {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{name} .label {{ color: $text-muted; }}
+{name} .error {{ color: $error; height: auto; }}
+{name} Horizontal {{ height: auto; width: 100%; align-horizontal: right; }}
 {name} Button {{ margin-left: 2; }}
-{name} Input {{ width: 60; }}
+{name} Input {{ width: 100%; }}
 """
 
 
