@@ -459,7 +459,11 @@ async def test_events_on_every_state_change(node):
         assert [t for i, t in got if i == cid] == [pb.CONTAINER_CREATED_EVENT, pb.CONTAINER_STARTED_EVENT,
                                                    pb.CONTAINER_STOPPED_EVENT, pb.CONTAINER_DELETED_EVENT]
         assert (pid, pb.CONTAINER_DELETED_EVENT) in got
-        assert all(e.created_at > 0 and e.pod_sandbox_status.id == pid for e in seen)
+        assert all(e.created_at > 0 for e in seen)
+        assert all(e.pod_sandbox_status.id == pid for e in seen if (e.container_id, e.container_event_type) !=
+                   (pid, pb.CONTAINER_DELETED_EVENT))
+        deleted = [e for e in seen if (e.container_id, e.container_event_type) == (pid, pb.CONTAINER_DELETED_EVENT)]
+        assert not deleted[0].HasField("pod_sandbox_status") and not deleted[0].containers_statuses
 
 
 async def test_stats_move_plausibly(demo):

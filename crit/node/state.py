@@ -417,10 +417,13 @@ class NodeState:
     # ------------------------------------------------------------------ events
 
     def emit(self, cid: str, etype: int, pod: Pod, containers: list[Container] | None = None) -> None:
+        """A GetContainerEvents event as containerd 1.7 sends it: the pod's status and the statuses of all its
+        (remaining) containers."""
         if not self.subscribers:
             return
         ev = pb.ContainerEventResponse(container_id=cid, container_event_type=etype, created_at=now_ns())
-        ev.pod_sandbox_status.CopyFrom(pod.status_pb())
+        if pod.id in self.pods:  # a removed pod has no status any more (containerd 1.7 sends none)
+            ev.pod_sandbox_status.CopyFrom(pod.status_pb())
         for c in (containers if containers is not None else list(pod.containers.values())):
             ev.containers_statuses.append(c.status_pb())
         for sub in list(self.subscribers):
@@ -508,7 +511,7 @@ class NodeState:
         self.containers[cid] = c
         pod.containers[cid] = c
         pod.framed = None
-        self.emit(cid, pb.CONTAINER_CREATED_EVENT, pod, [c])
+        self.emit(cid, pb.CONTAINER_CREATED_EVENT, pod)
         return c
 
     def start_container(self, c: Container) -> None:
@@ -530,7 +533,7 @@ class NodeState:
             raise
         c.gen += 1
         c.invalidate()
-        self.emit(c.id, pb.CONTAINER_STARTED_EVENT, c.pod, [c])
+        self.emit(c.id, pb.CONTAINER_STARTED_EVENT, c.pod)
 
     def _start_failed(self, c: Container, message: str) -> None:
         # containerd: a failed start leaves the container exited with 128 / StartError
@@ -539,7 +542,7 @@ class NodeState:
         c.reason = "StartError"
         c.message = message
         c.invalidate()
-        self.emit(c.id, pb.CONTAINER_STOPPED_EVENT, c.pod, [c])
+        self.emit(c.id, pb.CONTAINER_STOPPED_EVENT, c.pod)
 
     def mark_exited(self, c: Container, exit_code: int, reason: str = "", message: str = "") -> None:
         """The container's main process ended (called by workloads)."""
@@ -552,7 +555,7 @@ class NodeState:
         c.pid = 0
         c.gen += 1
         c.invalidate()
-        self.emit(c.id, pb.CONTAINER_STOPPED_EVENT, c.pod, [c])
+        self.emit(c.id, pb.CONTAINER_STOPPED_EVENT, c.pod)
 
     async def stop_container(self, c: Container, timeout: int) -> None:
         """Simulated workloads stop at once; host processes get the stop signal, then SIGKILL."""
@@ -572,7 +575,7 @@ class NodeState:
         c.pod.framed = None
         self.container_names.release_by_key(c.id)
         self.hooks.removed(c)
-        self.emit(c.id, pb.CONTAINER_DELETED_EVENT, c.pod, [c])
+        self.emit(c.id, pb.CONTAINER_DELETED_EVENT, c.pod)
 
     # ------------------------------------------------------------------ images
 
