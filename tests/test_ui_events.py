@@ -49,6 +49,14 @@ async def test_events_live_from_get_container_events(node):
             for word in ("CREATED", "STARTED", "STOPPED", "DELETED"):
                 assert word in text
             assert w.name in text and "lifecycle" in text and "(polled)" not in text
+            # the pod sandbox's own events: its removal carries no status any more, the name is remembered
+            pod_id = w.pod_id
+            await w.client.stop_pod_sandbox(pod_id)
+            await w.client.remove_pod_sandbox(pod_id)
+            w.pod_id = ""
+            await wait_for(lambda: any(e.kind == "deleted" and e.obj_id == pod_id for e in screen.events), 10)
+            gone = [e for e in screen.events if e.obj_id == pod_id and e.kind == "deleted"][-1]
+            assert gone.pod == w.name and gone.container == "" and gone.detail == "pod sandbox"
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is app.main

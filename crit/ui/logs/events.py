@@ -126,8 +126,10 @@ class EventDiffer:
         return out
 
 
-def event_from_response(ev: Any, model: Any = None) -> Event:
-    """An :class:`Event` from a ``ContainerEventResponse`` (names from the statuses it carries, else the model)."""
+def event_from_response(ev: Any, model: Any = None, names: dict[str, tuple[str, str]] | None = None) -> Event:
+    """An :class:`Event` from a ``ContainerEventResponse``.  Names come from the statuses it carries, else the
+    model, else ``names`` (id → (pod name, container name) remembered from earlier events: a deleted container's
+    event no longer carries its status); ``names`` is updated."""
     kind = EVENT_NAMES.get(int(ev.container_event_type), f"event {int(ev.container_event_type)}")
     cid = ev.container_id
     pod_status = ev.pod_sandbox_status
@@ -152,6 +154,14 @@ def event_from_response(ev: Any, model: Any = None) -> Event:
                 if not pod_name:
                     pod = model.pods.items.get(c.pod_sandbox_id)
                     pod_name = pod.metadata.name if pod is not None else ""
+    if names is not None:
+        known_pod, known_ctr = names.get(cid, ("", ""))
+        pod_name = pod_name or known_pod
+        container = container or known_ctr
+        if not detail and not container and cid in names:
+            detail = "pod sandbox"
+        if pod_name or container:
+            names[cid] = (pod_name, container)
     at = ev.created_at / 1e9 if ev.created_at else time.time()
     return Event(at, kind, pod_name, container, cid, detail, "stream")
 
@@ -176,6 +186,7 @@ class EventsScreen(Screen):
         self.mode = "connecting"  # "stream", "poll"
         self.differ: EventDiffer | None = None
         self._listening = False
+        self.names: dict[str, tuple[str, str]] = {}  # id -> (pod name, container name), for deleted objects
 
     def compose(self) -> ComposeResult:
         yield Static("Events — container and pod lifecycle, newest at the bottom", id="ev-title", markup=False)
@@ -187,6 +198,14 @@ class EventsScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
+        model = getattr(self.crit, "model", None)
+        if model is not None:
+            pods = model.pods.items
+            for pid, pod in pods.items():
+                self.names[pid] = (pod.metadata.name, "")
+            for cid, c in model.containers.items.items():
+                pod = pods.get(c.pod_sandbox_id)
+                self.names[cid] = (pod.metadata.name if pod is not None else "", c.metadata.name)
         self.run_worker(self._stream(), group="events", exclusive=True)
 
     def on_unmount(self) -> None:
@@ -210,7 +229,7 @@ class EventsScreen(Screen):
                 self._set_mode("stream", "Live from GetContainerEvents.")
                 async for ev in stream:
                     failures = 0
-                    self.add(event_from_response(ev, getattr(self.crit, "model", None)))
+                    self.add(event_from_response(ev, getattr(self.crit, "model", None), self.names))
                 raise ConnectionError("the runtime ended the event stream")
             except asyncio.CancelledError:
                 raise
