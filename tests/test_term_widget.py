@@ -239,3 +239,35 @@ async def test_terminal_screen_dismisses_on_detach(server):
         await pilot.press("ctrl+right_square_bracket")
         await wait_for(pilot, lambda: results == ["detached"], what="dismissed")
         assert not screen.view.ended
+
+
+async def test_detached_session_keeps_running_in_an_installed_screen(server):
+    """Detach returns to the app; with the screen installed the session survives and can be shown again."""
+    results = []
+
+    class ScreenApp(App):
+        def on_mount(self) -> None:
+            self.install_screen(TerminalScreen(factory_for(server), "sh"), name="session-1")
+            self.push_screen("session-1", results.append)
+
+    app = ScreenApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        screen = app.get_screen("session-1")
+        await wait_for(pilot, lambda: "$" in screen_text(screen.view), what="the prompt")
+        await type_line(pilot, "(sleep 0.5; echo done-in-background) &")
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: results == ["detached"], what="dismissed")
+        assert app.screen is not screen
+        # the command line holds the text once; the background job's output adds it a second time
+        await wait_for(pilot, lambda: screen_text(screen.view).count("done-in-background") >= 2,
+                       what="output while away")
+        app.push_screen("session-1", results.append)
+        await pilot.pause(0.2)
+        await type_line(pilot, "echo back-again")
+        await wait_for(pilot, lambda: "\nback-again" in screen_text(screen.view), what="the session to go on")
+        await type_line(pilot, "exit 4")
+        await wait_for(pilot, lambda: screen.view.ended, what="the end")
+        assert screen.view.exit_code == 4
+        await pilot.press("q")
+        await wait_for(pilot, lambda: results == ["detached", "closed"], what="closed")
