@@ -271,3 +271,31 @@ async def test_detached_session_keeps_running_in_an_installed_screen(server):
         assert screen.view.exit_code == 4
         await pilot.press("q")
         await wait_for(pilot, lambda: results == ["detached", "closed"], what="closed")
+
+
+async def test_mouse_selection_is_copied(server):
+    copied = []
+
+    class CopyApp(TermApp):
+        def on_terminal_view_copied(self, message: TerminalView.Copied) -> None:
+            copied.append(message.text)
+
+    app = CopyApp(factory_for(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: "$" in screen_text(view), what="the prompt")
+        await type_line(pilot, "echo hello-selection; echo second-line")
+        await wait_for(pilot, lambda: "\nsecond-line" in screen_text(view), what="output")
+        row = next(i for i, line in enumerate(view.display_lines) if line.startswith("hello-selection"))
+        await pilot.mouse_down(view, offset=(6, row))
+        await pilot.hover(view, offset=(6, row + 1))
+        await pilot.mouse_up(view, offset=(6, row + 1))
+        await wait_for(pilot, lambda: copied, what="the copy")
+        assert copied == ["selection\nsecond"]
+        assert app.clipboard == "selection\nsecond"
+        # the selected cells are drawn reversed
+        segments = list(view.render_line(row))
+        assert any(seg.text.startswith("selection") and seg.style.reverse for seg in segments)
+        await pilot.press("x")  # typing clears the selection
+        await pilot.pause(0.1)
+        assert view.selected_text() == ""

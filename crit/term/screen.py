@@ -331,8 +331,6 @@ class FastScreen(TermScreen):
     def __init__(self, columns: int, lines: int, **kwargs: Any) -> None:
         self._char_caches: dict[Char, _CharCache] = {}
         self._sgr_cache: dict[tuple, Char] = {}
-        self._last_attrs: Char | None = None
-        self._last_cache: _CharCache | None = None
         super().__init__(columns, lines, **kwargs)
 
     # cached Char objects per attribute set (Chars are immutable named tuples: sharing them is safe)
@@ -341,7 +339,6 @@ class FastScreen(TermScreen):
         if cache is None:
             if len(self._char_caches) > 512:
                 self._char_caches.clear()
-                self._last_attrs = None
             cache = self._char_caches[attrs] = _CharCache(attrs)
         return cache
 

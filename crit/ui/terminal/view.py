@@ -10,6 +10,7 @@
 * keeps the PTY size equal to its own size (a resize message on every change);
 * sends every key to the process except the detach key (``ctrl+]`` by default) and the scrollback keys
   (``shift+pageup``/``shift+pagedown``; the mouse wheel scrolls back too);
+* selects with the mouse (drag) and copies the selection to the clipboard on release (:class:`Copied`);
 * when the process ends, shows ``[exited with code N]``; the next key posts :class:`TerminalView.Closed`.
 
 Messages: :class:`Detached` (detach key; the session keeps running while the widget stays mounted),
@@ -170,6 +171,14 @@ class TerminalView(Widget, can_focus=True):
             super().__init__()
             self.view = view
 
+    class Copied(Message):
+        """The mouse selection was copied to the clipboard."""
+
+        def __init__(self, view: "TerminalView", text: str) -> None:
+            super().__init__()
+            self.view = view
+            self.text = text
+
     class TitleChanged(Message):
         def __init__(self, view: "TerminalView", title: str) -> None:
             super().__init__()
@@ -210,6 +219,9 @@ class TerminalView(Widget, can_focus=True):
         self._last_frame = 0.0
         self._frame_pending = False
         self._bytes_since_frame = 0
+        self._sel_anchor: tuple[int, int] | None = None  # (row, column) in view coordinates
+        self._sel_end: tuple[int, int] | None = None
+        self._selecting = False
         self._last_chunk = 0.0
         self._interactive = True  # output arrives in sparse small pieces (typing, prompts), not a flood
         # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
@@ -413,6 +425,12 @@ class TerminalView(Widget, can_focus=True):
                 cursor_x = min(cur.x, columns - 1)
         else:
             cells = []
+        span = self._selected_columns(y)
+        if span is not None and cells:
+            cells = list(cells)
+            for x in range(span[0], min(span[1], len(cells))):
+                cell = cells[x] or _BLANK_CELL
+                cells[x] = cell._replace(reverse=not cell.reverse)
         strip = Strip(cells_to_segments(cells, cursor_x)).adjust_cell_length(width)
         self._strips[y] = strip
         self.last_render = time.monotonic()
@@ -469,6 +487,7 @@ class TerminalView(Widget, can_focus=True):
             return
         data = key_to_bytes(event.key, event.character, app_cursor=self.term.screen.application_cursor)
         if data:
+            self.clear_selection()
             if self.scroll_back:
                 self._scroll(-self.scroll_back)
             self.send_bytes(data)
@@ -485,6 +504,92 @@ class TerminalView(Widget, can_focus=True):
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
         self._scroll(-3)
+
+    # -- selection and copy -------------------------------------------------------------------------------------------
+    def _selection(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        if self._sel_anchor is None or self._sel_end is None or self._sel_anchor == self._sel_end:
+            return None
+        a, b = sorted((self._sel_anchor, self._sel_end))
+        return a, b
+
+    def _selected_columns(self, y: int) -> tuple[int, int] | None:
+        """Selected column range ``[start, end)`` on view row ``y`` (reading order, like a terminal)."""
+        sel = self._selection()
+        if sel is None:
+            return None
+        (y0, x0), (y1, x1) = sel
+        if not y0 <= y <= y1:
+            return None
+        return (x0 if y == y0 else 0, x1 if y == y1 else self.term.columns)
+
+    def _view_cells(self, y: int) -> list[Any]:
+        screen = self.term.screen
+        if self.scroll_back:
+            history = screen.history
+            index = len(history) - self.scroll_back + y
+            if 0 <= index < len(history):
+                return screen.history_cells(history[index], screen.columns)
+            index -= len(history)
+            return screen.line_cells(index) if 0 <= index < screen.lines else []
+        return screen.line_cells(y) if 0 <= y < screen.lines else []
+
+    def selected_text(self) -> str:
+        """The selected text (what was on screen), lines joined with newlines, trailing blanks removed."""
+        sel = self._selection()
+        if sel is None:
+            return ""
+        (y0, _), (y1, _) = sel
+        lines = []
+        for y in range(y0, y1 + 1):
+            start, end = self._selected_columns(y) or (0, 0)
+            cells = self._view_cells(y)[start:end]
+            lines.append(_UNSAFE.sub("?", "".join((c or _BLANK_CELL)[0] for c in cells).rstrip()))
+        return "\n".join(lines)
+
+    def _refresh_selection(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def clear_selection(self) -> None:
+        if self._sel_anchor is not None:
+            self._sel_anchor = self._sel_end = None
+            self._refresh_selection()
+
+    def _cell_at(self, event: events.MouseEvent) -> tuple[int, int]:
+        offset = event.get_content_offset_capture(self)
+        row = max(0, min(offset.y, self.size.height - 1))
+        col = max(0, min(offset.x, self.term.columns))
+        return row, col
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        event.stop()
+        self.clear_selection()
+        self._sel_anchor = self._sel_end = self._cell_at(event)
+        self._selecting = True
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._selecting:
+            event.stop()
+            end = self._cell_at(event)
+            if end != self._sel_end:
+                self._sel_end = end
+                self._refresh_selection()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if not self._selecting:
+            return
+        event.stop()
+        self._selecting = False
+        self.capture_mouse(False)
+        self._sel_end = self._cell_at(event)
+        self._refresh_selection()
+        text = self.selected_text()
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.post_message(self.Copied(self, text))
 
     # -- inspection (tests, status lines) ------------------------------------------------------------------------------
     @property
