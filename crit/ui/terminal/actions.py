@@ -1,0 +1,531 @@
+"""Terminal sessions from the panels (issue 6 point 4).  Importing this module registers:
+
+* ``s`` on a running container: an interactive shell (bash when the image has it, else sh — like k9s);
+* ``S`` (``shift+s``): a dialog asks for a command line (split like a shell does, with :mod:`shlex`), which then
+  runs with a TTY;
+* ``a``: attach to the container's main process — only when the container was created with stdin and a tty
+  (read from the runtime's verbose ContainerStatus); otherwise one sentence says why not;
+* ``:sessions``: the open sessions (container, pod, command, state, bytes received); ``enter`` switches to one,
+  ``x`` closes one.
+
+The keys run code in the container, so they are registered ``mutating=True``: hidden and refused under
+``--readonly`` (the read-only client refuses Exec and Attach too).
+
+Sessions live in a :class:`SessionManager` on the app (``app.sessions``).  Each session is a
+:class:`~crit.ui.terminal.TerminalScreen` installed on the app, so detaching (``ctrl+]``) pops it back to the
+panels while the process keeps running; ``:sessions`` pushes it again.  When the process ends the screen shows
+``[exited with code N]``; the next key returns to the panels, a notification gives the exit code and the session
+is dropped.  A session that ends while detached is announced and stays listed (as exited) until it is opened
+and dismissed, or closed with ``x``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shlex
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from crit.render.human import short_id
+from crit.render.human import size as human_size
+from crit.render.rows import CONTAINER_RUNNING, container_state
+from crit.render.sanitize import sanitize
+from crit.ui.registry import Selection, command, panel_key
+from crit.ui.terminal.screen import TerminalScreen
+from crit.ui.terminal.sessions import attach_session, exec_session, shell_session
+from crit.ui.terminal.view import SessionFactory, TerminalView
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TerminalSession", "SessionManager", "CommandDialog", "SessionsScreen", "sessions_of",
+           "open_shell", "open_custom", "open_attach", "attach_blocker", "parse_command"]
+
+#: the longest command line shown in titles and lists
+LABEL_MAX = 40
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+
+
+class TerminalSession:
+    """One exec/attach session: its screen (and widget) plus what the list shows about it."""
+
+    def __init__(self, number: int, kind: str, container_id: str, container: str, pod: str, command: str,
+                 screen: TerminalScreen) -> None:
+        self.number = number
+        self.kind = kind  # "shell" | "exec" | "attach"
+        self.container_id = container_id
+        self.container = container  # sanitised names
+        self.pod = pod
+        self.command = command
+        self.screen = screen
+        self.started = time.monotonic()
+        self.announced = False  # the end was notified while detached
+
+    @property
+    def view(self) -> TerminalView:
+        return self.screen.view
+
+    @property
+    def what(self) -> str:
+        """How notifications name it: ``shell in web``, ``top in web``, ``main process of web``."""
+        if self.kind == "attach":
+            return f"main process of {self.container}"
+        return f"{self.command} in {self.container}"
+
+    @property
+    def ended(self) -> bool:
+        return self.view.ended
+
+    @property
+    def state(self) -> str:
+        view = self.view
+        if view.ended:
+            return view.end_description or "ended"
+        return "running" if view.connected.is_set() else "starting"
+
+    @property
+    def bytes_in(self) -> int:
+        return self.view.bytes_in
+
+    def end_sentence(self) -> str:
+        """``Shell in web exited with code 0.`` / ``Command top in web exited with code 1.`` / ``… ended: why``"""
+        what = f"Command {self.what}" if self.kind == "exec" else self.what[:1].upper() + self.what[1:]
+        desc = self.view.end_description or "ended"
+        if desc.startswith("exited") or desc == "ended":
+            return f"{what} {desc}."
+        return f"{what} ended: {desc}"
+
+
+class SessionManager:
+    """The app's open terminal sessions (``app.sessions``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sessions: list[TerminalSession] = []
+        self._counter = 0
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __iter__(self):
+        return iter(list(self.sessions))
+
+    def get(self, number: int) -> TerminalSession | None:
+        return next((s for s in self.sessions if s.number == number), None)
+
+    def open(self, factory: SessionFactory, *, kind: str, container_id: str, container: str, pod: str,
+             command: str) -> TerminalSession:
+        """Start a session and show it."""
+        app = self.app
+        self._counter += 1
+        number = self._counter
+        detach = "ctrl+]"
+        title = (f"{command} · container {container} · pod {pod} · {detach} detaches, :sessions switches"
+                 if kind != "attach" else
+                 f"attached to {container} · pod {pod} · {detach} detaches, :sessions switches")
+        screen = TerminalScreen(factory, title, detach_key=detach)
+        session = TerminalSession(number, kind, container_id, container, pod, command, screen)
+        app.install_screen(screen, self._name(session))
+        self.sessions.append(session)
+        app.run_worker(self._watch(session), group="terminal-sessions", name=f"session-{number}")
+        self.show(session)
+        return session
+
+    @staticmethod
+    def _name(session: TerminalSession) -> str:
+        return f"crit-terminal-session-{session.number}"
+
+    def show(self, session: TerminalSession) -> None:
+        """Bring a session to the front (it must still be listed)."""
+        if session not in self.sessions or self.app.screen is session.screen:
+            return
+        self.app.push_screen(session.screen, lambda result: self._returned(session, result))
+
+    def _returned(self, session: TerminalSession, result: Any) -> None:
+        app = self.app
+        if result == "closed":  # a key after the end: back to the panels with the exit code
+            exit_code = session.view.exit_code
+            app.notify(session.end_sentence(), markup=False,
+                       severity="information" if exit_code == 0 else "warning")
+            self._drop(session)
+        elif session.ended:
+            app.notify(f"{session.end_sentence()} It stays listed under :sessions until you open it or close "
+                       f"it with x.", markup=False)
+            session.announced = True
+        else:
+            app.notify(f"Detached from {session.what}; it keeps running — :sessions switches back to it.",
+                       markup=False)
+
+    async def _watch(self, session: TerminalSession) -> None:
+        await session.view.finished.wait()
+        # on screen, the widget itself shows [exited with code N] and the next key returns with a notification
+        if session in self.sessions and self.app.screen is not session.screen and not session.announced:
+            session.announced = True
+            self.app.notify(f"{session.end_sentence()} :sessions shows its last screen.", markup=False,
+                            severity="information" if session.view.exit_code == 0 else "warning")
+
+    def _drop(self, session: TerminalSession) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+        self.app.run_worker(self._dispose(session), group="terminal-sessions")
+
+    async def _dispose(self, session: TerminalSession) -> None:
+        """Forget the screen once it is off the screen stack (the pop may still be under way)."""
+        app = self.app
+        for _ in range(200):
+            if session.screen not in app.screen_stack:
+                break
+            await asyncio.sleep(0.01)
+        else:  # pragma: no cover - defensive
+            log.warning("session %s still on the screen stack; left installed", session.number)
+            return
+        app.uninstall_screen(session.screen)
+        await session.view.close()
+        if session.screen.is_attached:
+            await session.screen.remove()
+
+    async def close(self, session: TerminalSession) -> None:
+        """End a session (the stream is closed; the runtime hangs the process up) and forget it."""
+        if session in self.sessions:
+            self.sessions.remove(session)
+        await session.view.close()
+        await self._dispose(session)
+
+    async def close_all(self) -> None:
+        for session in list(self.sessions):
+            await self.close(session)
+
+
+def sessions_of(app: Any) -> SessionManager:
+    """The app's session manager (created on first use)."""
+    manager = getattr(app, "sessions", None)
+    if not isinstance(manager, SessionManager):
+        manager = SessionManager(app)
+        app.sessions = manager
+    return manager
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+class NotPossible(Exception):
+    """A user-facing sentence: why the key does nothing here."""
+
+
+def _names(app: Any, ctr: Any, row: Any = None) -> tuple[str, str]:
+    name = sanitize(ctr.metadata.name) or short_id(ctr.id)
+    pod = ""
+    model = getattr(app, "model", None)
+    if model is not None:
+        p = model.pods.items.get(ctr.pod_sandbox_id)
+        if p is not None:
+            pod = sanitize(p.metadata.name)
+    if not pod and row is not None and len(getattr(row, "cells", ())) > 2:
+        pod = sanitize(str(row.cells[2]))
+    return name, pod or short_id(ctr.pod_sandbox_id)
+
+
+def _require_running(ctr: Any, name: str, verb: str) -> None:
+    if ctr.state != CONTAINER_RUNNING:
+        raise NotPossible(f"Container {name} is {container_state(ctr.state).lower()}, not running, so there is "
+                          f"nothing to {verb}; this works on running containers only.")
+
+
+def _insecure(app: Any) -> bool:
+    return bool(getattr(getattr(app, "options", None), "stream_insecure", False))
+
+
+def _label(argv: list[str]) -> str:
+    text = sanitize(shlex.join(argv))
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+def _warn(app: Any, exc: NotPossible) -> None:
+    app.notify(str(exc), severity="warning", markup=False, timeout=8)
+
+
+def parse_command(text: str) -> list[str]:
+    """Split a command line like a shell; a bad one raises :class:`NotPossible` with one sentence."""
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        reason = str(exc).lower()
+        if "quotation" in reason:
+            raise NotPossible("The command has a quote that is never closed; close it or escape it with \\.") \
+                from None
+        if "escape" in reason:
+            raise NotPossible("The command ends with a lone backslash; remove it or escape it as \\\\.") from None
+        raise NotPossible(f"The command cannot be split into words: {reason}.") from None
+    if not argv:
+        raise NotPossible("Type a command to run (for example: top, or sh -c 'ls /'), or press escape.")
+    return argv
+
+
+def attach_blocker(info: dict[str, str], name: str) -> tuple[str | None, bool]:
+    """From a verbose ContainerStatus ``info``: (why attaching makes no sense or None, whether that is known).
+
+    containerd (and the embedded node) put the creation config in ``info["info"]`` as JSON: ``config.tty`` and
+    ``config.stdin`` (Go's encoding/json omits false fields), with ``runtimeSpec.process.terminal`` as a second
+    source for the tty.
+    """
+    raw = info.get("info", "") if info else ""
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        return None, False
+    cfg = data["config"]
+    tty = bool(cfg.get("tty"))
+    if not tty:
+        spec = data.get("runtimeSpec")
+        proc = spec.get("process") if isinstance(spec, dict) else None
+        tty = isinstance(proc, dict) and bool(proc.get("terminal"))
+    stdin = bool(cfg.get("stdin"))
+    alt = "l shows its log and s opens a shell in it"
+    if not tty and not stdin:
+        return (f"Container {name} was created without stdin and tty, so its main process has no terminal to "
+                f"attach to; {alt}."), True
+    if not tty:
+        return (f"Container {name} was created without a tty, so its main process has no terminal to attach "
+                f"to; {alt}."), True
+    if not stdin:
+        return (f"Container {name} was created without stdin, so nothing typed would reach its main process; "
+                f"{alt}."), True
+    return None, True
+
+
+# ---------------------------------------------------------------------------------------------- keys
+
+
+def open_shell(app: Any, sel: Selection) -> None:
+    ctr = sel.row.obj
+    name, pod = _names(app, ctr, sel.row)
+    try:
+        _require_running(ctr, name, "open a shell in")
+    except NotPossible as exc:
+        _warn(app, exc)
+        return
+    sessions_of(app).open(shell_session(app.client, ctr.id, insecure=_insecure(app)), kind="shell",
+                          container_id=ctr.id, container=name, pod=pod, command="shell")
+
+
+def open_custom(app: Any, sel: Selection) -> None:
+    ctr = sel.row.obj
+    name, pod = _names(app, ctr, sel.row)
+    try:
+        _require_running(ctr, name, "run a command in")
+    except NotPossible as exc:
+        _warn(app, exc)
+        return
+
+    def answered(argv: list[str] | None) -> None:
+        if not argv:
+            return
+        sessions_of(app).open(exec_session(app.client, ctr.id, argv, insecure=_insecure(app)), kind="exec",
+                              container_id=ctr.id, container=name, pod=pod, command=_label(argv))
+
+    app.push_screen(CommandDialog(name), answered)
+
+
+async def open_attach(app: Any, sel: Selection) -> None:
+    ctr = sel.row.obj
+    name, pod = _names(app, ctr, sel.row)
+    try:
+        _require_running(ctr, name, "attach to")
+        resp = await app.client.container_status(ctr.id, verbose=True)
+        _require_running(resp.status, name, "attach to")
+        why, known = attach_blocker(dict(resp.info), name)
+        if why:
+            raise NotPossible(why)
+    except NotPossible as exc:
+        _warn(app, exc)
+        return
+    if not known:
+        app.notify(f"The runtime does not say whether {name} was created with stdin and tty; attaching anyway — "
+                   f"if nothing appears, ctrl+] detaches.", markup=False, timeout=8)
+    sessions_of(app).open(attach_session(app.client, ctr.id, insecure=_insecure(app)), kind="attach",
+                          container_id=ctr.id, container=name, pod=pod, command="attach")
+
+
+# Exec and Attach run code in the container and the read-only client refuses them: hidden under --readonly
+panel_key("s", "Shell", panels=("containers",), mutating=True,
+          help="a shell in the running container (bash if it has one, else sh); ctrl+] detaches")(open_shell)
+panel_key("S", "Exec cmd", panels=("containers",), mutating=True,
+          help="run a command you type in the running container, with a terminal")(open_custom)
+panel_key("shift+s", "Exec cmd", panels=("containers",), mutating=True, show=False,
+          help="run a command you type in the running container, with a terminal")(open_custom)
+panel_key("a", "Attach", panels=("containers",), mutating=True,
+          help="attach to the main process of a container created with stdin and tty")(open_attach)
+
+
+@command("sessions", "the open shell / exec / attach sessions: enter switches to one, x closes one")
+def sessions_command(app: Any, args: list[str]) -> None:
+    app.open_view(SessionsScreen(app))
+
+
+# ---------------------------------------------------------------------------------------------- dialogs / screens
+
+
+class CommandDialog(ModalScreen[list[str] | None]):
+    """Asks for a command line; dismisses with its words (``None`` on escape)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    DEFAULT_CSS = """
+    CommandDialog { align: center middle; }
+    CommandDialog > Vertical {
+        width: 76; max-width: 95%; height: auto; padding: 1 2;
+        border: round $accent; background: $surface;
+    }
+    CommandDialog #cmd-help { color: $text-muted; }
+    CommandDialog #cmd-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, container: str) -> None:
+        super().__init__()
+        self.container = container
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Run a command in {self.container} (with a terminal)", markup=False)
+            yield Input(placeholder="e.g. top   or   sh -c 'ls -l /'", id="cmd-input")
+            yield Static("", id="cmd-error", markup=False)
+            yield Static("enter runs · escape cancels · quote words with spaces, like in a shell", id="cmd-help",
+                         markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#cmd-input", Input).focus()
+
+    @on(Input.Submitted, "#cmd-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            argv = parse_command(event.value)
+        except NotPossible as exc:
+            self.query_one("#cmd-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(argv)
+
+    @on(Input.Changed, "#cmd-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#cmd-error", Static).update("")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SessionsScreen(Screen):
+    """``:sessions`` — the open terminal sessions; enter switches to one, x closes one."""
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", show=True),
+        Binding("x,ctrl+k,delete", "close_session", "Close session", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    SessionsScreen #ss-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    SessionsScreen #ss-empty { padding: 1 2; color: $text-muted; }
+    SessionsScreen DataTable { height: 1fr; }
+    """
+
+    COLUMNS = ("#", "CONTAINER", "POD", "COMMAND", "STATE", "RECEIVED", "AGE")
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.crit = app
+        self.manager = sessions_of(app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Terminal sessions   (enter switches to one, x closes one, ctrl+] in a session comes back)",
+                     id="ss-title", markup=False)
+        yield Static("No open sessions: select a running container and press s (shell), S (a command) or a "
+                     "(attach).", id="ss-empty", markup=False)
+        table = DataTable(id="ss-table", cursor_type="row")
+        table.add_columns(*self.COLUMNS)
+        yield table
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.redraw()
+        self.set_interval(1.0, self.redraw)
+
+    def on_screen_resume(self) -> None:
+        self.redraw()
+
+    @staticmethod
+    def row(session: TerminalSession) -> tuple[Text, ...]:
+        state = session.state
+        style = "" if state == "running" else ("green" if state == "exited with code 0" else "yellow")
+        age = int(time.monotonic() - session.started)
+        return (
+            Text(str(session.number)),
+            Text(session.container),
+            Text(session.pod),
+            Text(session.command),
+            Text(state, style=style),
+            Text(human_size(session.bytes_in)),
+            Text(f"{age // 3600}h{age % 3600 // 60:02d}m" if age >= 3600 else f"{age // 60}m{age % 60:02d}s"),
+        )
+
+    def redraw(self) -> None:
+        table = self.query_one(DataTable)
+        sessions = {str(s.number): s for s in self.manager.sessions}
+        present = {str(k.value) for k in table.rows}
+        for gone in present - sessions.keys():
+            table.remove_row(gone)
+        for key, session in sessions.items():
+            cells = self.row(session)
+            if key in present:
+                for col, cell in zip(table.columns, cells):
+                    table.update_cell(key, col, cell)
+            else:
+                table.add_row(*cells, key=key)
+        self.query_one("#ss-empty", Static).display = not sessions
+
+    def selected(self) -> TerminalSession | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        try:
+            return self.manager.get(int(str(row_key.value)))
+        except ValueError:
+            return None
+
+    @on(DataTable.RowSelected)
+    def _switch(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        session = self.selected()
+        if session is None:
+            return
+        manager = self.manager
+        self.dismiss()
+        # after the list has gone, so that detaching returns to the panels
+        self.crit.call_later(manager.show, session)
+
+    async def action_close_session(self) -> None:
+        session = self.selected()
+        if session is None:
+            self.notify("No session selected.", severity="warning")
+            return
+        was_running = not session.ended
+        await self.manager.close(session)
+        self.notify(f"Closed the session {session.what}"
+                    + (" (the process got a hangup)." if was_running else "."), markup=False)
+        self.redraw()
+
+    def action_back(self) -> None:
+        self.dismiss()
