@@ -299,3 +299,21 @@ async def test_mouse_selection_is_copied(server):
         await pilot.press("x")  # typing clears the selection
         await pilot.pause(0.1)
         assert view.selected_text() == ""
+
+
+def test_cells_to_segments_styles_cursor_and_unsafe_text():
+    from pyte.screens import Char
+
+    from crit.ui.terminal.view import cells_to_segments
+
+    red = Char("x", fg="red", bold=True)
+    cells = [Char("a"), Char("b"), red._replace(data="c"), red._replace(data="\x1b"), None, Char("z", bg="00ff00")]
+    segs = cells_to_segments(cells)
+    assert "".join(s.text for s in segs) == "abc? z"  # a control character never reaches the host terminal
+    assert [s.text for s in segs] == ["ab", "c?", " ", "z"]
+    assert segs[1].style.bold and segs[1].style.color.name == "color(1)"
+    assert segs[3].style.bgcolor.triplet.hex == "#00ff00"
+    block = cells_to_segments(cells, cursor_x=1)
+    assert [s.text for s in block] == ["a", "b", "c?", " ", "z"] and block[1].style.reverse
+    under = cells_to_segments(cells, cursor_x=1, cursor_shape="underline")
+    assert under[1].style.underline and not under[1].style.reverse

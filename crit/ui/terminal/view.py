@@ -114,8 +114,9 @@ def _runs_to_segments(cells: list[Any], out: list[Segment]) -> None:
         out.append(Segment(text, cell_style(key)))
 
 
-def cells_to_segments(cells: list[Any], cursor_x: int | None = None) -> list[Segment]:
-    """Group cells (pyte ``Char``; ``None`` = blank) into styled segments; ``cursor_x`` is drawn reversed."""
+def cells_to_segments(cells: list[Any], cursor_x: int | None = None, cursor_shape: str = "block") -> list[Segment]:
+    """Group cells (pyte ``Char``; ``None`` = blank) into styled segments; the cell at ``cursor_x`` shows the
+    cursor: reversed (block, bar) or underlined (underline)."""
     if None in cells:
         cells = [_BLANK_CELL if c is None else c for c in cells]
     segments: list[Segment] = []
@@ -127,7 +128,10 @@ def cells_to_segments(cells: list[Any], cursor_x: int | None = None) -> list[Seg
     cell = cells[cursor_x]
     fg, bg, b, i, u, st, r, bl = _attrs_key(cell)
     data = _UNSAFE.sub("?", cell[0]) or " "
-    segments.append(Segment(data, cell_style((fg, bg, b, i, u, st, not r, bl))))
+    if cursor_shape == "underline":
+        segments.append(Segment(data, cell_style((fg, bg, b, i, not u, st, r, bl))))
+    else:
+        segments.append(Segment(data, cell_style((fg, bg, b, i, u, st, not r, bl))))
     if cursor_x + 1 < len(cells):
         _runs_to_segments(cells[cursor_x + 1:], segments)
     return segments
@@ -431,7 +435,7 @@ class TerminalView(Widget, can_focus=True):
             for x in range(span[0], min(span[1], len(cells))):
                 cell = cells[x] or _BLANK_CELL
                 cells[x] = cell._replace(reverse=not cell.reverse)
-        strip = Strip(cells_to_segments(cells, cursor_x)).adjust_cell_length(width)
+        strip = Strip(cells_to_segments(cells, cursor_x, screen.cursor_shape)).adjust_cell_length(width)
         self._strips[y] = strip
         self.last_render = time.monotonic()
         return strip
@@ -440,10 +444,12 @@ class TerminalView(Widget, can_focus=True):
         return container.height
 
     def on_focus(self) -> None:
-        self._last_cursor = None
+        self._last_cursor = None  # the cursor is drawn only while focused: redraw its line now
+        self._tick()
 
     def on_blur(self) -> None:
         self._last_cursor = None
+        self._tick()
 
     # -- input ------------------------------------------------------------------------------------------------------
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
