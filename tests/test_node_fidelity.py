@@ -334,6 +334,18 @@ async def stream_scenario(cri) -> list:
                                                 stdout=True), send=[b"\x00hello\n"]))
         frames = await session(pb.ExecRequest(container_id=cid, cmd=["no-such-cmd"], stdout=True, stderr=True))
         out.append([re.sub(rb'exec \\"[0-9a-f]+\\"', b'exec \\"<EXEC>\\"', f) for f in frames])
+        # attach to a container that prints once more and exits: output, then Success when it is gone
+        acfg = specs.container_config("a", cri.shell_image, ["sh", "-c", "sleep 1.5; echo late; exit 2"],
+                                      log_path="a.log")
+        aid = (await r.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=acfg,
+                                                                    sandbox_config=pcfg), timeout=60)).container_id
+        await r.rt.StartContainer(pb.StartContainerRequest(container_id=aid), timeout=60)
+        url = (await r.rt.Attach(pb.AttachRequest(container_id=aid, stdout=True, stderr=True))).url
+        frames = []
+        async with connect(url.replace("http", "ws", 1), subprotocols=["v4.channel.k8s.io"]) as ws:
+            async for msg in ws:
+                frames.append(msg)
+        out.append(frames)
         # port-forward to a loopback port nobody listens on: port prefixes, then the error text on channel 1
         import socket
 
