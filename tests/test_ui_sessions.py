@@ -370,8 +370,16 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
             await command_line(pilot, "sessions")
             await wait_for(lambda: isinstance(app.screen, SessionsScreen), 5, ":sessions")
             assert "console" in screen_text(app) and "attach" in screen_text(app)
-            await pilot.press("x")
-            await wait_for(lambda: len(sessions_of(app)) == 0, 5, "the close")
+            await pilot.press("enter")
+            await wait_for(lambda: app.screen is session.screen, 5, "the attach again")
+            await type_line(pilot, "exit 5")
+            await wait_for(lambda: view.ended, 10, "the main process to end")
+            await pilot.press("space")
+            await wait_main(app)
+            # the container's exit code (the attach stream itself only reports that it ended)
+            await wait_for(lambda: "Main process of console exited with code 5." in notifications(app), 10,
+                           "the exit code of the main process")
+            await wait_for(lambda: len(sessions_of(app)) == 0, 5, "the session dropped")
         await client.close()
 
 

@@ -38,7 +38,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from crit.render.human import short_id
 from crit.render.human import size as human_size
-from crit.render.rows import CONTAINER_RUNNING, container_state
+from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
@@ -71,6 +71,11 @@ class TerminalSession:
         self.screen = screen
         self.started = time.monotonic()
         self.announced = False  # the end was notified while detached
+        # attach: the stream's end says nothing about the main process (containerd reports Success whatever its
+        # exit code), so the container's own state and exit code are read from the runtime when it ends
+        self.container_exit: int | None = None
+        self.container_running: bool | None = None
+        self.resolved = asyncio.Event()
 
     @property
     def view(self) -> TerminalView:
@@ -91,6 +96,8 @@ class TerminalSession:
     def state(self) -> str:
         view = self.view
         if view.ended:
+            if self.kind == "attach" and self.container_exit is not None:
+                return f"exited with code {self.container_exit}"
             return view.end_description or "ended"
         return "running" if view.connected.is_set() else "starting"
 
@@ -98,8 +105,17 @@ class TerminalSession:
     def bytes_in(self) -> int:
         return self.view.bytes_in
 
+    @property
+    def exit_code(self) -> int | None:
+        return self.container_exit if self.kind == "attach" else self.view.exit_code
+
     def end_sentence(self) -> str:
         """``Shell in web exited with code 0.`` / ``Command top in web exited with code 1.`` / ``… ended: why``"""
+        if self.kind == "attach":
+            if self.container_exit is not None:
+                return f"Main process of {self.container} exited with code {self.container_exit}."
+            if self.container_running:
+                return f"The attach to {self.container} ended; the container is still running."
         what = f"Command {self.what}" if self.kind == "exec" else self.what[:1].upper() + self.what[1:]
         desc = self.view.end_description or "ended"
         if desc.startswith("exited") or desc == "ended":
@@ -155,10 +171,8 @@ class SessionManager:
     def _returned(self, session: TerminalSession, result: Any) -> None:
         app = self.app
         if result == "closed":  # a key after the end: back to the panels with the exit code
-            exit_code = session.view.exit_code
-            app.notify(session.end_sentence(), markup=False,
-                       severity="information" if exit_code == 0 else "warning")
             self._drop(session)
+            app.run_worker(self._notify_end(session), group="terminal-sessions")
         elif session.ended:
             app.notify(f"{session.end_sentence()} It stays listed under :sessions until you open it or close "
                        f"it with x.", markup=False)
@@ -167,13 +181,46 @@ class SessionManager:
             app.notify(f"Detached from {session.what}; it keeps running — :sessions switches back to it.",
                        markup=False)
 
+    async def _notify_end(self, session: TerminalSession, suffix: str = "") -> None:
+        try:
+            await asyncio.wait_for(session.resolved.wait(), 5.0)
+        except asyncio.TimeoutError:
+            pass
+        self.app.notify(session.end_sentence() + suffix, markup=False,
+                        severity="information" if session.exit_code == 0 else "warning")
+
+    async def _resolve(self, session: TerminalSession) -> None:
+        """For an attach: the container's state and exit code once the stream has ended."""
+        if session.kind != "attach":
+            return
+        client = self.app.client
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 3.0
+        while True:
+            try:
+                status = (await client.container_status(session.container_id)).status
+            except Exception:  # noqa: BLE001 - removed meanwhile, runtime gone: the stream's words stand
+                return
+            if status.state != CONTAINER_RUNNING:
+                session.container_running = False
+                if status.state == CONTAINER_EXITED:
+                    session.container_exit = int(status.exit_code)
+                return
+            if loop.time() > end:
+                session.container_running = True
+                return
+            await asyncio.sleep(0.1)
+
     async def _watch(self, session: TerminalSession) -> None:
         await session.view.finished.wait()
+        try:
+            await self._resolve(session)
+        finally:
+            session.resolved.set()
         # on screen, the widget itself shows [exited with code N] and the next key returns with a notification
         if session in self.sessions and self.app.screen is not session.screen and not session.announced:
             session.announced = True
-            self.app.notify(f"{session.end_sentence()} :sessions shows its last screen.", markup=False,
-                            severity="information" if session.view.exit_code == 0 else "warning")
+            await self._notify_end(session, " :sessions shows its last screen.")
 
     def _drop(self, session: TerminalSession) -> None:
         if session in self.sessions:
