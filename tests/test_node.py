@@ -594,3 +594,25 @@ async def test_unwritable_log_path_fails_start_like_containerd(node):
         assert "failed to create container loggers" in str(ei.value)
         st = (await c.container_status(cid)).status
         assert (st.state, st.exit_code, st.reason) == (pb.CONTAINER_EXITED, 128, "StartError")
+
+
+def test_stale_state_dirs_of_dead_nodes_are_reaped(tmp_path):
+    from crit.node.serve import reap_stale_state_dirs
+
+    dead = tmp_path / "crit-node-dead"
+    (dead / "containers").mkdir(parents=True)
+    child = subprocess.Popen(["true"])
+    child.wait()
+    (dead / "node.pid").write_text(f"{child.pid}\n")  # a pid that has exited
+    alive = tmp_path / "crit-node-alive"
+    alive.mkdir()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (alive / "node.pid").write_text(f"{live.pid}\n")  # a running process: left alone
+        foreign = tmp_path / "crit-node-foreign"
+        foreign.mkdir()  # no pid file: not known to be a dead node's, left alone
+        removed = reap_stale_state_dirs(str(tmp_path))
+    finally:
+        live.kill()
+        live.wait()
+    assert removed == [str(dead)] and not dead.exists() and alive.exists() and foreign.exists()

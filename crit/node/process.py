@@ -51,7 +51,8 @@ class NodeProcess:
     def start(self) -> "NodeProcess":
         t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
-            env = dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1")  # no orphan node if our process dies
+            # no orphan node if our process dies; its state directory lives under our root
+            env = dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=self.root)
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                          start_new_session=True, env=env)
         deadline = t0 + self.start_timeout

@@ -69,6 +69,38 @@ def _prepare_socket(path: str) -> None:
     raise NodeStartError(f"cannot listen on {path}: another process is already serving on that socket")
 
 
+STATE_PREFIX = "crit-node-"
+
+
+def reap_stale_state_dirs(base: str | None = None) -> list[str]:
+    """Remove state directories left by nodes that died without cleaning up (killed with SIGKILL)."""
+    base = base or tempfile.gettempdir()
+    removed = []
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(STATE_PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(base, name)
+        try:
+            with open(os.path.join(path, "node.pid")) as f:
+                pid = int(f.read().strip())
+            st = os.stat(path)
+        except (OSError, ValueError):
+            continue  # not ours, or not finished starting: leave it
+        if st.st_uid != os.getuid() or _is_node_process(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _is_node_process(pid: int) -> bool:
+    # any live process with that pid counts (a node may run inside another program, e.g. a test runner); a reused
+    # pid only means a stale directory is kept a little longer
+    return os.path.exists(f"/proc/{pid}")
+
+
 class Node:
     """An embedded CRI node listening on a unix socket (mode 0600)."""
 
@@ -89,7 +121,12 @@ class Node:
                 raise NodeStartError(f"--image {ref!r} must be under a loopback registry such as localhost:5000/")
             self.preload.append(norm)
         self._own_dir = state_dir is None
-        self.state_dir = state_dir or tempfile.mkdtemp(prefix="crit-node-")
+        if state_dir is None:
+            reap_stale_state_dirs()
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix=STATE_PREFIX)
+        if self._own_dir:
+            with open(os.path.join(self.state_dir, "node.pid"), "w") as f:
+                f.write(f"{os.getpid()}\n")
         self.state = NodeState(self.state_dir, demo=demo)
         self.wl = Workloads(self.state, scale=self.scale is not None)
         self.streaming = StreamServer(self.state, self.wl)
