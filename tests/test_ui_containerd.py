@@ -118,7 +118,21 @@ async def test_panels_follow_containerd(containerd):
             await pilot.press("y")
             await wait_for(lambda: "failer" in app.screen.query_one("TextArea").text
                            and "command" in app.screen.query_one("TextArea").text, 10)
+            # it is crictl's format: our crictl-format loader (strict about keys) takes it back
+            from crit.cri import spec
+            cfg = spec.loads(app.screen.query_one("TextArea").text, pb.ContainerConfig)
+            assert cfg.metadata.name == "failer" and list(cfg.command) == ["sh", "-c", "exit 3"]
+            assert cfg.image.image == containerd.shell_image and cfg.log_path == "failer.log"
             await pilot.press("escape")
+            # and the pod's config too
+            await pilot.press("1")
+            assert pods.move_cursor_to_key(pod_id)
+            await pilot.press("y")
+            await wait_for(lambda: pod_name in app.screen.query_one("TextArea").text, 10)
+            pcfg = spec.loads(app.screen.query_one("TextArea").text, pb.PodSandboxConfig)
+            assert pcfg.metadata.name == pod_name and pcfg.metadata.namespace == "crit-ui"
+            await pilot.press("escape", "2")
+            assert ctrs.move_cursor_to_key(failer)
 
             # remove the exited container through the UI (with confirmation)
             await pilot.press("ctrl+d")
