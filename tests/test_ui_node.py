@@ -215,6 +215,8 @@ async def test_describe_and_config_yaml(node):
         await wait_for(lambda: "metadata:" in area.text and "name:" in area.text, 10)
         name = pods.rows[pid].obj.metadata.name
         assert f"name: {name}" in area.text
+        from crit.cri import spec
+        assert spec.loads(area.text, pb.PodSandboxConfig).metadata.name == name  # crictl's format
         await pilot.press("escape")
         # containers and images too
         await pilot.press("2", "d")
