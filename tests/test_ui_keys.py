@@ -138,3 +138,27 @@ async def test_readonly_hides_mutating_extension_keys(extension):
         await pilot.press("X")
         await pilot.pause()
         assert not any("said no" in n for n in notifications(app))
+
+
+async def test_runtime_down_at_start(tmp_path):
+    from crit.cri.client import CriClient
+
+    sock = tmp_path / "absent.sock"
+    client = CriClient(f"unix://{sock}", timeout=1)
+    opts = Opts()
+    opts.refresh = 0.5
+    opts.runtime_endpoint = f"unix://{sock}"
+    app = CritApp(client, opts)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if app.model.state.failures >= 2:
+                break
+        await pilot.pause()
+        text = screen_text(app)
+        assert "DISCONNECTED" in text and str(sock) in text and "STALE" not in text  # nothing shown yet
+        assert "no pods" in text
+        await pilot.press("d")  # nothing selected: a sentence, no crash
+        await pilot.pause()
+        assert any("Nothing selected to describe" in n for n in notifications(app))
+    await client.close()
