@@ -162,7 +162,10 @@ class PtyExecServer:
                     return
                 if not data:
                     return
-                await ws.send(b"\x01" + data)
+                try:
+                    await ws.send(b"\x01" + data)
+                except ConnectionClosed:  # the client went away: stop the process
+                    return
 
         async def pump_in() -> None:
             async for message in ws:
@@ -190,8 +193,21 @@ class PtyExecServer:
         out_task = asyncio.create_task(pump_out())
         in_task = asyncio.create_task(pump_in())
         try:
-            await out_task
-            code = await proc.wait()
+            await asyncio.wait({out_task, in_task}, return_when=asyncio.FIRST_COMPLETED)
+            if not out_task.done():  # the client went away: hang up, like closing a terminal
+                try:
+                    os.killpg(proc.pid, signal.SIGHUP)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                try:
+                    await asyncio.wait_for(proc.wait(), 2)
+                except asyncio.TimeoutError:
+                    pass
+                out_task.cancel()
+                code = proc.returncode if proc.returncode is not None else -signal.SIGKILL
+            else:
+                await out_task
+                code = await proc.wait()
         finally:
             in_task.cancel()
             try:
@@ -223,7 +239,10 @@ class PtyExecServer:
 
         async def pump(reader: asyncio.StreamReader, channel: int) -> None:
             while data := await reader.read(65536):
-                await ws.send(bytes((channel,)) + data)
+                try:
+                    await ws.send(bytes((channel,)) + data)
+                except ConnectionClosed:
+                    return
 
         async def pump_in() -> None:
             assert proc.stdin is not None
