@@ -317,3 +317,39 @@ def test_cells_to_segments_styles_cursor_and_unsafe_text():
     assert [s.text for s in block] == ["a", "b", "c?", " ", "z"] and block[1].style.reverse
     under = cells_to_segments(cells, cursor_x=1, cursor_shape="underline")
     assert under[1].style.underline and not under[1].style.reverse
+
+
+async def test_widget_on_the_embedded_node(node):
+    """The widget on crit's embedded node (its streaming server runs the command in a real PTY)."""
+    import uuid
+    from pathlib import Path
+
+    from crit.cri.client import CriClient
+    from crit.ui.terminal import shell_session
+    from tests.bed import specs
+
+    name = f"term-{uuid.uuid4().hex[:6]}"
+    pod_cfg = specs.pod_config(name, namespace="crit-term", log_dir=Path(node.log_dir) / name)
+    async with CriClient(node.endpoint, timeout=20) as client:
+        pod_id = await client.run_pod_sandbox(pod_cfg)
+        try:
+            cfg = specs.container_config("box", node.shell_image, ["sleep", "600"], log_path="box.log")
+            cid = await client.create_container(pod_id, cfg, pod_cfg)
+            await client.start_container(cid)
+            app = TermApp(shell_session(client, cid))
+            async with app.run_test(size=(90, 25)) as pilot:
+                view = app.query_one(TerminalView)
+                await wait_for(pilot, lambda: view.connected.is_set() and view.bytes_in > 0, what="a prompt")
+                await type_line(pilot, "echo $((6*7))")
+                await wait_for(pilot, lambda: "\n42" in screen_text(view), what="42")
+                await pilot.resize_terminal(70, 20)
+                await wait_for(pilot, lambda: view.size_sent == (70, 20), what="the resize")
+                await pilot.pause(0.3)
+                await type_line(pilot, "stty size")
+                await wait_for(pilot, lambda: "20 70" in screen_text(view), what="stty size 20 70")
+                await type_line(pilot, "exit 3")
+                await wait_for(pilot, lambda: view.ended, what="the exit")
+                assert view.exit_code == 3 and "[exited with code 3]" in screen_text(view)
+        finally:
+            await client.stop_pod_sandbox(pod_id)
+            await client.remove_pod_sandbox(pod_id)
