@@ -215,8 +215,9 @@ async def scenario(cri) -> list[tuple]:
         out.append(("update running", code, st.resources.linux.cpu_shares, st.resources.linux.memory_limit_in_bytes))
         ls = await r.rt.ListContainers(pb.ListContainersRequest(filter=pb.ContainerFilter(
             pod_sandbox_id=pod, state=pb.ContainerStateValue(state=pb.CONTAINER_EXITED))))
-        out.append(("list exited", [c.id == xid for c in ls.containers], [c.image_ref.startswith("sha256:")
-                                                                        for c in ls.containers]))
+        # (containerd lists from a map: compare as sets, not in order)
+        out.append(("list exited", sorted(c.id == xid for c in ls.containers),
+                    sorted(c.image_ref.startswith("sha256:") for c in ls.containers)))
         # a stopped pod: NOTREADY, its containers exited, not in the pod stats list, refuses new containers
         pcfg2 = specs.pod_config(name + "b", namespace="fidelity", uid="uid2-" + name, log_dir=cri.log_dir / (name + "b"))
         pod2 = (await r.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=pcfg2), timeout=60)).pod_sandbox_id
