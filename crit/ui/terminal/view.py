@@ -203,7 +203,6 @@ class TerminalView(Widget, can_focus=True):
         self.exit_code: int | None = None
         self.ended = False
         self.end_description = ""
-        self.error: str | None = None
         self.bytes_in = 0
         self.scroll_back = 0  # lines scrolled back into the history (0 = live)
         self._history_mark = 0
