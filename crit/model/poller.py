@@ -142,7 +142,10 @@ class NodeModel:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()
-            gap = MIN_GAP - (time.monotonic() - self._last_refresh)
+            # event storms coalesce: at least MIN_GAP between refreshes, and on a big node (a cycle taking
+            # long) at least three cycles' time, so event-driven refreshes use at most about a third of a core
+            min_gap = max(MIN_GAP, 3 * self.state.last_cycle_s)
+            gap = min(min_gap, self.interval) - (time.monotonic() - self._last_refresh)
             if gap > 0 and not self._closed:
                 await asyncio.sleep(gap)
 
@@ -197,9 +200,9 @@ class NodeModel:
         self.state.failures = 0
         self.state.next_retry = None
         self.state.last_ok = time.time()
-        self.state.last_cycle_s = time.monotonic() - started
         if changes or changes.full or not was_connected:
             self.on_change(changes)
+        self.state.last_cycle_s = time.monotonic() - started  # RPCs, diff and the UI's update
         self.first_snapshot.set()
         self._emit_state()
         if self.fetch_details:
