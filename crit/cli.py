@@ -465,6 +465,8 @@ def _demo(args: argparse.Namespace) -> int:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}", "--demo"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                # the node exits when crit dies, and keeps its state under our temp dir
+                env=dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=tmp),
             )
         _wait_for_node(proc, sock, log_path)
         if args.runtime_endpoint or args.image_endpoint:
