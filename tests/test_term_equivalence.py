@@ -229,3 +229,17 @@ def test_recorded_vi_session_uses_the_alternate_screen() -> None:
     stream.feed(data)
     assert not screen.in_alternate_screen
     assert screen.display[0].startswith("$ vi notes.txt")
+
+
+def test_scrollback_compaction_keeps_the_cells() -> None:
+    """Lines that reach the scrollback as pyte dicts (not a flood) read the same after compact_history()."""
+    screen = FastScreen(30, 5, scrollback=50)
+    stream = FastStream(screen)
+    data = synth_controls() + b"\r\n".join(b"\x1b[3%dmline %d\x1b[0m\x1b[K\x1b[5G*" % (i % 8, i) for i in range(40))
+    stream.feed(data)
+    stream.feed(synth_fuzz(5, 400))
+    before = [screen.history_cells(h, 30) for h in screen.history]
+    assert any(type(h) is not tuple for h in screen.history)
+    assert screen.compact_history() > 0
+    assert all(type(h) is not dict and not isinstance(h, dict) for h in screen.history)
+    assert [screen.history_cells(h, 30) for h in screen.history] == before

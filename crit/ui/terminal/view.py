@@ -226,6 +226,7 @@ class TerminalView(Widget, can_focus=True):
         self._sel_end: tuple[int, int] | None = None
         self._selecting = False
         self._last_chunk = 0.0
+        self._compacted_mark = 0
         self._interactive = True  # output arrives in sparse small pieces (typing, prompts), not a flood
         # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
         self._bindings.bind(self.detach_key, "detach", "Detach", show=False, priority=True)
@@ -393,6 +394,9 @@ class TerminalView(Widget, can_focus=True):
                     self._strips.pop(y, None)
                     self.refresh(Region(0, y, width, 1))
             dirty.clear()
+        if (screen.history_added != self._compacted_mark and self._last_frame - self._last_chunk > 0.5):
+            screen.compact_history()  # idle: scrollback lines kept as pyte dicts become compact tuples
+            self._compacted_mark = screen.history_added
         if screen.bell_count != self._bell_seen:
             self._bell_seen = screen.bell_count
             self.add_class("-bell")
