@@ -1,4 +1,5 @@
-"""Themes: YAML files → textual Theme.  Built-in ones live in crit/themes/; users add their own in
+"""Themes: YAML files → textual Theme.  Built-in ones live in the top-level themes/ (shipped in the package
+as crit/themes, a link to it); users add their own in
 ``$XDG_CONFIG_HOME/crit/themes/*.yaml`` (default ``~/.config/crit/themes``); a user theme with the name of a
 built-in one replaces it."""
 
