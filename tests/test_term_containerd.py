@@ -94,6 +94,8 @@ async def test_exec_shell_echo_resize_vi_and_exit_code(containerd):
             await wait_for(pilot, lambda: "~" in text(view), what="vi's empty-line markers")
             await pilot.press("i", "h", "i", "escape")
             await wait_for(pilot, lambda: text(view).startswith("hi"), what="the typed text in vi")
+            # vi waits briefly after ESC for the rest of an escape sequence: ":" right behind it would be eaten
+            await pilot.pause(0.5)
             await pilot.press("colon", "w", "q", "enter")
             await wait_for(pilot, lambda: not screen.in_alternate_screen, what="vi to leave the alternate screen")
             await wait_for(pilot, lambda: "\nbefore-vi" in text(view), what="the shell screen restored")
