@@ -15,7 +15,8 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from crit.ui.terminal import TerminalScreen
-from crit.ui.terminal.actions import CommandDialog, SessionsScreen, attach_blocker, parse_command, sessions_of
+from crit.ui.terminal.actions import (CommandDialog, Marker, SessionsScreen, attach_blocker, command_factory,
+                                     parse_command, sessions_of, shell_factory)
 from tests.bed import specs
 from tests.ui_helpers import notifications, screen_text
 
@@ -55,13 +56,14 @@ class Pod:
         return self
 
     async def container(self, name: str, command: list[str], *, tty: bool = False, stdin: bool = False,
-                        start: bool = True) -> str:
+                        start: bool = True, wait: bool = True) -> str:
         ccfg = specs.container_config(name, self.runtime.shell_image, command, tty=tty, stdin=stdin,
                                       log_path=f"{name}.log")
         cid = await self.client.create_container(self.pod_id, ccfg, self.cfg)
         if start:
             await self.client.start_container(cid)
-            await self.wait_state(cid, pb.CONTAINER_RUNNING)
+            if wait:
+                await self.wait_state(cid, pb.CONTAINER_RUNNING)
         return cid
 
     async def wait_state(self, cid: str, state: int, timeout: float = 20.0) -> None:
@@ -155,6 +157,47 @@ def test_attach_blocker_reads_the_creation_config():
     assert attach_blocker(info({"stdin": True}, {"process": {"terminal": True}}), "web") == (None, True)
     assert attach_blocker({}, "web") == (None, False)
     assert attach_blocker({"info": "not json"}, "web") == (None, False)
+
+
+class _Refused(Exception):
+    pass
+
+
+class _RecordingClient:
+    """Records the command an exec session asks the runtime for (then refuses, so nothing connects)."""
+
+    def __init__(self, has_sh: bool) -> None:
+        self.has_sh = has_sh
+        self.cmds: list[list[str]] = []
+
+    async def exec_sync(self, cid, cmd, timeout=0):
+        if not self.has_sh:
+            raise _Refused('exec: "sh": executable file not found in $PATH')
+        return pb.ExecSyncResponse(exit_code=0)
+
+    async def exec(self, cid, cmd, **kwargs):
+        self.cmds.append(list(cmd))
+        raise _Refused("stop here")
+
+
+async def test_commands_are_marked_for_closing_only_when_the_container_has_sh():
+    for has_sh in (True, False):
+        client = _RecordingClient(has_sh)
+        marker = Marker()
+        with pytest.raises(_Refused):
+            await command_factory(client, "c1", ["top", "-d", "1"], marker)()
+        (cmd,) = client.cmds
+        if has_sh:
+            assert cmd[:2] == ["sh", "-c"] and f"CRIT_SESSION={marker.token}" in cmd[2]
+            assert cmd[-3:] == ["top", "-d", "1"]
+        else:
+            assert cmd == ["top", "-d", "1"]
+    client = _RecordingClient(True)
+    marker = Marker()
+    with pytest.raises(_Refused):
+        await shell_factory(client, "c1", marker)()
+    (cmd,) = client.cmds
+    assert cmd[:2] == ["sh", "-c"] and f"CRIT_SESSION={marker.token};" in cmd[2] and "exec bash || exec sh" in cmd[2]
 
 
 # -------------------------------------------------------------------------------------------- Pilot, embedded node
@@ -329,7 +372,7 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
     async with Pod(node) as p:
         plain = await p.container("plain", ["sleep", "3600"])
         tty = await p.container("console", ["sh"], tty=True, stdin=True)
-        done = await p.container("done", ["true"])
+        done = await p.container("done", ["true"], wait=False)
         await p.wait_state(done, pb.CONTAINER_EXITED)
         client = CriClient(node.endpoint, timeout=10)
         app = CritApp(client, Opts(node.endpoint))

@@ -1,9 +1,12 @@
 """End-to-end acceptance of issue 6 in crit itself: CritApp with a CriClient on the test bed's containerd, driven
 by Textual's Pilot — ``s`` on a running busybox container gives a prompt, typed commands run, ``stty size`` equals
 the widget's rows and columns (also after a resize), ``exit`` returns to the panels with the exit code; ``a``
-attaches to a container created with stdin and tty, and is explained for one without."""
+attaches to a container created with stdin and tty, and is explained for one without; a session closed with x,
+or left open when crit quits, does not leave its processes running in the container (containerd itself would)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -101,3 +104,46 @@ async def test_attach_in_crit_on_containerd(containerd):
             await wait_for(lambda: "Main process of console exited with code 5." in notifications(app), 10,
                            "the main process's exit code")
         await client.close()
+
+
+async def _shells(client: CriClient, cid: str, marker: str) -> list[str]:
+    """Lines of `ps` in the container naming processes that carry ``marker`` in their command line."""
+    resp = await client.exec_sync(cid, ["ps", "-o", "pid,args"], timeout=10)
+    return [line for line in resp.stdout.decode().splitlines() if marker in line]
+
+
+async def test_closed_and_abandoned_sessions_end_their_processes(containerd):
+    async with Pod(containerd, prefix="sess-e2e") as p:
+        cid = await p.container("web", ["sleep", "3600"])
+        client = CriClient(containerd.endpoint, timeout=20)
+        app = CritApp(client, Opts(containerd.endpoint))
+        async with app.run_test(size=(110, 34)) as pilot:
+            await started(app, pilot)
+            await select_container(app, pilot, cid)
+            for marker in ("closed-one", "left-open"):
+                await pilot.press("S")
+                await wait_for(lambda: not isinstance(app.screen, TerminalScreen) and app.screen is not app.main,
+                               5, "the command dialog")
+                await type_line(pilot, f"sh -c 'exec sleep 1000 # {marker}'")
+                await wait_for(lambda: isinstance(app.screen, TerminalScreen), 10, "the terminal")
+                view = app.screen.view
+                await wait_for(lambda: view.connected.is_set(), 15, "the connection")
+                await pilot.press("ctrl+right_square_bracket")
+                await wait_main(app)
+            assert len(await _shells(client, cid, "sleep 1000")) == 2
+            assert len(sessions_of(app)) == 2
+
+            await command_line(pilot, "sessions")
+            await wait_for(lambda: isinstance(app.screen, SessionsScreen), 5, ":sessions")
+            await pilot.press("x")  # the first row: closed-one
+            await wait_for(lambda: len(sessions_of(app)) == 1, 5, "the close")
+            await pilot.press("escape")
+            await wait_main(app)
+        # the app has exited with one session still open
+        await client.close()
+        async with CriClient(containerd.endpoint, timeout=20) as check:
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 15
+            while (left := await _shells(check, cid, "sleep 1000")) and loop.time() < end:
+                await asyncio.sleep(0.3)
+            assert left == [], f"processes of closed sessions still run in the container: {left}"

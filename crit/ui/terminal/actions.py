@@ -16,7 +16,12 @@ Sessions live in a :class:`SessionManager` on the app (``app.sessions``).  Each 
 panels while the process keeps running; ``:sessions`` pushes it again.  When the process ends the screen shows
 ``[exited with code N]``; the next key returns to the panels, a notification gives the exit code and the session
 is dropped.  A session that ends while detached is announced and stays listed (as exited) until it is opened
-and dismissed, or closed with ``x``.
+and dismissed, or closed with ``x``.  An attach that ends reports the container's own exit code (the attach
+stream only says it ended).
+
+Closing the stream does not end an exec'd process on containerd, so exec sessions carry ``CRIT_SESSION=<token>``
+in their environment (set through sh); ``x`` on a running session, and quitting crit with sessions open, hang up
+and then kill every process carrying it (ExecSync).  ``app.sessions`` is created on first use (:func:`sessions_of`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import shlex
 import time
 from typing import Any
@@ -34,6 +40,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from crit.render.human import short_id
@@ -42,7 +49,7 @@ from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_stat
 from crit.render.sanitize import sanitize
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
-from crit.ui.terminal.sessions import attach_session, exec_session, shell_session
+from crit.ui.terminal.sessions import attach_session, exec_session
 from crit.ui.terminal.view import SessionFactory, TerminalView
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,70 @@ __all__ = ["TerminalSession", "SessionManager", "CommandDialog", "SessionsScreen
 #: the longest command line shown in titles and lists
 LABEL_MAX = 40
 
+# Closing an exec stream does not end the process on containerd (with a TTY the process keeps its terminal and
+# gets no hangup), so every exec session carries a marker in its environment, CRIT_SESSION=<token>, inherited by
+# whatever it starts; closing the session (x in :sessions, or quitting crit) hangs up every process carrying it
+# through ExecSync, then kills what is left.  The marker needs sh in the container; without sh a command runs
+# unmarked and a note says that closing it may leave it running.
+MARK_ENV = "CRIT_SESSION"
+#: like k9s: bash when the image has it, sh otherwise (crit.ui.terminal.sessions.SHELL_COMMAND, marked)
+SHELL_SCRIPT = "command -v bash >/dev/null 2>&1 && exec bash || exec sh"
+KILL_SCRIPT = r"""t="$1"; pids=""
+for d in /proc/[0-9]*; do
+  grep -q "$t" "$d/environ" 2>/dev/null && pids="$pids ${d#/proc/}"
+done
+[ -z "$pids" ] && exit 0
+kill -HUP $pids 2>/dev/null
+sleep 0.3 2>/dev/null || sleep 1
+for p in $pids; do [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null; done
+exit 0"""
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def marked(argv: list[str], token: str) -> list[str]:
+    """``argv`` run through sh with ``CRIT_SESSION=token`` in its environment (the token is hex: safe inline)."""
+    return ["sh", "-c", f'{MARK_ENV}={token}; export {MARK_ENV}; exec "$@"', "sh", *argv]
+
+
+def marked_shell(token: str) -> list[str]:
+    return ["sh", "-c", f"{MARK_ENV}={token}; export {MARK_ENV}; {SHELL_SCRIPT}"]
+
+
+class Marker:
+    """The marker of one exec session; ``active`` once the session really runs with it."""
+
+    def __init__(self) -> None:
+        self.token = new_token()
+        self.active = False
+
+
+def shell_factory(client: Any, container_id: str, marker: Marker, *, insecure: bool = False) -> SessionFactory:
+    inner = exec_session(client, container_id, marked_shell(marker.token), insecure=insecure)
+
+    async def factory():
+        stream = await inner()
+        marker.active = True
+        return stream
+    return factory
+
+
+def command_factory(client: Any, container_id: str, argv: list[str], marker: Marker, *,
+                    insecure: bool = False) -> SessionFactory:
+    """Runs ``argv`` marked when the container has sh (checked with ExecSync), else as it is."""
+    async def factory():
+        try:
+            has_sh = (await client.exec_sync(container_id, ["sh", "-c", "exit 0"], timeout=5)).exit_code == 0
+        except Exception:  # noqa: BLE001 - no sh (or no answer): run the command as it is
+            has_sh = False
+        stream = await exec_session(client, container_id, marked(argv, marker.token) if has_sh else argv,
+                                    insecure=insecure)()
+        marker.active = has_sh
+        return stream
+    return factory
+
 
 # ---------------------------------------------------------------------------------------------- sessions
 
@@ -61,8 +132,9 @@ class TerminalSession:
     """One exec/attach session: its screen (and widget) plus what the list shows about it."""
 
     def __init__(self, number: int, kind: str, container_id: str, container: str, pod: str, command: str,
-                 screen: TerminalScreen) -> None:
+                 screen: TerminalScreen, marker: Marker | None = None) -> None:
         self.number = number
+        self.marker = marker  # exec sessions: how to end their processes when closed
         self.kind = kind  # "shell" | "exec" | "attach"
         self.container_id = container_id
         self.container = container  # sanitised names
@@ -141,7 +213,7 @@ class SessionManager:
         return next((s for s in self.sessions if s.number == number), None)
 
     def open(self, factory: SessionFactory, *, kind: str, container_id: str, container: str, pod: str,
-             command: str) -> TerminalSession:
+             command: str, marker: Marker | None = None) -> TerminalSession:
         """Start a session and show it."""
         app = self.app
         self._counter += 1
@@ -151,7 +223,8 @@ class SessionManager:
                  if kind != "attach" else
                  f"attached to {container} · pod {pod} · {detach} detaches, :sessions switches")
         screen = TerminalScreen(factory, title, detach_key=detach)
-        session = TerminalSession(number, kind, container_id, container, pod, command, screen)
+        session = TerminalSession(number, kind, container_id, container, pod, command, screen, marker)
+        self._ensure_reaper()
         app.install_screen(screen, self._name(session))
         self.sessions.append(session)
         app.run_worker(self._watch(session), group="terminal-sessions", name=f"session-{number}")
@@ -242,12 +315,42 @@ class SessionManager:
         if session.screen.is_attached:
             await session.screen.remove()
 
-    async def close(self, session: TerminalSession) -> None:
-        """End a session (the stream is closed; the runtime hangs the process up) and forget it."""
+    async def end_processes(self, session: TerminalSession, timeout: float = 5.0) -> bool:
+        """Hang up (then kill) the processes of a running exec session; False when that is not possible."""
+        marker = session.marker
+        if marker is None or not marker.active or session.ended:
+            return marker is not None and marker.active
+        marker.active = False  # once
+        try:
+            await asyncio.wait_for(self.app.client.exec_sync(
+                session.container_id, ["sh", "-c", KILL_SCRIPT, "sh", f"{MARK_ENV}={marker.token}"],
+                timeout=int(timeout)), timeout + 2)
+        except Exception as exc:  # noqa: BLE001 - the container may be gone: nothing left to end then
+            log.info("ending the processes of session %s: %s", session.number, exc)
+            return False
+        return True
+
+    async def close(self, session: TerminalSession) -> bool:
+        """End a session and forget it: an exec session's processes are hung up and killed, an attach is only
+        detached (the main process keeps running).  Returns False when the processes may still run."""
         if session in self.sessions:
             self.sessions.remove(session)
+        ended = session.ended or session.kind == "attach" or await self.end_processes(session)
         await session.view.close()
         await self._dispose(session)
+        return ended
+
+    async def end_all_running(self, timeout: float = 3.0) -> None:
+        """End the processes of every running exec session (crit is quitting)."""
+        running = [s for s in self.sessions if not s.ended and s.marker is not None and s.marker.active]
+        if running:
+            await asyncio.gather(*(self.end_processes(s, timeout) for s in running), return_exceptions=True)
+
+    def _ensure_reaper(self) -> None:
+        main = getattr(self.app, "main", None)
+        if main is None or not main.is_attached or main.query(SessionReaper):
+            return
+        main.mount(SessionReaper(self))
 
     async def close_all(self) -> None:
         for session in list(self.sessions):
@@ -364,8 +467,9 @@ def open_shell(app: Any, sel: Selection) -> None:
     except NotPossible as exc:
         _warn(app, exc)
         return
-    sessions_of(app).open(shell_session(app.client, ctr.id, insecure=_insecure(app)), kind="shell",
-                          container_id=ctr.id, container=name, pod=pod, command="shell")
+    marker = Marker()
+    sessions_of(app).open(shell_factory(app.client, ctr.id, marker, insecure=_insecure(app)), kind="shell",
+                          container_id=ctr.id, container=name, pod=pod, command="shell", marker=marker)
 
 
 def open_custom(app: Any, sel: Selection) -> None:
@@ -380,8 +484,10 @@ def open_custom(app: Any, sel: Selection) -> None:
     def answered(argv: list[str] | None) -> None:
         if not argv:
             return
-        sessions_of(app).open(exec_session(app.client, ctr.id, argv, insecure=_insecure(app)), kind="exec",
-                              container_id=ctr.id, container=name, pod=pod, command=_label(argv))
+        marker = Marker()
+        sessions_of(app).open(command_factory(app.client, ctr.id, argv, marker, insecure=_insecure(app)),
+                              kind="exec", container_id=ctr.id, container=name, pod=pod, command=_label(argv),
+                              marker=marker)
 
     app.push_screen(CommandDialog(name), answered)
 
@@ -423,6 +529,21 @@ def sessions_command(app: Any, args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- dialogs / screens
+
+
+class SessionReaper(Widget):
+    """Invisible, on the main screen while sessions exist: when crit quits, the main screen is taken down while
+    the client is still open and the screen stack still intact, and this ends the processes of the sessions
+    that are still running (the runtime would leave them running in their containers)."""
+
+    DEFAULT_CSS = "SessionReaper { display: none; }"
+
+    def __init__(self, manager: "SessionManager") -> None:
+        super().__init__()
+        self.manager = manager
+
+    async def on_unmount(self) -> None:
+        await self.manager.end_all_running(timeout=3.0)
 
 
 class CommandDialog(ModalScreen[list[str] | None]):
@@ -569,9 +690,17 @@ class SessionsScreen(Screen):
             self.notify("No session selected.", severity="warning")
             return
         was_running = not session.ended
-        await self.manager.close(session)
-        self.notify(f"Closed the session {session.what}"
-                    + (" (the process got a hangup)." if was_running else "."), markup=False)
+        ended = await self.manager.close(session)
+        if not was_running:
+            self.notify(f"Closed the session {session.what}.", markup=False)
+        elif session.kind == "attach":
+            self.notify(f"Closed the session {session.what}; detached, the container keeps running.",
+                        markup=False)
+        elif ended:
+            self.notify(f"Closed the session {session.what}; its processes were hung up.", markup=False)
+        else:
+            self.notify(f"Closed the session {session.what}, but its processes could not be ended (the container "
+                        f"has no sh); they may still be running.", severity="warning", markup=False)
         self.redraw()
 
     def action_back(self) -> None:
