@@ -387,3 +387,31 @@ async def test_reconnect_after_node_restart(node):
         assert len(pods.rows) >= 1
         print(f"resumed {t:.2f}s after the node came back")
     await client.close()
+
+
+async def test_command_typed_in_one_burst_goes_to_the_prompt(node):
+    """Keys typed in the same burst as `:` (before focus has moved to the prompt) belong to the command line: the
+    `n` of `:events` must not open the New pod form, and `enter` runs the command."""
+    from textual import events
+
+    client = CriClient(node.endpoint)
+    app = CritApp(client, Opts(node.endpoint))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        pods, ctrs, imgs = tables(app)
+        # post the whole burst before the loop runs once: as a fast typist (or a paste) delivers it
+        for key, char in [("colon", ":")] + [(ch, ch) for ch in "cnontainers"]:
+            app.post_message(events.Key(key, char))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is app.main, f"a view opened instead of the command running: {type(app.screen).__name__}"
+        assert any("Unknown command :cnontainers" in n for n in notifications(app))
+        assert app.focused is pods
+        for key, char in [("colon", ":")] + [(ch, ch) for ch in "containers"]:
+            app.post_message(events.Key(key, char))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is app.main and app.focused is ctrs
+    await client.close()

@@ -220,11 +220,33 @@ class MainScreen(Screen):
     def action_command_line(self) -> None:
         self._open_prompt("command")
 
-    def on_key(self, event: events.Key) -> None:
-        if self.prompt_mode and event.key == "escape":
-            event.stop()
-            event.prevent_default()
+    async def on_key(self, event: events.Key) -> None:
+        # Keys typed in one burst with `:` or `/` (a fast typist, a paste) all reach this handler before the app
+        # runs the binding of the first one, and focus moves to the prompt only on a later turn of the loop.  So
+        # the prompt opens here, at once, and the keys after it go into the prompt — never to the panel's
+        # bindings (`:events` must not open the New pod form with its `n`, nor `c` copy an id).
+        if not self.prompt_mode:
+            if event.key in ("colon", "slash"):
+                self.action_command_line() if event.key == "colon" else self.action_filter()
+                event.stop()
+                event.prevent_default()
+            return
+        prompt = self.query_one("#prompt", Input)
+        if event.key == "escape":
             self._close_prompt()
+        else:
+            # Printable keys the prompt itself received never get here (the Input stops them); enter and
+            # backspace are the Input's bindings, so doing them here instead does them once.
+            if event.key == "enter":
+                await prompt.action_submit()
+            elif event.is_printable and event.character:
+                prompt.insert_text_at_cursor(event.character)
+            elif event.key == "backspace":
+                prompt.action_delete_left()
+            else:
+                return
+        event.stop()
+        event.prevent_default()
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
