@@ -245,7 +245,8 @@ class TerminalView(Widget, can_focus=True):
             await self.stream.close()
 
     async def close(self) -> None:
-        """End the session (closes the stream; the process gets a hangup from the runtime)."""
+        """Close the stream. (containerd 1.6 leaves an exec'd process running when its stream closes: ending the
+        process itself is up to the caller, see crit/ui/terminal/actions.py.)"""
         if self.stream is not None:
             await self.stream.close()
 
