@@ -221,7 +221,7 @@ class SessionManager:
         detach = "ctrl+]"
         title = (f"{command} · container {container} · pod {pod} · {detach} detaches, :sessions switches"
                  if kind != "attach" else
-                 f"attached to {container} · pod {pod} · {detach} detaches, :sessions switches")
+                 f"attached to {container} · pod {pod} · no prompt? press enter · {detach} detaches")
         screen = TerminalScreen(factory, title, detach_key=detach)
         session = TerminalSession(number, kind, container_id, container, pod, command, screen, marker)
         self._ensure_reaper()
