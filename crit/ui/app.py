@@ -399,7 +399,8 @@ class CritApp(App):
 
     def _tick(self) -> None:
         # ages are computed when drawn: repaint the visible rows once a second
-        if self.main is not None and self.screen is self.main:
+        # (during shutdown the screen stack may already be empty: self.screen would raise)
+        if self.main is not None and self.screen_stack and self.screen is self.main:
             for panel in self.main.panels.values():
                 panel.table.refresh()
 
