@@ -155,10 +155,12 @@ class Node:
             self.server = grpc.aio.server(options=[("grpc.max_send_message_length", MAX_MESSAGE),
                                                    ("grpc.max_receive_message_length", MAX_MESSAGE)])
             self.server.add_generic_rpc_handlers(generic_handlers(self.runtime))
-            if self.server.add_insecure_port(self.endpoint) == 0:
-                raise NodeStartError(f"cannot listen on {self.path}")
-            old = os.umask(0o177)  # the socket is born 0600: exec runs commands on this host
+            # the socket is born 0600 (exec runs commands on this host): gRPC binds it in add_insecure_port
+            # already, so the umask must cover that call, not only start()
+            old = os.umask(0o177)
             try:
+                if self.server.add_insecure_port(self.endpoint) == 0:
+                    raise NodeStartError(f"cannot listen on {self.path}")
                 await self.server.start()
             finally:
                 os.umask(old)
