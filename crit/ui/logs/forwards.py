@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
+from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.logs.dialogs import ForwardRequest
 
 __all__ = ["ForwardsScreen", "start_forward"]
@@ -89,26 +90,13 @@ class ForwardsScreen(Screen):
         )
 
     def redraw(self) -> None:
-        table = self.query_one(DataTable)
         forwards = {self.key(f): f for f in self.crit.forwards.forwards}
-        present = {str(k.value) for k in table.rows}
-        for gone in present - forwards.keys():
-            table.remove_row(gone)
-        for key, fwd in forwards.items():
-            cells = self.row(fwd)
-            if key in present:
-                for col, cell in zip(table.columns, cells):
-                    table.update_cell(key, col, cell)
-            else:
-                table.add_row(*cells, key=key)
+        sync_rows(self.query_one(DataTable), {key: self.row(fwd) for key, fwd in forwards.items()})
         self.query_one("#fw-empty", Static).display = not forwards
 
     def selected(self) -> PortForward | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        return next((f for f in self.crit.forwards.forwards if self.key(f) == row_key.value), None)
+        key = cursor_key(self.query_one(DataTable))
+        return next((f for f in self.crit.forwards.forwards if self.key(f) == key), None)
 
     async def action_stop(self) -> None:
         fwd = self.selected()

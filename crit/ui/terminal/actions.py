@@ -47,6 +47,7 @@ from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
+from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
 from crit.ui.terminal.sessions import attach_session, exec_session
@@ -649,27 +650,16 @@ class SessionsScreen(Screen):
         )
 
     def redraw(self) -> None:
-        table = self.query_one(DataTable)
         sessions = {str(s.number): s for s in self.manager.sessions}
-        present = {str(k.value) for k in table.rows}
-        for gone in present - sessions.keys():
-            table.remove_row(gone)
-        for key, session in sessions.items():
-            cells = self.row(session)
-            if key in present:
-                for col, cell in zip(table.columns, cells):
-                    table.update_cell(key, col, cell)
-            else:
-                table.add_row(*cells, key=key)
+        sync_rows(self.query_one(DataTable), {key: self.row(session) for key, session in sessions.items()})
         self.query_one("#ss-empty", Static).display = not sessions
 
     def selected(self) -> TerminalSession | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
+        key = cursor_key(self.query_one(DataTable))
+        if key is None:
             return None
-        row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
         try:
-            return self.manager.get(int(str(row_key.value)))
+            return self.manager.get(int(key))
         except ValueError:
             return None
 
