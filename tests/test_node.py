@@ -616,3 +616,30 @@ def test_stale_state_dirs_of_dead_nodes_are_reaped(tmp_path):
         live.kill()
         live.wait()
     assert removed == [str(dead)] and not dead.exists() and alive.exists() and foreign.exists()
+
+
+def test_scale_node_seen_by_an_independent_cri_client():
+    """Issue 3's acceptance asks for a real CRI client other than ours (crictl, which no Debian package ships): the
+    test bed's wire-level client (tests/bed/rawcri.py — hand-encoded protobuf, no crit code, no generated stubs)
+    lists the 200 pods, 1000 containers and 50 images of a scale node and inspects one of each."""
+    from tests.bed.rawcri import IMAGE, RUNTIME, RawCri, decode, enc_bytes, enc_str
+
+    with NodeProcess(scale="200:1000:50") as proc, RawCri(proc.endpoint) as raw:
+        v = raw.version()
+        assert v["runtime_api_version"] == "v1" and v["runtime_name"]
+        pods = raw.list_pod_sandboxes()
+        ctrs = raw.list_containers()
+        tags = raw.list_image_tags()
+        assert len(pods) == 200 and len(ctrs) == 1000
+        assert len(tags) >= 50
+        assert all(len(p["id"]) == 64 and p["name"] and p["namespace"] for p in pods)
+        assert {c["pod_sandbox_id"] for c in ctrs} <= {p["id"] for p in pods}
+        # inspect one of each, verbose, by full id (PodSandboxStatus / ContainerStatus) and by tag (ImageStatus)
+        pod_status = raw.call(RUNTIME + "PodSandboxStatus", enc_str(1, pods[0]["id"]) + b"\x10\x01")
+        status = decode(pod_status[1][0])
+        assert status[1][0].decode() == pods[0]["id"] and pod_status.get(2), "verbose info expected"
+        ctr_status = raw.call(RUNTIME + "ContainerStatus", enc_str(1, ctrs[0]["id"]) + b"\x10\x01")
+        assert decode(ctr_status[1][0])[1][0].decode() == ctrs[0]["id"] and ctr_status.get(2)
+        img_status = raw.call(IMAGE + "ImageStatus", enc_bytes(1, enc_str(1, tags[0])) + b"\x10\x01")
+        image = decode(img_status[1][0])
+        assert tags[0] in [t.decode() for t in image.get(2, [])]
