@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Render crit's main screen, describe view and help screen on the embedded demo node as SVG files.
+"""Render crit's screens (main, describe, config, help, logs, shell, new pod, events) on the embedded demo node
+as SVG files.
 
     python scripts/screenshots.py [--out screenshots] [--size 140x40] [--theme crit-dark]
 
 Starts `crit node serve --demo` on a temporary socket, drives the app headless with Textual's Pilot, and writes
-main.svg, describe.svg, config.svg and help.svg into the output directory.
+main.svg, describe.svg, config.svg, help.svg, logs.svg, shell.svg, new-pod.svg and events.svg into the output
+directory.
 """
 
 from __future__ import annotations
@@ -71,6 +73,37 @@ async def shoot(endpoint: str, out: Path, size: tuple[int, int], theme: str) -> 
         await pilot.press("escape", "question_mark")
         await pilot.pause(0.3)
         save("help.svg")
+        await pilot.press("escape")
+        # the other views: logs of a running container, a shell in one, the new-pod form, the event timeline
+        await pilot.press("2")
+        running = [k for k in ctrs.view_keys if ctrs.rows[k].cells[4] == "Running"]
+        logger = next((k for k in running if ctrs.rows[k].cells[1] == "nginx"), running[0] if running else None)
+        if logger:
+            ctrs.move_cursor_to_key(logger)
+            await pilot.press("l")
+            await pilot.pause(2.0)
+            save("logs.svg")
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+        shell = next((k for k in running if ctrs.rows[k].cells[1] == "shell"), None)
+        if shell:
+            ctrs.move_cursor_to_key(shell)
+            await pilot.press("s")
+            await pilot.pause(2.0)
+            await pilot.press(*"echo $((6*7)); printf '\\033[1;32mgreen\\033[0m and \\033[7mreverse\\033[0m\\n'")
+            await pilot.press("enter")
+            await pilot.pause(1.0)
+            save("shell.svg")
+            await pilot.press("ctrl+right_square_bracket")
+            await pilot.pause(0.5)
+        await pilot.press("1", "n")
+        await pilot.pause(1.0)
+        save("new-pod.svg")
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        await pilot.press("colon", *"events", "enter")
+        await pilot.pause(3.0)
+        save("events.svg")
         await pilot.press("escape")
     await client.close()
     return written
