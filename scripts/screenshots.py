@@ -102,6 +102,13 @@ async def shoot(endpoint: str, out: Path, size: tuple[int, int], theme: str) -> 
         await pilot.press("escape")
         await pilot.pause(0.5)
         await pilot.press("colon", *"events", "enter")
+        await pilot.pause(1.0)
+        # a few real lifecycle changes for the timeline: stop one running container, remove an exited one
+        by_name = {ctrs.rows[k].cells[1]: (k, ctrs.rows[k].cells[4]) for k in ctrs.view_keys}
+        if "log-shipper" in by_name:
+            await client.stop_container(by_name["log-shipper"][0], timeout=0)
+        if "migrate" in by_name and by_name["migrate"][1] == "Exited":
+            await client.remove_container(by_name["migrate"][0])
         await pilot.pause(3.0)
         save("events.svg")
         await pilot.press("escape")
