@@ -405,8 +405,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
         except CriError as exc:
             self.set_status(f"Export failed: {_one_sentence(exc)}", error=True)
             return
-        self.set_status(f"Exported the {kind} config to {path}.")
-        self.app.notify(f"Exported the {kind} config to {path}.")
+        self.set_status(f"Exported the {kind} config to {sanitize(path)}.")
+        self.app.notify(f"Exported the {kind} config to {sanitize(path)}.", markup=False)
 
     def error_kind(self, err: FieldError) -> str:
         return "pod" if err.field.startswith("pod.") else self.export_kinds()[0]
@@ -524,8 +524,8 @@ class NewPodScreen(LaunchScreen):
             self.fail(f"Creating pod {form.name} failed: {_one_sentence(exc)}")
             return
         self.stop_busy()
-        msg = f"Pod {form.name} created: {pod_id}"
-        self.app.notify(msg, title="New pod")
+        msg = f"Pod {form.name} created: {sanitize(pod_id)}"
+        self.app.notify(msg, title="New pod", markup=False)
         self.dismiss(LaunchResult("pod", pod_id, pod_id, form.name, msg))
 
 
@@ -762,14 +762,14 @@ class NewContainerScreen(LaunchScreen):
             self.stop_busy()
             msg = (f"Container {cform.name} ({_short(cid)}) was created but failed to start: {_one_sentence(exc)} "
                    f"It is left as the runtime left it.")
-            self.app.notify(msg, title="New container", severity="error", timeout=15)
+            self.app.notify(msg, title="New container", severity="error", timeout=15, markup=False)
             self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg, severity="error"))
             return
         self.stop_busy()
-        msg = f"Container {cform.name} started: {cid}"
+        msg = f"Container {cform.name} started: {sanitize(cid)}"
         if new_pod:
-            msg += f" (in new pod {pod_name} {pod_id})"
-        self.app.notify(msg, title="New container")
+            msg += f" (in new pod {pod_name} {sanitize(pod_id)})"
+        self.app.notify(msg, title="New container", markup=False)
         self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg))
 
     async def _keep_created_pod(self, pod_id: str, pform: PodForm, pcfg) -> None:
