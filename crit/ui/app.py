@@ -574,7 +574,8 @@ class CritApp(App):
 
     def confirm_and_run(self, verb: str, kind: str, rows: list[Row]) -> None:
         if self.readonly:
-            self.notify(f"crit is running read-only (--readonly): {verb} is disabled.", severity="warning")
+            self.notify(f"crit is running read-only (--readonly): {verb} is disabled.", severity="warning",
+                        markup=False)
             return
         if verb == "stop" and kind == "images":
             self.notify("Images cannot be stopped; ctrl+d removes an image.", severity="warning")
@@ -638,7 +639,7 @@ class CritApp(App):
             self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",
                         markup=False, timeout=10)
         if len(failed) > 5:
-            self.notify(f"… and {len(failed) - 5} more failures.", severity="error")
+            self.notify(f"… and {len(failed) - 5} more failures.", severity="error", markup=False)
         if self.main is not None:
             table = self.main.panels[kind].table
             table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)

@@ -55,7 +55,7 @@ def help_renderable(readonly: bool = False) -> Table:
         desc = Text(what)
         if mutating and readonly:
             desc = Text(what + "  (disabled: --readonly)", style="dim")
-        table.add_row(keys, desc)
+        table.add_row(Text(keys), desc)
     if registry.PANEL_KEYS:
         table.add_row("", "")
         table.add_row(Text("More keys", style="bold underline"), "")
@@ -63,13 +63,13 @@ def help_renderable(readonly: bool = False) -> Table:
             desc = Text(f"{pk.help or pk.description}  ({', '.join(pk.panels)})")
             if pk.mutating and readonly:
                 desc.append("  (disabled: --readonly)", style="dim")
-            table.add_row(key, desc)
+            table.add_row(Text(key), desc)
     table.add_row("", "")
     table.add_row(Text("Command line", style="bold underline"), "")
     for cmd, what in COMMAND_LINE:
-        table.add_row(cmd, what)
+        table.add_row(Text(cmd), Text(what))
     for name, cmd in sorted(registry.COMMANDS.items()):
-        table.add_row(f":{name}", cmd.help)
+        table.add_row(Text(f":{name}"), Text(cmd.help))
     return table
 
 
@@ -88,7 +88,7 @@ class HelpScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("crit — keys", id="title", markup=False)
         with VerticalScroll():
-            yield Static(help_renderable(self.readonly), id="keys")
+            yield Static(help_renderable(self.readonly), id="keys", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -54,9 +54,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical():
             yield Static(Text(sanitize(self.question)), id="question")
             if self.items:
-                yield Static(body, id="items")
+                yield Static(body, id="items", markup=False)
             with Horizontal():
-                yield Button(f"{self.verb} (y)", variant="error", id="yes")
+                yield Button(Text(f"{self.verb} (y)"), variant="error", id="yes")
                 yield Button("Cancel (n)", id="no")
 
     def on_mount(self) -> None:

@@ -496,7 +496,8 @@ class LogScreen(Screen):
             return 0
         room = self.view.max_records - len(self.view.records)
         if room <= 0:
-            self.notify(f"{len(self.view.records)} lines are loaded, the most kept at once.", severity="warning")
+            self.notify(f"{len(self.view.records)} lines are loaded, the most kept at once.", severity="warning",
+                        markup=False)
             return 0
         try:
             res = await asyncio.to_thread(read_tail, self.path, min(room, self.tail_lines), before=self.start_offset)
