@@ -117,6 +117,33 @@ def synth_flood(n: int = 2500, seed: int = 3) -> bytes:
     return "".join(out).encode()
 
 
+def synth_flood_fitting(n: int = 3000, seed: int = 5, columns: int = 80, reverse_video: bool = False) -> bytes:
+    """A flood where every line fits the width (the whole-run path): attributes carried across many lines (no
+    reset for a while), plain resets in every form (``0``, ``00``, empty), lines exactly full-width, empty lines."""
+    rnd = random.Random(seed)
+    sgrs = ["1;31", "38;5;33", "7", "4", "42", "38;2;1;2;3", "22;27", "39;49", "1;4;7", "9", "5;35"]
+    out = ["\x1b[?5h" if reverse_video else "", "$ cat file\r\n"]
+    for i in range(n):
+        k = rnd.random()
+        if k < 0.08:
+            line = ""
+        elif k < 0.16:
+            line = f"\x1b[{rnd.choice(sgrs)}m" + "F" * columns
+        elif k < 0.2:
+            line = "\x1b[" + rnd.choice(["0", "00", ""]) + "m" + "r" * rnd.randint(0, columns)
+        else:
+            parts, width = [], 0
+            for _ in range(rnd.randint(1, 6)):
+                w = rnd.randint(0, max(0, min(15, columns - width)))
+                width += w
+                reset = rnd.random() < 0.05
+                parts.append(f"\x1b[{'0' if reset else rnd.choice(sgrs)}m" + "x" * w)
+            line = "".join(parts)
+        out.append(line + "\r\n")
+    out.append("\x1b[0m$ ")
+    return "".join(out).encode()
+
+
 def synth_controls() -> bytes:
     parts = [
         "\x1b[2J\x1b[H", "A" * 250, "\r\n",                    # wrap
@@ -171,6 +198,8 @@ SYNTH = {
     "plain": (synth_plain, 80, 24),
     "flood": (synth_flood, 80, 24),
     "flood_narrow": (lambda: synth_flood(1500, seed=4), 33, 7),
+    "flood_fitting": (synth_flood_fitting, 80, 24),
+    "flood_fitting_narrow_reverse": (lambda: synth_flood_fitting(2000, seed=6, columns=33, reverse_video=True), 33, 7),
     "controls": (synth_controls, 80, 24),
     "alt_screen": (synth_alt_screen, 40, 10),
 }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from itertools import repeat
 from typing import Any
 
 import pyte
@@ -50,7 +51,7 @@ CURSOR_SHAPES = {0: "block", 1: "block", 2: "block", 3: "underline", 4: "underli
 
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;]*)m")
 _SGR_FIND = _SGR_SPLIT.findall
-_SGR_SUB = _SGR_SPLIT.sub
+_SGR_STRIP = re.compile(r"\x1b\[[0-9;]*m").sub  # no group: about twice as fast as a substitution with one
 _PURE_RESET = frozenset(("", "0", "00"))
 
 _scratch = {False: pyte.Screen(1, 1), True: pyte.Screen(1, 1)}
@@ -74,20 +75,32 @@ def resolve_sgr(attrs: Char, params: str, reverse: bool) -> Char:
     return result
 
 
+_RESETS = ("\x1b[m", "\x1b[0m", "\x1b[00m")  # the SGR sequences in ``_PURE_RESET`` as they appear
+
+
+def after_last_reset(text: str) -> int:
+    """Index just after the last plain SGR reset in ``text`` (printable ASCII and SGR sequences), or -1."""
+    best = -1
+    for seq in _RESETS:
+        i = text.rfind(seq)
+        if i >= 0 and i + len(seq) > best:
+            best = i + len(seq)
+    return best
+
+
 def sgr_end_attrs(start: Char, text: str, reverse: bool) -> Char:
     """Cursor attributes after ``text`` (printable ASCII and SGR sequences) when they were ``start`` before."""
     if "\x1b" not in text:
         return start
-    params = _SGR_FIND(text)
     attrs = start
-    first = 0
-    for i in range(len(params) - 1, -1, -1):  # everything before the last plain reset does not matter
-        if params[i] in _PURE_RESET:
-            attrs = _BLANK_REVERSE if reverse else _BLANK
-            first = i + 1
-            break
-    for i in range(first, len(params)):
-        attrs = resolve_sgr(attrs, params[i], reverse)
+    cut = after_last_reset(text)  # everything before the last plain reset does not matter
+    if cut >= 0:
+        attrs = _BLANK_REVERSE if reverse else _BLANK
+        text = text[cut:]
+        if "\x1b" not in text:
+            return attrs
+    for params in _SGR_FIND(text):
+        attrs = resolve_sgr(attrs, params, reverse)
     return attrs
 
 
@@ -117,8 +130,62 @@ class LazyLine(tuple):
         return sgr_runs(self[0], self[1], self[2])
 
 
-#: a scrollback entry: the line dict as it left the screen, or (after :meth:`TermFeatures.compact_history`) a
-#: tuple of ``Char | None`` (``None`` = blank cell)
+class LazyBlock:
+    """Complete lines that scrolled through together during a flood, kept as they came (text with SGR, each
+    fitting the width): the scrollback holds one plain tuple ``(block, i)`` per line, made in C by ``zip``.
+
+    ``start`` is the cursor attributes at the start of line 0; the attributes at the start of a later line are
+    computed when asked (:meth:`start_of`), from the last plain reset before it — most lines are never shown.
+    """
+
+    __slots__ = ("start", "lines", "reverse", "_starts")
+
+    def __init__(self, start: Char, lines: list[str], reverse: bool) -> None:
+        self.start = start
+        self.lines = lines
+        self.reverse = reverse
+        self._starts: dict[int, Char] = {}
+
+    def start_of(self, i: int) -> Char:
+        """Cursor attributes at the start of line ``i`` (``i == len(lines)``: after the last line)."""
+        attrs = self._starts.get(i)
+        if attrs is not None:
+            return attrs
+        lines = self.lines
+        j = i - 1
+        while j >= 0:
+            text = lines[j]
+            if "\x1b" in text:
+                cut = after_last_reset(text)
+                if cut >= 0:
+                    break
+            j -= 1
+        if j < 0:
+            attrs = sgr_end_attrs(self.start, "".join(lines[:i]), self.reverse)
+        else:
+            attrs = sgr_end_attrs(_BLANK_REVERSE if self.reverse else _BLANK,
+                                  lines[j][cut:] + "".join(lines[j + 1:i]), self.reverse)
+        if len(self._starts) > 64:
+            self._starts.clear()
+        self._starts[i] = attrs
+        return attrs
+
+    def line(self, i: int) -> "LazyLine":
+        return LazyLine((self.start_of(i), self.lines[i], self.reverse))
+
+
+def lazy_line(entry: Any) -> "LazyLine | None":
+    """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or a ``(LazyBlock, i)`` tuple), else None."""
+    kind = type(entry)
+    if kind is LazyLine:
+        return entry
+    if kind is tuple and len(entry) == 2 and type(entry[0]) is LazyBlock:
+        return entry[0].line(entry[1])
+    return None
+
+
+#: a scrollback entry: the line dict as it left the screen, a flood line (:class:`LazyLine` or ``(LazyBlock, i)``),
+#: or (after :meth:`TermFeatures.compact_history`) a tuple of ``Char | None`` (``None`` = blank cell)
 HistoryLine = Any
 
 
@@ -240,8 +307,9 @@ class TermFeatures:
 
     def history_cells(self, line: Any, columns: int) -> list[Char | None]:
         """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
-        if type(line) is LazyLine:
-            cells = [attrs._replace(data=ch) for attrs, text in line.runs() for ch in text][:columns]
+        lazy = lazy_line(line)
+        if lazy is not None:
+            cells = [attrs._replace(data=ch) for attrs, text in lazy.runs() for ch in text][:columns]
             if len(cells) < columns:
                 cells.extend([None] * (columns - len(cells)))
             return cells
@@ -435,9 +503,14 @@ class FastScreen(TermScreen):
         if k:
             old = [buffer[y] for y in range(bottom)]  # rows 0 .. bottom-1; the bottom row was fresh
             if self.scrollback_limit and not self.in_alternate_screen:
+                # lines leave in order: the old rows 0 .. bottom-1, then done[0 .. k-bottom-1]; older ones than
+                # the scrollback holds would drop out anyway
                 history = self.history
-                for idx in range(max(0, k - (history.maxlen or 0)), k):  # older ones would drop out anyway
-                    history.append(old[idx] if idx < bottom else done[idx - bottom])
+                first = max(0, k - (history.maxlen or 0))
+                if first < bottom:
+                    history.extend(old[first:min(k, bottom)])
+                if k > bottom:
+                    history.extend(done[max(0, first - bottom):k - bottom])
                 self.history_added += k
             for r in range(bottom):
                 s = k + r
@@ -445,6 +518,8 @@ class FastScreen(TermScreen):
                     buffer[r] = old[s]
                 else:
                     line = done[s - bottom]
+                    if type(line) is not LazyLine:
+                        line = line[0].line(line[1])  # (LazyBlock, i)
                     buffer[r] = self._materialize(line[0], line[1], reverse)
             self.dirty.update(range(self.lines))
             buffer.pop(bottom, None)
@@ -607,6 +682,46 @@ class FastStream(TermStream):
         self._taking_plain_text = taking
 
     def _flood(self, screen: "FastScreen", pieces: list, k: int) -> int:
+        """Whole lines scrolling through the bottom row (the flood fast path); see :meth:`_flood_lines`.
+
+        When every piece fits the width (the usual case), the whole run is taken at once: printable widths from
+        one regex substitution over the run, the complete lines kept as one :class:`LazyBlock`, and only the
+        attributes at the end computed (from the last plain reset). Otherwise line by line (:meth:`_flood_lines`).
+        """
+        columns = screen.columns
+        if self._pending is not None:
+            done, start, text, attrs, length = self._pending
+        else:
+            done, start, text, attrs, length = [], screen.cursor.attrs, "", screen.cursor.attrs, 0
+        tail = pieces[k:] if k else pieces
+        joined = "\r\n".join(tail)
+        if "\x1b" in joined:
+            lens = list(map(len, _SGR_STRIP("", joined).split("\r\n")))
+        else:
+            lens = list(map(len, tail))
+        if lens[0] + length > columns or max(lens) > columns:
+            return self._flood_lines(screen, pieces, k)
+        reverse = mo.DECSCNM in screen.mode
+        piece = tail[0]
+        if piece:
+            text = text + piece if text else piece
+            attrs = sgr_end_attrs(attrs, piece, reverse)
+            length += lens[0]
+        if len(tail) > 1:  # a CR LF follows tail[0]: that line is complete
+            done.append(LazyLine((start, text, reverse)))
+            middle = tail[1:-1]
+            if middle:
+                block = LazyBlock(attrs, middle, reverse)
+                done.extend(zip(repeat(block), range(len(middle))))
+                attrs = block.start_of(len(middle))
+            start = attrs
+            text = tail[-1]
+            attrs = sgr_end_attrs(start, text, reverse)
+            length = lens[-1]
+        self._pending = (done, start, text, attrs, length)
+        return -1
+
+    def _flood_lines(self, screen: "FastScreen", pieces: list, k: int) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path).
 
         Precondition: the cursor is at column 0 of a fresh bottom row with full-screen scrolling (or a flood is
