@@ -69,6 +69,23 @@ def _prepare_socket(path: str) -> None:
     raise NodeStartError(f"cannot listen on {path}: another process is already serving on that socket")
 
 
+def _probe_bind(path: str) -> None:
+    """Bind a plain unix socket at ``path`` once (then remove it): a path where no socket can be made (``/proc``,
+    a read-only filesystem) fails here with its errno as one sentence, instead of inside gRPC (which logs a
+    C-core error line and raises a bare RuntimeError)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind(path)
+    except OSError as e:
+        raise NodeStartError(f"cannot listen on {path}: {e.strerror or e}") from None
+    finally:
+        s.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 STATE_PREFIX = "crit-node-"
 
 
@@ -141,6 +158,7 @@ class Node:
         t0 = time.monotonic()
         try:
             _prepare_socket(self.path)
+            _probe_bind(self.path)
             await self.streaming.start()
             if self.demo:
                 seed_demo(self.state, self.wl)
@@ -159,7 +177,11 @@ class Node:
             # already, so the umask must cover that call, not only start()
             old = os.umask(0o177)
             try:
-                if self.server.add_insecure_port(self.endpoint) == 0:
+                try:
+                    bound = self.server.add_insecure_port(self.endpoint)
+                except RuntimeError:  # grpc.aio raises instead of returning 0
+                    bound = 0
+                if bound == 0:
                     raise NodeStartError(f"cannot listen on {self.path}")
                 await self.server.start()
             finally:
