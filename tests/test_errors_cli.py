@@ -32,3 +32,16 @@ def test_node_serve_on_a_path_where_no_socket_can_be_bound(path, why):
     assert r.returncode != 0
     line = one_sentence(r.stderr)
     assert line.startswith(f"crit node: cannot listen on {path}") and why in line, line
+
+
+def test_a_directory_given_as_spec_file_keeps_its_name(tmp_path, monkeypatch):
+    """The sentence was capitalised after the fact: 'dir.yaml is a directory' became 'Dir.yaml …' (another path)."""
+    from crit.cri import pb  # noqa: F401 - the stubs load
+    from crit.cri.pb import api_pb2
+    from crit.cri.spec import SpecError, load_file
+
+    (tmp_path / "dir.yaml").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as exc:
+        load_file("dir.yaml", api_pb2.PodSandboxConfig)
+    assert str(exc.value) == "The path dir.yaml is a directory, not a YAML or JSON file."

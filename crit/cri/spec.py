@@ -391,7 +391,7 @@ def load_file(path: str | os.PathLike, message_type: type[M]) -> M:
     except FileNotFoundError:
         raise SpecError(f"The file {name} does not exist") from None
     except IsADirectoryError:
-        raise SpecError(f"{name} is a directory, not a YAML or JSON file") from None
+        raise SpecError(f"The path {name} is a directory, not a YAML or JSON file") from None
     except PermissionError:
         raise SpecError(f"The file {name} cannot be read: permission denied") from None
     except OSError as exc:
