@@ -45,3 +45,13 @@ def test_a_directory_given_as_spec_file_keeps_its_name(tmp_path, monkeypatch):
     with pytest.raises(SpecError) as exc:
         load_file("dir.yaml", api_pb2.PodSandboxConfig)
     assert str(exc.value) == "The path dir.yaml is a directory, not a YAML or JSON file."
+
+
+def test_endpoint_that_is_a_regular_file_says_so(tmp_path):
+    f = tmp_path / "runtime.sock"
+    f.write_text("")
+    r = crit("--check", "-r", f"unix://{f}")
+    assert r.returncode == 1
+    line = one_sentence(r.stderr)
+    assert line == (f"crit: The container runtime endpoint {f} is a regular file, not a unix socket; fix the "
+                    f"-r/--runtime-endpoint flag."), line

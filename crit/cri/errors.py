@@ -216,7 +216,8 @@ def _socket_problem(path: str, endpoint: str, which: str, hint: str | None) -> C
             f"Cannot use the {what} socket {path}: {exc.strerror or exc}; {hint}.", endpoint=endpoint
         )
     if not stat.S_ISSOCK(st.st_mode):
-        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a socket"
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a regular file" if stat.S_ISREG(st.st_mode)
+                else "a special file")
         return ConnectError(f"The {what} endpoint {path} is {kind}, not a unix socket; {hint}.", endpoint=endpoint)
     if not os.access(path, os.R_OK | os.W_OK):
         return PermissionDenied(_permission_sentence(path, st, what), endpoint=endpoint)
