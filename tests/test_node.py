@@ -496,7 +496,7 @@ async def test_images_pull_remove_and_not_found(node):
         st = await c.require_image("127.0.0.1:5999/demo/new-app:1.2.3", verbose=True)
         assert st.image.id == ref and st.image.repo_digests[0].startswith("127.0.0.1:5999/demo/new-app@sha256:")
         assert (await c.image_status(ref[:19])).image.id == ref  # an id prefix resolves too
-        for missing in ("docker.io/library/nginx:latest", "nginx", "localhost:5000/demo/missing-thing:1"):
+        for missing in ("registry.invalid/library/nginx:latest", "localhost:5000/demo/missing-thing:1"):
             with pytest.raises(E.CriError) as ei:
                 await c.pull_image(missing)
             assert "not found" in str(ei.value)

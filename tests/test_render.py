@@ -87,14 +87,14 @@ def test_container_cells_and_image_name():
     # a sha in the spec is resolved to the image's tag
     assert container_image_name(ctr, {"sha256:" + "c" * 64: "localhost:5000/app:1"}) == "localhost:5000/app:1"
     assert container_image_name(ctr, {}) == "c" * 13
-    ctr.image.user_specified_image = "app:1"
-    assert container_image_name(ctr, {}) == "app:1"
-    cells = container_cells(ctr, "web", "app:1", ExitInfo(137, "OOMKilled"))
+    ctr.image.user_specified_image = "localhost:5000/app:1"
+    assert container_image_name(ctr, {}) == "localhost:5000/app:1"
+    cells = container_cells(ctr, "web", "localhost:5000/app:1", ExitInfo(137, "OOMKilled"))
     assert len(cells) == len(CONTAINER_COLUMNS)
     assert cells[4] == "Exited" and cells[7] == "137" and cells[8] == "OOMKilled"
-    assert container_cells(ctr, "web", "app:1")[7] == "…"  # exit code not fetched yet
+    assert container_cells(ctr, "web", "localhost:5000/app:1")[7] == "…"  # exit code not fetched yet
     ctr.state = pb.CONTAINER_RUNNING
-    assert container_cells(ctr, "web", "app:1", ExitInfo(0, "x"))[7:] == ("", "")
+    assert container_cells(ctr, "web", "localhost:5000/app:1", ExitInfo(0, "x"))[7:] == ("", "")
 
 
 def test_image_cells():
