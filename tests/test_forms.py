@@ -421,6 +421,20 @@ async def test_escape_cancels(client):
         assert app.result is None
 
 
+async def test_preview_timer_firing_during_teardown_is_harmless(client):
+    """The preview is rebuilt by a timer a moment after typing; when it fires while the form is being torn down
+    (closed right after a submit, seen in CI), its widgets are already gone: nothing may raise (an exception here
+    ends the whole app)."""
+    app = Host(lambda: NewPodScreen(client))
+    async with app.run_test(size=(120, 40)) as pilot:
+        scr = await screen_of(app, pilot, NewPodScreen)
+        await fill(pilot, scr, "f-name", "web")
+        await scr.query_one("#preview").remove()
+        scr.update_preview()  # what the timer does
+        await pilot.pause()
+        assert app.is_running and app.screen is scr
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # import / export
 # ------------------------------------------------------------------------------------------------------------------

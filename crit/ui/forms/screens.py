@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
 
@@ -263,7 +264,10 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self._preview_timer = None
         if not self.is_attached:
             return
-        preview = self.query_one("#preview", Static)
+        try:
+            preview = self.query_one("#preview", Static)
+        except NoMatches:  # the form is being torn down (closed after a submit) while the timer fired
+            return
         if not self.errors:
             try:
                 self.last_preview = self.build_preview()
