@@ -144,6 +144,22 @@ def synth_flood_fitting(n: int = 3000, seed: int = 5, columns: int = 80, reverse
     return "".join(out).encode()
 
 
+def synth_flood_edges(n: int = 1500, seed: int = 7, only: int | None = None) -> bytes:
+    """Floods that look like one run of text, SGR and CR LF but are not: an SGR between CR and LF, an escape
+    that only ends like SGR, DEL, a lone CR or LF, a non-SGR CSI, non-ASCII text."""
+    rnd = random.Random(seed)
+    odd = ["\r\x1b[0m\n", "\x1b[1;2\x1b[0m", "\x7f", "\r", "\n", "\x1b[2K", "é", "\x1b[31;m", "\x1b[38;5m"]
+    if only is not None:
+        odd = [odd[only]]
+    out = []
+    for i in range(n):
+        line = f"\x1b[{rnd.choice(['1;31', '0', '', '7'])}m{i:05d} " + "y" * rnd.randint(0, 60)
+        if rnd.random() < 0.03:
+            line += rnd.choice(odd) + "z" * rnd.randint(0, 9)
+        out.append(line + "\r\n")
+    return "".join(out).encode()
+
+
 def synth_controls() -> bytes:
     parts = [
         "\x1b[2J\x1b[H", "A" * 250, "\r\n",                    # wrap
@@ -199,6 +215,9 @@ SYNTH = {
     "flood": (synth_flood, 80, 24),
     "flood_narrow": (lambda: synth_flood(1500, seed=4), 33, 7),
     "flood_fitting": (synth_flood_fitting, 80, 24),
+    "flood_edges": (synth_flood_edges, 80, 24),
+    "flood_edges_cr_sgr_lf": (lambda: synth_flood_edges(only=0), 80, 24),
+    "flood_edges_esc_in_sgr": (lambda: synth_flood_edges(only=1), 80, 24),
     "flood_fitting_narrow_reverse": (lambda: synth_flood_fitting(2000, seed=6, columns=33, reverse_video=True), 33, 7),
     "controls": (synth_controls, 80, 24),
     "alt_screen": (synth_alt_screen, 40, 10),

@@ -681,8 +681,9 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
         self._taking_plain_text = taking
 
-    def _flood(self, screen: "FastScreen", pieces: list, k: int) -> int:
+    def _flood(self, screen: "FastScreen", pieces: list, k: int, visible: list | None = None) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path); see :meth:`_flood_lines`.
+        ``visible``: ``pieces`` without their SGR sequences when the caller knows them.
 
         When every piece fits the width (the usual case), the whole run is taken at once: printable widths from
         one regex substitution over the run, the complete lines kept as one :class:`LazyBlock`, and only the
@@ -694,11 +695,14 @@ class FastStream(TermStream):
         else:
             done, start, text, attrs, length = [], screen.cursor.attrs, "", screen.cursor.attrs, 0
         tail = pieces[k:] if k else pieces
-        joined = "\r\n".join(tail)
-        if "\x1b" in joined:
-            lens = list(map(len, _SGR_STRIP("", joined).split("\r\n")))
+        if visible is not None:  # the pieces without their SGR sequences, already known
+            lens = list(map(len, visible[k:] if k else visible))
         else:
-            lens = list(map(len, tail))
+            joined = "\r\n".join(tail)
+            if "\x1b" in joined:
+                lens = list(map(len, _SGR_STRIP("", joined).split("\r\n")))
+            else:
+                lens = list(map(len, tail))
         if lens[0] + length > columns or max(lens) > columns:
             return self._flood_lines(screen, pieces, k)
         reverse = mo.DECSCNM in screen.mode
@@ -838,6 +842,16 @@ class FastStream(TermStream):
                 data = data[:tail.start()]
         cursor, buffer, columns, simple = state()
         offset, length = 0, len(data)
+        # a flood chunk is usually one run (printable ASCII, SGR, CR LF) from start to end: checked with one SGR
+        # strip and a few whole-string tests instead of the run regex; ``whole`` = the visible text of its lines
+        whole = None
+        if taking and simple and length > 256:
+            visible_text = _SGR_STRIP("", data) if "\x1b" in data else data
+            if "\x1b" not in visible_text and (visible_text is data
+                                               or visible_text.count("\r\n") == data.count("\r\n")):
+                rest = visible_text.replace("\r\n", "")
+                if rest.isascii() and rest.isprintable():
+                    whole = visible_text.split("\r\n")
         while offset < length:
             if not taking:
                 if self._pending is not None:
@@ -847,15 +861,23 @@ class FastStream(TermStream):
                 if taking:
                     cursor, buffer, columns, simple = state()
                 continue
-            r = match_run(data, offset)
+            if whole is not None and offset == 0 and simple:  # the whole chunk is one run (checked above)
+                r = whole
+                offset = length
+                pieces = data.split("\r\n")
+                visible = whole
+            else:
+                r = match_run(data, offset)
+                visible = None
             if r is not None and simple:
-                offset = r.end()
-                pieces = r.group().split("\r\n")
+                if visible is None:
+                    offset = r.end()
+                    pieces = r.group().split("\r\n")
                 npieces = len(pieces)
                 bottom_row = screen.lines - 1
                 p = 0
                 if self._pending is not None:
-                    p = self._flood(screen, pieces, 0)
+                    p = self._flood(screen, pieces, 0, visible)
                     if p < 0:
                         continue
                 while True:
@@ -891,7 +913,7 @@ class FastStream(TermStream):
                     cursor.x = 0  # CR LF (LF = index, plus CR under LNM: a no-op right after CR)
                     index()
                     if cursor.y == bottom_row and (screen.margins is None or screen.margins == (0, bottom_row)):
-                        p = self._flood(screen, pieces, p)
+                        p = self._flood(screen, pieces, p, visible)
                         if p < 0:
                             break
                 continue
