@@ -57,7 +57,9 @@ _HEX = re.compile(r"[0-9a-fA-F]{6}")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: feed at most this many bytes before checking the time budget
-SLICE = 16 * 1024
+SLICE = 32 * 1024
+#: the pump stops receiving while this many bytes wait to be fed (bounds memory; the runtime waits meanwhile)
+INBOX_LIMIT = 1 << 20
 #: yield to the event loop after this long of continuous feeding (seconds)
 FEED_BUDGET = 0.003
 #: output smaller than this since the last frame (typing, echo) is rendered at once, not at the capped rate
@@ -275,31 +277,76 @@ class TerminalView(Widget, can_focus=True):
             self._finish(None, f"the session failed: {type(exc).__name__}")
 
     async def _reader(self) -> None:
+        """Feed the output to the screen. A pump task receives messages into an inbox while the screen is being
+        fed; each turn here takes everything that arrived meanwhile in one go (a flood is fed in big batches, so
+        per-feed costs are paid once per batch, not once per ~4 KB WebSocket message; typing still comes through
+        at once, one small batch). The inbox is bounded: the pump waits while it holds ``INBOX_LIMIT`` bytes,
+        so the runtime is held back by TCP flow control instead of memory growing."""
         stream = self.stream
         assert stream is not None
         term = self.term
         loop_time = time.monotonic
+        inbox: list[bytes] = []
+        held = [0]  # bytes in the inbox
+        arrived = asyncio.Event()
+        space = asyncio.Event()
+        outcome: list[BaseException | None] = []
+
+        async def pump() -> None:
+            try:
+                while True:
+                    chunk = await stream.read()
+                    if chunk is None:
+                        break
+                    inbox.append(chunk)
+                    held[0] += len(chunk)
+                    arrived.set()
+                    while held[0] >= INBOX_LIMIT:
+                        space.clear()
+                        await space.wait()
+                outcome.append(None)
+            except asyncio.CancelledError:
+                outcome.append(None)
+                raise
+            except BaseException as exc:  # reported by the reader after what came before it is shown
+                outcome.append(exc)
+            finally:
+                arrived.set()
+
+        self._tasks.append(asyncio.create_task(pump(), name="terminal-pump"))
         last_yield = loop_time()
         while True:
-            chunk = await stream.read()
-            if chunk is None:
-                break
-            self.bytes_in += len(chunk)
-            self._bytes_since_frame += len(chunk)
+            if not inbox:
+                if outcome:
+                    break
+                arrived.clear()
+                await arrived.wait()
+                continue
+            data = inbox[0] if len(inbox) == 1 else b"".join(inbox)
+            inbox.clear()
+            held[0] = 0
+            space.set()
+            size = len(data)
+            self._bytes_since_frame += size
             now = loop_time()
-            self._interactive = now - self._last_chunk > 0.005 and len(chunk) < SMALL_OUTPUT
+            self._interactive = now - self._last_chunk > 0.005 and size < SMALL_OUTPUT
             self._last_chunk = now
-            view = memoryview(chunk)
-            for start in range(0, len(chunk), SLICE):
-                term.feed(bytes(view[start:start + SLICE]))
+            view = memoryview(data)
+            for start in range(0, size, SLICE):
+                piece = view[start:start + SLICE]
+                term.feed(bytes(piece))
+                self.bytes_in += len(piece)
                 now = loop_time()
                 if now - last_yield > FEED_BUDGET:
-                    await asyncio.sleep(0)  # let keys, timers and rendering run
+                    await asyncio.sleep(0)  # let keys, timers and rendering run (and the pump fill the inbox)
                     last_yield = loop_time()
             replies = term.take_replies()
             if replies:
                 self._outgoing.put_nowait(("data", replies))
             self._request_frame()
+        error = outcome[0]
+        if error is not None:
+            raise error
         self._finish(stream.exit_code, stream.describe_end())
 
     async def _writer(self) -> None:
