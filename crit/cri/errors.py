@@ -5,7 +5,8 @@ the UI print that sentence and never a traceback. :func:`translate` maps a ``grp
 endpoint, the operation and the object id involved) onto the subclasses below; :func:`check_unix_socket` finds a
 missing socket or a permission problem before anything is sent.
 
-This module imports neither textual nor the generated stubs; grpc only for the status codes.
+This module imports neither textual nor the generated stubs; grpc only inside :func:`translate`, for the status
+codes, so the layers that raise or catch these errors (state, streaming, specs, config) load no grpc.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import TYPE_CHECKING
 
-import grpc
+if TYPE_CHECKING:
+    import grpc
 
 try:
     import grp
@@ -281,6 +284,8 @@ def translate(
     ``runtime`` is "NAME VERSION" when known (from Version) and is named in "not supported" messages.
     ``socket_path`` (unix endpoints) lets connection failures be diagnosed precisely by looking at the file.
     """
+    import grpc
+
     code = err.code() if callable(getattr(err, "code", None)) else None
     raw = err.details() if callable(getattr(err, "details", None)) else str(err)
     details = one_line(raw)
