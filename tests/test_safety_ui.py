@@ -45,3 +45,62 @@ async def test_start_failure_message_with_markup_is_notified_literally(client): 
         drawn = " ".join(toasts(app))
         assert "[/]x[bold]y" in drawn
     assert app._exception is None
+
+
+async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(tmp_path):
+    """``crit new pod --from FILE``: a file's values land in Input widgets, which draw their value as it is.
+    An ESC there (``\\e]52;…`` writes the clipboard, ``\\e[2J`` clears the screen) must not be drawn raw."""
+    from crit.cri import spec
+    from crit.node.serve import Node
+    from crit.ui.app import CritApp
+    from crit.ui.forms import NewPodScreen
+
+    f = tmp_path / "pod.yaml"
+    f.write_text('metadata:\n  name: web\n  namespace: default\n  uid: u1\n'
+                 'hostname: "h\\e[2Jx"\nlabels:\n  app: "a\\e]52;c;cHdu\\ab\\u202ec\\x9b1m"\n')
+    cfg = spec.load_pod_config(f)
+
+    class Opts:
+        refresh, readonly, theme = 0.5, False, None
+        new_container = new_container_pod = None
+
+    async with Node(f"unix://{tmp_path / 'node.sock'}", images=[SHELL]) as node:
+        opts = Opts()
+        opts.runtime_endpoint, opts.new_pod = node.endpoint, cfg
+        client = CriClient(node.endpoint, timeout=10)
+        app = CritApp(client, opts)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            scr = app.screen
+            await wait_for(pilot, lambda: scr.focused is not None)
+            await pilot.pause(0.3)
+            values = [w.value for w in scr.query("Input")]
+            assert any("\x1b]52" in v for v in values)  # the value itself is kept as loaded
+            strips = app.screen._compositor.render_strips()
+            text = "\n".join(s.text for s in strips)
+            assert "h[2Jx" in text or "h^[[2Jx" in text
+            for raw in ("\x1b", "\x07", "\u202e", "\x9b"):
+                assert raw not in text, repr(raw)
+        await client.close()
+
+
+def test_control_filter_deletes_controls_and_keeps_the_width():
+    from rich.cells import cell_len
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.color import Color
+
+    from crit.ui.linefilter import ControlFilter, strip_controls
+
+    f = ControlFilter()
+    clean = [Segment("plain text ", Style(bold=True)), Segment("ünïcödé 漢字 [bold]x[/]")]
+    assert f.apply(clean, Color(0, 0, 0)) is clean  # nothing to do: the same list, no copy
+    dirty = [Segment("a\x1b[2Jb", Style(bold=True)), Segment("\x07"), Segment("c\u202ed\x9b1m\u2028e\x7f")]
+    out = f.apply(dirty, Color(0, 0, 0))
+    assert "".join(s.text for s in out) == "a[2Jbcd1me"
+    assert out[0].style == Style(bold=True) and len(out) == 2  # the segment that was only BEL is dropped
+    assert sum(cell_len(s.text) for s in out) == sum(cell_len(s.text) for s in dirty)  # zero-width chars only
+    assert strip_controls("tab\there") == "tabhere" and strip_controls("ok ✓") == "ok ✓"
+    # what the UI relies on for visibility stays: sanitised text has no control character left to delete
+    from crit.render.sanitize import sanitize
+    assert strip_controls(sanitize("x\x1b\u202e\x9b")) == sanitize("x\x1b\u202e\x9b")

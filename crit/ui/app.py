@@ -34,11 +34,13 @@ from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
 from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
 from crit.ui.header import NodeHeader
 from crit.ui.help import HelpScreen
+from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
 from crit.ui.themes import DEFAULT_THEME, load_themes
 
 log = logging.getLogger(__name__)
+CONTROL_FILTER = ControlFilter()
 
 __all__ = ["CritApp", "MainScreen", "run_app"]
 
@@ -364,6 +366,11 @@ class CritApp(App):
         self._frozen_base = 0
 
     # ------------------------------------------------------------------ lifecycle
+
+    def get_line_filters(self):
+        """Textual's filters, then :class:`~crit.ui.linefilter.ControlFilter` (no raw control character is ever
+        drawn, whatever a widget holds)."""
+        return [*super().get_line_filters(), CONTROL_FILTER]
 
     def get_default_screen(self) -> Screen:
         self.main = MainScreen(self)
