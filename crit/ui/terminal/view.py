@@ -219,6 +219,8 @@ class TerminalView(Widget, can_focus=True):
         self.finished = asyncio.Event()
         self.frames = 0  # frames that refreshed something (for benchmarks and tests)
         self.last_render = 0.0  # monotonic time of the last line rendered by the compositor
+        self.lines_rendered = 0  # lines rendered into strips (for benchmarks and tests)
+        self.finished_at = 0.0  # monotonic time the session ended (every byte fed)
         self._frame_interval = 1.0 / self.fps
         self._flood_interval = 1.0 / max(1.0, min(float(flood_fps), self.fps))
         self._last_frame = 0.0
@@ -366,6 +368,7 @@ class TerminalView(Widget, can_focus=True):
         if self.ended:
             return
         self.ended = True
+        self.finished_at = time.monotonic()
         self.exit_code = exit_code
         self.end_description = sanitize(description)
         self.scroll_back = 0
@@ -488,6 +491,7 @@ class TerminalView(Widget, can_focus=True):
                 cells[x] = cell._replace(reverse=not cell.reverse)
         strip = Strip(cells_to_segments(cells, cursor_x, screen.cursor_shape)).adjust_cell_length(width)
         self._strips[y] = strip
+        self.lines_rendered += 1
         self.last_render = time.monotonic()
         return strip
 
