@@ -367,6 +367,36 @@ class CritApp(App):
 
     # ------------------------------------------------------------------ lifecycle
 
+    def _fatal_error(self) -> None:
+        """A bug inside the app (never something the user did): instead of Textual's traceback on the terminal
+        (which also wrote the exception's text raw), one sentence naming a file that holds the traceback.
+        ``--debug`` keeps Textual's own report."""
+        if getattr(self.options, "debug", False):
+            super()._fatal_error()
+            return
+        import sys
+        import tempfile
+        import traceback
+
+        from rich.text import Text
+
+        exc = sys.exc_info()[1] or self._exception
+        where = "a report could not be written"
+        try:
+            fd, path = tempfile.mkstemp(prefix="crit-error-", suffix=".txt")  # 0600: it may hold runtime data
+            with open(fd, "w", encoding="utf-8", errors="replace") as f:
+                f.write("".join(traceback.format_exception(exc)) if exc is not None else "no exception recorded\n")
+            where = f"the traceback is in {path}"
+        except OSError:
+            pass
+        what = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+        self.bell()
+        self.error_console.soft_wrap = True  # one line, not folded at 80 columns
+        self._exit_renderables.append(
+            Text(f"crit: stopped on an internal error ({sanitize(' '.join(what.split()))}); {where}; please report it.")
+        )
+        self._close_messages_no_wait()
+
     def get_line_filters(self):
         """Textual's filters, then :class:`~crit.ui.linefilter.ControlFilter` (no raw control character is ever
         drawn, whatever a widget holds)."""
@@ -692,4 +722,6 @@ def run_app(client: Any, options: Any = None) -> int:
             return 2
     app = CritApp(client, options)
     result = app.run()
+    if app.return_code:  # an internal error ended it (see CritApp._fatal_error)
+        return app.return_code
     return int(result or 0) if isinstance(result, int) else 0

@@ -1,0 +1,65 @@
+"""An internal error inside the running TUI (a bug, not something the user did) still ends in one sentence on
+stderr, naming a file that holds the traceback; ``--debug`` keeps Textual's full traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.timeout(90)
+
+SCRIPT = textwrap.dedent("""
+    import asyncio, sys
+    from crit.node.serve import Node
+    from crit.cri.client import CriClient
+    from crit.ui.app import CritApp
+
+    class Opts:
+        refresh, readonly, theme, debug = 0.5, False, None, {debug}
+
+    async def main():
+        async with Node("unix://{sock}", images=[]) as node:
+            opts = Opts()
+            opts.runtime_endpoint = node.endpoint
+            client = CriClient(node.endpoint, timeout=5)
+            app = CritApp(client, opts)
+
+            def boom():
+                raise ValueError("an internal bug [/] \\x1b[2J")
+
+            app.call_later(lambda: app.set_timer(0.3, boom))
+            await app.run_async(headless=True, size=(100, 30))
+            await client.close()
+            print("rc", app.return_code)
+
+    asyncio.run(main())
+""")
+
+
+def run(tmp_path, debug: bool) -> subprocess.CompletedProcess:
+    code = SCRIPT.format(debug=debug, sock=tmp_path / "node.sock")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+
+
+def test_an_internal_error_is_one_sentence_with_a_report_file(tmp_path):
+    r = run(tmp_path, debug=False)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr[-3000:]
+    line = lines[0]
+    assert "Traceback" not in r.stderr and "\x1b" not in r.stderr
+    assert line.startswith("crit: stopped on an internal error (ValueError: an internal bug [/] ^[[2J);"), line
+    report = line.rsplit(" in ", 1)[1].split(" ", 1)[0].rstrip(";.")
+    text = open(report).read()
+    assert "Traceback" in text and "ValueError: an internal bug" in text and "in boom" in text
+    import os
+    assert os.stat(report).st_mode & 0o077 == 0  # it may hold runtime data: private
+    assert "rc 1" in r.stdout
+
+
+def test_debug_keeps_the_traceback(tmp_path):
+    r = run(tmp_path, debug=True)
+    assert "ValueError" in r.stderr and ("Traceback" in r.stderr or "boom" in r.stderr), r.stderr[-2000:]
