@@ -63,3 +63,34 @@ def test_an_internal_error_is_one_sentence_with_a_report_file(tmp_path):
 def test_debug_keeps_the_traceback(tmp_path):
     r = run(tmp_path, debug=True)
     assert "ValueError" in r.stderr and ("Traceback" in r.stderr or "boom" in r.stderr), r.stderr[-2000:]
+
+
+async def test_a_filter_with_an_error_keeps_what_was_typed(tmp_path):
+    """``/!`` is refused with one sentence, and the prompt stays open with the text to fix."""
+    from crit.cri.client import CriClient
+    from crit.node.serve import Node
+    from crit.ui.app import CritApp
+    from tests.ui_helpers import notifications
+
+    class Opts:
+        refresh, readonly, theme = 0.5, False, None
+
+    async with Node(f"unix://{tmp_path / 'node.sock'}", images=[]) as node:
+        opts = Opts()
+        opts.runtime_endpoint = node.endpoint
+        client = CriClient(node.endpoint, timeout=5)
+        app = CritApp(client, opts)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await app.first_frame.wait()
+            await pilot.press("slash", "!", "enter")
+            await pilot.pause()
+            assert any("has nothing to invert" in n for n in notifications(app)), notifications(app)
+            prompt = app.main.query_one("#prompt")
+            assert prompt.has_class("-shown") and prompt.value == "!" and app.focused is prompt
+            # fix it in place: the filter applies and the prompt closes
+            await pilot.press(*"web", "enter")
+            await pilot.pause()
+            assert not prompt.has_class("-shown")
+            assert app.main.panels["pods"].filter is not None
+            assert app.main.panels["pods"].filter.source == "!web"
+        await client.close()

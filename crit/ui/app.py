@@ -194,8 +194,10 @@ class MainScreen(Screen):
         elif panel.table.marks:
             panel.table.clear_marks()
 
-    def _open_prompt(self, mode: str, value: str = "") -> None:
+    def _open_prompt(self, mode: str, value: str = "", select: bool = True) -> None:
+        """Show the prompt with ``value``; ``select``: selected (typing replaces it), else the cursor at its end."""
         prompt = self.query_one("#prompt", Input)
+        prompt.select_on_focus = select
         self.prompt_panel = self.focused_kind
         self.prompt_mode = mode
         if mode == "filter":
@@ -260,6 +262,7 @@ class MainScreen(Screen):
                 flt = parse_filter(value)
             except FilterError as exc:
                 self.notify(str(exc), severity="error", markup=False)
+                self._open_prompt("filter", value, select=False)  # what was typed stays, to be fixed
                 return
             self.panels[kind].apply_filter(flt)
         elif mode == "command":
