@@ -353,3 +353,93 @@ async def test_widget_on_the_embedded_node(node):
         finally:
             await client.stop_pod_sandbox(pod_id)
             await client.remove_pod_sandbox(pod_id)
+
+
+# --- output batching (a scripted channel-protocol server: exact messages, then a lost connection) -------------------
+
+async def _scripted_server(messages: list[bytes], *, drop: bool):
+    """A WebSocket server speaking v4.channel.k8s.io that sends ``messages`` on stdout, then drops the TCP
+    connection without a close frame (``drop``) or sends Success and closes."""
+    from websockets.asyncio.server import serve
+
+    async def handler(ws) -> None:
+        await ws.send(b"\x01")
+        for m in messages:
+            await ws.send(b"\x01" + m)
+        if drop:
+            ws.transport.abort()
+            return
+        await ws.send(b'\x03{"metadata":{},"status":"Success"}')
+        await ws.close()
+
+    return await serve(handler, "127.0.0.1", 0, subprotocols=["v4.channel.k8s.io"], compression=None,
+                       max_size=None)
+
+
+async def test_output_before_a_lost_connection_is_shown_then_the_loss():
+    lines = [b"line %03d\r\n" % i for i in range(300)]
+    srv = await _scripted_server(lines + [b"last words"], drop=True)
+    port = srv.sockets[0].getsockname()[1]
+
+    async def factory() -> ExecStream:
+        return await ExecStream.connect(f"http://127.0.0.1:{port}/exec/x", tty=True)
+
+    try:
+        app = TermApp(factory)
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = app.query_one(TerminalView)
+            await wait_for(pilot, lambda: view.ended, what="the end")
+            await pilot.pause()
+            text = screen_text(view)
+            assert "line 299" in text and "last words" in text
+            assert "connection was lost" in app.events[-1][2]
+            assert view.bytes_in == sum(map(len, lines)) + len(b"last words")
+    finally:
+        srv.close()
+        await srv.wait_closed()
+
+
+async def test_output_waiting_to_be_fed_is_bounded(monkeypatch):
+    """While the screen is slower than the stream, the reader holds back at most about two inbox limits (the
+    runtime waits on TCP flow control), instead of buffering the whole flood."""
+    from crit.ui.terminal import view as view_module
+
+    monkeypatch.setattr(view_module, "INBOX_LIMIT", 64 * 1024)
+    chunk = b"x" * 70 + b"\r\n"
+    message = chunk * 56  # about 4 KB, like containerd's messages
+    srv = await _scripted_server([message] * 1500, drop=False)  # about 6 MB
+    port = srv.sockets[0].getsockname()[1]
+    ahead: list[int] = []
+
+    async def factory() -> ExecStream:
+        stream = await ExecStream.connect(f"http://127.0.0.1:{port}/exec/x", tty=True)
+        read = stream.read
+        total = [0]
+
+        async def counting_read():
+            data = await read()
+            if data:
+                total[0] += len(data)
+                ahead.append(total[0] - app.query_one(TerminalView).bytes_in)
+            return data
+        stream.read = counting_read  # type: ignore[method-assign]
+        return stream
+
+    try:
+        app = TermApp(factory)
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = app.query_one(TerminalView)
+            feed = view.term.feed
+
+            def slow_feed(data: bytes) -> None:
+                time.sleep(len(data) / 20e6)  # a screen at 20 MB/s, slower than this loopback stream
+                feed(data)
+            view.term.feed = slow_feed  # type: ignore[method-assign]
+            await wait_for(pilot, lambda: view.ended, timeout=60, what="the end")
+            assert view.exit_code == 0
+            assert view.bytes_in == len(message) * 1500
+        limit = 64 * 1024
+        assert max(ahead) <= 2 * (limit + len(message)) + view_module.SLICE
+    finally:
+        srv.close()
+        await srv.wait_closed()
