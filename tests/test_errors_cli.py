@@ -55,3 +55,17 @@ def test_endpoint_that_is_a_regular_file_says_so(tmp_path):
     line = one_sentence(r.stderr)
     assert line == (f"crit: The container runtime endpoint {f} is a regular file, not a unix socket; fix the "
                     f"-r/--runtime-endpoint flag."), line
+
+
+@pytest.mark.parametrize("args,where", [
+    (["-t", "99999999999h"], "flag -t/--timeout"),
+    (["-c", "{cfg}"], "config file {cfg}:2"),
+])
+def test_an_absurd_timeout_is_refused_in_one_sentence(tmp_path, args, where):
+    """gRPC cannot hold a deadline that far away: it raised OverflowError ('Unexpected error') at the first call."""
+    cfg = tmp_path / "crictl.yaml"
+    cfg.write_text("runtime-endpoint: unix:///nonexistent.sock\ntimeout: 100000000000000000000\n")
+    r = crit("--check", "-r", f"unix://{tmp_path}/x.sock", *[a.format(cfg=cfg) for a in args])
+    assert r.returncode == 1
+    line = one_sentence(r.stderr)
+    assert line.startswith("crit: The timeout ") and "is too long" in line and where.format(cfg=cfg) in line, line

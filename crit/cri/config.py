@@ -63,6 +63,7 @@ DEFAULT_RUNTIME_ENDPOINTS: tuple[str, ...] = (
     "unix:///var/run/cri-dockerd.sock",
 )
 DEFAULT_TIMEOUT = 2.0  # seconds, crictl's defaultTimeout on Linux
+MAX_TIMEOUT = 24 * 3600.0  # seconds: a call that may wait longer than a day is a typo
 
 ENV_RUNTIME_ENDPOINT = "CONTAINER_RUNTIME_ENDPOINT"
 ENV_IMAGE_ENDPOINT = "IMAGE_SERVICE_ENDPOINT"
@@ -521,6 +522,8 @@ def resolve(
         to, to_src = float(cfg.timeout), cfg_source("timeout")
     else:
         to, to_src = DEFAULT_TIMEOUT, Source("default", "")
+    if to > MAX_TIMEOUT:  # gRPC cannot even hold such a deadline (OverflowError at the first call)
+        raise ConfigError(f"The timeout {format_seconds(to)} ({to_src}) is too long; use at most 24h.")
 
     # -- debug
     if debug:
