@@ -69,3 +69,45 @@ def test_an_absurd_timeout_is_refused_in_one_sentence(tmp_path, args, where):
     assert r.returncode == 1
     line = one_sentence(r.stderr)
     assert line.startswith("crit: The timeout ") and "is too long" in line and where.format(cfg=cfg) in line, line
+
+
+@pytest.mark.parametrize("reply", [b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+                                   b"\x1b[2J\x1b]0;pwned\x07hello [bold]x[/]\r\n"])
+def test_a_socket_that_does_not_speak_grpc_is_named_as_such(tmp_path, reply):
+    """Not "is it running?" (it is): what answers is not a gRPC server, so the endpoint is the wrong one."""
+    import socket
+    import threading
+
+    path = str(tmp_path / "other.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(8)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.settimeout(1)
+                    conn.recv(4096)
+                    conn.sendall(reply)
+                except OSError:
+                    pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        r = crit("--check", "-r", f"unix://{path}", "-t", "5s")
+    finally:
+        stop.set()
+        t.join(5)
+        srv.close()
+    assert r.returncode == 1
+    line = one_sentence(r.stderr)
+    assert line.startswith(f"crit: Something listens at unix://{path}, but it does not speak gRPC"), line
+    assert "\x1b" not in r.stderr

@@ -311,6 +311,12 @@ def translate(
             )
         if "no such file" in low:
             return ConnectError(f"The {what} socket at {endpoint} does not exist; {hint}.", **kw)
+        if "failed parsing http/2" in low or "http1.x server" in low:
+            return ConnectError(
+                f"Something listens at {endpoint}, but it does not speak gRPC (HTTP/2), so it is not a CRI "
+                f"runtime; {hint}.",
+                **kw,
+            )
         if "connection refused" in low:
             return ConnectError(
                 f"Nothing is listening at {endpoint} (connection refused): is the runtime running? If it listens "
