@@ -132,7 +132,10 @@ class LazyLine(tuple):
 
 class LazyBlock:
     """Complete lines that scrolled through together during a flood, kept as they came (text with SGR, each
-    fitting the width): the scrollback holds one plain tuple ``(block, i)`` per line, made in C by ``zip``.
+    fitting the width). The screen keeps blocks by number (``TermFeatures.blocks``) and the scrollback holds one
+    plain ``(number, i)`` tuple per line, made in C by ``zip``: a tuple of two ints is not tracked by the garbage
+    collector, so a flood does not fill the old generation with objects to scan (full collections, each a pause
+    of tens of milliseconds here, would otherwise run every few frames).
 
     ``start`` is the cursor attributes at the start of line 0; the attributes at the start of a later line are
     computed when asked (:meth:`start_of`), from the last plain reset before it — most lines are never shown.
@@ -174,17 +177,12 @@ class LazyBlock:
         return LazyLine((self.start_of(i), self.lines[i], self.reverse))
 
 
-def lazy_line(entry: Any) -> "LazyLine | None":
-    """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or a ``(LazyBlock, i)`` tuple), else None."""
-    kind = type(entry)
-    if kind is LazyLine:
-        return entry
-    if kind is tuple and len(entry) == 2 and type(entry[0]) is LazyBlock:
-        return entry[0].line(entry[1])
-    return None
+def is_block_line(entry: Any) -> bool:
+    """Whether a scrollback entry is a ``(block number, i)`` flood line (compacted lines hold ``Char | None``)."""
+    return type(entry) is tuple and len(entry) == 2 and type(entry[0]) is int
 
 
-#: a scrollback entry: the line dict as it left the screen, a flood line (:class:`LazyLine` or ``(LazyBlock, i)``),
+#: a scrollback entry: the line dict as it left the screen, a flood line (:class:`LazyLine` or ``(block number, i)``),
 #: or (after :meth:`TermFeatures.compact_history`) a tuple of ``Char | None`` (``None`` = blank cell)
 HistoryLine = Any
 
@@ -207,6 +205,8 @@ class TermFeatures:
         self.cursor_blink = True
         self.keypad_application = False
         self.replies: list[str] = []
+        self.blocks: dict[int, LazyBlock] = {}  # flood blocks by number, oldest first (see LazyBlock)
+        self.next_block = 0
         super().__init__(columns, lines)  # type: ignore[call-arg]
 
     # -- modes ----------------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ class TermFeatures:
 
     def history_cells(self, line: Any, columns: int) -> list[Char | None]:
         """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
-        lazy = lazy_line(line)
+        lazy = self.lazy_line(line)
         if lazy is not None:
             cells = [attrs._replace(data=ch) for attrs, text in lazy.runs() for ch in text][:columns]
             if len(cells) < columns:
@@ -320,8 +320,41 @@ class TermFeatures:
             return cells
         return list(map(line.get, range(columns)))
 
+    def lazy_line(self, entry: Any) -> "LazyLine | None":
+        """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or a ``(block number, i)``), else None."""
+        if type(entry) is LazyLine:
+            return entry
+        if is_block_line(entry):
+            return self.blocks[entry[0]].line(entry[1])
+        return None
+
+    def add_block(self, block: LazyBlock) -> int:
+        number = self.next_block
+        self.next_block += 1
+        self.blocks[number] = block
+        return number
+
+    def drop_unused_blocks(self) -> None:
+        """Forget the blocks no scrollback line refers to (call when no flood is pending). Lines leave the
+        scrollback oldest first, and blocks are numbered in order: the ones kept are those from the oldest to the
+        newest block referred to (floods in the alternate screen or without scrollback refer to none)."""
+        oldest = newest = None
+        for entry in self.history:
+            if is_block_line(entry):
+                oldest = entry[0]
+                break
+        if oldest is not None:
+            for entry in reversed(self.history):
+                if is_block_line(entry):
+                    newest = entry[0]
+                    break
+        blocks = self.blocks
+        for number in [n for n in blocks if oldest is None or n < oldest or n > newest]:  # type: ignore[operator]
+            del blocks[number]
+
     def clear_history(self) -> None:
         self.history.clear()
+        self.blocks.clear()
 
     def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
         super().erase_in_display(how, *args, **kwargs)  # type: ignore[misc]
@@ -519,12 +552,14 @@ class FastScreen(TermScreen):
                 else:
                     line = done[s - bottom]
                     if type(line) is not LazyLine:
-                        line = line[0].line(line[1])  # (LazyBlock, i)
+                        line = self.blocks[line[0]].line(line[1])  # (block number, i)
                     buffer[r] = self._materialize(line[0], line[1], reverse)
             self.dirty.update(range(self.lines))
             buffer.pop(bottom, None)
         if text:
             buffer[bottom] = self._materialize(start, text, reverse)
+        if len(self.blocks) > 32:
+            self.drop_unused_blocks()
         self.cursor.x = length
         self.cursor.attrs = attrs
         self.dirty.add(bottom)
@@ -716,7 +751,7 @@ class FastStream(TermStream):
             middle = tail[1:-1]
             if middle:
                 block = LazyBlock(attrs, middle, reverse)
-                done.extend(zip(repeat(block), range(len(middle))))
+                done.extend(zip(repeat(screen.add_block(block)), range(len(middle))))
                 attrs = block.start_of(len(middle))
             start = attrs
             text = tail[-1]
