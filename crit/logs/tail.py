@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -52,9 +53,34 @@ class TailResult:
         return self.start == 0
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def open_log(path: str) -> int:
+    """Open a log file for reading; anything but a regular file raises :class:`LogFileError`.
+
+    ``O_NONBLOCK`` (no effect on a regular file) keeps ``open`` from waiting for a writer when the path is a FIFO,
+    which blocked the worker thread for good; a device would be "read" as an endless or empty log.  OSError
+    (missing, no permission) propagates for the caller to describe.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+        raise LogFileError(f"Cannot read the log file {path}: it is {kind}, not a regular file.", path)
+    return fd
+
+
 def _open(path: str) -> int:
     try:
-        return os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        return open_log(path)
     except OSError as exc:
         raise LogFileError(describe_os_error(path, exc), path) from exc
 
@@ -233,7 +259,7 @@ class LogFollower:
         if not self.path:
             raise LogFileError("The runtime reported no log path for this container, so there is no log file to read.")
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = open_log(self.path)
         except OSError as exc:
             raise self._fail(exc) from exc
         try:
@@ -322,7 +348,7 @@ class LogFollower:
             raise self._fail(exc) from exc
         if self.fd is None:
             try:
-                self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                self.fd = open_log(self.path)
             except FileNotFoundError:
                 self.missing = True
                 return out
@@ -341,7 +367,7 @@ class LogFollower:
             os.close(self.fd)
             self.fd = None
             try:
-                self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                self.fd = open_log(self.path)
             except FileNotFoundError:
                 self.missing = True
                 return out
