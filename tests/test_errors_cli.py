@@ -111,3 +111,28 @@ def test_a_socket_that_does_not_speak_grpc_is_named_as_such(tmp_path, reply):
     line = one_sentence(r.stderr)
     assert line.startswith(f"crit: Something listens at unix://{path}, but it does not speak gRPC"), line
     assert "\x1b" not in r.stderr
+
+
+def test_a_spec_file_that_is_a_device_or_huge_is_refused(tmp_path):
+    """``--from /dev/zero`` (or the import dialog given it) read forever and filled memory; a pipe
+    (``--from <(…)``) still works."""
+    from crit.cri.pb import api_pb2
+    from crit.cri.spec import SpecError, load_file
+
+    with pytest.raises(SpecError) as exc:
+        load_file("/dev/zero", api_pb2.PodSandboxConfig)
+    assert str(exc.value) == "The path /dev/zero is a character device, not a YAML or JSON file."
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.write(b"# " + b"x" * (17 * 1024 * 1024) + b"\n")
+    with pytest.raises(SpecError, match=r"^The file .*big\.yaml is larger than 16 MiB: it is not a pod or container "
+                                        r"config\.$"):
+        load_file(big, api_pb2.PodSandboxConfig)
+    r, w = __import__("os").pipe()
+    __import__("os").write(w, b"metadata:\n  name: piped\n")
+    __import__("os").close(w)
+    try:
+        cfg = load_file(f"/dev/fd/{r}", api_pb2.PodSandboxConfig)
+    finally:
+        __import__("os").close(r)
+    assert cfg.metadata.name == "piped"

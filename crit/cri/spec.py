@@ -382,12 +382,35 @@ def loads(text: str | bytes, message_type: type[M], *, file: str | None = None) 
     return msg
 
 
+MAX_SPEC_BYTES = 16 << 20
+
+
+def _not_a_file_kind(mode: int) -> str:
+    """What a spec path names when it cannot be read as a file (devices, sockets), else ``""``."""
+    import stat
+
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return ""
+
+
 def load_file(path: str | os.PathLike, message_type: type[M]) -> M:
     """Load a message from a YAML or JSON file; every problem is a :class:`SpecError`."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as f:
-            data = f.read()
+            mode = os.fstat(f.fileno()).st_mode
+            kind = _not_a_file_kind(mode)
+            if kind:  # /dev/zero would be read forever; a pipe (--from <(…)) is fine
+                raise SpecError(f"The path {name} is {kind}, not a YAML or JSON file")
+            data = f.read(MAX_SPEC_BYTES + 1)
+        if len(data) > MAX_SPEC_BYTES:
+            raise SpecError(f"The file {name} is larger than {MAX_SPEC_BYTES >> 20} MiB: it is not a pod or "
+                            f"container config")
     except FileNotFoundError:
         raise SpecError(f"The file {name} does not exist") from None
     except IsADirectoryError:
