@@ -54,6 +54,28 @@ def markup_sinks_with_dynamic_text() -> list[str]:
     return found
 
 
+def table_cells_given_as_str() -> list[str]:
+    """``DataTable.add_row``/``update_cell`` and Rich ``Table.add_row`` parse a ``str`` cell as markup: every cell
+    built at run time must be a ``Text`` (a variable or ``*cells`` must hold ``Text`` objects: checked by the
+    Pilot tests, here only literal strings and f-strings are caught)."""
+    found = []
+    for path in sorted(UI.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or _name(node.func) not in ("add_row", "update_cell"):
+                continue
+            cells = node.args if _name(node.func) == "add_row" else node.args[2:3]
+            for cell in cells:
+                if isinstance(cell, ast.JoinedStr) or (isinstance(cell, ast.BinOp) and any(
+                        isinstance(n, ast.JoinedStr) for n in ast.walk(cell))):
+                    found.append(f"{path.relative_to(UI.parent.parent)}:{node.lineno}: {ast.unparse(node)[:120]}")
+    return found
+
+
+def test_no_f_string_table_cell():
+    assert table_cells_given_as_str() == []
+
+
 def test_no_dynamic_text_reaches_a_markup_sink():
     assert markup_sinks_with_dynamic_text() == []
 
@@ -64,3 +86,24 @@ def test_the_guard_sees_a_violation():
     dynamic = [c for c in calls if not _is_literal(c.args[0])
                and not any(k.arg == "markup" and k.value.value is False for k in c.keywords)]
     assert len(dynamic) == 1 and "Pulled" in ast.unparse(dynamic[0])
+
+
+async def test_textual_datatable_parses_markup_in_str_cells_but_not_in_text():
+    """Why the cells are ``Text``: Textual 8's DataTable styles a ``str`` cell ``[bold]x[/]`` as bold x."""
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    class One(App):
+        def compose(self):
+            yield DataTable()
+
+    app = One()
+    async with app.run_test(size=(60, 5)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("a", "b")
+        table.add_row("[bold]x[/]", Text("[bold]y[/]"))
+        await pilot.pause()
+        line = "\n".join(s.text for s in app.screen._compositor.render_strips())
+    assert "[bold]y[/]" in line  # Text: literal
+    assert "[bold]x[/]" not in line and " x " in line  # str: parsed as markup
