@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from itertools import repeat
 from typing import Any
 
 import pyte
@@ -133,9 +132,10 @@ class LazyLine(tuple):
 class LazyBlock:
     """Complete lines that scrolled through together during a flood, kept as they came (text with SGR, each
     fitting the width). The screen keeps blocks by number (``TermFeatures.blocks``) and the scrollback holds one
-    plain ``(number, i)`` tuple per line, made in C by ``zip``: a tuple of two ints is not tracked by the garbage
-    collector, so a flood does not fill the old generation with objects to scan (full collections, each a pause
-    of tens of milliseconds here, would otherwise run every few frames).
+    int per line, ``number << BLOCK_SHIFT | i``, made in C by ``range``: ints are not tracked by the garbage
+    collector, so a flood neither triggers young collections by the thousand (which promote the widget's
+    rendered strips) nor fills the old generation with objects to scan (full collections, each a pause of tens
+    of milliseconds here, would otherwise run every few seconds).
 
     ``start`` is the cursor attributes at the start of line 0; the attributes at the start of a later line are
     computed when asked (:meth:`start_of`), from the last plain reset before it — most lines are never shown.
@@ -177,12 +177,18 @@ class LazyBlock:
         return LazyLine((self.start_of(i), self.lines[i], self.reverse))
 
 
+#: a flood line in the scrollback is ``block number << BLOCK_SHIFT | line index in the block``
+BLOCK_SHIFT = 32
+_LINE_MASK = (1 << BLOCK_SHIFT) - 1
+
+
 def is_block_line(entry: Any) -> bool:
-    """Whether a scrollback entry is a ``(block number, i)`` flood line (compacted lines hold ``Char | None``)."""
-    return type(entry) is tuple and len(entry) == 2 and type(entry[0]) is int
+    """Whether a scrollback entry is a flood line of a :class:`LazyBlock` (an int)."""
+    return type(entry) is int
 
 
-#: a scrollback entry: the line dict as it left the screen, a flood line (:class:`LazyLine` or ``(block number, i)``),
+#: a scrollback entry: the line dict as it left the screen, a flood line (:class:`LazyLine` or an int, see
+#: :class:`LazyBlock`),
 #: or (after :meth:`TermFeatures.compact_history`) a tuple of ``Char | None`` (``None`` = blank cell)
 HistoryLine = Any
 
@@ -321,11 +327,11 @@ class TermFeatures:
         return list(map(line.get, range(columns)))
 
     def lazy_line(self, entry: Any) -> "LazyLine | None":
-        """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or a ``(block number, i)``), else None."""
+        """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or an int), else None."""
         if type(entry) is LazyLine:
             return entry
-        if is_block_line(entry):
-            return self.blocks[entry[0]].line(entry[1])
+        if type(entry) is int:
+            return self.blocks[entry >> BLOCK_SHIFT].line(entry & _LINE_MASK)
         return None
 
     def add_block(self, block: LazyBlock) -> int:
@@ -340,13 +346,13 @@ class TermFeatures:
         newest block referred to (floods in the alternate screen or without scrollback refer to none)."""
         oldest = newest = None
         for entry in self.history:
-            if is_block_line(entry):
-                oldest = entry[0]
+            if type(entry) is int:
+                oldest = entry >> BLOCK_SHIFT
                 break
         if oldest is not None:
             for entry in reversed(self.history):
-                if is_block_line(entry):
-                    newest = entry[0]
+                if type(entry) is int:
+                    newest = entry >> BLOCK_SHIFT
                     break
         blocks = self.blocks
         for number in [n for n in blocks if oldest is None or n < oldest or n > newest]:  # type: ignore[operator]
@@ -552,7 +558,7 @@ class FastScreen(TermScreen):
                 else:
                     line = done[s - bottom]
                     if type(line) is not LazyLine:
-                        line = self.blocks[line[0]].line(line[1])  # (block number, i)
+                        line = self.blocks[line >> BLOCK_SHIFT].line(line & _LINE_MASK)
                     buffer[r] = self._materialize(line[0], line[1], reverse)
             self.dirty.update(range(self.lines))
             buffer.pop(bottom, None)
@@ -751,7 +757,8 @@ class FastStream(TermStream):
             middle = tail[1:-1]
             if middle:
                 block = LazyBlock(attrs, middle, reverse)
-                done.extend(zip(repeat(screen.add_block(block)), range(len(middle))))
+                first = screen.add_block(block) << BLOCK_SHIFT
+                done.extend(range(first, first + len(middle)))
                 attrs = block.start_of(len(middle))
             start = attrs
             text = tail[-1]
