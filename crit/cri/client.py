@@ -278,6 +278,8 @@ class CriClient:
             response = await method(request, timeout=deadline)
         except grpc.aio.AioRpcError as exc:
             raise await self._translate(exc, conn, rpc, object_id, deadline) from exc
+        if response is None:  # grpc could not deserialise the answer (e.g. invalid UTF-8 in a string field)
+            raise E.undecodable(str(conn.endpoint), rpc, conn.which, conn.hint)
         conn.ok = True
         return response
 
@@ -604,6 +606,8 @@ class CriClient:
         call = stub.GetContainerEvents(pb.GetEventsRequest())
         try:
             async for event in call:
+                if event is None:  # not decodable as a ContainerEventResponse
+                    raise E.undecodable(str(conn.endpoint), "GetContainerEvents", conn.which, conn.hint)
                 conn.ok = True
                 yield event
         except grpc.aio.AioRpcError as exc:

@@ -41,6 +41,7 @@ __all__ = [
     "object_kind",
     "one_line",
     "translate",
+    "undecodable",
 ]
 
 
@@ -125,6 +126,17 @@ def endpoint_hint(which: str = "runtime") -> str:
     if which == "image":
         return f"set -i/--image-endpoint, IMAGE_SERVICE_ENDPOINT or image-endpoint in {DEFAULT_CONFIG_PATH}"
     return f"set -r/--runtime-endpoint, CONTAINER_RUNTIME_ENDPOINT or runtime-endpoint in {DEFAULT_CONFIG_PATH}"
+
+
+def undecodable(endpoint: str, operation: str, which: str = "runtime", hint: str | None = None) -> CriError:
+    """The runtime answered, but with bytes that are not the expected CRI v1 message (grpc hands back ``None``)."""
+    what = "container runtime" if which == "runtime" else "image service"
+    return CriError(
+        f"The {what} at {endpoint} answered {operation} with a message crit cannot decode as CRI v1 (a broken "
+        f"runtime, or not a CRI runtime at all); if this is the wrong socket, {hint or endpoint_hint(which)}.",
+        endpoint=endpoint,
+        operation=operation,
+    )
 
 
 _WS = re.compile(r"\s+")
