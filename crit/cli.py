@@ -544,6 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0) if isinstance(exc.code, int) else 2
     debug = bool(getattr(args, "debug", False))
+    _setup_logging(debug)
     try:
         if args.command == "node":
             return _node_serve(args)
@@ -566,6 +567,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _err(_sentence(exc))
         return 1
+
+
+def _setup_logging(debug: bool) -> None:
+    """crit's log records never reach the terminal: a full-screen UI runs there, and Python's last-resort handler
+    wrote warnings and tracebacks to stderr, over the UI and after it.  With ``--debug`` they go to a private file,
+    named once on stderr before anything starts."""
+    import logging
+
+    if logging.getLogger().handlers:  # logging is configured already (crit embedded, a test harness): keep it
+        return
+    logger = logging.getLogger("crit")
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    if not debug:
+        logger.addHandler(logging.NullHandler())
+        return
+    fd, path = tempfile.mkstemp(prefix="crit-debug-", suffix=".log")  # 0600: records may hold runtime data
+    handler = logging.StreamHandler(os.fdopen(fd, "w", encoding="utf-8", errors="replace"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    _err(f"the debug log is {path}.")
 
 
 def _sentence(exc: BaseException) -> str:

@@ -136,3 +136,40 @@ def test_a_spec_file_that_is_a_device_or_huge_is_refused(tmp_path):
     finally:
         __import__("os").close(r)
     assert cfg.metadata.name == "piped"
+
+
+LOGGING_TUI = """
+import logging, sys
+from crit import cli
+
+def fake_tui(opts):
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        logging.getLogger("crit.ui.app").exception("change listener failed")
+    logging.getLogger("crit.ui.terminal.actions").warning("session 1 left installed")
+    return 0
+
+cli._run_tui = fake_tui
+sys.exit(cli.main(["-r", "unix:///nonexistent.sock"] + sys.argv[1:]))
+"""
+
+
+def test_log_records_never_reach_the_terminal(tmp_path):
+    """Python's last-resort handler wrote crit's warnings and tracebacks to stderr, over the UI and after it."""
+    r = subprocess.run([sys.executable, "-c", LOGGING_TUI], capture_output=True, text=True, timeout=30,
+                       env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0 and r.stderr == "" and r.stdout == "", r.stderr
+
+
+def test_debug_sends_log_records_to_a_private_file(tmp_path):
+    r = subprocess.run([sys.executable, "-c", LOGGING_TUI, "--debug"], capture_output=True, text=True, timeout=30,
+                       env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0
+    line = one_sentence(r.stderr)
+    assert line.startswith("crit: the debug log is ") and line.endswith(".")
+    path = line[len("crit: the debug log is "):-1]
+    text = open(path).read()
+    assert "change listener failed" in text and "ZeroDivisionError" in text and "session 1 left installed" in text
+    import os
+    assert os.stat(path).st_mode & 0o077 == 0
