@@ -570,25 +570,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(debug: bool) -> None:
-    """crit's log records never reach the terminal: a full-screen UI runs there, and Python's last-resort handler
-    wrote warnings and tracebacks to stderr, over the UI and after it.  With ``--debug`` they go to a private file,
-    named once on stderr before anything starts."""
+    """Log records never reach the terminal: a full-screen UI runs there, and Python's last-resort handler wrote
+    warnings and tracebacks (crit's own, asyncio's "Task exception was never retrieved", grpc's) to stderr, over
+    the UI and after it.  With ``--debug`` they go to a private file, named once on stderr before anything
+    starts."""
     import logging
 
-    if logging.getLogger().handlers:  # logging is configured already (crit embedded, a test harness): keep it
+    root = logging.getLogger()
+    if root.handlers:  # logging is configured already (crit embedded, a test harness): keep it
         return
-    logger = logging.getLogger("crit")
-    logger.propagate = False
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
     if not debug:
-        logger.addHandler(logging.NullHandler())
+        root.addHandler(logging.NullHandler())
         return
     fd, path = tempfile.mkstemp(prefix="crit-debug-", suffix=".log")  # 0600: records may hold runtime data
     handler = logging.StreamHandler(os.fdopen(fd, "w", encoding="utf-8", errors="replace"))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    logging.getLogger("crit").setLevel(logging.DEBUG)
     _err(f"the debug log is {path}.")
 
 

@@ -148,6 +148,7 @@ def fake_tui(opts):
     except ZeroDivisionError:
         logging.getLogger("crit.ui.app").exception("change listener failed")
     logging.getLogger("crit.ui.terminal.actions").warning("session 1 left installed")
+    logging.getLogger("asyncio").error("Task exception was never retrieved")
     return 0
 
 cli._run_tui = fake_tui
@@ -171,5 +172,6 @@ def test_debug_sends_log_records_to_a_private_file(tmp_path):
     path = line[len("crit: the debug log is "):-1]
     text = open(path).read()
     assert "change listener failed" in text and "ZeroDivisionError" in text and "session 1 left installed" in text
+    assert "Task exception was never retrieved" in text
     import os
     assert os.stat(path).st_mode & 0o077 == 0
