@@ -104,3 +104,23 @@ def test_control_filter_deletes_controls_and_keeps_the_width():
     # what the UI relies on for visibility stays: sanitised text has no control character left to delete
     from crit.render.sanitize import sanitize
     assert strip_controls(sanitize("x\x1b\u202e\x9b")) == sanitize("x\x1b\u202e\x9b")
+
+
+async def test_preview_shows_imported_values_literally(client, tmp_path):  # noqa: F811
+    """The crictl YAML preview of a form holding markup and an ESC: characters, never styles or a raw escape."""
+    from crit.ui.forms import NewPodScreen
+
+    f = tmp_path / "pod.yaml"
+    f.write_text('metadata:\n  name: web\n  namespace: default\n  uid: u1\n'
+                 'annotations:\n  note: "[/][bold red]x[/] \\e[2J"\n')
+    app = Host(lambda: NewPodScreen(client))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        scr = await screen_of(app, pilot, NewPodScreen)
+        from tests.test_forms import _dialog
+
+        await _dialog(pilot, scr, "ctrl+o", f)
+        await wait_for(pilot, lambda: "note" in str(scr.query_one("#preview").render()))
+        preview = str(scr.query_one("#preview").render())
+        assert "[/][bold red]x[/]" in preview and "\x1b" not in preview
+        assert "\\e[2J" in preview or "^[[2J" in preview
+    assert app._exception is None
