@@ -60,8 +60,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SLICE = 32 * 1024
 #: the pump stops receiving while this many bytes wait to be fed (bounds memory; the runtime waits meanwhile)
 INBOX_LIMIT = 1 << 20
-#: yield to the event loop after this long of continuous feeding (seconds)
-FEED_BUDGET = 0.003
+#: yield to the event loop after this long of continuous feeding (seconds): keys wait at most about this long per
+#: turn of the loop (a key to the detach action takes a few turns)
+FEED_BUDGET = 0.002
 #: output smaller than this since the last frame (typing, echo) is rendered at once, not at the capped rate
 SMALL_OUTPUT = 2048
 #: …but never more often than this (seconds)
