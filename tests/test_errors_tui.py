@@ -94,3 +94,35 @@ async def test_a_filter_with_an_error_keeps_what_was_typed(tmp_path):
             assert app.main.panels["pods"].filter is not None
             assert app.main.panels["pods"].filter.source == "!web"
         await client.close()
+
+
+SIGTERM_SCRIPT = textwrap.dedent("""
+    import asyncio, os, signal
+    from crit.node.serve import Node
+    from crit.cri.client import CriClient
+    from crit.ui.app import CritApp
+
+    class Opts:
+        refresh, readonly, theme, debug = 0.5, False, None, False
+
+    async def main():
+        async with Node("unix://{sock}", images=[]) as node:
+            opts = Opts()
+            opts.runtime_endpoint = node.endpoint
+            client = CriClient(node.endpoint, timeout=5)
+            app = CritApp(client, opts)
+            app.call_later(lambda: app.set_timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM)))
+            await app.run_async(headless=True, size=(100, 30))
+            await client.close()
+            print("exited", app.return_value)
+
+    asyncio.run(main())
+""")
+
+
+def test_sigterm_quits_like_q(tmp_path):
+    """``kill <crit>`` killed it outright: the terminal was left in the alternate screen with mouse tracking on,
+    and open exec sessions were not ended.  Now SIGTERM quits the way q does, with status 143."""
+    r = subprocess.run([sys.executable, "-c", SIGTERM_SCRIPT.format(sock=tmp_path / "node.sock")],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0 and "exited 143" in r.stdout, (r.returncode, r.stdout, r.stderr[-2000:])

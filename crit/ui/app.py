@@ -418,6 +418,7 @@ class CritApp(App):
                         severity="warning", markup=False)
         for error in self.theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=8)
+        self._quit_on_signals()
         self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
         # statistics start once the panels are drawn: the first frame should not wait behind them
         self.run_worker(self._start_stats(), group="stats-start")
@@ -427,6 +428,18 @@ class CritApp(App):
             from crit.ui.forms import open_from_options
 
             self.run_worker(open_from_options(self), group="commands")
+
+    def _quit_on_signals(self) -> None:
+        """SIGTERM and SIGHUP quit the way q does (status 128+signal): the terminal is restored and sessions are
+        ended, where the default action killed crit outright and left the terminal in the alternate screen."""
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, self.exit, 128 + sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not POSIX, or not the main thread
+                return
 
     async def _start_stats(self) -> None:
         await self.first_frame.wait()
