@@ -886,14 +886,16 @@ class FastStream(TermStream):
         offset, length = 0, len(data)
         # a flood chunk is usually one run (printable ASCII, SGR, CR LF) from start to end: checked with one SGR
         # strip and a few whole-string tests instead of the run regex; ``whole`` = the visible text of its lines
-        whole = None
+        # (same number of pieces: no CR LF was made by removing an SGR between CR and LF; printable pieces: no
+        # lone CR or LF, no other control character)
+        whole = whole_pieces = None
         if taking and simple and length > 256:
             visible_text = _SGR_STRIP("", data) if "\x1b" in data else data
-            if "\x1b" not in visible_text and (visible_text is data
-                                               or visible_text.count("\r\n") == data.count("\r\n")):
-                rest = visible_text.replace("\r\n", "")
-                if rest.isascii() and rest.isprintable():
-                    whole = visible_text.split("\r\n")
+            if "\x1b" not in visible_text and visible_text.isascii():
+                visible_lines = visible_text.split("\r\n")
+                all_pieces = visible_lines if visible_text is data else data.split("\r\n")
+                if len(visible_lines) == len(all_pieces) and "".join(visible_lines).isprintable():
+                    whole, whole_pieces = visible_lines, all_pieces
         while offset < length:
             if not taking:
                 if self._pending is not None:
@@ -906,7 +908,7 @@ class FastStream(TermStream):
             if whole is not None and offset == 0 and simple:  # the whole chunk is one run (checked above)
                 r = whole
                 offset = length
-                pieces = data.split("\r\n")
+                pieces = whole_pieces
                 visible = whole
             else:
                 r = match_run(data, offset)

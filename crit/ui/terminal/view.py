@@ -3,7 +3,8 @@
 ``TerminalView(session_factory, title)`` — ``session_factory`` is an async callable returning a connected
 :class:`crit.stream.channel.ExecStream` (interactive exec: ``tty=True, stdin=True``). The widget
 
-* feeds the output to crit's fast pyte screen in slices, yielding to the event loop so the UI never blocks;
+* receives output into a bounded inbox (a pump task) and feeds everything that arrived meanwhile to crit's fast
+  pyte screen in one batch, in slices, yielding to the event loop every ``FEED_BUDGET`` so the UI never blocks;
 * renders only dirty lines (Line API, a strip cache): output asks for a frame, frames are capped at ``fps``
   (30 by default) and at ``flood_fps`` (15) while more than 128 KB arrive between two frames; sparse small
   output (typing, echo) is drawn at once;
