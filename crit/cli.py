@@ -100,10 +100,9 @@ class Options:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one sentence, exit 2 like argparse
-        self.print_usage(sys.stderr)
+    def error(self, message: str) -> None:  # one sentence (no usage block), exit 2 like argparse
         msg = message[:1].upper() + message[1:]
-        sys.stderr.write(f"crit: {msg.rstrip('.')}.\n")
+        sys.stderr.write(f"crit: {msg.rstrip('.')} (`{self.prog} --help` lists the options).\n")
         raise SystemExit(2)
 
 

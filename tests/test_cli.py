@@ -67,9 +67,12 @@ def test_usage_error_is_short():
     p, _ = run_crit("--refresh", "0")
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
-    assert p.stderr.strip().splitlines()[-1] == "crit: Argument --refresh: '0' must be a positive number of seconds."
+    assert p.stderr.strip().splitlines() == [
+        "crit: Argument --refresh: '0' must be a positive number of seconds (`crit --help` lists the options)."]
     p, _ = run_crit("--check", "--demo")
-    assert p.returncode == 2 and "not allowed with" in p.stderr
+    assert p.returncode == 2 and "not allowed with" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p, _ = run_crit("node", "serve", "--scale", "1:x:3", "--listen", "unix:///tmp/x.sock")
+    assert p.returncode in (1, 2) and len(p.stderr.strip().splitlines()) == 1, p.stderr
 
 
 # ---------------------------------------------------------------- --check failures
