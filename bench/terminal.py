@@ -217,8 +217,7 @@ async def crit_rate(source, argv: list[str]) -> dict:
         view = app.query_one(TerminalView)
         await asyncio.wait_for(view.connected.wait(), 30)
         # time from the first output byte, like the raw client
-        while view.bytes_in == 0 and not view.ended:
-            await asyncio.sleep(0.0005)
+        await until(lambda: view.bytes_in or view.ended, "the first output", timeout=30)
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         b0 = view.bytes_in
@@ -293,14 +292,12 @@ async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str], 
         async with app.run_test(size=(COLS, ROWS)) as pilot:
             view = app.query_one(TerminalView)
             await asyncio.wait_for(view.connected.wait(), 30)
-            while view.bytes_in < 2_000_000:
-                await asyncio.sleep(0.01)
+            await until(lambda: view.bytes_in >= 2_000_000, "2 MB of flood", 0.01, timeout=60)
             mine = []
             for _ in range(presses):
                 n = len(app.detached)
                 t = press(app, "ctrl+right_square_bracket")
-                while len(app.detached) == n:
-                    await asyncio.sleep(0.0005)
+                await until(lambda: len(app.detached) != n, "the Detached message")
                 mine.append((app.detached[-1] - t) * 1000)
                 await asyncio.sleep(0.1)
             if view.ended:
@@ -317,6 +314,15 @@ async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str], 
     return memory, detach
 
 
+async def until(predicate, what: str, step: float = 0.0005, timeout: float = 10.0) -> None:
+    """Poll ``predicate`` every ``step`` seconds; a clear error instead of a hung benchmark."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise RuntimeError(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(step)
+
+
 async def echo_latency(source) -> dict:
     app = BenchApp(factory_for(source, ["cat"]))
     async with app.run_test(size=(COLS, ROWS)) as pilot:
@@ -331,13 +337,12 @@ async def echo_latency(source) -> dict:
                 press(app, "enter", "\r")
                 await asyncio.sleep(0.05)
             x0, y0 = screen.cursor.x, screen.cursor.y
-            t = press(app, ch, ch)
-            # wait for the echo in the screen, then for the widget to render a line after it arrived
-            while not (screen.cursor.x != x0 or screen.cursor.y != y0):
-                await asyncio.sleep(0.0002)
-            echoed = time.perf_counter()
-            while view.last_render < echoed:
-                await asyncio.sleep(0.0002)
+            press(app, ch, ch)
+            t = time.monotonic()  # the widget's clock
+            # wait for the echo in the screen, then for the widget to render after the batch with it was fed
+            await until(lambda: screen.cursor.x != x0 or screen.cursor.y != y0, "the echo", 0.0002)
+            fed = view.last_fed
+            await until(lambda: view.last_render >= fed, "the frame with the echo", 0.0002)
             samples.append((view.last_render - t) * 1000)
             await asyncio.sleep(0.01)
         await view.close()

@@ -223,6 +223,7 @@ class TerminalView(Widget, can_focus=True):
         self.last_render = 0.0  # monotonic time of the last line rendered by the compositor
         self.lines_rendered = 0  # lines rendered into strips (for benchmarks and tests)
         self.finished_at = 0.0  # monotonic time the session ended (every byte fed)
+        self.last_fed = 0.0  # monotonic time the last batch of output was fed (a frame is requested right after)
         self._frame_interval = 1.0 / self.fps
         self._flood_interval = 1.0 / max(1.0, min(float(flood_fps), self.fps))
         self._last_frame = 0.0
@@ -347,6 +348,7 @@ class TerminalView(Widget, can_focus=True):
             replies = term.take_replies()
             if replies:
                 self._outgoing.put_nowait(("data", replies))
+            self.last_fed = loop_time()
             self._request_frame()
         error = outcome[0]
         if error is not None:
