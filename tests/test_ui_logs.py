@@ -464,3 +464,27 @@ async def test_scrolling_up_pauses_following_and_wrap_keeps_wide_text(node, tmp_
         text = screen_text(app)
         assert text.count("日本語テキスト") >= 20 and "�" not in text
     await client.close()
+
+
+async def test_follow_loop_during_teardown_is_harmless(node):
+    """The follow loop updates the status line; when it runs while the screen is being torn down (its widgets
+    already removed — seen in CI at exit), nothing may raise: an exception there ends the whole app."""
+    async with Workload(node) as w:
+        cid = await w.container("ticker", TICKER)
+        await w.wait_state(cid, pb.CONTAINER_RUNNING)
+        client = CriClient(node.endpoint, timeout=10)
+        app = CritApp(client, Opts(node.endpoint))
+        async with app.run_test(size=(140, 40)) as pilot:
+            await started(app, pilot)
+            await select_row(app, pilot, "containers", cid)
+            await pilot.press("l")
+            await pilot.pause()
+            screen = log_screen(app)
+            await asyncio.wait_for(screen.loaded.wait(), 10)
+            await screen.query_one("#log-status").remove()
+            await screen.query_one("#log-title").remove()
+            screen._update_status()  # what the follow loop does after each batch
+            screen._update_title()
+            await pilot.pause(0.8)  # a few more polls of the ticker
+            assert app.is_running and app.screen is screen
+        await client.close()

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -270,7 +271,10 @@ class LogScreen(Screen):
             title.append("  (previous attempt)", style="bold")
         if self.path:
             title.append("  " + sanitize(self.path), style="dim")
-        self.query_one("#log-title", Static).update(title)
+        try:
+            self.query_one("#log-title", Static).update(title)
+        except NoMatches:  # torn down meanwhile
+            return
 
     def _update_status(self) -> None:
         if not self.is_attached:
@@ -301,7 +305,11 @@ class LogScreen(Screen):
         line = "  |  ".join(parts)
         if self.poll_error:
             line += "  |  " + sanitize(self.poll_error)
-        self.query_one("#log-status", Static).update(line)
+        try:
+            status = self.query_one("#log-status", Static)
+        except NoMatches:  # the follow loop ran on while the screen was being torn down (seen in CI)
+            return
+        status.update(line)
 
     def _match_count(self) -> int:
         pat, ts = self.pattern, self.view.timestamps
