@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
 
@@ -33,6 +32,7 @@ from crit.model.launch import (
     sandbox_config_from_status,
 )
 from crit.render.sanitize import sanitize, sanitize_multiline
+from crit.ui.guard import unless_torn_down
 from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
 
@@ -259,15 +259,13 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self._preview_timer.stop()
         self._preview_timer = self.set_timer(PREVIEW_DELAY, self.update_preview)
 
+    @unless_torn_down
     def update_preview(self) -> None:
         """Show the config exactly as crictl's YAML (or, while the form has errors, what to fix first)."""
         self._preview_timer = None
         if not self.is_attached:
             return
-        try:
-            preview = self.query_one("#preview", Static)
-        except NoMatches:  # the form is being torn down (closed after a submit) while the timer fired
-            return
+        preview = self.query_one("#preview", Static)
         if not self.errors:
             try:
                 self.last_preview = self.build_preview()

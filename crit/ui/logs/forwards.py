@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
+from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.logs.dialogs import ForwardRequest
 
@@ -89,6 +90,7 @@ class ForwardsScreen(Screen):
             Text(sanitize(fwd.last_error)),
         )
 
+    @unless_torn_down
     def redraw(self) -> None:
         forwards = {self.key(f): f for f in self.crit.forwards.forwards}
         sync_rows(self.query_one(DataTable), {key: self.row(fwd) for key, fwd in forwards.items()})

@@ -21,7 +21,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -40,6 +39,7 @@ from crit.logs import (
 from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
+from crit.ui.guard import unless_torn_down
 from crit.ui.logs.dialogs import SaveDialog, SaveRequest
 from crit.ui.logs.logview import LogView
 
@@ -256,6 +256,7 @@ class LogScreen(Screen):
         self.view.refresh()
         self._update_status()
 
+    @unless_torn_down
     def _update_title(self) -> None:
         if not self.is_attached:
             return
@@ -271,11 +272,9 @@ class LogScreen(Screen):
             title.append("  (previous attempt)", style="bold")
         if self.path:
             title.append("  " + sanitize(self.path), style="dim")
-        try:
-            self.query_one("#log-title", Static).update(title)
-        except NoMatches:  # torn down meanwhile
-            return
+        self.query_one("#log-title", Static).update(title)
 
+    @unless_torn_down
     def _update_status(self) -> None:
         if not self.is_attached:
             return
@@ -305,11 +304,7 @@ class LogScreen(Screen):
         line = "  |  ".join(parts)
         if self.poll_error:
             line += "  |  " + sanitize(self.poll_error)
-        try:
-            status = self.query_one("#log-status", Static)
-        except NoMatches:  # the follow loop ran on while the screen was being torn down (seen in CI)
-            return
-        status.update(line)
+        self.query_one("#log-status", Static).update(line)
 
     def _match_count(self) -> int:
         pat, ts = self.pattern, self.view.timestamps

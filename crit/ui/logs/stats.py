@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from crit.model.stats import CONTAINER, POD, StatPoint, format_bytes, format_cpu, sparkline
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
+from crit.ui.guard import unless_torn_down
 
 __all__ = ["StatsScreen", "stats_renderable"]
 
@@ -114,6 +115,7 @@ class StatsScreen(Screen):
         if self.tracker.generation != self._seen:
             self.redraw()
 
+    @unless_torn_down
     def redraw(self) -> None:
         self._seen = self.tracker.generation
         width = max(10, min(240, self.size.width - 30)) if self.size.width else SPARK_WIDTH

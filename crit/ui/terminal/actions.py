@@ -47,6 +47,7 @@ from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
+from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
@@ -649,6 +650,7 @@ class SessionsScreen(Screen):
             Text(f"{age // 3600}h{age % 3600 // 60:02d}m" if age >= 3600 else f"{age // 60}m{age % 60:02d}s"),
         )
 
+    @unless_torn_down
     def redraw(self) -> None:
         sessions = {str(s.number): s for s in self.manager.sessions}
         sync_rows(self.query_one(DataTable), {key: self.row(session) for key, session in sessions.items()})
