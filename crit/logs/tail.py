@@ -334,6 +334,20 @@ class LogFollower:
                 return False
         return False
 
+    def _reopen(self) -> bool:
+        """Open the file the path names now, from its start; False (and ``missing``) when there is none."""
+        try:
+            self.fd = open_log(self.path)
+        except FileNotFoundError:
+            self.missing = True
+            return False
+        except OSError as exc:
+            raise self._fail(exc) from exc
+        fst = os.fstat(self.fd)
+        self.dev_ino = (fst.st_dev, fst.st_ino)
+        self.offset = 0
+        return True
+
     def poll_sync(self) -> list[LogRecord]:
         out: list[LogRecord] = []
         try:
@@ -347,16 +361,8 @@ class LogFollower:
         except OSError as exc:
             raise self._fail(exc) from exc
         if self.fd is None:
-            try:
-                self.fd = open_log(self.path)
-            except FileNotFoundError:
-                self.missing = True
+            if not self._reopen():
                 return out
-            except OSError as exc:
-                raise self._fail(exc) from exc
-            fst = os.fstat(self.fd)
-            self.dev_ino = (fst.st_dev, fst.st_ino)
-            self.offset = 0
             if self.missing:
                 out.append(_notice("log file re-created: reading it from the start"))
             self.missing = False
@@ -366,16 +372,8 @@ class LogFollower:
             self._read_new(self.fd, out, drain=True)
             os.close(self.fd)
             self.fd = None
-            try:
-                self.fd = open_log(self.path)
-            except FileNotFoundError:
-                self.missing = True
+            if not self._reopen():
                 return out
-            except OSError as exc:
-                raise self._fail(exc) from exc
-            fst = os.fstat(self.fd)
-            self.dev_ino = (fst.st_dev, fst.st_ino)
-            self.offset = 0
             self.rotations += 1
             out.append(_notice("log file rotated: following the new file"))
         else:
