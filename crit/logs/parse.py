@@ -118,15 +118,21 @@ def _split(line: bytes) -> _Part | None:
     return _Part(ts.decode("ascii"), stream, full, content)
 
 
-def parse_line(line: bytes) -> LogRecord:
-    """Parse one raw line on its own (no joining): a ``P`` line comes back with ``partial=True``."""
+def _split_raw(line: bytes):
+    """A raw line without its LF (and CR) split into its parts, or the bad-line record when it has none."""
     if line.endswith(b"\n"):
         line = line[:-1]
     if line.endswith(b"\r"):
         line = line[:-1]
     part = _split(line)
-    if part is None:
-        return LogRecord(_decode(line), "", "", bad=True)
+    return (None, LogRecord(_decode(line), "", "", bad=True)) if part is None else (part, None)
+
+
+def parse_line(line: bytes) -> LogRecord:
+    """Parse one raw line on its own (no joining): a ``P`` line comes back with ``partial=True``."""
+    part, bad = _split_raw(line)
+    if bad is not None:
+        return bad
     return LogRecord(_decode(part.content), part.stream, part.timestamp, partial=not part.full)
 
 
@@ -143,13 +149,9 @@ class LineJoiner:
 
     def feed(self, line: bytes) -> LogRecord | None:
         """Feed one raw line (with or without its LF); return the completed record, if any."""
-        if line.endswith(b"\n"):
-            line = line[:-1]
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        part = _split(line)
-        if part is None:
-            return LogRecord(_decode(line), "", "", bad=True)
+        part, bad = _split_raw(line)
+        if bad is not None:
+            return bad
         pending = self._pending.get(part.stream)
         if pending is None:
             if part.full:
