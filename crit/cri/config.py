@@ -475,41 +475,26 @@ def resolve(
         line = cfg.lines.get(key)
         return Source("config file", f"{cfg.path}:{line}" if line else cfg.path)
 
-    # -- runtime endpoint
-    rt: Endpoint | None
-    if _flag_given(runtime_endpoint):
-        if not str(runtime_endpoint).strip():
-            raise ConfigError("The -r/--runtime-endpoint flag is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT.")
-        rt = parse_endpoint(str(runtime_endpoint), what="runtime endpoint from -r/--runtime-endpoint")
-        rt_src = Source("flag", "-r/--runtime-endpoint")
-    elif env.get(ENV_RUNTIME_ENDPOINT, "").strip():
-        rt = parse_endpoint(env[ENV_RUNTIME_ENDPOINT], what=f"runtime endpoint from {ENV_RUNTIME_ENDPOINT}")
-        rt_src = Source("env", ENV_RUNTIME_ENDPOINT)
-    elif cfg is not None and cfg.runtime_endpoint.strip():
-        src = cfg_source("runtime-endpoint")
-        rt = parse_endpoint(cfg.runtime_endpoint, what=f"runtime-endpoint in {src.detail}")
-        rt_src = src
-    else:
-        rt = None
-        rt_src = Source("default", "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS))
+    def endpoint(what: str, flag_value: str | None, flag: str, env_name: str, cfg_value: str, key: str,
+                 default: str) -> tuple[Endpoint | None, Source]:
+        """One endpoint, flag > env > config file > default (None: the caller's default)."""
+        if _flag_given(flag_value):
+            if not str(flag_value).strip():
+                raise ConfigError(f"The {flag} flag is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT.")
+            return parse_endpoint(str(flag_value), what=f"{what} from {flag}"), Source("flag", flag)
+        if env.get(env_name, "").strip():
+            return parse_endpoint(env[env_name], what=f"{what} from {env_name}"), Source("env", env_name)
+        if cfg_value.strip():
+            src = cfg_source(key)
+            return parse_endpoint(cfg_value, what=f"{key} in {src.detail}"), src
+        return None, Source("default", default)
 
-    # -- image endpoint
-    im: Endpoint | None
-    if _flag_given(image_endpoint):
-        if not str(image_endpoint).strip():
-            raise ConfigError("The -i/--image-endpoint flag is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT.")
-        im = parse_endpoint(str(image_endpoint), what="image endpoint from -i/--image-endpoint")
-        im_src = Source("flag", "-i/--image-endpoint")
-    elif env.get(ENV_IMAGE_ENDPOINT, "").strip():
-        im = parse_endpoint(env[ENV_IMAGE_ENDPOINT], what=f"image endpoint from {ENV_IMAGE_ENDPOINT}")
-        im_src = Source("env", ENV_IMAGE_ENDPOINT)
-    elif cfg is not None and cfg.image_endpoint.strip():
-        src = cfg_source("image-endpoint")
-        im = parse_endpoint(cfg.image_endpoint, what=f"image-endpoint in {src.detail}")
-        im_src = src
-    else:
-        im = None
-        im_src = Source("default", "same as the runtime endpoint")
+    rt, rt_src = endpoint("runtime endpoint", runtime_endpoint, "-r/--runtime-endpoint", ENV_RUNTIME_ENDPOINT,
+                          cfg.runtime_endpoint if cfg is not None else "", "runtime-endpoint",
+                          "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS))
+    im, im_src = endpoint("image endpoint", image_endpoint, "-i/--image-endpoint", ENV_IMAGE_ENDPOINT,
+                          cfg.image_endpoint if cfg is not None else "", "image-endpoint",
+                          "same as the runtime endpoint")
 
     # -- timeout
     if timeout is not None:
