@@ -14,11 +14,8 @@ import asyncio
 import json
 import os
 import resource
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +23,7 @@ sys.path.insert(0, ROOT)
 
 from crit.cri.client import MAX_MESSAGE_BYTES, CriClient  # noqa: E402
 from crit.cri.pb import api_pb2 as pb  # noqa: E402
+from crit.node.process import NodeProcess, NodeProcessError  # noqa: E402
 
 
 async def measure(endpoint: str, runs: int) -> dict:
@@ -61,25 +59,14 @@ def main() -> int:
     ap.add_argument("--scale", default="2000:10000:500")
     ap.add_argument("--runs", type=int, default=5)
     ns = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="crit-bench-")
-    sock = os.path.join(tmp, "node.sock")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}", "--scale", ns.scale],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-    )
     try:
-        t0 = time.monotonic()
-        while not os.path.exists(sock):
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
-                print(json.dumps({"error": f"node exited with {proc.returncode}: {err}"}))
-                return 1
-            if time.monotonic() - t0 > 60:
-                print(json.dumps({"error": "node did not start within 60 s"}))
-                return 1
-            time.sleep(0.05)
-        startup = time.monotonic() - t0
-        results = asyncio.run(measure(f"unix://{sock}", ns.runs))
+        node = NodeProcess(scale=ns.scale, start_timeout=60).start()
+    except NodeProcessError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 1
+    try:
+        startup = node.started_in
+        results = asyncio.run(measure(node.endpoint, ns.runs))
         print(json.dumps({
             "benchmark": "client_list",
             "scale": ns.scale,
@@ -91,13 +78,7 @@ def main() -> int:
         }, indent=2))
         return 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        node.stop()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ as SVG files.
 
     python scripts/screenshots.py [--out screenshots] [--size 140x40] [--theme crit-dark]
 
-Starts `crit node serve --demo` on a temporary socket, drives the app headless with Textual's Pilot, and writes
+Starts `crit node serve --demo` (crit.node.process.NodeProcess) on a temporary socket, drives the app headless with Textual's Pilot, and writes
 main.svg, describe.svg, config.svg, help.svg, logs.svg, shell.svg, new-pod.svg and events.svg into the output
 directory.
 """
@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crit.cri.client import CriClient  # noqa: E402
+from crit.node.process import NodeProcess, NodeProcessError  # noqa: E402
 from crit.ui.app import CritApp  # noqa: E402
 
 
@@ -125,28 +123,15 @@ def main() -> int:
     cols, rows = (int(x) for x in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="crit-shots-"))
-    sock = tmp / "node.sock"
-    endpoint = f"unix://{sock}"
-    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", endpoint, "--demo"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=str(ROOT))
     try:
-        deadline = time.monotonic() + 30
-        while not sock.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                print("crit: the embedded demo node did not start.", file=sys.stderr)
-                return 1
-            time.sleep(0.05)
-        written = asyncio.run(shoot(endpoint, out, (cols, rows), args.theme))
+        node = NodeProcess(demo=True).start()
+    except NodeProcessError as exc:
+        print(f"crit: the embedded demo node did not start: {exc}.", file=sys.stderr)
+        return 1
+    try:
+        written = asyncio.run(shoot(node.endpoint, out, (cols, rows), args.theme))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        for p in tmp.iterdir():
-            p.unlink()
-        tmp.rmdir()
+        node.stop()
     for path in written:
         print(path)
     return 0
