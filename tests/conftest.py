@@ -25,6 +25,7 @@ import pytest
 
 from tests.bed import containerd as ctd_bed
 from tests.bed import registry as reg_bed
+from tests.fixed_node import frozen  # noqa: F401 - the frozen-clock fixture of the screen tests
 
 
 def require(missing: list[str], what: str) -> None:
