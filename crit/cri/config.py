@@ -33,6 +33,7 @@ from typing import Callable, Iterable, Mapping
 
 import yaml
 
+from crit.cri.duration import format_duration
 from crit.cri.errors import CriError
 
 
@@ -196,7 +197,9 @@ def first_reachable(
             return ep, failures
         failures.append((url, reason))
     tried = "; ".join(f"{u}: {r}" for u, r in failures)
-    raise ConfigError(f"No container runtime found at the default endpoints ({tried}); {SET_RUNTIME_HINT}.")
+    err = ConfigError(f"No container runtime found at the default endpoints ({tried}); {SET_RUNTIME_HINT}.")
+    err.failures = failures  # type: ignore[attr-defined] - what was tried, for `crit --check`'s table
+    raise err
 
 
 # --------------------------------------------------------------------------------------------------
@@ -235,11 +238,8 @@ def parse_timeout(text: str | float | int) -> float:
 
 
 def format_seconds(seconds: float) -> str:
-    if seconds == int(seconds):
-        return f"{int(seconds)}s"
-    if seconds < 1:
-        return f"{seconds * 1000:g}ms"
-    return f"{seconds:g}s"
+    """A duration as people write it (``1ns``, ``1µs``, ``1ms``, ``2s``, ``1m30s``): see crit.cri.duration."""
+    return format_duration(seconds)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -410,10 +410,14 @@ class ResolvedConfig:
         of the default sockets that is reachable).  Returns ``self``; raises :class:`ConfigError` when none
         is reachable."""
         if self.runtime_endpoint is None:
-            ep, failures = first_reachable(DEFAULT_RUNTIME_ENDPOINTS, self.timeout, probe)
+            self.runtime_source = Source("default", "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS))
+            try:
+                ep, failures = first_reachable(DEFAULT_RUNTIME_ENDPOINTS, self.timeout, probe)
+            except ConfigError as exc:
+                self.default_failures = list(getattr(exc, "failures", []))
+                raise
             self.runtime_endpoint = ep
             self.default_failures = failures
-            self.runtime_source = Source("default", "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS))
         return self
 
     def how_to_set(self, which: str = "runtime") -> str:

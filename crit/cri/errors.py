@@ -16,6 +16,8 @@ import re
 import stat
 from typing import TYPE_CHECKING
 
+from crit.cri.duration import format_duration
+
 if TYPE_CHECKING:
     import grpc
 
@@ -155,9 +157,7 @@ def one_line(text: str | None, limit: int = 400) -> str:
 def _fmt_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "the timeout"
-    if seconds == int(seconds):
-        return f"{int(seconds)}s"
-    return f"{seconds:g}s"
+    return format_duration(seconds)
 
 
 _KIND_BY_OPERATION = {
