@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.containers import Vertical
 
 from crit.render.filters import RowFilter
+from crit.render.layout import fit_cell
 from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS, USAGE_COLUMNS
+from crit.render.sanitize import sanitize
 from crit.ui.panels.table import NodeTable, Row
 
 __all__ = ["ResourcePanel", "PANEL_TITLES"]
@@ -17,6 +20,14 @@ _COLUMNS = {"pods": POD_COLUMNS + USAGE_COLUMNS, "containers": CONTAINER_COLUMNS
 
 _STATE_STYLE = {"Ready": "ok", "Running": "ok", "NotReady": "warn", "Created": "warn", "Exited": "muted",
                 "Unknown": "bad"}
+
+
+_TITLE_TEXT_MAX = 24  # cells of a filter or pod name in a title: the counts after it must stay visible
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` cells with an ellipsis (not padded)."""
+    return fit_cell(text, width).rstrip(" ") if cell_len(text) > width else text
 
 
 def _styler(kind: str):
@@ -77,9 +88,14 @@ class ResourcePanel(Vertical):
         title.append(PANEL_TITLES[self.kind])
         if self.scope_pod is not None:
             title.append(" of pod ")
-            title.append(self.scope_pod[1], style="bold")
+            title.append(_cut(sanitize(self.scope_pod[1]), _TITLE_TEXT_MAX), style="bold")
         shown, total = t.row_count, len(t.rows)
-        title.append(f" [{shown}]" if shown == total else f" [{shown}/{total}]")
+        # a filter or a scope is on: always "shown/total", even when every row matches
+        narrowed = self.filter is not None or self.scope_pod is not None
+        title.append(f" [{shown}/{total}]" if narrowed or shown != total else f" [{shown}]")
+        if self.filter is not None:
+            title.append(" ")
+            title.append("/" + _cut(sanitize(self.filter.source), _TITLE_TEXT_MAX), style="bold")
         if t.marks:
             title.append(f" {len(t.marks)} marked", style="bold")
         if self.stale:

@@ -1,0 +1,67 @@
+"""The panels as the user sees them (issue 10: A3, A5 and the D items of the tables): snapshots at 80x24 and
+160x48 from the fixed node with a frozen clock, plus screen-text checks that say what each picture must show."""
+
+from __future__ import annotations
+
+import pytest
+
+from crit.render.filters import parse_filter
+from tests.fixed_node import fixed_app, settled
+from tests.ui_helpers import screen_text
+from tests.waiting import wait_for
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+
+
+def _title_line(app, title: str) -> str:
+    """The screen line holding the panel title that starts with ``title``."""
+    for line in screen_text(app).splitlines():
+        if line.lstrip("─╭").startswith(title):
+            return line
+    raise AssertionError(f"no {title!r} title on screen:\n{screen_text(app)}")
+
+
+async def _filter(pilot, text: str) -> None:
+    """Type ``/text⏎`` on the focused panel, as a user does, and wait until the filter is on."""
+    app = pilot.app
+    await pilot.press("slash", *text, "enter")
+    await wait_for(lambda: app.main.prompt_mode is None and any(
+        p.filter is not None and p.filter.source == text for p in app.main.panels.values()), 10,
+        f"the filter {text!r} applied")
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------------------------------- A3: the filter
+
+
+@SIZES
+def test_filter_shown_in_title(frozen, snap_compare, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await _filter(pilot, "web")
+        assert "Pods [1/2] /web" in _title_line(pilot.app, "Pods")
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_filter_matching_everything_still_shown(frozen, snap_compare, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await _filter(pilot, ".")
+        assert "Pods [2/2] /." in _title_line(pilot.app, "Pods")
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+async def test_filter_title_is_sanitised_and_cut(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await _filter(pilot, "x" * 40)
+        line = _title_line(app, "Pods")
+        assert "Pods [0/2] /" + "x" * 23 + "…" in line, line
+        # a hostile filter: shown literally (markup not parsed), control characters made visible
+        app.main.panels["pods"].apply_filter(parse_filter("[bold]\x1b"))
+        await pilot.pause()
+        assert "/[bold]^[" in _title_line(app, "Pods")
