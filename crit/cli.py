@@ -308,15 +308,20 @@ def _check(args: argparse.Namespace) -> int:
     from crit.cri.errors import CriError, Unsupported
 
     rc = _resolve(args)
+    out = sys.stdout
+    none_found: CriError | None = None
     if rc.runtime_endpoint is None:
-        rc.with_default_endpoint()
+        try:
+            rc.with_default_endpoint()
+        except CriError as exc:  # the table still says what was resolved and tried; then the one sentence
+            none_found = exc
     rt = rc.runtime_endpoint
     img = rc.effective_image_endpoint
-    out = sys.stdout
     cfg_state = "" if rc.config_file is not None else " (not found, not used)"
     rows = [
-        ("runtime endpoint", f"{rt.url}", rc.runtime_source),
-        ("image endpoint", f"{img.url}", rc.effective_image_source),
+        ("runtime endpoint", rt.url if rt is not None else "none reachable", rc.runtime_source),
+        ("image endpoint", img.url if img is not None else "none",
+         rc.effective_image_source),
         ("config file", f"{rc.config_path}{cfg_state}", rc.config_source),
         ("timeout", format_seconds(rc.timeout), rc.timeout_source),
     ]
@@ -325,6 +330,8 @@ def _check(args: argparse.Namespace) -> int:
     for url, reason in rc.default_failures:
         out.write(f"{'':<18}skipped {_say(url)}: {_say(reason)}\n")
     out.flush()
+    if none_found is not None:
+        raise none_found
 
     opts = _options(args, rc)
     opts.readonly = True  # a preflight never changes anything
