@@ -311,3 +311,40 @@ def test_dumped_json_is_plain_json():
     data = json.loads(spec.dump_json(p))
     assert data["metadata"]["attempt"] == p.metadata.attempt
     assert data["linux"]["overhead"]["hugepage_limits"][0]["limit"] == p.linux.overhead.hugepage_limits[0].limit
+
+
+# ---------------------------------------------------------------- exact dumps (B6)
+
+from tests.exact_strings import HOSTILE, NUL, RLO_NAME  # noqa: E402
+
+
+def _hostile_container() -> pb.ContainerConfig:
+    every = HOSTILE + [NUL]
+    return pb.ContainerConfig(
+        metadata=pb.ContainerMetadata(name=RLO_NAME),
+        labels={f"k{i}-{h}": h for i, h in enumerate(every)},
+        annotations={h: h for h in every},
+        command=every,
+        envs=[pb.KeyValue(key=f"E{i}", value=h) for i, h in enumerate(every)],
+    )
+
+
+@pytest.mark.parametrize("dump", [spec.dump_yaml, spec.dump_json], ids=["yaml", "json"])
+def test_dump_is_exact_and_every_line_printable(dump):
+    """Every hostile string loads back byte for byte, and the dumped text itself holds no character a terminal
+    would hide or obey (RLO, ZWJ, ESC, NBSP … are escapes)."""
+    cfg = _hostile_container()
+    text = dump(cfg)
+    assert [line for line in text.split("\n") if not line.isprintable()] == []
+    back = spec.loads(text, pb.ContainerConfig)
+    assert back.SerializeToString(deterministic=True) == cfg.SerializeToString(deterministic=True)
+
+
+def test_dump_yaml_escapes_rlo_in_double_quotes():
+    text = spec.dump_yaml(pb.ContainerConfig(metadata=pb.ContainerMetadata(name=RLO_NAME)))
+    assert text == 'metadata:\n  name: "abc\\u202Etxt.exe"\n'
+    assert yaml.safe_load(text)["metadata"]["name"] == RLO_NAME  # any YAML reader gets the real name
+
+
+def test_exact_yaml_keeps_printable_text_plain_and_unicode_raw():
+    assert spec.exact_yaml({"name": "é web", "n": 1}) == "name: é web\nn: 1\n"

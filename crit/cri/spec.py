@@ -18,6 +18,11 @@ Dumping writes only what is set (a set-but-empty message as ``{}`` so presence s
 (crictl's Go types take numbers only; ``enums_as_names=True`` for display), 64-bit integers as plain
 numbers, bytes as base64 — so a dumped file is accepted by crictl and loads back to an equal message.
 
+Dumping is exact and safe to look at: every string is written as it is (never sanitised), and a string holding
+a character that is not printable (controls, ESC, newline, tab, bidi overrides, zero-width joiners, NBSP, …)
+is written double-quoted with YAML/JSON escapes (``"abc\u202Etxt.exe"``), which load back to the same
+characters — so the text of a dump never hides or reorders anything on a terminal and round-trips byte for byte.
+
 The mapping is generic: it walks the protobuf descriptors, nothing is written field by field.  Never
 imports textual or grpc.
 """
@@ -47,6 +52,7 @@ __all__ = [
     "dump_file",
     "dump_json",
     "dump_yaml",
+    "exact_yaml",
     "from_dict",
     "load_container_config",
     "load_file",
@@ -58,7 +64,6 @@ __all__ = [
 M = TypeVar("M", bound=Message)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _T = "tag:yaml.org,2002:"
 _NULL, _BOOL, _INT, _FLOAT, _STR = _T + "null", _T + "bool", _T + "int", _T + "float", _T + "str"
@@ -487,19 +492,83 @@ def _value(fd: FieldDescriptor, value: Any, enums_as_names: bool) -> Any:
     return value
 
 
+def _unsafe(text: str) -> bool:
+    """True when ``text`` holds a character a terminal would not show as itself (see the module docstring)."""
+    return not text.isprintable()
+
+
+class _ExactEmitter(yaml.emitter.Emitter):
+    """PyYAML's emitter, except that a string with a non-printable character is always written double-quoted on
+    one line with every non-ASCII character escaped (PyYAML with ``allow_unicode`` would write U+202E, U+200D,
+    NBSP… raw, and a newline as a folded line)."""
+
+    def analyze_scalar(self, scalar):
+        analysis = super().analyze_scalar(scalar)
+        if scalar and _unsafe(scalar):
+            analysis.multiline = False  # escaped, it is one line: may stay a simple mapping key
+        return analysis
+
+    def choose_scalar_style(self):
+        if self.analysis is None:
+            self.analysis = self.analyze_scalar(self.event.value)
+        if self.event.value and _unsafe(self.event.value):
+            return '"'
+        return super().choose_scalar_style()
+
+    def write_double_quoted(self, text, split=True):
+        if not _unsafe(text):
+            return super().write_double_quoted(text, split)
+        allow, self.allow_unicode = self.allow_unicode, False  # escape every non-ASCII character of this one
+        try:
+            return super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = allow
+
+
+class _ExactDumper(_ExactEmitter, yaml.serializer.Serializer, yaml.representer.SafeRepresenter,
+                   yaml.resolver.Resolver):
+    def __init__(self, stream, default_style=None, default_flow_style=False, canonical=None, indent=None,
+                 width=None, allow_unicode=None, line_break=None, encoding=None, explicit_start=None,
+                 explicit_end=None, version=None, tags=None, sort_keys=True):
+        _ExactEmitter.__init__(self, stream, canonical=canonical, indent=indent, width=width,
+                               allow_unicode=allow_unicode, line_break=line_break)
+        yaml.serializer.Serializer.__init__(self, encoding=encoding, explicit_start=explicit_start,
+                                            explicit_end=explicit_end, version=version, tags=tags)
+        yaml.representer.SafeRepresenter.__init__(self, default_style=default_style,
+                                                  default_flow_style=default_flow_style, sort_keys=sort_keys)
+        yaml.resolver.Resolver.__init__(self)
+
+
+def exact_yaml(data: Any, *, width: int = 4096) -> str:
+    """Plain data (dicts, lists, str, numbers) as block YAML, keys in their order, every string exact and every
+    non-printable character escaped (see the module docstring).  For exports and copies of what is shown."""
+    return yaml.dump(data, Dumper=_ExactDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=width)
+
+
 def dump_yaml(msg: Message, *, enums_as_names: bool = False) -> str:
     """YAML that ``crictl runp``/``crictl create`` accept (for ``PodSandboxConfig``/``ContainerConfig``)."""
     data = to_dict(msg, enums_as_names=enums_as_names)
     if not data:
         return "{}\n"
-    return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
-    )
+    return exact_yaml(data)
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters outside the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
+    return f"\\u{code:04X}"
 
 
 def dump_json(msg: Message, *, enums_as_names: bool = False) -> str:
-    """JSON that ``crictl runp``/``crictl create`` accept."""
-    return json.dumps(to_dict(msg, enums_as_names=enums_as_names), indent=2, ensure_ascii=False) + "\n"
+    """JSON that ``crictl runp``/``crictl create`` accept; non-printable characters (in strings: JSON has them
+    nowhere else) as ``\\uXXXX`` escapes."""
+    text = json.dumps(to_dict(msg, enums_as_names=enums_as_names), indent=2, ensure_ascii=False)
+    if not text.replace("\n", "").isprintable():
+        text = re.sub(r"[^\n]", lambda m: m.group() if m.group().isprintable() else _json_escape(m), text)
+    return text + "\n"
 
 
 def dump_file(msg: Message, path: str | os.PathLike) -> None:
