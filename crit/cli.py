@@ -398,7 +398,36 @@ def _reason(c) -> str:
 # the TUI, --demo, new, node serve
 
 
+def _terminal_problem() -> str | None:
+    """Why the TUI cannot start here (one sentence), or ``None``: it needs a terminal on stdin and stdout.
+    Without one, Textual drew into a pipe for ever and span on a stdin at end of file (100% CPU, deaf to SIGTERM)."""
+    missing = [name for fd, name in ((0, "stdin"), (1, "stdout")) if not _isatty(fd)]
+    if not missing:
+        return None
+    which = " and ".join(missing)
+    return (f"The terminal UI needs a terminal, but {which} {'is' if len(missing) == 1 else 'are'} not one; run crit "
+            f"in a terminal (--check, node serve, --version and --help work without one)")
+
+
+def _isatty(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
+
+
+def _need_terminal() -> None:
+    problem = _terminal_problem()
+    if problem is not None:
+        raise _NoTerminal(problem)
+
+
+class _NoTerminal(CliError):
+    """The TUI was asked for without a terminal (exit status 2, like a usage error)."""
+
+
 def _run_tui(opts: Options) -> int:
+    _need_terminal()
     ui_app = _lazy("crit.ui.app", "The terminal UI")
     run_app = getattr(ui_app, "run_app", None)
     if run_app is None:
@@ -462,6 +491,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("crit.node.serve") is None:
         raise CliError("The embedded demo node is not available in this build of crit (crit.node.serve is missing)")
+    _need_terminal()  # before starting a node that the UI would not use
     tmp = tempfile.mkdtemp(prefix="crit-demo-")
     sock = os.path.join(tmp, "node.sock")
     log_path = os.path.join(tmp, "node.log")
@@ -568,6 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except _NoTerminal as exc:
+        _err(_sentence(exc))
+        return 2
     except Exception as exc:  # every failure: one sentence, never a traceback (unless --debug)
         if debug:
             traceback.print_exc()

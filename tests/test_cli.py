@@ -212,6 +212,7 @@ def fake_ui(monkeypatch):
 
     mod.run_app = run_app
     monkeypatch.setitem(sys.modules, "crit.ui.app", mod)
+    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)  # pytest's stdin/stdout are not a terminal
     monkeypatch.setattr(cli, "_make_client", lambda opts: ("client", opts.runtime_endpoint, opts.readonly))
     return calls
 
@@ -252,6 +253,7 @@ def test_missing_ui_is_a_clear_message(monkeypatch, clean_env, capsys):
         return real(name, *a, **k)
 
     monkeypatch.setattr(importlib, "import_module", fake_import)
+    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)
     assert cli.main(["-r", "/x.sock"]) == 1
     line = assert_one_sentence(capsys.readouterr().err)
     assert "terminal UI is not available" in line
@@ -363,6 +365,7 @@ def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
 
     mod.run_app = run_app
     monkeypatch.setitem(sys.modules, "crit.ui.app", mod)
+    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)
     assert cli.main(["--demo"]) == 0
     o = seen["options"]
     assert o.demo and o.runtime_endpoint.startswith("unix://") and seen["version"].runtime_api_version == "v1"
