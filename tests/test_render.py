@@ -153,3 +153,11 @@ def test_filters():
         parse_filter("-l ")
     with pytest.raises(FilterError):
         parse_filter("-l app=web,=x")
+
+
+def test_live_age_reserves_its_widest_form():
+    # issue 10 D: the AGE column is sized when rows change, the age text grows after: reserve the widest form
+    from crit.render.rows import LiveAge
+
+    assert LiveAge.max_cells == max(len(age(int((1000 - s) * 1e9), now_s=1000)) for s in
+                                    (0, 9, 119, 7199, 47 * 3600, 729 * 86400))

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from crit.render.filters import parse_filter
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import NOW, FixedNode, at, fixed_app, settled
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
 
@@ -65,3 +67,52 @@ async def test_filter_title_is_sanitised_and_cut(frozen):
         app.main.panels["pods"].apply_filter(parse_filter("[bold]\x1b"))
         await pilot.pause()
         assert "/[bold]^[" in _title_line(app, "Pods")
+
+
+# ---------------------------------------------------------------------------------------------- D: AGE width
+
+
+def _young_node() -> FixedNode:
+    """The fixed node with every pod and container 9 s old (all ages short when the rows are measured)."""
+    node = FixedNode()
+    for obj in (*node.pods, *node.containers):
+        obj.created_at = at(9)
+    return node
+
+
+async def _advance_ages(pilot, monkeypatch, seconds: float) -> None:
+    """Move the clock the ages are computed with (only it: the header's clock stays frozen) and wait for the
+    panels to be redrawn with it."""
+    import crit.render.human as human
+
+    monkeypatch.setattr(human, "time", types.SimpleNamespace(time=lambda: NOW + seconds))
+    app = pilot.app
+    for panel in app.main.panels.values():
+        panel.table.refresh()
+    want = human.age(at(9))  # with the clock just moved
+    await wait_for(lambda: want in _title_block(app, "Pods"), 10, f"ages of {want}")
+
+
+def _title_block(app, title: str) -> str:
+    lines = screen_text(app).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith(title))
+    return "\n".join(lines[start:start + 5])
+
+
+async def test_age_column_fits_ages_that_grow(frozen, monkeypatch):
+    app = fixed_app(_young_node())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        assert " 9s " in _title_block(app, "Pods")
+        await _advance_ages(pilot, monkeypatch, 104)
+        block = _title_block(app, "Pods")
+        assert "113s" in block and "11…" not in block, block
+
+
+@SIZES
+def test_age_grows_from_9s_to_113s(frozen, monkeypatch, snap_compare, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await _advance_ages(pilot, monkeypatch, 104)
+
+    assert snap_compare(fixed_app(_young_node()), terminal_size=size, run_before=run_before)

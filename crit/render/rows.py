@@ -48,6 +48,10 @@ class LiveAge(int):
 
     __slots__ = ()
 
+    # the widest text an age ever takes (``119s``, ``119m``, ``47h``, ``729d``, ``99y``): a column is sized for
+    # it, since the text grows between draws while widths are measured when rows change
+    max_cells = 4
+
     def __str__(self) -> str:  # noqa: D105
         return age(int(self))
 

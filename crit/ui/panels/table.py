@@ -27,6 +27,19 @@ from crit.render.rows import Column
 __all__ = ["Row", "NodeTable"]
 
 
+def _cell_width(cell: Any) -> int:
+    """Cells a column needs for ``cell``: its text's width, or for a cell whose text changes at draw time (a
+    ``LiveAge``) the widest its text can become (its ``max_cells``)."""
+    if type(cell) is str:
+        text = cell
+    else:
+        wide = getattr(cell, "max_cells", None)
+        if wide is not None:
+            return wide
+        text = str(cell)
+    return len(text) if text.isascii() else cell_len(text)
+
+
 class Row:
     """One row: its cells (sanitised strings or LiveAge), a sort key, labels (for -l filters) and the object."""
 
@@ -149,8 +162,7 @@ class NodeTable(ScrollView, can_focus=True):
             if growable:
                 cells = row.cells
                 for i in growable:
-                    text = cells[i] if type(cells[i]) is str else str(cells[i])
-                    w = len(text) if text.isascii() else cell_len(text)
+                    w = _cell_width(cells[i])
                     if w > natural[i]:
                         natural[i] = w
                         self._layout = None
@@ -203,8 +215,7 @@ class NodeTable(ScrollView, can_focus=True):
             for row in self.rows.values():
                 if natural[i] >= caps[i]:
                     break
-                text = row.cells[i] if type(row.cells[i]) is str else str(row.cells[i])
-                w = len(text) if text.isascii() else cell_len(text)
+                w = _cell_width(row.cells[i])
                 if w > natural[i]:
                     natural[i] = w
         self._natural = natural
