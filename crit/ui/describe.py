@@ -8,7 +8,6 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import yaml
 from google.protobuf import json_format
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
+from crit.cri import spec
 from crit.cri.pb import api_pb2 as pb
 from crit.render.human import age, timestamp
 from crit.render.sanitize import sanitize, sanitize_multiline
@@ -61,9 +61,9 @@ def status_to_data(status_msg: Any, info: dict[str, str] | None = None) -> dict[
 
 
 def to_yaml(data: Any) -> str:
-    """YAML for display: non-printable characters are escaped by the emitter, and the result is sanitised."""
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
-    return sanitize_multiline(text)
+    """YAML of the runtime's data, exact (copied and saved as it is): a string with a non-printable character is
+    written double-quoted with escapes, so the text shown is the text exported."""
+    return spec.exact_yaml(data, width=100)
 
 
 def describe_yaml(kind: str, resp: Any) -> str:
@@ -97,13 +97,12 @@ def _config_from_info(info: dict[str, str], message_type: type) -> Any | None:
 
 
 def _dump_spec(msg: Any) -> str:
+    """crictl YAML, exact: the runtime's strings as they are (escaped by the YAML emitter, never sanitised), so the
+    copied or saved text loads back to the same names, labels and annotations."""
     try:
-        from crit.cri import spec
-        text = spec.dump_yaml(msg)
+        return spec.dump_yaml(msg)
     except Exception:  # noqa: BLE001 - fall back to a plain dump with proto field names
-        text = yaml.safe_dump(json_format.MessageToDict(msg, preserving_proto_field_name=True),
-                              sort_keys=False, allow_unicode=True)
-    return sanitize_multiline(text)
+        return spec.exact_yaml(json_format.MessageToDict(msg, preserving_proto_field_name=True))
 
 
 def config_yaml(kind: str, resp: Any) -> str:
@@ -143,6 +142,26 @@ def config_yaml(kind: str, resp: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------- the view
 
+class ViewArea(TextArea):
+    """The read-only text of a view, moved like the panels: j/k and ↑/↓ a line, pgup/pgdn a page, g/home the
+    top, G/end the bottom (TextArea's home/end move within a line, which in a read-only view did nothing)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+    ]
+
+    def action_top(self) -> None:
+        self.move_cursor((0, 0))
+        self.scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.move_cursor((self.document.line_count - 1, 0))
+        self.scroll_end(animate=False)
+
+
 class TextViewScreen(Screen):
     """A read-only, scrollable, searchable text (YAML) view; `esc`/`q` close it."""
 
@@ -152,7 +171,10 @@ class TextViewScreen(Screen):
         Binding("n", "next_match", "Next", show=True),
         Binding("N", "prev_match", "Previous", show=True),
         Binding("c", "copy", "Copy all", show=True),
+        Binding("question_mark", "app.view_help", "Help", show=False),
     ]
+    HELP_MOVES = [("j k  ↑ ↓", "a line down / up"), ("pgdn pgup", "a page down / up"),
+                  ("g  home", "the top"), ("G  end", "the bottom")]
 
     DEFAULT_CSS = """
     TextViewScreen #title { background: $panel; color: $text; text-style: bold; padding: 0 1; height: 1; }
@@ -167,11 +189,12 @@ class TextViewScreen(Screen):
         self.view_title = sanitize(title)
         self.loader = loader
         self.pattern: re.Pattern[str] | None = None
-        self.text = ""
+        self.text = ""  # what is shown (sanitised)
+        self.export_text = ""  # what copy exports: the text as loaded, exact
 
     def compose(self) -> ComposeResult:
         yield Static(self.view_title, id="title", markup=False)
-        yield TextArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
+        yield ViewArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
         yield Static("", id="status", markup=False)
         yield Input(placeholder="search (regex, case-insensitive; enter to find, esc to cancel)", id="search")
         yield Footer()
@@ -193,6 +216,7 @@ class TextViewScreen(Screen):
         self.set_text(text)
 
     def set_text(self, text: str) -> None:
+        self.export_text = text
         self.text = sanitize_multiline(text)
         area = self.query_one(TextArea)
         area.load_text(self.text)
@@ -235,7 +259,7 @@ class TextViewScreen(Screen):
         self._find(forward=False)
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.text)
+        self.app.copy_to_clipboard(self.export_text)
         self.notify("Copied the whole text to the clipboard.")
 
     def _find(self, forward: bool, from_start: bool = False) -> None:

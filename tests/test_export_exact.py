@@ -1,0 +1,86 @@
+"""B6 in the app: `y` (the object's config as crictl YAML) shows the runtime's strings sanitised, but what `c`
+copies is exact: it loads back (as `crictl runp`/`create` would read it) to the very same name, labels and
+annotations — an RLO, a ZWJ emoji, ESC, newline… included."""
+
+from __future__ import annotations
+
+import pytest
+
+from crit.cri import spec
+from crit.cri.client import CriClient
+from crit.cri.pb import api_pb2 as pb
+from crit.ui.app import CritApp
+from crit.ui.describe import TextViewScreen
+from tests.exact_strings import HOSTILE, RLO_NAME, ZWJ_EMOJI
+from tests.ui_helpers import screen_text
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.timeout(120)
+
+SHELL = "localhost:5000/crit-test/busybox:1.0"
+
+
+class Opts:
+    def __init__(self, endpoint: str) -> None:
+        self.runtime_endpoint = endpoint
+        self.readonly = False
+        self.refresh = 0.5
+        self.theme = None
+
+
+@pytest.fixture
+async def node(tmp_path):
+    from crit.node.serve import Node
+
+    async with Node(f"unix://{tmp_path / 'node.sock'}", images=[SHELL]) as n:
+        yield n
+
+
+def hostile_maps() -> tuple[dict[str, str], dict[str, str]]:
+    labels = {f"k{i}": h for i, h in enumerate(HOSTILE)}
+    annotations = {h: f"v{i}" for i, h in enumerate(HOSTILE)}
+    return labels, annotations
+
+
+async def open_config_view(app, pilot, panel: str):
+    await wait_for(app.first_frame.is_set, 15, "the first frame")
+    table = app.main.panels[panel].table
+    await wait_for(lambda: table.row_count == 1, 15, f"the {panel} row")
+    await pilot.press({"pods": "1", "containers": "2"}[panel])
+    await pilot.press("y")
+    await wait_for(lambda: isinstance(app.screen, TextViewScreen), 10, "the config view")
+    view = app.screen
+    await wait_for(lambda: "metadata:" in view.text, 10, "the config text")
+    await pilot.pause()
+    return view
+
+
+@pytest.mark.parametrize("panel", ["pods", "containers"])
+async def test_y_copy_loads_back_to_the_exact_strings(node, panel):
+    client = CriClient(node.endpoint, timeout=10)
+    labels, annotations = hostile_maps()
+    pod_cfg = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
+                                  labels=labels, annotations=annotations)
+    pid = await client.run_pod_sandbox(pod_cfg)
+    ctr_cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=ZWJ_EMOJI + RLO_NAME),
+                                 image=pb.ImageSpec(image=SHELL), command=["sleep", "600"],
+                                 labels=labels, annotations=annotations)
+    await client.create_container(pid, ctr_cfg, pod_cfg)
+    want = pod_cfg if panel == "pods" else ctr_cfg
+    app = CritApp(client, Opts(node.endpoint))
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            view = await open_config_view(app, pilot, panel)
+            # on screen: sanitised, the escapes visible, no bidi override or ZWJ drawn raw
+            shown = screen_text(app)
+            assert 'name: "' in shown and "\\u202E" in shown
+            assert "\u202e" not in shown and "\u200d" not in shown and "\x1b" not in shown
+            await pilot.press("c")
+            await wait_for(lambda: app.clipboard, 5, "the copied text")
+            got = spec.loads(app.clipboard, type(want))
+            assert got.metadata.name == want.metadata.name
+            assert got.metadata.name.encode() == want.metadata.name.encode()
+            assert dict(got.labels) == labels and dict(got.annotations) == annotations
+            assert view.export_text == app.clipboard
+    finally:
+        await client.close()
