@@ -161,3 +161,23 @@ def test_live_age_reserves_its_widest_form():
 
     assert LiveAge.max_cells == max(len(age(int((1000 - s) * 1e9), now_s=1000)) for s in
                                     (0, 9, 119, 7199, 47 * 3600, 729 * 86400))
+
+
+@pytest.mark.parametrize(("width", "shown"), [
+    (40, "localhost:5000/library/nginx:1.25.3     "),   # fits: unchanged
+    (22, "…/library/nginx:1.25.3"),                      # the registry goes first
+    (18, "…/nginx:1.25.3    "),                          # then the path: name and tag stay
+    (12, "nginx:1.25.3"),                                # no room for "…/": the name and tag alone
+    (10, "nginx:1.2…"),                                  # narrower still: its end is cut
+])
+def test_image_cells_cut_the_registry_and_path_first(width, shown):
+    # issue 10 D: at 80-100 columns IMAGE showed `localhost:5000/…` and lost the name and tag
+    assert fit_cell("localhost:5000/library/nginx:1.25.3", width, cut="path") == shown
+    assert fit_cell("web-7c9d8f6b5-abcde", 10) == "web-7c9d8…"  # other columns still lose their end
+
+
+def test_image_columns_cut_paths():
+    from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS
+
+    assert next(c for c in CONTAINER_COLUMNS if c.key == "image").cut == "path"
+    assert next(c for c in IMAGE_COLUMNS if c.key == "image").cut == "path"

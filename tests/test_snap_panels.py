@@ -116,3 +116,15 @@ def test_age_grows_from_9s_to_113s(frozen, monkeypatch, snap_compare, size):
         await _advance_ages(pilot, monkeypatch, 104)
 
     assert snap_compare(fixed_app(_young_node()), terminal_size=size, run_before=run_before)
+
+
+# ---------------------------------------------------------------------------------------------- D: IMAGE cut
+
+
+def test_image_keeps_name_and_tag_at_80_columns(frozen, snap_compare):
+    async def run_before(pilot):
+        await settled(pilot)
+        block = _title_block(pilot.app, "Containers")
+        assert "…/nginx:1.25.3" in block and "localhost:5000/…" not in block, block
+
+    assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=run_before)

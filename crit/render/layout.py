@@ -8,7 +8,7 @@ from rich.cells import cell_len, set_cell_size
 
 from crit.render.rows import Column
 
-__all__ = ["fit_columns", "fit_cell"]
+__all__ = ["fit_columns", "fit_cell", "cut_path"]
 
 GAP = 1  # spaces between columns
 
@@ -56,9 +56,13 @@ def fit_columns(columns: Sequence[Column], natural: Sequence[int], width: int) -
     return [(i, widths[i]) for i in shown]
 
 
-def fit_cell(text: str, width: int, align: str = "left") -> str:
-    """``text`` padded or truncated (with an ellipsis) to exactly ``width`` cells."""
+def fit_cell(text: str, width: int, align: str = "left", cut: str = "end") -> str:
+    """``text`` padded or truncated (with an ellipsis) to exactly ``width`` cells; ``cut="path"`` shortens a
+    path-like text (an image reference) from the left, whole ``/`` parts first (see :func:`cut_path`)."""
     n = cell_len(text)
+    if n > width and cut == "path" and width > 1:
+        text = cut_path(text, width)
+        n = cell_len(text)
     if n > width:
         if width <= 1:
             return set_cell_size(text, width)
@@ -67,3 +71,21 @@ def fit_cell(text: str, width: int, align: str = "left") -> str:
     if align == "right":
         return " " * (width - n) + text
     return text + " " * (width - n)
+
+
+def cut_path(text: str, width: int) -> str:
+    """A path-like ``text`` (``localhost:5000/library/nginx:1.25.3``) shortened to ``width`` cells by dropping its
+    leading ``/`` parts first, so the last part (the image's ``name:tag``) stays: ``…/library/nginx:1.25.3``,
+    ``…/nginx:1.25.3``.  When even ``…/`` plus the last part is too wide, that last part is returned whole (the
+    caller cuts its end).  A text that fits, or without ``/``, is returned unchanged."""
+    if cell_len(text) <= width or "/" not in text:
+        return text
+    start = 0
+    while True:
+        slash = text.find("/", start)
+        if slash < 0:
+            return text[start:]
+        tail = "…" + text[slash:]
+        if cell_len(tail) <= width:
+            return tail
+        start = slash + 1

@@ -33,7 +33,9 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Column:
     """A table column. ``priority``: 0 is never dropped; higher numbers are dropped first on narrow screens.
-    ``min_width``: the narrowest it may be truncated to; ``max_width``: the widest it grows to (None: content)."""
+    ``min_width``: the narrowest it may be truncated to; ``max_width``: the widest it grows to (None: content).
+    ``cut``: how a cell too wide is shortened: ``"end"`` (``web-7c9d8f6b5-ab…``) or ``"path"`` (an image
+    reference loses its registry and path first: ``…/nginx:1.25.3``)."""
 
     key: str
     label: str
@@ -41,6 +43,7 @@ class Column:
     min_width: int = 4
     max_width: int | None = None
     align: str = "left"
+    cut: str = "end"
 
 
 class LiveAge(int):
@@ -75,7 +78,7 @@ CONTAINER_COLUMNS: tuple[Column, ...] = (
     Column("id", "ID", 1, 13, 13),
     Column("name", "NAME", 0, 16, 40),
     Column("pod", "POD", 2, 12, 40),
-    Column("image", "IMAGE", 3, 16, 60),
+    Column("image", "IMAGE", 3, 16, 60, cut="path"),
     Column("state", "STATE", 0, 7, 7),
     Column("age", "AGE", 1, 4, 4, "right"),
     Column("attempt", "ATTEMPT", 6, 7, 7, "right"),
@@ -84,7 +87,7 @@ CONTAINER_COLUMNS: tuple[Column, ...] = (
 )
 
 IMAGE_COLUMNS: tuple[Column, ...] = (
-    Column("image", "IMAGE", 0, 20, 80),
+    Column("image", "IMAGE", 0, 20, 80, cut="path"),
     Column("tag", "TAG", 0, 5, 32),
     Column("id", "DIGEST/ID", 2, 13, 13),
     Column("size", "SIZE", 1, 6, 8, "right"),

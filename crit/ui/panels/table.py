@@ -375,7 +375,8 @@ class NodeTable(ScrollView, can_focus=True):
                 cls = styler(i, text)
                 if cls:
                     style = row_style + self.get_component_rich_style("nodetable--" + cls)
-            segments.append(Segment(fit_cell(text, w, self.columns[i].align), style))
+            col = self.columns[i]
+            segments.append(Segment(fit_cell(text, w, col.align, col.cut), style))
             used += w
         if used < width:
             segments.append(Segment(" " * (width - used), row_style))
