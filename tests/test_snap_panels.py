@@ -128,3 +128,55 @@ def test_image_keeps_name_and_tag_at_80_columns(frozen, snap_compare):
         assert "…/nginx:1.25.3" in block and "localhost:5000/…" not in block, block
 
     assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+# ---------------------------------------------------------------------------------------------- A5: cursor on a mark
+
+
+def _line_backgrounds(app, needle: str) -> set:
+    """The background colours drawn on the screen line that holds ``needle``."""
+    for strip in app.screen._compositor.render_strips():
+        if needle in strip.text:
+            return {seg.style.bgcolor for seg in strip if seg.text.strip() and seg.style is not None}
+    raise AssertionError(f"{needle!r} not on screen")
+
+
+async def _mark_both_pods(pilot) -> None:
+    """Mark both pods with space (the cursor moves on, then stays on the last one): the cursor ends on a marked
+    row, the other marked row is not under the cursor."""
+    app = pilot.app
+    await pilot.press("space", "space")
+    table = app.main.panels["pods"].table
+    await wait_for(lambda: len(table.marks) == 2, 10, "two marked pods")
+    await pilot.pause()
+
+
+async def test_cursor_visible_on_marked_row(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        table = app.main.panels["pods"].table
+        await pilot.pause()
+        assert table.cursor_key == "b" * 64
+        plain = _line_backgrounds(app, "aaaaaaaaaaaaa")  # not marked, not under the cursor
+        cursor_bg = table.get_component_rich_style("nodetable--cursor").bgcolor
+        await _mark_both_pods(pilot)
+        assert table.cursor_key == "a" * 64
+        under = _line_backgrounds(app, "aaaaaaaaaaaaa")     # marked, under the cursor
+        other = _line_backgrounds(app, "bbbbbbbbbbbbb")     # marked, not under the cursor
+        assert under == {cursor_bg}, (under, cursor_bg)
+        assert other == plain and cursor_bg not in other
+        # the mark still shows under the cursor: its text has the marked colour, not the cursor's
+        marked_fg = table.get_component_rich_style("nodetable--marked").color
+        colours = {seg.style.color for strip in app.screen._compositor.render_strips() if "aaaaaaaaaaaaa" in strip.text
+                   for seg in strip if seg.text.strip()}
+        assert colours == {marked_fg}
+
+
+@SIZES
+def test_marked_rows_with_and_without_cursor(frozen, snap_compare, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await _mark_both_pods(pilot)
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

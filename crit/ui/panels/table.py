@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -353,13 +354,17 @@ class NodeTable(ScrollView, can_focus=True):
         key = self._view[index]
         row = self.rows[key]
         marked = key in self.marks
+        # the mark's partial style: a component's full style carries the widget's background, which painted over
+        # the cursor's (a marked row under the cursor looked like any marked row); the cursor background always
+        # shows, and a mark keeps its colour on top of it
+        if marked:
+            base = base + self.get_component_rich_style("nodetable--marked", partial=True)
         if index == self.cursor_index:
-            row_style = base + self.get_component_rich_style(
+            cursor_style = self.get_component_rich_style(
                 "nodetable--cursor" if self.has_focus else "nodetable--cursor-blurred")
+            row_style = base + (Style(bgcolor=cursor_style.bgcolor) if marked else cursor_style)
         else:
             row_style = base
-        if marked:
-            row_style = row_style + self.get_component_rich_style("nodetable--marked")
         segments: list[Segment] = []
         used = 0
         cells = row.cells
@@ -374,7 +379,7 @@ class NodeTable(ScrollView, can_focus=True):
             if styler is not None and not cursor:
                 cls = styler(i, text)
                 if cls:
-                    style = row_style + self.get_component_rich_style("nodetable--" + cls)
+                    style = row_style + self.get_component_rich_style("nodetable--" + cls, partial=True)
             col = self.columns[i]
             segments.append(Segment(fit_cell(text, w, col.align, col.cut), style))
             used += w
