@@ -462,6 +462,12 @@ class CritApp(App):
         yield SystemCommand("Refresh", "Refresh the panels now", self.model.request_refresh)
         yield SystemCommand("Help", "Show the keys of crit", lambda: self.open_view(HelpScreen(self.readonly)))
 
+    def action_view_help(self) -> None:
+        """`?` in a view (describe, logs, stats, events, sessions, forwards): help with that view's keys first."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.open_view(HelpScreen(self.readonly, view=self.screen))
+
     # ------------------------------------------------------------------ model → UI
 
     def _on_change(self, changes: Changes) -> None:

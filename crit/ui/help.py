@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 from crit.ui import registry
 
-__all__ = ["HelpScreen", "MAIN_KEYS", "COMMAND_LINE"]
+__all__ = ["HelpScreen", "MAIN_KEYS", "COMMAND_LINE", "view_keys"]
 
 #: (keys, what, mutating) — the main screen's key contract, in help and README order
 MAIN_KEYS: list[tuple[str, str, bool]] = [
@@ -46,10 +46,57 @@ COMMAND_LINE: list[tuple[str, str]] = [
 ]
 
 
-def help_renderable(readonly: bool = False) -> Table:
+#: how help names a view (by its screen class); a screen may also set HELP_NAME.  A view opens this help with
+#: ``Binding("question_mark", "app.view_help", "Help", show=False)`` in its BINDINGS (CritApp.action_view_help).
+VIEW_NAMES = {
+    "TextViewScreen": "the describe / YAML view",
+    "LogScreen": "the logs view",
+    "StatsScreen": "the stats view",
+    "EventsScreen": "the events view",
+    "SessionsScreen": "the sessions view",
+    "ForwardsScreen": "the port-forwards view",
+}
+
+_KEY_NAMES = {"escape": "esc", "question_mark": "?", "slash": "/", "colon": ":", "space": "space",
+              "pageup": "pgup", "pagedown": "pgdn", "delete": "del"}
+
+
+def view_name(view: object) -> str:
+    return str(getattr(view, "HELP_NAME", "") or VIEW_NAMES.get(type(view).__name__, "this view"))
+
+
+def view_keys(view: object) -> list[tuple[str, str]]:
+    """(keys, what) of a view: its screen bindings, then how it moves (its HELP_MOVES, or a table's keys)."""
+    keys: list[tuple[str, str]] = []
+    for binding in getattr(type(view), "BINDINGS", []):
+        if not isinstance(binding, Binding) or binding.action in ("app.view_help", "help"):
+            continue
+        names = "  ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
+        keys.append((names, binding.description or binding.action))
+    keys.append(("?", "this help (esc closes it)"))
+    moves = getattr(view, "HELP_MOVES", None)
+    if moves is None:
+        try:
+            from textual.widgets import DataTable
+
+            has_table = bool(view.query(DataTable))  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - not mounted: no table to move in
+            has_table = False
+        moves = [("↑ ↓  pgup pgdn  home end", "move in the table")] if has_table else []
+    keys.extend(moves)
+    return keys
+
+
+def help_renderable(readonly: bool = False, view: object | None = None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    if view is not None:
+        name = view_name(view)
+        table.add_row(Text(f"Keys of {name}", style="bold underline"), "")
+        for keys, what in view_keys(view):
+            table.add_row(Text(keys), Text(what))
+        table.add_row("", "")
     table.add_row(Text("Main screen", style="bold underline"), "")
     for keys, what, mutating in MAIN_KEYS:
         desc = Text(what)
@@ -81,14 +128,17 @@ class HelpScreen(Screen):
     HelpScreen VerticalScroll { padding: 1 2; }
     """
 
-    def __init__(self, readonly: bool = False) -> None:
+    def __init__(self, readonly: bool = False, view: Screen | None = None) -> None:
+        """``view``: the view ``?`` was pressed in; its keys come first, then the general help."""
         super().__init__()
         self.readonly = readonly
+        self.view = view
 
     def compose(self) -> ComposeResult:
-        yield Static("crit — keys", id="title", markup=False)
+        title = "crit — keys" if self.view is None else f"crit — keys of {view_name(self.view)}, then all keys"
+        yield Static(title, id="title", markup=False)
         with VerticalScroll():
-            yield Static(help_renderable(self.readonly), id="keys", markup=False)
+            yield Static(help_renderable(self.readonly, self.view), id="keys", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -170,6 +170,7 @@ class EventsScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("ctrl+l", "clear", "Clear", show=True),
+        Binding("question_mark", "app.view_help", "Help", show=False),
     ]
 
     DEFAULT_CSS = """

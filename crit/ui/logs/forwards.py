@@ -45,6 +45,7 @@ class ForwardsScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("x,ctrl+k,delete", "stop", "Stop forward", show=True),
+        Binding("question_mark", "app.view_help", "Help", show=False),
     ]
 
     DEFAULT_CSS = """

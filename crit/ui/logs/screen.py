@@ -75,6 +75,7 @@ class LogScreen(Screen):
         Binding("p", "previous", "Prev attempt", show=True),
         Binding("o", "older", "Older", show=False),
         Binding("c", "copy_path", "Copy path", show=False),
+        Binding("question_mark", "app.view_help", "Help", show=False),
     ]
 
     DEFAULT_CSS = """

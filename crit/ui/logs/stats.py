@@ -80,7 +80,10 @@ def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK
 
 
 class StatsScreen(Screen):
-    BINDINGS = [Binding("escape,q", "close", "Back", show=True)]
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", show=True),
+        Binding("question_mark", "app.view_help", "Help", show=False),
+    ]
 
     DEFAULT_CSS = """
     StatsScreen #st-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }

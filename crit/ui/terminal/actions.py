@@ -602,6 +602,7 @@ class SessionsScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "back", "Back", show=True),
         Binding("x,ctrl+k,delete", "close_session", "Close session", show=True),
+        Binding("question_mark", "app.view_help", "Help", show=False),
     ]
 
     DEFAULT_CSS = """
