@@ -29,7 +29,7 @@ from crit.render.human import short_id
 from crit.render.rows import CONTAINER_RUNNING, POD_READY, image_display_name
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import ForwardRegistry
-from crit.ui import registry
+from crit.ui import readonly, registry
 from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
 from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
 from crit.ui.header import NodeHeader
@@ -79,6 +79,10 @@ class MainScreen(Screen):
         Binding("ctrl+k", "stop", "Stop", show=True),
         Binding("ctrl+d", "remove", "Remove", show=True),
         Binding("p", "pull", "Pull", show=True),
+        # --readonly: the three above are hidden and these say why the key does nothing (crit.ui.readonly)
+        Binding("ctrl+k", "refused('ctrl+k')", show=False),
+        Binding("ctrl+d", "refused('ctrl+d')", show=False),
+        Binding("p", "refused('p')", show=False),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
         Binding("c", "copy_id", "Copy id", show=False),
         Binding("question_mark", "help", "Help", show=True),
@@ -99,7 +103,8 @@ class MainScreen(Screen):
         self.prompt_mode: str | None = None  # "filter" | "command"
         self.prompt_panel: str = "pods"
         for key, pk in registry.PANEL_KEYS.items():
-            if pk.mutating and app.readonly:
+            if pk.mutating and app.readonly:  # hidden from the footer; pressed, it says why it does nothing
+                self._bindings.bind(key, f"refused({key!r})", show=False)
                 continue
             self._bindings.bind(key, f"ext({key!r})", pk.footer_label, show=pk.show)
 
@@ -145,6 +150,8 @@ class MainScreen(Screen):
                 panel.update_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":  # the keys --readonly disables: only then do they say so
+            return self.crit.readonly
         kind = self.focused_kind
         if self.prompt_mode:
             # while the filter / command line is open, tab must not move focus away from it
@@ -314,12 +321,17 @@ class MainScreen(Screen):
     def action_quit(self) -> None:
         self.app.exit(0)
 
+    def action_refused(self, key: str) -> None:
+        """A key --readonly disables: one sentence saying so (the same wording everywhere: crit.ui.readonly)."""
+        pk = registry.PANEL_KEYS.get(key)
+        self.notify(readonly.key_refusal(key, pk.description if pk else ""), severity="warning", markup=False)
+
     async def action_ext(self, key: str) -> None:
         pk = registry.PANEL_KEYS.get(key)
         if pk is None:
             return
         if pk.mutating and self.crit.readonly:
-            self.notify("crit is running read-only (--readonly): that action is disabled.", severity="warning")
+            self.action_refused(key)
             return
         sel = self.selection()
         if pk.needs_row and sel.row is None:
@@ -598,8 +610,7 @@ class CritApp(App):
             cmd = registry.COMMANDS.get(" ".join(words[:n]).lower()) if len(words) >= n else None
             if cmd is not None:
                 if cmd.mutating and self.readonly:
-                    self.notify("crit is running read-only (--readonly): that command is disabled.",
-                                severity="warning")
+                    self.notify(readonly.command_refusal(cmd.name), severity="warning", markup=False)
                     return
                 self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
                 return
@@ -633,7 +644,7 @@ class CritApp(App):
 
     def confirm_and_run(self, verb: str, kind: str, rows: list[Row]) -> None:
         if self.readonly:
-            self.notify(f"crit is running read-only (--readonly): {verb} is disabled.", severity="warning",
+            self.notify(readonly.key_refusal({"stop": "ctrl+k", "remove": "ctrl+d"}[verb]), severity="warning",
                         markup=False)
             return
         if verb == "stop" and kind == "images":
@@ -707,7 +718,7 @@ class CritApp(App):
 
     def open_pull(self) -> None:
         if self.readonly:
-            self.notify("crit is running read-only (--readonly): pulling is disabled.", severity="warning")
+            self.notify(readonly.key_refusal("p"), severity="warning", markup=False)
             return
 
         def answered(req: PullRequest | None) -> None:
