@@ -67,6 +67,13 @@ def registry(containerd):
 
 
 @pytest.fixture(autouse=True)
+def _private_state_home(tmp_path_factory, monkeypatch):
+    """crit's state files ($XDG_STATE_HOME/crit/: exec session markers, …) go to a fresh directory per test, never
+    to the user's ~/.local/state (and one test's leftovers never reach the next)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
 def _containerd_hygiene(request):
     """For every test that uses the private containerd: remove the pods it left behind, and re-import the bed's
     images if it removed them, so one test cannot break the next."""

@@ -435,6 +435,10 @@ class CritApp(App):
         # statistics start once the panels are drawn: the first frame should not wait behind them
         self.run_worker(self._start_stats(), group="stats-start")
         self.set_interval(1.0, self._tick)
+        if not self.readonly:  # exec sessions an earlier crit lost: ended once the runtime answers (issue 10)
+            from crit.ui.terminal.actions import sessions_of
+
+            self.call_after_refresh(sessions_of(self).sweep)
         # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
         if getattr(self.options, "new_pod", None) is not None or getattr(self.options, "new_container", None) is not None:
             from crit.ui.forms import open_from_options

@@ -7,6 +7,7 @@ networking (there is no CNI here) and must not set a hostname (no private UTS na
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,6 +205,40 @@ class Containerd:
                     last = e
             time.sleep(0.1)
         raise BedError(f"containerd did not answer CRI Version within {timeout:.0f}s ({last}):\n{self.log_tail()}")
+
+    def stop_daemon(self, timeout: float = 15.0) -> None:
+        """Stop containerd itself (SIGTERM) and wait for it — like a runtime restart or crash: its shims, the
+        containers and their exec'd processes keep running, its streaming connections drop.  Start it again
+        with :meth:`start_daemon` (the session fixture is shared: prefer :meth:`down` or :meth:`restart`)."""
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+    def start_daemon(self, timeout: float = 30.0) -> None:
+        """Start containerd again on the same root (it picks up its pods, containers and images); returns once
+        it answers CRI Version."""
+        if self.process is not None and self.process.poll() is None:
+            return
+        self._start(timeout)
+
+    def restart(self, timeout: float = 30.0) -> None:
+        self.stop_daemon()
+        self.start_daemon(timeout)
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator[None]:
+        """containerd is stopped inside the block and running again after it (also when the block fails)."""
+        self.stop_daemon()
+        try:
+            yield
+        finally:
+            self.start_daemon()
 
     def import_images(self, archives: list[images.ImageArchive]) -> None:
         for a in archives:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import shlex
 import time
 from typing import Any
@@ -43,6 +42,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
+from crit.model.sessions import (MARK_ENV, SHELL_SCRIPT, UNREACHABLE, Leftover, SessionJanitor,  # noqa: F401
+                                  marked, marked_shell, new_token)
 from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
@@ -63,35 +64,12 @@ __all__ = ["TerminalSession", "SessionManager", "CommandDialog", "SessionsScreen
 LABEL_MAX = 40
 
 # Closing an exec stream does not end the process on containerd (with a TTY the process keeps its terminal and
-# gets no hangup), so every exec session carries a marker in its environment, CRIT_SESSION=<token>, inherited by
-# whatever it starts; closing the session (x in :sessions, or quitting crit) hangs up every process carrying it
-# through ExecSync, then kills what is left.  The marker needs sh in the container; without sh a command runs
-# unmarked and a note says that closing it may leave it running.
-MARK_ENV = "CRIT_SESSION"
-#: like k9s: bash when the image has it, sh otherwise (crit.ui.terminal.sessions.SHELL_COMMAND, marked)
-SHELL_SCRIPT = "command -v bash >/dev/null 2>&1 && exec bash || exec sh"
-KILL_SCRIPT = r"""t="$1"; pids=""
-for d in /proc/[0-9]*; do
-  grep -q "$t" "$d/environ" 2>/dev/null && pids="$pids ${d#/proc/}"
-done
-[ -z "$pids" ] && exit 0
-kill -HUP $pids 2>/dev/null
-sleep 0.3 2>/dev/null || sleep 1
-for p in $pids; do [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null; done
-exit 0"""
-
-
-def new_token() -> str:
-    return secrets.token_hex(8)
-
-
-def marked(argv: list[str], token: str) -> list[str]:
-    """``argv`` run through sh with ``CRIT_SESSION=token`` in its environment (the token is hex: safe inline)."""
-    return ["sh", "-c", f'{MARK_ENV}={token}; export {MARK_ENV}; exec "$@"', "sh", *argv]
-
-
-def marked_shell(token: str) -> list[str]:
-    return ["sh", "-c", f"{MARK_ENV}={token}; export {MARK_ENV}; {SHELL_SCRIPT}"]
+# gets no hangup), and neither does losing the connection, so every exec session carries a marker in its
+# environment, CRIT_SESSION=<token>, inherited by whatever it starts; closing the session (x in :sessions, or
+# quitting crit) hangs up every process carrying it through ExecSync, then kills what is left; a lost session is
+# ended as soon as the runtime answers again, or at crit's next start (crit.model.sessions, the SessionJanitor).
+# The marker needs sh in the container; without sh a command runs unmarked and a note says that closing it may
+# leave it running.
 
 
 class Marker:
@@ -145,6 +123,7 @@ class TerminalSession:
         self.screen = screen
         self.started = time.monotonic()
         self.announced = False  # the end was notified while detached
+        self.lost = False  # the connection ended without an exit status: the processes may still run
         # attach: the stream's end says nothing about the main process (containerd reports Success whatever its
         # exit code), so the container's own state and exit code are read from the runtime when it ends
         self.container_exit: int | None = None
@@ -204,6 +183,10 @@ class SessionManager:
         self.app = app
         self.sessions: list[TerminalSession] = []
         self._counter = 0
+        client = app.client
+        endpoint = getattr(client, "runtime_endpoint", None) or getattr(app, "endpoint_label", "")
+        # ends the processes of exec sessions, also of lost ones and of those an earlier crit left behind
+        self.janitor = SessionJanitor(client, str(endpoint), on_killed=self._leftover_ended)
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -261,6 +244,8 @@ class SessionManager:
             await asyncio.wait_for(session.resolved.wait(), 5.0)
         except asyncio.TimeoutError:
             pass
+        if session.lost:
+            suffix = " crit ends its processes in the container as soon as the runtime answers." + suffix
         self.app.notify(session.end_sentence() + suffix, markup=False,
                         severity="information" if session.exit_code == 0 else "warning")
 
@@ -287,7 +272,25 @@ class SessionManager:
             await asyncio.sleep(0.1)
 
     async def _watch(self, session: TerminalSession) -> None:
-        await session.view.finished.wait()
+        view, marker = session.view, session.marker
+        if marker is not None:
+            waits = [asyncio.ensure_future(view.connected.wait()), asyncio.ensure_future(view.finished.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+            if marker.active:  # running with its marker: noted in the state file until it ends
+                self.janitor.started(session.container_id, marker.token)
+        await view.finished.wait()
+        if marker is not None and marker.active:  # ended by itself, not closed by crit
+            marker.active = False
+            if view.exit_code is None:  # no exit status: the connection was lost, the processes may still run
+                session.lost = True
+                self.janitor.lost(session.container_id, marker.token)
+                self._ensure_reaper()
+            else:
+                self.janitor.exited(marker.token)
         try:
             await self._resolve(session)
         finally:
@@ -323,12 +326,8 @@ class SessionManager:
         if marker is None or not marker.active or session.ended:
             return marker is not None and marker.active
         marker.active = False  # once
-        try:
-            await asyncio.wait_for(self.app.client.exec_sync(
-                session.container_id, ["sh", "-c", KILL_SCRIPT, "sh", f"{MARK_ENV}={marker.token}"],
-                timeout=int(timeout)), timeout + 2)
-        except Exception as exc:  # noqa: BLE001 - the container may be gone: nothing left to end then
-            log.info("ending the processes of session %s: %s", session.number, exc)
+        if await self.janitor.end(session.container_id, marker.token, timeout) == UNREACHABLE:
+            session.lost = True  # the janitor ends them as soon as the runtime answers
             return False
         return True
 
@@ -343,10 +342,32 @@ class SessionManager:
         return ended
 
     async def end_all_running(self, timeout: float = 3.0) -> None:
-        """End the processes of every running exec session (crit is quitting)."""
-        running = [s for s in self.sessions if not s.ended and s.marker is not None and s.marker.active]
-        if running:
-            await asyncio.gather(*(self.end_processes(s, timeout) for s in running), return_exceptions=True)
+        """End the processes of every running exec session, and of lost ones (crit is quitting); what the runtime
+        does not take now stays in the state file for crit's next start."""
+        for s in self.sessions:
+            if not s.ended and s.marker is not None and s.marker.active:
+                s.marker.active = False
+                self.janitor.lost(s.container_id, s.marker.token)
+        left = await self.janitor.shutdown(timeout)
+        if left:
+            log.info("%d exec session(s) left for the next start to end", left)
+
+    def _leftover_ended(self, entry: Leftover, outcome: str) -> None:
+        """A lost session's processes (or an earlier crit's) were ended once the runtime answered."""
+        if outcome != "killed":
+            return
+        ctr = None
+        model = getattr(self.app, "model", None)
+        if model is not None:
+            ctr = model.containers.items.get(entry.container_id)
+        name = sanitize(ctr.metadata.name) if ctr is not None else short_id(entry.container_id)
+        self.app.notify(f"Ended the processes of an exec session in {name} whose connection had been lost.",
+                        markup=False)
+
+    def sweep(self) -> None:
+        """At start: end what an earlier crit left running (markers in the state file, for this runtime)."""
+        if self.janitor.sweep():
+            self._ensure_reaper()
 
     def _ensure_reaper(self) -> None:
         main = getattr(self.app, "main", None)
@@ -691,6 +712,9 @@ class SessionsScreen(Screen):
                         markup=False)
         elif ended:
             self.notify(f"Closed the session {session.what}; its processes were hung up.", markup=False)
+        elif session.lost:
+            self.notify(f"Closed the session {session.what}; the runtime does not answer, so crit ends its "
+                        f"processes as soon as it does.", severity="warning", markup=False)
         else:
             self.notify(f"Closed the session {session.what}, but its processes could not be ended (the container "
                         f"has no sh); they may still be running.", severity="warning", markup=False)
