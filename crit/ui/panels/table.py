@@ -379,7 +379,7 @@ class NodeTable(ScrollView, can_focus=True):
             if styler is not None and not cursor:
                 cls = styler(i, text)
                 if cls:
-                    style = row_style + self.get_component_rich_style("nodetable--" + cls, partial=True)
+                    style = row_style + self.get_component_rich_style("nodetable--" + cls)
             col = self.columns[i]
             segments.append(Segment(fit_cell(text, w, col.align, col.cut), style))
             used += w
