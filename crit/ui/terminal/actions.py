@@ -204,10 +204,12 @@ class SessionManager:
         self._counter += 1
         number = self._counter
         detach = "ctrl+]"
-        title = (f"{command} · container {container} · pod {pod} · {detach} detaches, :sessions switches"
-                 if kind != "attach" else
-                 f"attached to {container} · pod {pod} · no prompt? press enter · {detach} detaches")
-        screen = TerminalScreen(factory, title, detach_key=detach)
+        label = (f"{command} · container {container} · pod {pod}" if kind != "attach" else
+                 f"attached to {container} · pod {pod}")
+        title = (f"{label} · {detach} detaches, :sessions switches" if kind != "attach" else
+                 f"{label} · no prompt? press enter · {detach} detaches")
+        # once it has ended: "exited with code 3 — press any key to close · shell · container web · pod p"
+        screen = TerminalScreen(factory, title, detach_key=detach, ended_title=label)
         session = TerminalSession(number, kind, container_id, container, pod, command, screen, marker)
         self._ensure_reaper()
         app.install_screen(screen, self._name(session))

@@ -12,7 +12,9 @@
 * sends every key to the process except the detach key (``ctrl+]`` by default) and the scrollback keys
   (``shift+pageup``/``shift+pagedown``; the mouse wheel scrolls back too);
 * selects with the mouse (drag) and copies the selection to the clipboard on release (:class:`Copied`);
-* when the process ends, shows ``[exited with code N]``; the next key posts :class:`TerminalView.Closed`.
+* when the process ends, shows ``[exited with code N]`` and its title says so and that any key closes it
+  (``exited with code N — press any key to close · ended_title``; ``ended_title`` is the title without the hints
+  that no longer apply, e.g. the detach key); the next key posts :class:`TerminalView.Closed`.
 
 Messages: :class:`Detached` (detach key; the session keeps running while the widget stays mounted),
 :class:`Exited` (process ended), :class:`Closed` (a key after the end), :class:`TitleChanged`.
@@ -196,10 +198,11 @@ class TerminalView(Widget, can_focus=True):
     def __init__(self, session_factory: SessionFactory, title: str = "", *, detach_key: str = "ctrl+]",
                  scrollback: int = DEFAULT_SCROLLBACK, fps: float = 30.0, flood_fps: float = 15.0,
                  name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+                 id: str | None = None, classes: str | None = None, ended_title: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.session_factory = session_factory
         self.session_title = sanitize(title)
+        self.ended_title = sanitize(ended_title) if ended_title is not None else self.session_title
         self.detach_key = normalize_key(detach_key)
         self.fps = max(1.0, float(fps))
         self.term = Terminal(80, 24, scrollback=scrollback)
@@ -379,6 +382,10 @@ class TerminalView(Widget, can_focus=True):
         self.term.feed(b"\x1b[0m\r\n[" + self.end_description.encode("utf-8", "replace") + b"]")
         self.finished.set()
         self._tick()
+        # the title no longer offers what the view cannot do any more (detach): it says how it ended and that a
+        # key closes it — first, so that a narrow terminal cuts the names, not that
+        ended = f"{self.end_description or 'ended'} — press any key to close"
+        self.border_title = Content(f"{ended} · {self.ended_title}" if self.ended_title else ended)
         self.post_message(self.Exited(self, exit_code, self.end_description))
 
     # -- size -------------------------------------------------------------------------------------------------------
