@@ -37,7 +37,7 @@ from crit.ui.help import HelpScreen
 from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
-from crit.ui.themes import DEFAULT_THEME, load_themes
+from crit.ui.themes import DEFAULT_THEME, load_saved_theme, load_themes, save_theme
 
 log = logging.getLogger(__name__)
 CONTROL_FILTER = ControlFilter()
@@ -363,7 +363,19 @@ class CritApp(App):
         self.theme_errors = loaded.errors
         for theme in loaded.themes.values():
             self.register_theme(theme)
-        self.requested_theme = getattr(options, "theme", None) or DEFAULT_THEME
+        if DEFAULT_THEME in loaded.themes:
+            # crit offers exactly the themes --theme accepts (the palette listed Textual's 20-odd built-ins too)
+            for name in list(self.available_themes):
+                if name not in loaded.themes:
+                    self.unregister_theme(name)
+        # --theme wins; else the theme last chosen in the palette (remembered in the state dir); else the default
+        flag_theme = getattr(options, "theme", None)
+        saved = None if flag_theme else load_saved_theme()
+        self.requested_theme = flag_theme or (saved if saved in self.available_themes else None) or DEFAULT_THEME
+        self._theme_note = (f"The remembered theme {saved!r} is not available any more; using {DEFAULT_THEME}."
+                            if saved and saved not in self.available_themes else None)
+        self._theme_shown = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
+        self.theme = self._theme_shown  # before the first frame: the default "textual-dark" is no longer registered
         self.model = NodeModel(client, self.refresh_interval, on_change=self._on_change,
                                on_state=self._on_state, endpoint=self.endpoint_label, fetch_details=fetch_details)
         self.builder = RowBuilder(self.model)
@@ -428,6 +440,8 @@ class CritApp(App):
             self.theme = DEFAULT_THEME
             self.notify(f"There is no theme named {self.requested_theme!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
+        if self._theme_note:
+            self.notify(self._theme_note, severity="warning", markup=False)
         for error in self.theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=8)
         self._quit_on_signals()
@@ -477,6 +491,15 @@ class CritApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh", "Refresh the panels now", self.model.request_refresh)
         yield SystemCommand("Help", "Show the keys of crit", lambda: self.open_view(HelpScreen(self.readonly)))
+
+    def watch_theme(self, name: str) -> None:
+        """A theme chosen in the command palette is remembered for the next start (``--theme`` still wins)."""
+        if name == getattr(self, "_theme_shown", name):
+            return
+        self._theme_shown = name
+        problem = save_theme(name)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
 
     def action_view_help(self) -> None:
         """`?` in a view (describe, logs, stats, events, sessions, forwards): help with that view's keys first."""

@@ -1,7 +1,10 @@
 """Themes: YAML files → textual Theme.  Built-in ones live in the top-level themes/ (shipped in the package
 as crit/themes, a link to it); users add their own in
 ``$XDG_CONFIG_HOME/crit/themes/*.yaml`` (default ``~/.config/crit/themes``); a user theme with the name of a
-built-in one replaces it."""
+built-in one replaces it.  These are the only themes crit offers (``--theme`` and the command palette alike).
+
+The theme last chosen in the command palette is remembered in ``$XDG_STATE_HOME/crit/theme`` (default
+``~/.local/state/crit/theme``) and used at the next start unless ``--theme`` names one."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from pathlib import Path
 import yaml
 from textual.theme import Theme
 
-__all__ = ["DEFAULT_THEME", "ThemeError", "load_theme_file", "load_themes", "builtin_theme_dir", "user_theme_dir"]
+__all__ = ["DEFAULT_THEME", "ThemeError", "load_theme_file", "load_themes", "builtin_theme_dir", "user_theme_dir",
+           "theme_state_file", "load_saved_theme", "save_theme"]
 
 DEFAULT_THEME = "crit-dark"
 _COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground", "background",
@@ -93,3 +97,31 @@ def load_themes(include_user: bool = True) -> LoadedThemes:
                 continue
             out.themes[theme.name] = theme
     return out
+
+
+def theme_state_file() -> Path:
+    """``$XDG_STATE_HOME/crit/theme``: the name of the theme last chosen in the command palette."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "crit" / "theme"
+
+
+def load_saved_theme() -> str | None:
+    """The remembered theme name, or ``None`` (nothing saved, or the file cannot be read)."""
+    try:
+        name = theme_state_file().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name or None
+
+
+def save_theme(name: str) -> str | None:
+    """Remember ``name`` for the next start; ``None``, or one sentence saying why it could not be saved."""
+    path = theme_state_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        return f"Could not remember the theme {name} in {path}: {exc.strerror or exc}."
+    return None
