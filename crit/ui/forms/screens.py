@@ -152,6 +152,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self._preview_timer = None
         self._preview_text: str | None = None
         self._network_default: tuple[str, str] | None = None
+        self.edited = False  # the user changed a field, added/removed a row or imported a file
+        self._initial_state: object = None
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -173,6 +175,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         yield from ()
 
     def on_mount(self) -> None:
+        self._initial_state = self.form_state()
         self.refresh_form()
         first = self.query("#form Input").first()
         first.focus()
@@ -183,6 +186,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
 
     # -- live validation -------------------------------------------------------------------------------------
     def _touch(self, widget) -> None:
+        if widget.has_focus:
+            self.edited = True
         if widget.id and widget.id.startswith("f-") and widget.has_focus:
             self.touched.add(widget.id)
 
@@ -228,6 +233,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         row = next((a for a in event.button.ancestors if isinstance(a, Row)), None)
         if editor is None:
             return
+        self.edited = True
         if bid.startswith("add-"):
             await editor.add_row()
         elif row is not None:
@@ -351,11 +357,29 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self.set_status(message, error=True)
 
     # -- actions ---------------------------------------------------------------------------------------------
+    def form_state(self) -> object:  # pragma: no cover - overridden
+        """Everything the form holds, comparable (to tell whether closing it would lose input)."""
+        return None
+
+    def has_changes(self) -> bool:
+        """True when closing would lose something typed or imported."""
+        return self.edited and self.form_state() != self._initial_state
+
     def action_cancel(self) -> None:
         if self.busy:
             self.set_status("Still talking to the runtime; wait for it to answer.", error=True)
             return
+        if self.has_changes():
+            from crit.ui.dialogs.confirm import ConfirmDialog
+
+            self.app.push_screen(ConfirmDialog("Discard the changes to this form?", verb="Discard"),
+                                 self._discard_answer)
+            return
         self.dismiss(None)
+
+    def _discard_answer(self, discard: bool | None) -> None:
+        if discard:
+            self.dismiss(None)
 
     def action_submit(self) -> None:
         if self.busy:
@@ -434,10 +458,15 @@ class LaunchScreen(Screen[LaunchResult | None]):
         except CriError as exc:
             self.set_status(f"Import failed: {_one_sentence(exc)}", error=True)
             return
+        if not cfg.ListFields():
+            self.set_status(f"Not imported: {sanitize(path)} holds no {kind} config (it is empty); the form is "
+                            f"unchanged.", error=True)
+            return
+        self.edited = True
         await self.load_config(kind, cfg)
         self.show_all = True
         self.refresh_form()
-        self.set_status(f"Imported the {kind} config from {path}.")
+        self.set_status(f"Imported the {kind} config from {sanitize(path)}.")
 
     async def load_config(self, kind: str, cfg) -> None:  # pragma: no cover - overridden
         pass
@@ -501,6 +530,9 @@ class NewPodScreen(LaunchScreen):
 
     def validate_all(self) -> list[FieldError]:
         return self.section.read().validate()
+
+    def form_state(self) -> object:
+        return self.section.read()
 
     def build_preview(self) -> str:
         return spec.dump_yaml(self.section.read().to_config())
@@ -647,6 +679,9 @@ class NewContainerScreen(LaunchScreen):
     @property
     def new_pod(self) -> bool:
         return self.target == NEW_POD and self.has_pod_section
+
+    def form_state(self) -> object:
+        return (self.target, self.section.read(), self.pod_section.read() if self.has_pod_section else None)
 
     def validate_all(self) -> list[FieldError]:
         cform = self.section.read()
