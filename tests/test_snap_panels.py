@@ -7,6 +7,7 @@ import types
 
 import pytest
 
+from crit.cri.pb import api_pb2 as pb
 from crit.render.filters import parse_filter
 from tests.fixed_node import NOW, FixedNode, at, fixed_app, settled
 from tests.ui_helpers import screen_text
@@ -180,3 +181,58 @@ def test_marked_rows_with_and_without_cursor(frozen, snap_compare, size):
         await _mark_both_pods(pilot)
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+# ---------------------------------------------------------------------------------------------- D: heights
+
+
+async def _scope_to_web_pod(pilot) -> None:
+    """Enter on the web pod (the second row): the Containers panel shows its containers only."""
+    app = pilot.app
+    await pilot.press("j", "enter")
+    ctrs = app.main.panels["containers"]
+    await wait_for(lambda: ctrs.scope_pod is not None and app.screen.focused is ctrs.table, 10,
+                   "the containers of the web pod, focused")
+    await pilot.pause()
+
+
+def _panel_heights(app) -> dict[str, int]:
+    return {kind: panel.size.height + 1 for kind, panel in app.main.panels.items()}  # + its title line
+
+
+@SIZES
+def test_panel_heights_follow_content_with_pod_scope(frozen, snap_compare, size):
+    async def run_before(pilot):
+        await settled(pilot)
+        await _scope_to_web_pod(pilot)
+        app = pilot.app
+        # every panel is as tall as its title, header and rows: no panel is cut, none has blank lines
+        assert _panel_heights(app) == {"pods": 4, "containers": 4, "images": 5}, _panel_heights(app)
+        assert "Containers of pod web-7c9d8f6b5-abcde [2/2]" in _title_line(app, "Containers")
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+def _crowded_node(pods: int = 30) -> FixedNode:
+    """The fixed node plus ``pods`` more pods without containers (older than the others)."""
+    node = FixedNode()
+    for i in range(pods):
+        node.pods.append(pb.PodSandbox(id=f"{i:02d}" * 32, metadata=pb.PodSandboxMetadata(
+            name=f"batch-{i:02d}", namespace="jobs", uid=f"b{i}"), state=pb.SANDBOX_READY,
+            created_at=at(7 * 3600 + i)))
+    return node
+
+
+async def test_pods_take_the_space_a_scoped_panel_leaves(frozen):
+    app = fixed_app(_crowded_node())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        heights = _panel_heights(app)
+        assert heights["containers"] == 4 and heights["images"] == 5, heights  # content only: 2 and 3 rows
+        await _scope_to_web_pod(pilot)
+        heights = _panel_heights(app)
+        # 24 lines - header 2 - footer 1 = 21: Containers (2 rows) and Images (3 rows) keep what they show,
+        # Pods gets all the rest (12 lines: 10 rows), where it was cut to a share before
+        assert heights == {"pods": 12, "containers": 4, "images": 5}, heights
+        rows_shown = sum(1 for line in screen_text(app).splitlines() if "batch-" in line)
+        assert rows_shown == 12 - 2 - 2  # title, header, and the two other pods above the batch ones

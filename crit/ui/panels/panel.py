@@ -82,7 +82,15 @@ class ResourcePanel(Vertical):
     def on_mount(self) -> None:
         self.update_title()
 
+    def fit_height(self) -> None:
+        """Cap the panel at what it has to show (its title, the header and its rows, at least one line for
+        "no pods"): a panel with few rows shrinks to them and the others share the space (issue 10 D)."""
+        lines = 2 + max(1, self.table.row_count)
+        if self.styles.max_height is None or self.styles.max_height.value != lines:
+            self.styles.max_height = lines
+
     def update_title(self) -> None:
+        self.fit_height()
         t = self.table
         title = Text()
         title.append(PANEL_TITLES[self.kind])
