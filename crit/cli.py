@@ -504,6 +504,7 @@ def _demo(args: argparse.Namespace) -> int:
                 # the node exits when crit dies, and keeps its state under our temp dir
                 env=dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=tmp),
             )
+        forget = _end_with_watchdog(proc, tmp)
         _wait_for_node(proc, sock, log_path)
         if args.runtime_endpoint or args.image_endpoint:
             _err("note: --demo ignores -r/--runtime-endpoint and -i/--image-endpoint")
@@ -515,8 +516,21 @@ def _demo(args: argparse.Namespace) -> int:
         return _run_tui(opts)
     finally:
         if proc is not None:
+            forget()
             _stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _end_with_watchdog(proc: subprocess.Popen, tmp: str):
+    """When the shutdown watchdog has to end crit (crit.ui.shutdown), the demo node is stopped and its temp dir
+    removed first (the node also exits with its parent).  Returns the function that unregisters this."""
+    from crit.ui.shutdown import WATCHDOG
+
+    def end() -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return WATCHDOG.add_cleanup(end)
 
 
 def _wait_for_node(proc: subprocess.Popen, sock: str, log_path: str) -> None:

@@ -444,7 +444,6 @@ class CritApp(App):
             self.notify(self._theme_note, severity="warning", markup=False)
         for error in self.theme_errors:
             self.notify(error, severity="warning", markup=False, timeout=8)
-        self._quit_on_signals()
         self.run_worker(self.model.run(), group="model", exclusive=True, name="poller")
         # statistics start once the panels are drawn: the first frame should not wait behind them
         self.run_worker(self._start_stats(), group="stats-start")
@@ -459,17 +458,60 @@ class CritApp(App):
 
             self.run_worker(open_from_options(self), group="commands")
 
-    def _quit_on_signals(self) -> None:
-        """SIGTERM and SIGHUP quit the way q does (status 128+signal): the terminal is restored and sessions are
-        ended, where the default action killed crit outright and left the terminal in the alternate screen."""
-        import signal
+    async def run_async(self, *, headless: bool = False, **kwargs: Any) -> Any:
+        """Textual's ``run_async`` with crit's shutdown safety nets while it runs (:mod:`crit.ui.shutdown`):
+        SIGTERM and SIGHUP quit the way q does, and in a terminal a vanished terminal quits too, and a shutdown
+        that does not return (Textual's writer blocked on a dead terminal) is ended by the watchdog within 2 s."""
+        from crit.ui import shutdown
 
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        fds = [] if headless else shutdown.terminal_fds()
+        self._in_terminal = bool(fds)
+        restore = self._quit_on_signals(loop, self._in_terminal)
+        watch = None
+        if fds:
+            shutdown.WATCHDOG.terminal_fd = fds[-1]
+            shutdown.WATCHDOG.terminal_attrs = shutdown.save_terminal(fds[0])
+
+            def hung_up() -> None:  # the hang-up watch's thread
+                shutdown.WATCHDOG.arm(shutdown.SIGNAL_DEADLINE, 129, "the terminal closed")
+                loop.call_soon_threadsafe(self.exit, 129)
+            watch = shutdown.HangupWatch(fds, hung_up).start()
+        try:
+            return await super().run_async(headless=headless, **kwargs)
+        finally:
+            if watch is not None:
+                watch.stop()
+            restore()
+
+    def _quit_on_signals(self, loop: asyncio.AbstractEventLoop, terminal: bool) -> Callable[[], None]:
+        """SIGTERM and SIGHUP quit the way q does (status 128+signal): the terminal is restored and sessions are
+        ended, where the default action killed crit outright and left the terminal in the alternate screen.
+        Plain signal handlers, not the loop's: they run even while the main thread is blocked inside Textual's
+        driver (then the loop's handler never ran and crit ignored SIGTERM); in a terminal each arms the
+        watchdog.  Returns the function that puts the previous handlers back."""
+        import signal
+
+        from crit.ui import shutdown
+
+        def quit_on(sig: int) -> None:
+            if terminal:
+                shutdown.WATCHDOG.arm(shutdown.SIGNAL_DEADLINE, 128 + sig, signal.Signals(sig).name)
             try:
-                loop.add_signal_handler(sig, self.exit, 128 + sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # not POSIX, or not the main thread
-                return
+                loop.call_soon_threadsafe(self.exit, 128 + sig)
+            except RuntimeError:  # the loop is closed: the watchdog ends it
+                pass
+        return shutdown.install_signal_handlers(quit_on)
+
+    def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
+        """Textual's ``exit``; in a terminal it also arms the watchdog, so no quit ever hangs (q, ctrl+c, a signal,
+        a vanished terminal: :mod:`crit.ui.shutdown`)."""
+        if getattr(self, "_in_terminal", False):
+            from crit.ui import shutdown
+
+            status = return_code or (result if isinstance(result, int) else 0)
+            shutdown.WATCHDOG.arm(shutdown.QUIT_DEADLINE, status, "quit")
+        super().exit(result, return_code, message)
 
     async def _start_stats(self) -> None:
         await self.first_frame.wait()
