@@ -20,9 +20,11 @@ from crit.model.sessions import MARK_ENV, MarkerStore, state_file
 from crit.ui.app import CritApp
 from crit.ui.terminal import TerminalScreen
 from crit.ui.terminal.actions import sessions_of
+from tests.conftest import require
 from tests.test_ui_sessions import Opts, Pod, select_container, started, term_text, type_line, wait_main, wait_prompt
 from tests.ui_helpers import notifications
-from tests.waiting import wait_for
+from tests.tmux import TmuxCrit, tmux_missing
+from tests.waiting import wait_for, wait_for_sync
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(240)]
 
@@ -133,3 +135,74 @@ async def test_crit_quits_while_containerd_is_down_and_its_next_start_ends_the_s
         print(f"leftover processes after quitting while containerd was down: {left}")
         assert left == 0
         assert MarkerStore().load() == []
+
+
+# ---------------------------------------------------------------------------------------------- the real crit
+
+
+def tokens_in(state_dir: Path) -> list[str]:
+    return [e.marker for e in MarkerStore(state_dir / "crit" / "sessions.json").load()]
+
+
+def shell_in_tmux(t: TmuxCrit, state_dir: Path, known: set[str]) -> str:
+    """``s`` on the selected container, then a child process in the shell: the session's marker token."""
+    t.keys("s")
+    t.wait_text("/ #", timeout=30)
+    new = wait_for_sync(lambda: set(tokens_in(state_dir)) - known, 15, "the session's marker in the state file")
+    assert new
+    [token] = set(tokens_in(state_dir)) - known
+    t.keys("sleep 1000", "Enter")
+    wait_for_sync(lambda: len(marked_processes(token)) >= 2, 15, "the shell and its sleep, marked")
+    return token
+
+
+async def test_tmux_the_real_crit_leaves_no_shell_after_a_lost_connection_or_a_quit_while_down(containerd, tmp_path):
+    require(tmux_missing(), "the tmux test")
+    state_dir = tmp_path / "state"
+    # (under pytest crit in tmux was seen with COLUMNS=80 LINES=24 in its environment: the size is given here too)
+    env = {"XDG_STATE_HOME": str(state_dir), "COLUMNS": "120", "LINES": "32"}
+    async with Pod(containerd, prefix="sess-tmux") as p:
+        name = f"lost-{p.name[-6:]}"
+        await p.container(name, ["sleep", "3600"])
+        with TmuxCrit(["-r", containerd.endpoint], size=(120, 32), env=env) as t:
+            t.wait_text(name, timeout=30)
+            # the bed's only container (this test's pod is the only one): the containers panel's footer offers s
+            t.keys("2")
+            t.wait_text("s Shell")
+
+            # 1. the connection is lost (containerd restarts): the shell is ended once containerd answers
+            token = shell_in_tmux(t, state_dir, set())
+            containerd.restart()
+            t.wait_text("connection was lost", timeout=30)
+            wait_for_sync(lambda: not marked_processes(token), 30, "crit to end the lost shell")
+            left = len(marked_processes(token))
+            print(f"leftover processes after the connection-loss test (real crit): {left}")
+            assert left == 0
+            t.keys("Space")  # closes the ended session
+            t.wait_text("Ended the processes of an exec session in", timeout=15)
+            assert tokens_in(state_dir) == []
+
+            # 2. crit quits while containerd is down: the shell stays, its marker waits in the state file
+            token = shell_in_tmux(t, state_dir, set())
+            try:
+                containerd.stop_daemon()
+                t.wait_text("connection was lost", timeout=30)
+                t.keys("Space")
+                t.wait_gone("connection was lost]", timeout=15)
+                t.keys("q")
+                wait_for_sync(t.dead, 15, "crit to quit")
+                assert tokens_in(state_dir) == [token]
+                path = state_dir / "crit" / "sessions.json"
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            finally:
+                containerd.start_daemon()
+            assert len(marked_processes(token)) >= 2
+
+        # 3. crit's next start ends it
+        with TmuxCrit(["-r", containerd.endpoint], size=(120, 32), env=env) as t:
+            wait_for_sync(lambda: not marked_processes(token), 30, "the next start to end the leftover shell")
+            t.wait_text("Ended the processes of an exec session in", timeout=15)
+            assert tokens_in(state_dir) == []
+        left = len(marked_processes(token))
+        print(f"leftover processes after quitting while containerd was down (real crit): {left}")
+        assert left == 0

@@ -99,5 +99,5 @@ async def test_events_fallback_to_polled_transitions(node):
             assert "(polled)" in screen_text(app)
             await pilot.press("escape")
             await pilot.pause()
-            assert screen._on_change not in app.change_listeners  # the listener goes with the screen
+            assert screen._on_event not in app.model.events.listeners  # the listener goes with the screen
         await client.close()

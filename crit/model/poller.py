@@ -5,7 +5,8 @@ diffed into :class:`~crit.model.store.Changes` and handed to ``on_change``.  Con
 version, conditions, DISCONNECTED and why) goes to ``on_state``.  Exit codes and reasons of exited
 containers come from ContainerStatus, fetched once per container in the background and cached; pod IPs
 likewise from PodSandboxStatus.  Where the runtime streams GetContainerEvents, an event triggers an
-immediate refresh.  After a failure the model retries with a backoff capped at half the refresh interval, so it
+immediate refresh, and every event (or, where the runtime does not stream them, every transition seen between
+two polls) goes into :attr:`NodeModel.events` (crit.model.events) from crit's start.  After a failure the model retries with a backoff capped at half the refresh interval, so it
 resumes within one interval after the runtime comes back.  Nothing here imports Textual or gRPC.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crit.model.events import EventDiffer, EventLog, event_from_response
 from crit.model.store import Changes, Diff, KeyedStore
 from crit.render.rows import CONTAINER_EXITED, ExitInfo
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Condition", "ConnectionState", "NodeModel"]
 
 MIN_GAP = 0.2  # seconds between two event-triggered refreshes (event storms coalesce)
+EVENTS_CONFIRM_S = 0.5  # an event stream still open this long and one refresh later is known to work
 FIRST_RETRY = 0.25
 
 
@@ -56,7 +59,7 @@ class ConnectionState:
     runtime_version: str = ""
     api_version: str = ""
     conditions: tuple[Condition, ...] = ()
-    events: str = "unknown"  # "streaming", "not supported", "unknown"
+    events: str = "unknown"  # "streaming" (known to work), "not supported", "unknown" (not known yet, or broke)
     failures: int = 0
     next_retry: float | None = None  # seconds until the next attempt while disconnected
     refresh_interval: float = 2.0
@@ -113,6 +116,10 @@ class NodeModel:
         self._last_refresh = 0.0
         self.cycles = 0
         self.first_snapshot = asyncio.Event()
+        #: lifecycle events since the start: GetContainerEvents, or changes seen between polls where it is missing
+        self.events = EventLog()
+        self._differ: EventDiffer | None = None
+        self._events_opened: tuple[int, float] | None = None  # (cycle, monotonic time) the stream was opened
 
     # ------------------------------------------------------------------ public API
 
@@ -192,6 +199,7 @@ class NodeModel:
         )
         self.cycles += 1
         self._forget(changes)
+        self._collect(changes)
         self.state.conditions = _conditions(status)
         was_connected = self.state.connected
         self.state.connected = True
@@ -207,6 +215,7 @@ class NodeModel:
         self._emit_state()
         if self.fetch_details:
             self._schedule_details()
+        self._confirm_events()
         self._ensure_events()
         return True
 
@@ -223,8 +232,9 @@ class NodeModel:
         if self._events_task is not None:
             self._events_task.cancel()
             self._events_task = None
-            if self.state.events == "streaming":
+            if self.state.events != "not supported":
                 self.state.events = "unknown"
+                self.events.set_mode("connecting", "the runtime does not answer")
         self._emit_state()
 
     def _emit_state(self) -> None:
@@ -325,6 +335,49 @@ class NodeModel:
 
     # ------------------------------------------------------------------ events
 
+    def _collect(self, changes: Changes) -> None:
+        """Names for the events of deleted objects, and — where the runtime does not stream events — the
+        transitions between this poll and the last one, into :attr:`events`."""
+        log_ = self.events
+        pods, ctrs = self.pods.items, self.containers.items
+        pod_ids = pods.keys() if changes.full else changes.pods.added | changes.pods.updated
+        for pid in pod_ids:
+            pod = pods.get(pid)
+            if pod is not None:
+                log_.remember(pid, pod.metadata.name, "")
+        ctr_ids = ctrs.keys() if changes.full else changes.containers.added | changes.containers.updated
+        for cid in ctr_ids:
+            c = ctrs.get(cid)
+            if c is not None:
+                pod = pods.get(c.pod_sandbox_id)
+                log_.remember(cid, pod.metadata.name if pod is not None else "", c.metadata.name)
+        if self._differ is None or changes.full:
+            self._differ = EventDiffer(self)  # the baseline: what was there when crit started
+            return
+        found = self._differ.diff(changes)  # always, so the baseline stays current whatever the source
+        if log_.mode == "poll":
+            for event in found:
+                log_.add(event)
+
+    def _events_unsupported(self, why: str) -> None:
+        self.state.events = "not supported"
+        self.events.set_mode("poll", why)
+
+    def _confirm_events(self) -> None:
+        """The stream is known to work once an event arrived, or once it is still open after a whole refresh
+        sent after it (a runtime without GetContainerEvents answers Unimplemented at once, before that)."""
+        opened = self._events_opened
+        task = self._events_task
+        if (self.state.events == "unknown" and opened is not None and task is not None and not task.done()
+                and self.cycles > opened[0] and time.monotonic() - opened[1] >= EVENTS_CONFIRM_S):
+            self._events_streaming()
+
+    def _events_streaming(self) -> None:
+        if self.state.events != "streaming":
+            self.state.events = "streaming"
+            self.events.set_mode("stream")
+            self._emit_state()
+
     def _ensure_events(self) -> None:
         if self._events_task is None and self.state.events != "not supported" and not self._closed:
             self._events_task = asyncio.ensure_future(self._watch_events())
@@ -332,26 +385,35 @@ class NodeModel:
     async def _watch_events(self) -> None:
         getter = getattr(self.client, "get_container_events", None)
         if getter is None:
-            self.state.events = "not supported"
+            self._events_unsupported("the client has no GetContainerEvents")
+            self._emit_state()
             return
         try:
             stream = getter()
             if asyncio.iscoroutine(stream):
                 stream = await stream
-            self.state.events = "streaming"
-            self._emit_state()
-            async for _event in stream:
+            # not "streaming" yet: containerd 1.6 answers Unimplemented only once the stream is read
+            self._events_opened = (self.cycles, time.monotonic())
+            async for event in stream:
+                self._events_streaming()
+                try:
+                    self.events.add(event_from_response(event, self, self.events.names))
+                except Exception:  # noqa: BLE001 - an odd event must not end the subscription
+                    log.exception("could not read a container event")
                 self.request_refresh()
+            raise ConnectionError("the runtime ended the event stream")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001
             if _is_unsupported(exc):
-                self.state.events = "not supported"
+                self._events_unsupported(_one_sentence(exc))
             else:
                 self.state.events = "unknown"
+                self.events.set_mode("connecting", _one_sentence(exc))
                 self.request_refresh()  # the stream broke: find out now whether the runtime is still there
             self._emit_state()
         finally:
+            self._events_opened = None
             if self._events_task is asyncio.current_task():
                 self._events_task = None
 

@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
+from crit.cri.duration import format_duration
 from crit.model import ConnectionState
 from crit.render.sanitize import sanitize
 
@@ -68,10 +69,11 @@ class NodeHeader(Widget):
             when = time.strftime("%H:%M:%S", time.localtime(st.last_ok)) if st.last_ok else "-"
             t.append(f"  updated {when}")
             if level < 1:
-                t.append(f" (every {st.refresh_interval:g}s{' + events' if st.events == 'streaming' else ''})",
-                         style="dim")
+                # "+ events" only once the event stream is known to work (containerd 1.6 has none)
+                events = " + events" if st.events == "streaming" else ""
+                t.append(f" (every {format_duration(st.refresh_interval)}{events})", style="dim")
         elif level < 1:
-            t.append(f"  refresh every {st.refresh_interval:g}s")
+            t.append(f"  refresh every {format_duration(st.refresh_interval)}")
         return t
 
     def _second_line(self) -> Text:
@@ -88,7 +90,7 @@ class NodeHeader(Widget):
                     t.append(" since " + time.strftime("%H:%M:%S", time.localtime(st.last_ok)), style="dim")
                 t.append(")", style="dim")
             if st.next_retry is not None:
-                t.append(f"  retrying every ≤{st.next_retry:.2g}s", style="dim")
+                t.append(f"  retrying every ≤{format_duration(st.next_retry)}", style="dim")
             return t
         if not st.conditions:
             t.append("no runtime conditions reported", style="dim")
