@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar,
 from crit.cri import spec
 from crit.cri.errors import CriError
 from crit.cri.pb import api_pb2 as pb
+from crit.model import export_place
 from crit.model.launch import (
     ContainerForm,
     FieldError,
@@ -74,12 +75,14 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None) -> None:
+    def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None,
+                 proposals: dict[str, str] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.path = path
         self.kinds = kinds or []
         self.kind = kind or (self.kinds[0] if self.kinds else "")
+        self.proposals = proposals or {}  # kind → proposed path: follows the kind until the user edits the path
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -91,6 +94,15 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        path = self.query_one("#path", Input)
+        new = self.proposals.get(str(event.value))
+        if new is not None and path.value == self.proposals.get(self.kind, path.value):
+            path.value = new
+            path.cursor_position = len(new)
+        self.kind = str(event.value)
 
     @on(Input.Submitted, "#path")
     def _ok(self, event: Input.Submitted) -> None:
@@ -409,11 +421,18 @@ class LaunchScreen(Screen[LaunchResult | None]):
     def export_kinds(self) -> list[str]:  # pragma: no cover - overridden
         return []
 
-    def action_export_file(self) -> None:
+    def export_name(self, kind: str) -> str:  # pragma: no cover - overridden
+        """The name of the object of ``kind`` as typed (the proposed file is ``NAME.yaml``)."""
+        return ""
+
+    def action_export_file(self, path: str | None = None, kind: str | None = None) -> None:
         if self.busy:
             return
         kinds = self.export_kinds()
-        self.app.push_screen(PathDialog("Export to file", f"{kinds[0]}.yaml", kinds), self._export_to)
+        proposals = {k: export_place.propose(self.export_name(k), k) for k in kinds}
+        kind = kind if kind in kinds else kinds[0]
+        self.app.push_screen(PathDialog("Export to file", path or proposals[kind], kinds, kind, proposals),
+                             self._export_to)
 
     def _export_to(self, answer: tuple[str, str] | None) -> None:
         if not answer:
@@ -426,13 +445,35 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self.focus_field(errors[0].field)
             self.set_status(f"Not exported: {errors[0].message}", error=True)
             return
+        if os.path.isdir(path):
+            self.set_status(f"Not exported: {sanitize(path)} is a directory; add a file name such as "
+                            f"{export_place.file_name(self.export_name(kind), kind)}.", error=True)
+            return
+        if os.path.lexists(path):
+            from crit.ui.dialogs.confirm import ConfirmDialog
+
+            def overwrite(yes: bool | None) -> None:
+                if yes:
+                    self._export(path, kind)
+                else:  # back to the path, to choose another name
+                    self.action_export_file(path, kind)
+
+            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"),
+                                 overwrite)
+            return
+        self._export(path, kind)
+
+    def _export(self, path: str, kind: str) -> None:
         try:
             spec.dump_file(self.config_for(kind), path)
         except CriError as exc:
             self.set_status(f"Export failed: {_one_sentence(exc)}", error=True)
             return
+        problem = export_place.remember(path)
         self.set_status(f"Exported the {kind} config to {sanitize(path)}.")
         self.app.notify(f"Exported the {kind} config to {sanitize(path)}.", markup=False)
+        if problem:
+            self.app.notify(sanitize(problem), severity="warning", markup=False)
 
     def error_kind(self, err: FieldError) -> str:
         return "pod" if err.field.startswith("pod.") else self.export_kinds()[0]
@@ -444,7 +485,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
         if self.busy:
             return
         kinds = self.export_kinds()
-        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", "", kinds), self._import_from)
+        directory = export_place.last_dir()
+        start = os.path.join(directory, "") if directory else ""
+        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", start, kinds), self._import_from)
 
     async def _import_from(self, answer: tuple[str, str] | None) -> None:
         if not answer:
@@ -463,6 +506,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
                             f"unchanged.", error=True)
             return
         self.edited = True
+        export_place.remember(path)  # the next export or import starts there
         await self.load_config(kind, cfg)
         self.show_all = True
         self.refresh_form()
@@ -539,6 +583,9 @@ class NewPodScreen(LaunchScreen):
 
     def export_kinds(self) -> list[str]:
         return ["pod"]
+
+    def export_name(self, kind: str) -> str:
+        return self.section.read().name
 
     def config_for(self, kind: str):
         return self.section.read().to_config()
@@ -699,6 +746,9 @@ class NewContainerScreen(LaunchScreen):
 
     def export_kinds(self) -> list[str]:
         return ["container", "pod"] if self.new_pod else ["container"]
+
+    def export_name(self, kind: str) -> str:
+        return (self.pod_section if kind == "pod" else self.section).read().name
 
     def config_for(self, kind: str):
         if kind == "pod":
