@@ -137,7 +137,7 @@ async def test_panels_follow_containerd(containerd):
             # remove the exited container through the UI (with confirmation)
             await pilot.press("ctrl+d")
             await pilot.pause()
-            assert "Remove container?" in screen_text(app)
+            assert "Remove container " in screen_text(app) and "(id " in screen_text(app)
             await pilot.press("y")
             await wait_for(lambda: failer not in ctrs.rows, 10)
             ids = {c.id for c in await other.list_containers(pod_id=pod_id)}
@@ -174,7 +174,7 @@ async def test_pull_through_the_dialog(containerd, registry):
             # and removed again through the UI, with confirmation
             await pilot.press("ctrl+d")
             await pilot.pause()
-            assert "Remove image?" in screen_text(app) and registry.pull_ref.rsplit(":", 1)[0] in screen_text(app)
+            assert "Remove image " + registry.pull_ref.rsplit(":", 1)[0] in screen_text(app)
             await pilot.press("y")
             await wait_for(lambda: key not in imgs.rows, 20)
             assert not any(registry.pull_ref in i.repo_tags for i in await other.list_images())

@@ -275,7 +275,8 @@ async def test_bulk_remove_with_confirmation(node):
         assert pods.move_cursor_to_key(pid)
         await pilot.press("ctrl+k")
         await pilot.pause()
-        assert "Stop pod?" in screen_text(app) and "pod bulk-target (namespace crit-test" in screen_text(app)
+        assert "Stop pod bulk-target (namespace crit-test" in screen_text(app)
+        assert "None of its containers is running." in screen_text(app)  # c2 is left, created, never started
         await pilot.press("y")
         await wait_for(lambda: pods.rows[pid].cells[3] == "NotReady", 10)
         # a failed action shows the runtime's message: remove an image that a container uses

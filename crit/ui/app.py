@@ -61,6 +61,66 @@ def describe_row(kind: str, row: Row) -> str:
     return f"image {sanitize(repo)}:{sanitize(tag)} (id {short_id(obj.id)})"
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 container`` / ``3 containers``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[int, int]],
+                 in_use: dict[str, int]) -> tuple[str, list[str], str, str]:
+    """What a stop / remove confirmation says: (question, listed rows, note, warning).
+
+    The question names the kind and the object ("Remove image localhost:5000/pause:3.9 (id 2222…)?"), or the
+    count for marked rows, which are then listed.  The note says what else happens (a pod's containers stop too);
+    the warning what may break (a pinned image, an image containers use).  ``counts``: pod id → (running, total)
+    containers; ``in_use``: image id → containers using it."""
+    one = len(rows) == 1
+    question = f"{verb.capitalize()} {describe_row(kind, rows[0]) if one else f'{len(rows)} {kind}'}?"
+    items = [] if one else [describe_row(kind, r) for r in rows]
+    note = warning = ""
+    if kind == "pods":
+        running = sum(counts.get(r.key, (0, 0))[0] for r in rows)
+        total = sum(counts.get(r.key, (0, 0))[1] for r in rows)
+        its = "Its" if one else "Their"
+        if verb == "stop":
+            if running:
+                note = f"{its} {_n(running, 'running container')} {'stops' if running == 1 else 'stop'} too."
+            elif total:
+                note = f"None of {its.lower()} containers is running."
+        elif total:
+            note = f"{its} {_n(total, 'container')} {'is' if total == 1 else 'are'} stopped and removed too."
+    elif kind == "containers" and verb == "remove":
+        running = sum(1 for r in rows if r.obj.state == CONTAINER_RUNNING)
+        if running and one:
+            note = "It is running: it is stopped first."
+        elif running:
+            note = f"{running} of them {'is' if running == 1 else 'are'} running and stopped first."
+    elif kind == "images":
+        pinned = [r for r in rows if getattr(r.obj, "pinned", False)]
+        used = [r for r in rows if in_use.get(r.key, 0)]
+        users = sum(in_use.get(r.key, 0) for r in used)
+        parts = []
+        if pinned and one:
+            parts.append("It is pinned (the runtime's sandbox image?): new pods may not start without it, and it "
+                         "may not be possible to pull it back.")
+        elif pinned:
+            parts.append(f"{len(pinned)} of them {'is' if len(pinned) == 1 else 'are'} pinned (the runtime's sandbox "
+                         f"image?): new pods may not start without {'it' if len(pinned) == 1 else 'them'}.")
+        if used and one:
+            parts.append(f"{_n(users, 'container')} {'uses' if users == 1 else 'use'} it; removal will fail or "
+                         f"break {'it' if users == 1 else 'them'}.")
+        elif used:
+            parts.append(f"{len(used)} of them {'is' if len(used) == 1 else 'are'} used by "
+                         f"{_n(users, 'container')}; removal will fail or break {'it' if users == 1 else 'them'}.")
+        warning = " ".join(parts)
+        if not one:
+            items = [describe_row(kind, r) + "".join(
+                     ([" — pinned"] if getattr(r.obj, "pinned", False) else [])
+                     + ([f" — used by {_n(in_use[r.key], 'container')}"] if in_use.get(r.key, 0) else []))
+                     for r in rows]
+    return question, items, note, warning
+
+
 class MainScreen(Screen):
     """Header, three panels, the filter / command input and the footer."""
 
@@ -723,19 +783,15 @@ class CritApp(App):
             self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning",
                         markup=False)
             return
-        noun = SINGULAR[kind] if len(rows) == 1 else f"{len(rows)} {kind}"
-        question = f"{verb.capitalize()} {noun}?"
-        if verb == "remove" and kind == "pods":
-            question += " Their containers are stopped and removed too."
-        elif verb == "remove" and kind == "containers" and any(r.obj.state == CONTAINER_RUNNING for r in rows):
-            question += " Running ones are stopped first."
-        items = [describe_row(kind, r) for r in rows]
+        question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use)
 
         def answered(ok: bool | None) -> None:
             if ok:
                 self.run_worker(self._bulk(verb, kind, rows), group="actions")
 
-        self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize()), answered)
+        # the answer defaults to no: the dialog focuses its Cancel button (enter, n and esc keep everything)
+        self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize(), note=note, warning=warning),
+                         answered)
 
     async def _one(self, verb: str, kind: str, row: Row) -> None:
         c, key = self.client, row.key
@@ -772,7 +828,7 @@ class CritApp(App):
         done = len(rows) - len(failed)
         past = {"stop": "Stopped", "remove": "Removed"}[verb]
         if done:
-            noun = SINGULAR[kind] if done == 1 else f"{done} {kind}"
+            noun = describe_row(kind, rows[0]) if len(rows) == 1 else f"{done} {kind}"
             self.notify(f"{past} {noun}.", markup=False)
         for row, exc in failed[:5]:
             self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",

@@ -1,4 +1,5 @@
-"""Yes/no confirmation naming exactly what will go."""
+"""Yes/no confirmation naming exactly what will go; the answer defaults to no (Cancel has the focus: enter, n and
+esc cancel; y, or tab to the action button and enter, confirms)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ MAX_LISTED = 12
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """``ConfirmDialog("Remove 3 containers?", ["web (1a2b…)", …], verb="Remove")`` → True/False."""
+    """``ConfirmDialog("Remove 3 containers?", ["web (1a2b…)", …], verb="Remove")`` → True/False.
+
+    ``note``: what else happens ("Its 2 running containers stop too."); ``warning``: what may break, shown in the
+    warning colour ("It is pinned …")."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", show=True),
@@ -34,16 +38,21 @@ class ConfirmDialog(ModalScreen[bool]):
         border: thick $error; background: $surface; padding: 1 2;
     }
     ConfirmDialog #question { text-style: bold; margin-bottom: 1; }
+    ConfirmDialog #note { margin-bottom: 1; }
+    ConfirmDialog #warning { color: $warning; text-style: bold; margin-bottom: 1; }
     ConfirmDialog #items { color: $text; margin-bottom: 1; }
     ConfirmDialog Horizontal { height: auto; align-horizontal: right; }
     ConfirmDialog Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, items: Sequence[str] = (), verb: str = "Yes") -> None:
+    def __init__(self, question: str, items: Sequence[str] = (), verb: str = "Yes", *, note: str = "",
+                 warning: str = "") -> None:
         super().__init__()
         self.question = question
         self.items = list(items)
         self.verb = verb
+        self.note = note
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         body = Text()
@@ -53,6 +62,10 @@ class ConfirmDialog(ModalScreen[bool]):
             body.append(f"  … and {len(self.items) - MAX_LISTED} more\n")
         with Vertical():
             yield Static(Text(sanitize(self.question)), id="question")
+            if self.note:
+                yield Static(Text(sanitize(self.note)), id="note")
+            if self.warning:
+                yield Static(Text(sanitize(self.warning)), id="warning")
             if self.items:
                 yield Static(body, id="items", markup=False)
             with Horizontal():
