@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import grpc
 import pytest
@@ -28,6 +29,7 @@ class FakeClient:
         self.gone = set(gone)
         self.calls: list[tuple[str, list[str]]] = []
         self.refused: CriError | None = None
+        self.found = True  # the kill script finds processes carrying the marker
         self.done: list[list[str]] = []  # calls the runtime ran
 
     async def exec_sync(self, container_id, cmd, timeout=0):
@@ -39,7 +41,7 @@ class FakeClient:
         if self.refused is not None:
             raise self.refused
         self.done.append(list(cmd))
-        return object()
+        return SimpleNamespace(stdout=b"17 18\n" if self.found else b"", stderr=b"", exit_code=0)
 
     def killed(self) -> list[str]:
         """Markers the kill script ran for (while the runtime answered)."""
@@ -73,7 +75,10 @@ def test_the_kill_script_ends_only_the_processes_carrying_the_marker():
     mine, other = S.new_token(), S.new_token()
     procs = [subprocess.Popen(S.marked(["sleep", "60"], t), stdin=subprocess.DEVNULL) for t in (mine, mine, other)]
     try:
-        subprocess.run(S.kill_argv(mine), check=True, timeout=20)
+        out = subprocess.run(S.kill_argv(mine), check=True, timeout=20, capture_output=True, text=True).stdout
+        assert sorted(map(int, out.split())) == sorted(p.pid for p in procs[:2])  # it names what it ends
+        out = subprocess.run(S.kill_argv(S.new_token()), check=True, timeout=20, capture_output=True, text=True)
+        assert out.stdout == ""  # nothing carried that one
         for p in procs[:2]:
             assert p.wait(10) != 0  # hung up
         assert procs[2].poll() is None
@@ -144,6 +149,12 @@ def test_an_unwritable_state_dir_costs_the_note_not_the_session(tmp_path, monkey
 ])
 async def test_kill_marked_outcomes(client, outcome):
     assert await S.kill_marked(client, "c", S.new_token()) == outcome
+
+
+async def test_kill_marked_says_when_no_process_carried_the_marker():
+    client = FakeClient()
+    client.found = False
+    assert await S.kill_marked(client, "c", S.new_token()) == S.NONE
 
 
 async def test_kill_marked_runtime_refusal_settles_but_a_dropped_call_does_not():

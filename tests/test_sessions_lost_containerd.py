@@ -130,6 +130,8 @@ async def test_crit_quits_while_containerd_is_down_and_its_next_start_ends_the_s
             await started(app, pilot)
             await wait_for(lambda: not marked_processes(token), 30, "the next start to end the leftover shell")
             assert not isinstance(app.screen, TerminalScreen)
+            await wait_for(lambda: "Ended the processes of an exec session in web that an earlier crit left running."
+                           in notifications(app), 10, "the notification")
         await client.close()
         left = len(marked_processes(token))
         print(f"leftover processes after quitting while containerd was down: {left}")
@@ -201,7 +203,7 @@ async def test_tmux_the_real_crit_leaves_no_shell_after_a_lost_connection_or_a_q
         # 3. crit's next start ends it
         with TmuxCrit(["-r", containerd.endpoint], size=(120, 32), env=env) as t:
             wait_for_sync(lambda: not marked_processes(token), 30, "the next start to end the leftover shell")
-            t.wait_text("Ended the processes of an exec session in", timeout=15)
+            t.wait_text("that an earlier crit left running", timeout=15)
             assert tokens_in(state_dir) == []
         left = len(marked_processes(token))
         print(f"leftover processes after quitting while containerd was down (real crit): {left}")

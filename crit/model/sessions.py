@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["MARK_ENV", "SHELL_SCRIPT", "KILL_SCRIPT", "new_token", "marked", "marked_shell", "kill_argv",
            "Leftover", "MarkerStore", "SessionJanitor", "kill_marked", "state_file", "process_identity",
-           "KILLED", "GONE", "UNREACHABLE"]
+           "KILLED", "NONE", "GONE", "UNREACHABLE"]
 
 MARK_ENV = "CRIT_SESSION"
 #: like k9s: bash when the image has it, sh otherwise
@@ -63,13 +63,15 @@ for d in /proc/[0-9]*; do
   grep -q "$t" "$d/environ" 2>/dev/null && pids="$pids ${d#/proc/}"
 done
 [ -z "$pids" ] && exit 0
+echo $pids
 kill -HUP $pids 2>/dev/null
 sleep 0.3 2>/dev/null || sleep 1
 for p in $pids; do [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null; done
 exit 0"""
 
 #: outcomes of :func:`kill_marked`
-KILLED = "killed"  # the runtime ran the kill script: nothing carries the marker any more
+KILLED = "killed"  # the runtime ran the kill script and it ended processes: nothing carries the marker any more
+NONE = "none"  # the runtime ran the kill script and no process carried the marker
 GONE = "gone"  # the container is gone (or cannot run anything): nothing left to end
 UNREACHABLE = "unreachable"  # the runtime did not answer: try again later
 
@@ -92,11 +94,11 @@ def kill_argv(token: str) -> list[str]:
 
 
 async def kill_marked(client: Any, container_id: str, token: str, timeout: float = 5.0) -> str:
-    """End every process carrying ``token`` in the container (ExecSync); :data:`KILLED`, :data:`GONE` or
-    :data:`UNREACHABLE`."""
+    """End every process carrying ``token`` in the container (ExecSync); :data:`KILLED`, :data:`NONE`,
+    :data:`GONE` or :data:`UNREACHABLE`."""
     try:
-        await asyncio.wait_for(client.exec_sync(container_id, kill_argv(token), timeout=max(1, int(timeout))),
-                               timeout + 2)
+        resp = await asyncio.wait_for(client.exec_sync(container_id, kill_argv(token),
+                                                       timeout=max(1, int(timeout))), timeout + 2)
     except NotFound:
         return GONE
     except (ConnectError, DeadlineExceeded, asyncio.TimeoutError, OSError):
@@ -112,7 +114,7 @@ async def kill_marked(client: Any, container_id: str, token: str, timeout: float
     except Exception as exc:  # noqa: BLE001 - a client failing some other way: try again later
         log.info("ending the processes of %s in %s: %r", token, container_id, exc)
         return UNREACHABLE
-    return KILLED
+    return KILLED if (getattr(resp, "stdout", b"") or b"").strip() else NONE  # the script names what it ended
 
 
 # ---------------------------------------------------------------------------------------------- state file
@@ -281,6 +283,7 @@ class SessionJanitor:
         self.owner = f"{process_identity()}/{secrets.token_hex(4)}"
         _LIVE.add(self.owner)
         self.pending: dict[str, Leftover] = {}
+        self.adopted: set[str] = set()  # markers an earlier crit left (see sweep)
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
 
@@ -317,6 +320,7 @@ class SessionJanitor:
         claimed = self.store.claim(self.endpoint, self.owner)
         for entry in claimed:
             self.pending[entry.marker] = entry
+            self.adopted.add(entry.marker)
         if claimed:
             self._kick()
         return claimed
@@ -335,7 +339,7 @@ class SessionJanitor:
         outcomes = await asyncio.gather(*(kill_marked(self.client, e.container_id, e.marker, timeout)
                                           for e in entries), return_exceptions=True)
         for entry, outcome in zip(entries, outcomes):
-            if outcome in (KILLED, GONE):
+            if outcome in (KILLED, NONE, GONE):
                 self.pending.pop(entry.marker, None)
                 self.store.remove(entry.marker)
                 log.info("ended the leftover session %s in %s (%s)", entry.marker, entry.container_id, outcome)

@@ -42,7 +42,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
-from crit.model.sessions import (MARK_ENV, SHELL_SCRIPT, UNREACHABLE, Leftover, SessionJanitor,  # noqa: F401
+from crit.model.sessions import (KILLED, MARK_ENV, SHELL_SCRIPT, UNREACHABLE, Leftover, SessionJanitor,  # noqa: F401
                                   marked, marked_shell, new_token)
 from crit.render.human import short_id
 from crit.render.human import size as human_size
@@ -287,7 +287,10 @@ class SessionManager:
         await view.finished.wait()
         if marker is not None and marker.active:  # ended by itself, not closed by crit
             marker.active = False
-            if view.exit_code is None:  # no exit status: the connection was lost, the processes may still run
+            stream = view.stream
+            # no exit status at all (a failure status is an answer): the connection was lost, the processes may
+            # still run
+            if stream is None or getattr(stream, "status", None) is None:
                 session.lost = True
                 self.janitor.lost(session.container_id, marker.token)
                 self._ensure_reaper()
@@ -356,15 +359,19 @@ class SessionManager:
 
     def _leftover_ended(self, entry: Leftover, outcome: str) -> None:
         """A lost session's processes (or an earlier crit's) were ended once the runtime answered."""
-        if outcome != "killed":
+        if outcome != KILLED:
             return
         ctr = None
         model = getattr(self.app, "model", None)
         if model is not None:
             ctr = model.containers.items.get(entry.container_id)
         name = sanitize(ctr.metadata.name) if ctr is not None else short_id(entry.container_id)
-        self.app.notify(f"Ended the processes of an exec session in {name} whose connection had been lost.",
-                        markup=False)
+        if entry.marker in self.janitor.adopted:
+            self.app.notify(f"Ended the processes of an exec session in {name} that an earlier crit left running.",
+                            markup=False)
+        else:
+            self.app.notify(f"Ended the processes of an exec session in {name} whose connection had been lost.",
+                            markup=False)
 
     def sweep(self) -> None:
         """At start: end what an earlier crit left running (markers in the state file, for this runtime)."""
