@@ -21,7 +21,10 @@ stream only says it ended).
 
 Closing the stream does not end an exec'd process on containerd, so exec sessions carry ``CRIT_SESSION=<token>``
 in their environment (set through sh); ``x`` on a running session, and quitting crit with sessions open, hang up
-and then kill every process carrying it (ExecSync).  ``app.sessions`` is created on first use (:func:`sessions_of`).
+and then kill every process carrying it (ExecSync).  A session whose connection was lost (no exit status) is ended
+the same way as soon as the runtime answers again, or at quit, or at crit's next start (the marker waits in the
+state file) — :class:`crit.model.sessions.SessionJanitor`, ``app.sessions.janitor``.  ``app.sessions`` is created
+on first use (:func:`sessions_of`); the app's start calls its ``sweep`` (leftovers of an earlier crit).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
+from crit.ui.readonly import refusal
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
@@ -626,6 +630,13 @@ class CommandDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
+def _closed_name(session: TerminalSession) -> str:
+    """How closing names a session: ``the session shell in web``, ``the attach session to web``."""
+    if session.kind == "attach":
+        return f"the attach session to {session.container}"
+    return f"the session {session.what}"
+
+
 class SessionsScreen(Screen):
     """``:sessions`` — the open terminal sessions; enter switches to one, x closes one."""
 
@@ -651,8 +662,11 @@ class SessionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Terminal sessions   (enter switches to one, x closes one, ctrl+] in a session comes back)",
                      id="ss-title", markup=False)
-        yield Static("No open sessions: select a running container and press s (shell), S (a command) or a "
-                     "(attach).", id="ss-empty", markup=False)
+        if getattr(self.crit, "readonly", False):  # s, S and a are refused: do not send the user to them
+            empty = "No open sessions. " + refusal("opening a shell, running a command or attaching")
+        else:
+            empty = "No open sessions: select a running container and press s (shell), S (a command) or a (attach)."
+        yield Static(empty, id="ss-empty", markup=False)
         table = DataTable(id="ss-table", cursor_type="row")
         table.add_columns(*self.COLUMNS)
         yield table
@@ -715,10 +729,10 @@ class SessionsScreen(Screen):
         was_running = not session.ended
         ended = await self.manager.close(session)
         if not was_running:
-            self.notify(f"Closed the session {session.what}.", markup=False)
+            self.notify(f"Closed {_closed_name(session)}.", markup=False)
         elif session.kind == "attach":
-            self.notify(f"Closed the session {session.what}; detached, the container keeps running.",
-                        markup=False)
+            self.notify(f"Closed {_closed_name(session)}; crit detached, and the container's main process keeps "
+                        f"running.", markup=False)
         elif ended:
             self.notify(f"Closed the session {session.what}; its processes were hung up.", markup=False)
         elif session.lost:
