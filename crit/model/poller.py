@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -120,6 +121,8 @@ class NodeModel:
         self.events = EventLog()
         self._differ: EventDiffer | None = None
         self._events_opened: tuple[int, float] | None = None  # (cycle, monotonic time) the stream was opened
+        #: the image of every pod sandbox (the pause image) when the runtime names it (read once per connection)
+        self.sandbox_image = ""
 
     # ------------------------------------------------------------------ public API
 
@@ -224,6 +227,18 @@ class NodeModel:
         self.state.runtime_name = str(getattr(resp, "runtime_name", ""))
         self.state.runtime_version = str(getattr(resp, "runtime_version", ""))
         self.state.api_version = str(getattr(resp, "runtime_api_version", ""))
+        self.sandbox_image = await self._sandbox_image()
+
+    async def _sandbox_image(self) -> str:
+        """The image every pod sandbox runs (the pause image), as the runtime names it in Status(verbose):
+        ``info["config"]`` is JSON with ``sandboxImage`` (containerd, the embedded node).  "" when unknown."""
+        try:
+            resp = await self.client.status(verbose=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - only a detail: the regular refresh reports a runtime that fails
+            return ""
+        return sandbox_image_of(getattr(resp, "info", None) or {})
 
     def _disconnected(self, exc: BaseException) -> None:
         self.state.connected = False
@@ -416,6 +431,22 @@ class NodeModel:
             self._events_opened = None
             if self._events_task is asyncio.current_task():
                 self._events_task = None
+
+
+def sandbox_image_of(info: Any) -> str:
+    """``sandboxImage`` of the ``config`` JSON in a Status(verbose) info map (containerd's, the embedded node's;
+    CRI-O names it ``pause_image``), or ""."""
+    try:
+        config = json.loads(info.get("config", "") or "{}")
+    except (ValueError, TypeError, AttributeError):
+        return ""
+    if not isinstance(config, dict):
+        return ""
+    for key in ("sandboxImage", "sandbox_image", "pause_image", "pauseImage"):
+        value = config.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _is_unsupported(exc: BaseException) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "pod_cells",
     "container_cells",
     "image_cells",
+    "in_use_text",
     "split_image_ref",
     "image_display_name",
     "container_image_name",
@@ -92,7 +93,7 @@ IMAGE_COLUMNS: tuple[Column, ...] = (
     Column("id", "DIGEST/ID", 2, 13, 13),
     Column("size", "SIZE", 1, 6, 8, "right"),
     Column("pinned", "PINNED", 4, 6, 6),
-    Column("inuse", "IN USE", 3, 6, 6, "right"),
+    Column("inuse", "IN USE", 3, 6, 8, "right"),
 )
 
 # Resource use (issue 7), appended to the Pods and Containers panels' columns; cells come from
@@ -193,8 +194,18 @@ def image_display_name(img) -> tuple[str, str]:
     return "<none>", "<none>"
 
 
-def image_cells(img, in_use: int = 0) -> tuple:
-    """Cells of one Image in IMAGE_COLUMNS order."""
+def in_use_text(containers: int = 0, pods: int = 0) -> str:
+    """The IN USE cell: containers using the image (``2``), pod sandboxes running it (the pause image:
+    ``13 pods``), both (``1+13p``), or "" when nothing uses it."""
+    if pods:
+        unit = "pod" if pods == 1 else "pods"
+        return f"{containers}+{pods}p" if containers else f"{pods} {unit}"
+    return str(containers) if containers else ""
+
+
+def image_cells(img, in_use: int = 0, pods: int = 0) -> tuple:
+    """Cells of one Image in IMAGE_COLUMNS order; ``in_use``: containers using it, ``pods``: pod sandboxes
+    running it (the runtime's sandbox image)."""
     repo, tag = image_display_name(img)
     return (
         sanitize(repo),
@@ -202,7 +213,7 @@ def image_cells(img, in_use: int = 0) -> tuple:
         short_id(img.id),
         size(int(img.size)),
         "yes" if getattr(img, "pinned", False) else "",
-        str(in_use) if in_use else "",
+        in_use_text(in_use, pods),
     )
 
 

@@ -30,7 +30,8 @@ class RowBuilder:
     def __init__(self, model: NodeModel) -> None:
         self.model = model
         self.counts: dict[str, tuple[int, int]] = {}
-        self.in_use: dict[str, int] = {}
+        self.in_use: dict[str, int] = {}  # image id → containers using it
+        self.sandbox_users: dict[str, int] = {}  # image id → pod sandboxes running it (the sandbox image)
         self.image_names: dict[str, str] = {}  # image id / digest / tag → "repo:tag" for containers
         self.image_key: dict[str, str] = {}  # image id / digest / tag / short id → image id
         self.pod_names: dict[str, str] = {}
@@ -62,6 +63,23 @@ class RowBuilder:
                 iid = keys.get(ref)
                 if iid is not None:
                     return iid
+        return None
+
+    def _sandbox_image_id(self) -> str | None:
+        """The id of the image every pod sandbox runs: the one the runtime names (``NodeModel.sandbox_image``),
+        else the pinned image named ``pause`` (a runtime that does not say)."""
+        ref = getattr(self.model, "sandbox_image", "")
+        if ref:
+            keys = self.image_key
+            for candidate in (ref, "docker.io/" + ref, "docker.io/library/" + ref):
+                iid = keys.get(candidate)
+                if iid is not None:
+                    return iid
+            return None
+        for iid, img in self.model.images.items.items():
+            if getattr(img, "pinned", False) and any(
+                    split_image_ref(r)[0].rsplit("/", 1)[-1] == "pause" for r in img.repo_tags):
+                return iid
         return None
 
     def _pod_name(self, ctr) -> str:
@@ -109,7 +127,7 @@ class RowBuilder:
 
     def image_row(self, iid: str) -> Row:
         img = self.model.images.items[iid]
-        cells = image_cells(img, self.in_use.get(iid, 0))
+        cells = image_cells(img, self.in_use.get(iid, 0), self.sandbox_users.get(iid, 0))
         return Row(iid, cells, (cells[0], cells[1], iid), {}, img)
 
     # ------------------------------------------------------------------ diff → updates
@@ -171,6 +189,15 @@ class RowBuilder:
                 if in_use.get(iid) != self.in_use.get(iid) and iid in model.images.items:
                     imgs_changed.add(iid)
             self.counts, self.in_use, self.by_pod = new_counts, in_use, by_pod
+
+        if changes.pods or changes.images or changes.full:
+            # every pod sandbox runs the sandbox (pause) image: it is in use even with no container on it
+            sid = self._sandbox_image_id()
+            users = {sid: len(model.pods.items)} if sid is not None and model.pods.items else {}
+            for iid in users.keys() | self.sandbox_users.keys():
+                if users.get(iid) != self.sandbox_users.get(iid) and iid in model.images.items:
+                    imgs_changed.add(iid)
+            self.sandbox_users = users
 
         pods = model.pods.items
         ctrs = model.containers.items
