@@ -17,6 +17,7 @@ from crit.stream.portforward import PortForward
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.logs.dialogs import ForwardRequest
+from crit.ui.readonly import refusal
 
 __all__ = ["ForwardsScreen", "start_forward"]
 
@@ -61,9 +62,14 @@ class ForwardsScreen(Screen):
         self.crit = app
 
     def compose(self) -> ComposeResult:
-        yield Static("Port-forwards of this session   (x stops the selected one; shift+f on a pod starts one)",
-                     id="fw-title", markup=False)
-        yield Static("No active port-forwards: select a pod and press shift+f.", id="fw-empty", markup=False)
+        if getattr(self.crit, "readonly", False):  # shift+f is refused: do not send the user to it
+            hint = "x stops the selected one"
+            empty = "No active port-forwards. " + refusal("port-forwarding")
+        else:
+            hint = "x stops the selected one; shift+f on a pod starts one"
+            empty = "No active port-forwards: select a pod and press shift+f."
+        yield Static(f"Port-forwards of this session   ({hint})", id="fw-title", markup=False)
+        yield Static(empty, id="fw-empty", markup=False)
         table = DataTable(id="fw-table", cursor_type="row")
         table.add_columns(*self.COLUMNS)
         yield table
