@@ -96,8 +96,8 @@ async def test_a_lost_shell_is_ended_once_containerd_answers_again(containerd):
 
             await pilot.press("space")  # the ended session's screen closes with any key
             await wait_main(app)
-            assert any("crit ends its processes in the container as soon as the runtime answers." in n
-                       for n in notifications(app))
+            assert ("Shell in web ended: the exec connection was lost; crit ends its processes in the container as "
+                    "soon as the runtime answers.") in notifications(app)
         await client.close()
 
 

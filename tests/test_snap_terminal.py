@@ -93,7 +93,7 @@ async def test_title_while_running_offers_detach_then_after_exit_any_key(frozen)
                                           ":sessions switches")
         stream.release.set()
         await wait_for(lambda: view.ended, 10, "the end")
-        assert str(view.border_title) == ("exited with code 3 — press any key to close · shell · container nginx · "
-                                          "pod web-7c9d8f6b5-abcde")
+        assert str(view.border_title) == ("exited with code 3 — press any key to close · shell · container "
+                                          "nginx · pod web-7c9d8f6b5-abcde")
         await pilot.press("x")
         await wait_for(lambda: app.screen is app.main, 10, "any key closes it")

@@ -250,9 +250,11 @@ class SessionManager:
             await asyncio.wait_for(session.resolved.wait(), 5.0)
         except asyncio.TimeoutError:
             pass
-        if session.lost:
-            suffix = " crit ends its processes in the container as soon as the runtime answers." + suffix
-        self.app.notify(session.end_sentence() + suffix, markup=False,
+        sentence = session.end_sentence()
+        if session.lost:  # "Shell in web ended: the exec connection was lost; crit ends its processes …"
+            sentence = (sentence.rstrip(".")
+                        + "; crit ends its processes in the container as soon as the runtime answers.")
+        self.app.notify(sentence + suffix, markup=False,
                         severity="information" if session.exit_code == 0 else "warning")
 
     async def _resolve(self, session: TerminalSession) -> None:
