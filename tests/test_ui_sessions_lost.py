@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from crit.model.sessions import KILL_SCRIPT, MarkerStore
 from crit.ui.terminal.actions import Marker, sessions_of
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import Opts, fixed_app, settled
 from tests.test_snap_terminal import ScriptedStream
 from tests.ui_helpers import notifications
 from tests.waiting import wait_for
@@ -91,3 +91,30 @@ async def test_a_lost_connection_is_ended_once_the_runtime_answers_an_exit_is_fo
         assert MarkerStore().load() == []
         await wait_for(lambda: "Ended the processes of an exec session in nginx whose connection had been lost."
                        in notifications(app), 10, "the notification")
+
+
+async def test_the_start_ends_what_an_earlier_crit_left_and_readonly_leaves_it(frozen):
+    from crit.model.sessions import Leftover, new_token
+    token, other = new_token(), new_token()
+    # entries nobody owns any more (an earlier crit that is gone)
+    MarkerStore().put(Leftover(Opts.runtime_endpoint, "c" * 64, token, 1.0, ""))
+    MarkerStore().put(Leftover("unix:///elsewhere.sock", "c" * 64, other, 1.0, ""))  # another runtime's
+
+    class ReadOnly(Opts):
+        readonly = True
+    app = fixed_app(opts=ReadOnly())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+    # read-only: nothing is run in containers
+    assert [e.marker for e in MarkerStore().load()] == [token, other]
+
+    app = fixed_app()
+    runtime = Runtime(app)
+    runtime.up = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await wait_for(lambda: runtime.kills == [f"CRIT_SESSION={token}"], 10, "the leftover ended at start")
+        # (the fixed node names the container nginx)
+        await wait_for(lambda: "Ended the processes of an exec session in nginx that an earlier crit left running."
+                       in notifications(app), 10, "the notification")
+    assert [e.marker for e in MarkerStore().load()] == [other]  # left for a crit on that runtime
