@@ -154,10 +154,26 @@ class StatsTracker:
         self.generation += 1
 
     def mark_error(self, kind: str, message: str) -> None:
-        """A failed poll: keep the last values (the UI may show them as stale) and remember why."""
+        """A failed poll: keep the last values (the UI may show them as stale) and remember why.
+
+        Pods are then summed from their containers, as when the RPC is unsupported: containerd 1.6 fails the
+        whole ListPodSandboxStats as soon as one pod is not ready (a stopped pod), which left every pod's cells
+        at ``-`` for as long as that pod existed."""
         st = self._state[kind]
         st.state, st.message, st.at = ERROR, message, time.time()
+        if kind == POD:
+            self.pods_from_containers = True
+            if self._state[CONTAINER].state == OK:
+                self._aggregate_pods(time.time())
         self.generation += 1
+
+    def _covered_at(self, kind: str) -> float | None:
+        """When the last poll that reported every object of ``kind`` the runtime has statistics for ran, or
+        None (not polled yet, or the last poll failed)."""
+        if kind == POD and self.pods_from_containers:
+            kind = CONTAINER
+        st = self._state[kind]
+        return st.at if st.state == OK else None
 
     # -- access ------------------------------------------------------------------------------------------------
     def get(self, kind: str, obj_id: str) -> Usage | None:
@@ -176,12 +192,18 @@ class StatsTracker:
         u = self._objs[kind].get(obj_id)
         return u.points(window) if u else []
 
-    def cells(self, kind: str, obj_id: str) -> tuple[str, str, str]:
-        """(CPU, MEM, FS) column texts: ``n/a`` when unsupported, ``-`` when unknown for this object."""
+    def cells(self, kind: str, obj_id: str, created_ns: int | None = None) -> tuple[str, str, str]:
+        """(CPU, MEM, FS) column texts: ``n/a`` when the runtime has no statistics for this kind, or none for
+        this object although it existed (``created_ns``, nanoseconds) at the last poll that covered its kind
+        (a stopped pod, an exited container); ``-`` while not yet known (before the first poll, for an object
+        newer than the last poll, or when ``created_ns`` is not given)."""
         if not self.supported(kind):
             return NA, NA, NA
         u = self._objs[kind].get(obj_id)
         if u is None:
+            at = self._covered_at(kind)
+            if at is not None and created_ns is not None and created_ns / 1e9 <= at:
+                return NA, NA, NA
             return "-", "-", "-"
         return format_cpu(u.cpu), format_bytes(u.memory), format_bytes(u.fs)
 
@@ -356,8 +378,17 @@ def sparkline(values: Iterable[float | None], width: int | None = None, top: flo
 
 # -- the poller ------------------------------------------------------------------------------------------------
 
+async def _call(client: Any, name: str) -> Any:
+    """``client.name()``; a client without that method has no such statistics (NotImplementedError)."""
+    method = getattr(client, name, None)
+    if method is None:
+        raise NotImplementedError(f"The runtime client has no {name}.")
+    return await method()
+
+
 def _is_unsupported(exc: BaseException) -> bool:
-    if isinstance(exc, Unsupported):
+    # a client without the RPC at all (NotImplementedError, see _call) has no statistics either
+    if isinstance(exc, (Unsupported, NotImplementedError)):
         return True
     code = getattr(exc, "code", None)
     return getattr(code, "name", "") == "UNIMPLEMENTED"
@@ -410,9 +441,9 @@ class StatsPoller:
                 self.tracker.set_pod_of(self.pod_of())
         calls: dict[str, Awaitable[Any]] = {}
         if self.want_containers and self._due(CONTAINER):
-            calls[CONTAINER] = self.client.list_container_stats()
+            calls[CONTAINER] = _call(self.client, "list_container_stats")
         if self.want_pods and self._due(POD):
-            calls[POD] = self.client.list_pod_sandbox_stats()
+            calls[POD] = _call(self.client, "list_pod_sandbox_stats")
         results = await asyncio.gather(*calls.values(), return_exceptions=True)
         now = time.time()
         # containers first: pod filesystem sums and the pod fallback use them

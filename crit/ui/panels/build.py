@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from crit.model import Changes, NodeModel
-from crit.model.stats import CONTAINER, POD, StatsTracker, format_bytes, format_cpu
+from crit.model.stats import CONTAINER, POD, StatsTracker
 from crit.render.rows import (
     CONTAINER_RUNNING,
     container_cells,
@@ -93,34 +93,31 @@ class RowBuilder:
     def pod_row(self, pid: str) -> Row:
         pod = self.model.pods.items[pid]
         running, total = self.counts.get(pid, (0, 0))
-        return Row(pid, pod_cells(pod, running, total, self.model.pod_ip.get(pid, "")) + self.usage(POD, pid),
+        return Row(pid, pod_cells(pod, running, total, self.model.pod_ip.get(pid, ""))
+                   + self.usage(POD, pid, pod.created_at),
                    (-pod.created_at, pod.metadata.name, pid), pod.labels, pod)
 
     def container_row(self, cid: str) -> Row:
         ctr = self.model.containers.items[cid]
         image = container_image_name(ctr, self.image_names)
         return Row(cid, container_cells(ctr, self._pod_name(ctr), image, self.model.exit_info.get(cid))
-                   + self.usage(CONTAINER, cid),
+                   + self.usage(CONTAINER, cid, ctr.created_at),
                    (-ctr.created_at, ctr.metadata.name, cid), ctr.labels, ctr)
 
-    def usage(self, kind: str, key: str) -> tuple[str, str, str]:
-        """(CPU, MEM, FS) cells of a pod or container."""
-        return self.stats.cells(kind, key) if self.stats is not None else ("-", "-", "-")
+    def usage(self, kind: str, key: str, created_ns: int | None = None) -> tuple[str, str, str]:
+        """(CPU, MEM, FS) cells of a pod or container (``n/a`` / ``-``: see ``StatsTracker.cells``)."""
+        return self.stats.cells(kind, key, created_ns) if self.stats is not None else ("-", "-", "-")
 
     def usage_updates(self, kind: str, shown: dict[str, Row]) -> list[Row]:
         """Rows of ``kind`` ("pods" or "containers") whose CPU / MEM / FS cells differ from ``shown``."""
         stat_kind = POD if kind == "pods" else CONTAINER
         tracker = self.stats
-        unknown = ("-", "-", "-")
-        if tracker is None or not tracker.supported(stat_kind):
-            get = None
-            fixed = unknown if tracker is None else tracker.cells(stat_kind, "")
-        else:
-            get, fixed = tracker.get, unknown
+        if tracker is None:
+            return []
+        cells = tracker.cells
         out = []
         for key, row in shown.items():
-            u = get(stat_kind, key) if get is not None else None
-            usage = fixed if u is None else (format_cpu(u.cpu), format_bytes(u.memory), format_bytes(u.fs))
+            usage = cells(stat_kind, key, getattr(row.obj, "created_at", None))
             if row.cells[-3:] != usage:  # only the three cells change: the rest of the row is reused
                 out.append(Row(key, row.cells[:-3] + usage, row.sort_key, row.labels, row.obj))
         return out
