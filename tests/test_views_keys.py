@@ -142,3 +142,40 @@ def test_snap_help_in_the_describe_view(frozen, snap_compare, size):
 @SIZES
 def test_snap_describe_view_after_G(frozen, snap_compare, size):
     assert snap_compare(fixed_app(), terminal_size=size, run_before=_describe_bottom)
+
+
+# ---------------------------------------------------------------------------------------------- the real crit
+
+
+def _text_rows(screen: str) -> list[str]:
+    """The describe text's rows, left part (a notification toast may come and go at the bottom right)."""
+    return [row[:40] for row in screen.split("\n")[1:18]]
+
+
+def test_tmux_describe_moves_and_question_mark_opens_its_help():
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(80, 24)) as t:
+        t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s, 60, what="the demo node's pods")
+        t.keys("d")
+        top = _text_rows(t.wait(lambda s: "— describe" in s and "id:" in s, what="the describe view with its text"))
+        t.keys("G")
+        bottom = _text_rows(t.wait(lambda s: _text_rows(s) != top and "— describe" in s, what="G at the bottom"))
+        t.keys("g")
+        t.wait(lambda s: _text_rows(s) == top, what="g back at the top")
+        t.keys("End")
+        t.wait(lambda s: _text_rows(s) == bottom, what="end at the bottom")
+        t.keys("Home")
+        t.wait(lambda s: _text_rows(s) == top, what="home back at the top")
+        t.keys("j", "j", "PageDown")
+        t.wait(lambda s: _text_rows(s) != top, what="pgdn moved a page")
+        t.keys("PageUp", "Home")
+        t.wait(lambda s: _text_rows(s) == top, what="back at the top")
+        t.keys("?")
+        t.wait_text("Keys of the describe / YAML view")
+        t.keys("Escape")
+        t.wait(lambda s: "— describe" in s and _text_rows(s) == top, what="esc closes the help, back in the view")
+        t.keys("Escape")
+        t.wait(lambda s: "— describe" not in s and "Pods" in s, what="esc closes the view")
