@@ -84,3 +84,46 @@ async def test_y_copy_loads_back_to_the_exact_strings(node, panel):
             assert view.export_text == app.clipboard
     finally:
         await client.close()
+
+
+async def test_y_save_writes_the_exact_text_to_the_proposed_file(node, tmp_path, monkeypatch):
+    """`s` in the config view proposes NAME.yaml (a file-safe form of the name), writes the exact text, and asks
+    before overwriting (default no: back to the path)."""
+    from crit.ui.dialogs.confirm import ConfirmDialog
+    from crit.ui.forms import PathDialog
+
+    monkeypatch.chdir(tmp_path)
+    client = CriClient(node.endpoint, timeout=10)
+    labels, annotations = hostile_maps()
+    cfg = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
+                              labels=labels, annotations=annotations)
+    await client.run_pod_sandbox(cfg)
+    app = CritApp(client, Opts(node.endpoint))
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            view = await open_config_view(app, pilot, "pods")
+            await pilot.press("s")
+            await wait_for(lambda: isinstance(app.screen, PathDialog), 10, "the save dialog")
+            assert app.screen.query_one("#path").value == "abc_txt.exe.yaml"
+            assert "abc_txt.exe.yaml" in screen_text(app)
+            await pilot.press("enter")
+            saved = tmp_path / "abc_txt.exe.yaml"
+            await wait_for(lambda: app.screen is view and saved.exists(), 10, "the file saved")
+            got = spec.load_pod_config(saved)
+            assert got.metadata.name == RLO_NAME
+            assert dict(got.labels) == labels and dict(got.annotations) == annotations
+            # again: the file exists, so the question comes, and no leaves it as it is
+            saved.write_text("keep: me\n")
+            await pilot.press("s")
+            await wait_for(lambda: isinstance(app.screen, PathDialog), 10, "the save dialog")
+            assert app.screen.query_one("#path").value == str(saved)  # the directory used last time
+            await pilot.press("enter")
+            await wait_for(lambda: isinstance(app.screen, ConfirmDialog), 10, "the overwrite question")
+            assert f"{saved} already exists. Overwrite it?" in screen_text(app)
+            await pilot.press("n")
+            await wait_for(lambda: isinstance(app.screen, PathDialog), 10, "the save dialog again")
+            assert saved.read_text() == "keep: me\n"
+            await pilot.press("escape")
+            await wait_for(lambda: app.screen is view, 10, "the view")
+    finally:
+        await client.close()

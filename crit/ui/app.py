@@ -767,7 +767,9 @@ class CritApp(App):
             return config_yaml(kind, resp) if config else describe_yaml(kind, resp)
 
         what = "config (crictl YAML)" if config else "describe"
-        self.open_view(TextViewScreen(f"{describe_row(kind, row)} — {what}", load))
+        name = image_display_name(row.obj)[0].rsplit("/", 1)[-1] if kind == "images" else row.obj.metadata.name
+        self.open_view(TextViewScreen(f"{describe_row(kind, row)} — {what}", load,
+                                      save_name=name if config else f"{name}-status"))
 
     # ------------------------------------------------------------------ stop / remove / pull
 

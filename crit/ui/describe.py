@@ -4,6 +4,7 @@ scrollable, searchable text view that shows them."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from textual.widgets.text_area import Selection
 
 from crit.cri import spec
 from crit.cri.pb import api_pb2 as pb
+from crit.model import export_place
 from crit.render.human import age, timestamp
 from crit.render.sanitize import sanitize, sanitize_multiline
 
@@ -171,6 +173,7 @@ class TextViewScreen(Screen):
         Binding("n", "next_match", "Next", show=True),
         Binding("N", "prev_match", "Previous", show=True),
         Binding("c", "copy", "Copy all", show=True),
+        Binding("s", "save", "Save", show=True),
         Binding("question_mark", "app.view_help", "Help", show=False),
     ]
     HELP_MOVES = [("j k  ↑ ↓", "a line down / up"), ("pgdn pgup", "a page down / up"),
@@ -184,10 +187,11 @@ class TextViewScreen(Screen):
     TextViewScreen #status { height: 1; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, title: str, loader: Callable[[], Awaitable[str]] | str) -> None:
+    def __init__(self, title: str, loader: Callable[[], Awaitable[str]] | str, save_name: str = "") -> None:
         super().__init__()
         self.view_title = sanitize(title)
         self.loader = loader
+        self.save_name = save_name  # `s` proposes NAME.yaml
         self.pattern: re.Pattern[str] | None = None
         self.text = ""  # what is shown (sanitised)
         self.export_text = ""  # what copy exports: the text as loaded, exact
@@ -261,6 +265,55 @@ class TextViewScreen(Screen):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.export_text)
         self.notify("Copied the whole text to the clipboard.")
+
+    def action_save(self, path: str | None = None) -> None:
+        """`s`: write the text as loaded (exact) to a file: ``NAME.yaml`` in the last directory used is proposed,
+        an existing file is overwritten only when the user says so."""
+        from crit.ui.forms.screens import PathDialog
+
+        if not self.export_text:
+            self.notify("Nothing to save yet: the text is still loading.", severity="warning")
+            return
+        proposal = export_place.propose(self.save_name, "crit")
+        self.app.push_screen(PathDialog("Save this text to a file", path or proposal,
+                                        hint="enter: save · esc: cancel · the text is written as it is"),
+                             self._save_to)
+
+    def _save_to(self, answer: tuple[str, str] | None) -> None:
+        if not answer:
+            return
+        path = answer[0]
+        if os.path.isdir(path):
+            name = export_place.file_name(self.save_name, "crit")
+            self.notify(f"Not saved: {sanitize(path)} is a directory; add a file name such as {name}.",
+                        severity="error", markup=False)
+            return
+        if os.path.lexists(path):
+            from crit.ui.dialogs.confirm import ConfirmDialog
+
+            def overwrite(yes: bool | None) -> None:
+                if yes:
+                    self._write(path)
+                else:  # back to the path, to choose another name
+                    self.action_save(path)
+
+            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"),
+                                 overwrite)
+            return
+        self._write(path)
+
+    def _write(self, path: str) -> None:
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.export_text)
+        except OSError as exc:
+            self.notify(f"Not saved: cannot write {sanitize(path)}: {sanitize(exc.strerror or exc)}.",
+                        severity="error", markup=False)
+            return
+        problem = export_place.remember(path)
+        self.notify(f"Saved the text to {sanitize(path)}.", markup=False)
+        if problem:
+            self.notify(sanitize(problem), severity="warning", markup=False)
 
     def _find(self, forward: bool, from_start: bool = False) -> None:
         status = self.query_one("#status", Static)

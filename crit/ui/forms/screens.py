@@ -76,8 +76,10 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None,
-                 proposals: dict[str, str] | None = None) -> None:
+                 proposals: dict[str, str] | None = None,
+                 hint: str = "enter: OK · esc: cancel · a name ending in .json means JSON") -> None:
         super().__init__()
+        self.hint = hint
         self.title_text = title
         self.path = path
         self.kinds = kinds or []
@@ -90,7 +92,7 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
             if len(self.kinds) > 1:
                 yield Select([(k, k) for k in self.kinds], value=self.kind, allow_blank=False, id="kind")
             yield Input(self.path, placeholder="path of a crictl YAML or JSON file", id="path")
-            yield Static("enter: OK · esc: cancel · a name ending in .json means JSON", classes="hint")
+            yield Static(self.hint, classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
