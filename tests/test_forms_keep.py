@@ -130,3 +130,42 @@ def test_discard_question_on_screen(frozen, snap_compare, monkeypatch, size):
         assert QUESTION in screen_text(app)
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+def test_tmux_escape_asks_and_export_asks_before_overwriting(tmp_path):
+    """The real crit in a terminal: esc on a typed form asks, n keeps the typed name; ctrl+e proposes web.yaml,
+    a second export of the same name asks before overwriting; y on the discard question closes the form."""
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(80, 24), cwd=tmp_path) as t:
+        t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s, 60, what="the demo node's pods")
+        t.keys("n")
+        t.wait_text("New pod")
+        t.keys("web")
+        t.wait_text("web")
+        t.keys("Escape")
+        t.wait_text(QUESTION)
+        t.keys("n")
+        screen = t.wait_gone(QUESTION)
+        assert "New pod" in screen and "web" in screen  # the form, with what was typed
+        t.keys("C-e")
+        t.wait_text("web.yaml")
+        t.keys("Enter")
+        t.wait_text("Exported the pod config to web.yaml.")
+        assert (tmp_path / "web.yaml").exists()
+        (tmp_path / "web.yaml").write_text("keep: me\n")
+        t.keys("C-e")
+        t.wait_text("Export to file")
+        t.keys("Enter")
+        t.wait_text("already exists. Overwrite it?")  # after the full path of web.yaml (the directory used last)
+        t.keys("n")
+        t.wait_text("Export to file")
+        assert (tmp_path / "web.yaml").read_text() == "keep: me\n"
+        t.keys("Escape")
+        t.wait_gone("Export to file")
+        t.keys("Escape")
+        t.wait_text(QUESTION)
+        t.keys("y")
+        t.wait(lambda s: "New pod" not in s and "Pods [" in s, what="the form closed, the panels back")
