@@ -57,7 +57,7 @@ class TmuxCrit:
         argv = command if command is not None else [sys.executable, "-m", "crit", *args]
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environ.items())
         # `exec` so the pane's process is crit itself; remain-on-exit keeps its last screen and status readable
-        shell_cmd = f"cd {shlex.quote(str(cwd or self.dir))} && exec env {exports} {shlex.join(argv)}"
+        shell_cmd = f"cd {shlex.quote(str(cwd or self.dir))} && exec env -u COLUMNS -u LINES {exports} {shlex.join(argv)}"
         self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "crit", "-x", str(self.width), "-y",
                    str(self.height), "sh", "-c", shell_cmd)
         self._tmux("set-option", "-s", "escape-time", "0")  # else Escape then q arrives as alt+q
