@@ -4,6 +4,8 @@ theme chosen there is remembered across runs (`--theme` on the command line wins
 from __future__ import annotations
 
 import pytest
+from textual.screen import Screen
+from textual.widgets import Static
 
 from crit.ui.themes import load_themes, theme_state_file
 from tests.fixed_node import Opts, fixed_app, settled
@@ -90,6 +92,20 @@ async def test_a_remembered_theme_that_is_gone_says_so(xdg):
         assert "The remembered theme 'vanished' is not available any more; using crit-dark." in notifications(app)
 
 
+class _Plain(Screen):
+    """A still background, so the snapshot is about the palette (not the main screen, which changes on its own)."""
+
+    def compose(self):
+        yield Static("(background)")
+
+
+async def _palette_over_a_plain_screen(pilot) -> None:
+    await settled(pilot)
+    pilot.app.push_screen(_Plain())
+    await wait_for(lambda: "(background)" in screen_text(pilot.app), 5, "the plain screen")
+    await open_theme_palette(pilot)
+
+
 @SIZES
 def test_snap_theme_palette(frozen, xdg, snap_compare, size):
-    assert snap_compare(fixed_app(opts=opts(None)), terminal_size=size, run_before=open_theme_palette)
+    assert snap_compare(fixed_app(opts=opts(None)), terminal_size=size, run_before=_palette_over_a_plain_screen)
