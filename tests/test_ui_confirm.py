@@ -63,7 +63,7 @@ async def test_remove_pinned_image_names_it_warns_and_defaults_to_no():
         await _open(pilot, "3", PAUSE, "ctrl+d")
         text = dialog_text(app)
         assert "Remove image localhost:5000/pause:3.9 (id 2222222222222)?" in text
-        assert "It is pinned (the runtime's sandbox image?): new pods may not start without it" in text
+        assert "It is pinned (the runtime's sandbox image?)" in text and "new pods may not start without it" in text
         await pilot.press("enter")  # the focused button is Cancel: enter keeps the image
         await wait_for(lambda: app.screen is app.main, 5, "the dialog closed")
         assert node.calls == []
@@ -161,6 +161,15 @@ def test_image_warnings_for_several():
     assert confirmation("remove", "images", [nginx], {}, {NGINX: 1})[3] == \
         "1 container uses it; removal will fail or break it."
     assert confirmation("remove", "images", [free], {}, {})[3] == ""
+
+
+def test_image_run_by_pods_as_their_sandbox():
+    pause, other = _img(PAUSE, "r/pause:3.9", pinned=True), _img(NGINX, "r/pause:3.10")
+    assert confirmation("remove", "images", [pause], {}, {}, {PAUSE: 2})[3] == (
+        "It is pinned (the runtime's sandbox image?) and 2 pods run on it: new pods may not start without it, and it "
+        "may not be possible to pull it back.")
+    assert confirmation("remove", "images", [other], {}, {}, {NGINX: 1})[3] == (
+        "1 pod runs on it (the runtime's sandbox image): new pods may not start without it.")
 
 
 # ---------------------------------------------------------------------------------------------- snapshots

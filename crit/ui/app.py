@@ -67,13 +67,14 @@ def _n(count: int, noun: str) -> str:
 
 
 def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[int, int]],
-                 in_use: dict[str, int]) -> tuple[str, list[str], str, str]:
+                 in_use: dict[str, int], sandboxes: dict[str, int] | None = None) -> tuple[str, list[str], str, str]:
     """What a stop / remove confirmation says: (question, listed rows, note, warning).
 
     The question names the kind and the object ("Remove image localhost:5000/pause:3.9 (id 2222…)?"), or the
     count for marked rows, which are then listed.  The note says what else happens (a pod's containers stop too);
     the warning what may break (a pinned image, an image containers use).  ``counts``: pod id → (running, total)
-    containers; ``in_use``: image id → containers using it."""
+    containers; ``in_use``: image id → containers using it; ``sandboxes``: image id → pods running it as their
+    sandbox (pause) image."""
     one = len(rows) == 1
     question = f"{verb.capitalize()} {describe_row(kind, rows[0]) if one else f'{len(rows)} {kind}'}?"
     items = [] if one else [describe_row(kind, r) for r in rows]
@@ -100,9 +101,14 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
         used = [r for r in rows if in_use.get(r.key, 0)]
         users = sum(in_use.get(r.key, 0) for r in used)
         parts = []
+        pods = (sandboxes or {}).get(rows[0].key, 0) if one else 0
+        on_it = f" and {_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it" if pods else ""
         if pinned and one:
-            parts.append("It is pinned (the runtime's sandbox image?): new pods may not start without it, and it "
-                         "may not be possible to pull it back.")
+            parts.append(f"It is pinned (the runtime's sandbox image?){on_it}: new pods may not start without it, "
+                         f"and it may not be possible to pull it back.")
+        elif pods:
+            parts.append(f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it (the runtime's sandbox image): "
+                         f"new pods may not start without it.")
         elif pinned:
             parts.append(f"{len(pinned)} of them {'is' if len(pinned) == 1 else 'are'} pinned (the runtime's sandbox "
                          f"image?): new pods may not start without {'it' if len(pinned) == 1 else 'them'}.")
@@ -785,7 +791,8 @@ class CritApp(App):
             self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning",
                         markup=False)
             return
-        question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use)
+        question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use,
+                                                      getattr(self.builder, "sandbox_users", None))
 
         def answered(ok: bool | None) -> None:
             if ok:
