@@ -59,3 +59,16 @@ def test_check_without_a_runtime_prints_the_table_then_one_sentence(no_runtime, 
     assert len(sentence) == 1 and sentence[0].startswith("crit: No container runtime found at the default "
                                                           "endpoints"), err
     assert "Traceback" not in err
+
+
+def test_stats_view_says_its_cadence_humanly():
+    from crit.model.stats import CONTAINER, StatsTracker
+    from crit.ui.logs.stats import stats_renderable
+    from tests.test_stats import S, T0, cstats
+
+    t = StatsTracker(window=60, max_points=100)
+    t.update_containers([cstats("a", T0, 10 * S, mem=1000, fs=4096)], now=100.0)
+    t.update_containers([cstats("a", T0 + 50 * S, 11 * S, mem=1000, fs=4096)], now=150.0)
+    text = stats_renderable(t, CONTAINER, "a", interval=0.001).plain
+    assert "2 samples over 50s, one every 1ms; newest on the right" in text, text
+    assert "e-0" not in text

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from crit.cri.duration import format_duration
 from crit.model.stats import CONTAINER, POD, StatPoint, format_bytes, format_cpu, sparkline
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
@@ -73,7 +74,8 @@ def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK
     _metric(out, "FS", format_bytes(usage.fs), _series(points, "fs"), format_bytes, zero_based=False,
             note="writable layer; scale min–max", width=width, style="magenta")
     span = points[-1].at - points[0].at if len(points) > 1 else 0.0
-    out.append(f"{len(points)} samples over {span:.0f} s, one every {interval:g} s; newest on the right", style="dim")
+    out.append(f"{len(points)} samples over {format_duration(round(span))}, one every {format_duration(interval)}; "
+               f"newest on the right", style="dim")
     if tracker.state(kind) == "error":
         out.append(f"\nstale: {sanitize(tracker.message(kind))}", style="yellow")
     return out
