@@ -34,6 +34,8 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
+from crit.cri.duration import format_duration
+
 try:  # the CRI error base class, when the client layer has it (the contract: user errors are CriErrors)
     from crit.cri.errors import CriError as _ErrorBase  # type: ignore[attr-defined]
 except Exception:  # pragma: no cover - depends on the client layer being present
@@ -164,7 +166,7 @@ async def open_channel_socket(
             "use --stream-insecure to skip verification"
         ) from None
     except (TimeoutError, asyncio.TimeoutError):
-        raise StreamError(f"the {what} server at {host} did not answer within {timeout:g} s") from None
+        raise StreamError(f"the {what} server at {host} did not answer within {format_duration(timeout)}") from None
     except InvalidHandshake as exc:
         raise StreamError(f"the {what} handshake with {host} failed ({exc})") from None
     except ssl.SSLError as exc:
@@ -297,7 +299,7 @@ class ExecStream:
             except (TimeoutError, asyncio.TimeoutError):
                 await self.close()
                 raise StreamError(
-                    f"the {self.what} stream was idle for {self.idle_timeout:g} s and was closed"
+                    f"the {self.what} stream was idle for {format_duration(self.idle_timeout)} and was closed"
                 ) from None
             except ConnectionClosedOK:
                 self.finished = True
