@@ -446,7 +446,7 @@ class CritApp(App):
                                on_state=self._on_state, endpoint=self.endpoint_label, fetch_details=fetch_details)
         self.builder = RowBuilder(self.model)
         # issue 7: statistics on their own cadence (CPU / MEM / FS columns), the session's port-forwards, and
-        # listeners of model changes (the :events view's polling fallback)
+        # listeners of model changes (views that follow the lists; :events listens to self.model.events instead)
         self.stats = StatsPoller(client, interval=float(getattr(options, "stats_interval", 5.0) or 5.0),
                                  on_update=self._on_stats, pod_of=self._pod_of)
         self.builder.stats = self.stats.tracker
