@@ -236,3 +236,81 @@ async def test_pods_take_the_space_a_scoped_panel_leaves(frozen):
         assert heights == {"pods": 12, "containers": 4, "images": 5}, heights
         rows_shown = sum(1 for line in screen_text(app).splitlines() if "batch-" in line)
         assert rows_shown == 12 - 2 - 2  # title, header, and the two other pods above the batch ones
+
+
+# ---------------------------------------------------------------------------------------------- D: rows above
+
+
+def _new_pods(node: FixedNode, n: int) -> None:
+    for i in range(n):
+        node.pods.append(pb.PodSandbox(id=f"n{i}" * 32, metadata=pb.PodSandboxMetadata(
+            name=f"new-{i}", namespace="jobs", uid=f"n{i}"), state=pb.SANDBOX_READY, created_at=at(1 + i)))
+
+
+async def _pods_after_refresh(pilot, count: int) -> None:
+    app = pilot.app
+    app.model.request_refresh()
+    table = app.main.panels["pods"].table
+    await wait_for(lambda: len(table.rows) == count, 10, f"{count} pods in the panel")
+    await pilot.pause()
+
+
+def _pod_lines(app) -> list[str]:
+    lines = screen_text(app).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith("Pods"))
+    end = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith("Containers"))
+    return [line[:-1] for line in lines[start + 1:end]]  # without the scrollbar column (its thumb moves)
+
+
+async def test_rows_added_above_keep_the_view_and_hint(frozen):
+    node = _crowded_node()
+    app = fixed_app(node)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        table = app.main.panels["pods"].table
+        await pilot.press("j", "j", "j")  # the user moved down: the view is theirs now
+        before = _pod_lines(app)
+        cursor = table.cursor_key
+        _new_pods(node, 3)
+        await _pods_after_refresh(pilot, 35)
+        # the same rows on the same lines, the cursor on the same row, and the title says what is above
+        assert _pod_lines(app) == before and table.cursor_key == cursor
+        assert "Pods [35] ↑3 new" in _title_line(app, "Pods")
+        # moving up into them shows them and the hint counts down, home clears it
+        await pilot.press("k", "k", "k", "k")
+        await wait_for(lambda: table.new_above == 2, 10, "one new row seen")
+        await pilot.pause()
+        assert "↑2 new" in _title_line(app, "Pods") and any("new-" in line for line in _pod_lines(app))
+        await pilot.press("home")
+        await wait_for(lambda: table.new_above == 0, 10, "all new rows seen")
+        await pilot.pause()
+        assert "new" not in _title_line(app, "Pods").replace("Pods", "")
+        assert [line.split()[1] for line in _pod_lines(app)[1:4]] == ["new-0", "new-1", "new-2"]
+
+
+async def test_rows_added_at_the_top_show_while_the_user_watches_the_top(frozen):
+    node = _crowded_node()
+    app = fixed_app(node)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        table = app.main.panels["pods"].table
+        cursor = table.cursor_key
+        _new_pods(node, 2)
+        await _pods_after_refresh(pilot, 34)
+        # nothing moved the cursor off the first row: the new rows show at the top, the cursor keeps its row
+        assert [line.split()[1] for line in _pod_lines(app)[1:3]] == ["new-0", "new-1"]
+        assert table.cursor_key == cursor and table.new_above == 0
+
+
+@SIZES
+def test_new_rows_above_hint(frozen, snap_compare, size):
+    node = _crowded_node(60)
+
+    async def run_before(pilot):
+        await settled(pilot)
+        await pilot.press("pagedown")
+        _new_pods(node, 3)
+        await _pods_after_refresh(pilot, 65)
+        assert "↑3 new" in _title_line(pilot.app, "Pods")
+
+    assert snap_compare(fixed_app(node), terminal_size=size, run_before=run_before)

@@ -106,6 +106,8 @@ class ResourcePanel(Vertical):
             title.append("/" + _cut(sanitize(self.filter.source), _TITLE_TEXT_MAX), style="bold")
         if t.marks:
             title.append(f" {len(t.marks)} marked", style="bold")
+        if t.new_above:
+            title.append(f" ↑{t.new_above} new", style="bold")
         if self.stale:
             title.append(" STALE", style="bold red")
         self.border_title = title
@@ -117,6 +119,10 @@ class ResourcePanel(Vertical):
         elif self.scope_pod is not None:
             sub.append("esc shows all")
         self.border_subtitle = sub if sub.plain else None
+
+    def on_node_table_new_above_changed(self, event: NodeTable.NewAboveChanged) -> None:
+        event.stop()
+        self.update_title()
 
     def apply_filter(self, row_filter: RowFilter | None) -> None:
         self.filter = row_filter

@@ -118,6 +118,13 @@ class NodeTable(ScrollView, can_focus=True):
             super().__init__()
             self.table = table
 
+    class NewAboveChanged(Message):
+        """The number of new rows above the viewport (not seen yet) changed: ``table.new_above``."""
+
+        def __init__(self, table: "NodeTable") -> None:
+            super().__init__()
+            self.table = table
+
     cursor_index: reactive[int] = reactive(0, repaint=True, init=False)
 
     def __init__(self, columns: Iterable[Column], *, style_cell: Callable[[int, str], str | None] | None = None,
@@ -140,6 +147,9 @@ class NodeTable(ScrollView, can_focus=True):
         self.row_filter: Callable[[Row], bool] | None = None
         self.scope: Callable[[Row], bool] | None = None
         self.cursor_key: str | None = None
+        # rows added above the first visible row while the view stayed where it was: a hint until seen
+        self._new_above: set[str] = set()
+        self._follow_top = True  # the cursor was last put on the first row by the user (or never moved)
 
     # ------------------------------------------------------------------ data
 
@@ -148,6 +158,7 @@ class NodeTable(ScrollView, can_focus=True):
         rows = self.rows
         resort = False
         removed_any = False
+        added: set[str] = set()
         natural = self._natural
         for key in removed:
             if rows.pop(key, None) is not None:
@@ -157,7 +168,10 @@ class NodeTable(ScrollView, can_focus=True):
         growable = [i for i, cap in enumerate(self._caps) if natural[i] < cap]
         for row in changed:
             old = rows.get(row.key)
-            if old is None or old.sort_key != row.sort_key:
+            if old is None:
+                added.add(row.key)
+                resort = True
+            elif old.sort_key != row.sort_key:
                 resort = True
             rows[row.key] = row
             if growable:
@@ -172,7 +186,7 @@ class NodeTable(ScrollView, can_focus=True):
             resort = True
         if resort:
             self._order = sorted(rows, key=lambda k: rows[k].sort_key)
-        self._rebuild_view()
+        self._rebuild_view(added)
 
     def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
         self.row_filter = predicate
@@ -182,11 +196,15 @@ class NodeTable(ScrollView, can_focus=True):
         self.scope = predicate
         self._rebuild_view()
 
-    def _rebuild_view(self) -> None:
+    def _rebuild_view(self, added: set[str] | None = None) -> None:
         anchor = self.cursor_key
         old_index = self.cursor_index
         old_top = int(self.scroll_y)
         top_key = self._view[old_top] if 0 <= old_top < len(self._view) else None
+        # Rows added by an update: at the very top, while the user has not moved the cursor off the first row,
+        # they show there (the user watches the newest); anywhere else the rows in view and the cursor row stay
+        # where they are on the screen, and the title counts the new rows above (``new_above``)
+        keep_view = old_top > 0 or (added is not None and not self._follow_top)
         filt, scope = self.row_filter, self.scope
         if filt is None and scope is None:
             view = self._order if not self._order else list(self._order)
@@ -203,11 +221,36 @@ class NodeTable(ScrollView, can_focus=True):
         else:
             new_index = min(old_index, max(0, len(view) - 1))
         self.virtual_size = Size(self.size.width, len(view) + 1)
-        # keep the first visible row where it was, unless the user is at the very top (then show new rows)
-        if old_top > 0 and top_key is not None and top_key in self._pos:
-            self.scroll_to(y=self._pos[top_key], animate=False, immediate=True)
+        # keep the first visible row where it was, unless the user follows the top (then show new rows)
+        new_top = old_top
+        if keep_view and top_key is not None and top_key in self._pos:
+            new_top = self._pos[top_key]
+            if new_top != old_top:
+                self.scroll_to(y=new_top, animate=False, immediate=True)
+        if added and new_top > 0:
+            self._new_above.update(k for k in view[:new_top] if k in added)
         self._set_cursor(new_index, notify=anchor != (view[new_index] if view else None))
+        self._prune_new_above()
         self.refresh()
+
+    @property
+    def new_above(self) -> int:
+        """New rows above the viewport that the user has not scrolled to yet."""
+        return len(self._new_above)
+
+    def _prune_new_above(self) -> None:
+        """Forget the new rows that are in view (or above nothing any more, or gone)."""
+        if not self._new_above:
+            return
+        top, pos = int(self.scroll_y), self._pos
+        seen = {k for k in self._new_above if k not in pos or pos[k] >= top}
+        if seen:
+            self._new_above -= seen
+            self.post_message(self.NewAboveChanged(self))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._prune_new_above()
 
     def _recompute_natural(self) -> None:
         natural = [cell_len(c.label) for c in self.columns]
@@ -249,7 +292,7 @@ class NodeTable(ScrollView, can_focus=True):
 
     def move_cursor_to_key(self, key: str) -> bool:
         if key in self._pos:
-            self._set_cursor(self._pos[key])
+            self._move(self._pos[key])
             return True
         return False
 
@@ -282,23 +325,28 @@ class NodeTable(ScrollView, can_focus=True):
         elif idx >= top + visible:
             self.scroll_to(y=idx - visible + 1, animate=False, immediate=True)
 
+    def _move(self, index: int) -> None:
+        """The user moves the cursor: on the first row, new rows show at the top again."""
+        self._set_cursor(index)
+        self._follow_top = self.cursor_index == 0
+
     def action_cursor_up(self) -> None:
-        self._set_cursor(self.cursor_index - 1)
+        self._move(self.cursor_index - 1)
 
     def action_cursor_down(self) -> None:
-        self._set_cursor(self.cursor_index + 1)
+        self._move(self.cursor_index + 1)
 
     def action_page_up(self) -> None:
-        self._set_cursor(self.cursor_index - max(1, self.size.height - 2))
+        self._move(self.cursor_index - max(1, self.size.height - 2))
 
     def action_page_down(self) -> None:
-        self._set_cursor(self.cursor_index + max(1, self.size.height - 2))
+        self._move(self.cursor_index + max(1, self.size.height - 2))
 
     def action_first(self) -> None:
-        self._set_cursor(0)
+        self._move(0)
 
     def action_last(self) -> None:
-        self._set_cursor(len(self._view) - 1)
+        self._move(len(self._view) - 1)
 
     def action_toggle_mark(self) -> None:
         key = self.cursor_key
@@ -309,13 +357,13 @@ class NodeTable(ScrollView, can_focus=True):
         else:
             self.marks.add(key)
         self.post_message(self.MarksChanged(self))
-        self._set_cursor(self.cursor_index + 1)
+        self._move(self.cursor_index + 1)
         self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         y = event.y
         if y >= 1:
-            self._set_cursor(int(self.scroll_y) + y - 1)
+            self._move(int(self.scroll_y) + y - 1)
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout = None
