@@ -6,13 +6,13 @@ focused, runtime errors kept in the form, import/export, and markup safety of wh
 
 from __future__ import annotations
 
-import asyncio
 from typing import Callable
 
 import pytest
 from textual.app import App
 
 from crit.ui.forms import NewContainerScreen, NewPodScreen
+from tests.waiting import wait_for
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -35,17 +35,8 @@ class Host(App):
         self.result = result
 
 
-async def wait_for(pilot, cond, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
 async def screen_of(app, pilot, kind):
-    await wait_for(pilot, lambda: isinstance(app.screen, kind))
+    await wait_for(lambda: isinstance(app.screen, kind))
     await pilot.pause()
     return app.screen
 
@@ -74,7 +65,7 @@ async def set_select(pilot, select, value) -> None:
 async def submit_and_wait(pilot, app, timeout: float = 20.0):
     scr = app.screen
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: app.screen is not scr or (not scr.busy and scr.query_one("#status").has_class(
+    await wait_for(lambda: app.screen is not scr or (not scr.busy and scr.query_one("#status").has_class(
         "-error")), timeout=timeout)
     if app.screen is scr:
         raise AssertionError(f"form stayed open: {scr.query_one('#status').render()}")
@@ -292,7 +283,8 @@ async def test_pod_form_every_field_submitted(client, tmp_path):
         await pilot.pause()
         assert scr.section.read().labels == ["app=web", "tier=front"]
         # the preview is the crictl YAML of what will be sent
-        await pilot.pause(0.3)
+        wanted = ["name: web", "protocol: 1", "network: 2", "note: '[b]literal[/b]'"]
+        await wait_for(lambda: all(w in str(scr.query_one("#preview").render()) for w in wanted), what="the preview")
         preview = str(scr.query_one("#preview").render())
         assert "name: web" in preview and "protocol: 1" in preview and "network: 2" in preview
         assert "note: '[b]literal[/b]'" in preview  # shown literally, not as markup
@@ -311,7 +303,7 @@ async def test_container_form_new_pod_submitted_and_running(client):
     app = Host(lambda: NewContainerScreen(client))
     async with app.run_test(size=(120, 40)) as pilot:
         scr = await screen_of(app, pilot, NewContainerScreen)
-        await wait_for(pilot, lambda: SHELL in scr.images)
+        await wait_for(lambda: SHELL in scr.images)
         await fill(pilot, scr, "f-name", "app")
         assert scr.query_one("#f-log_path").value == "app.log"  # follows the name
         # image completion from ListImages: type a prefix, accept the suggestion with →
@@ -354,7 +346,7 @@ async def test_switching_target_to_new_pod_builds_the_pod_fields(client):
     async with app.run_test(size=(120, 40)) as pilot:
         scr = await screen_of(app, pilot, NewContainerScreen)
         await set_select(pilot, scr.query_one("#target"), "__new_pod__")
-        await wait_for(pilot, lambda: scr.has_pod_section)
+        await wait_for(lambda: scr.has_pod_section)
         await fill(pilot, scr, "f-name", "c")
         await fill(pilot, scr, "f-image", SHELL)
         await pilot.press("ctrl+s")
@@ -372,7 +364,7 @@ async def test_runtime_error_is_shown_in_the_form_and_keeps_input(client):
         await fill(pilot, scr, "f-image", SHELL)
         await fill(pilot, scr, "f-command", "sleep 1")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
+        await wait_for(lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
         status = str(scr.query_one("#status").render())
         assert status.startswith(f"Reading pod {'f' * 13} failed, nothing was created: ")
         assert "\n" not in status
@@ -390,7 +382,7 @@ async def test_readonly_client_refusal_is_shown_in_the_form(node_endpoint):
             scr = await screen_of(app, pilot, NewPodScreen)
             await fill(pilot, scr, "f-name", "nope")
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
+            await wait_for(lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
             assert str(scr.query_one("#status").render()).startswith("Creating pod nope failed: ")
             assert scr.section.read().name == "nope"
     finally:
@@ -407,7 +399,7 @@ async def test_missing_image_without_pull_is_refused_before_anything(client):
         await fill(pilot, scr, "f-image", "localhost:5000/crit-test/absent:1")
         await fill(pilot, scr, "f-pod-name", "p")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
+        await wait_for(lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
         assert "is not on the node" in str(scr.query_one("#status").render())
     assert len(await client.list_pod_sandbox()) == pods_before
 
@@ -447,14 +439,14 @@ async def _dialog(pilot, scr, key: str, path, kind: str | None = None) -> None:
 
     app = scr.app
     await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+    await wait_for(lambda: isinstance(app.screen, PathDialog))
     dlg = app.screen
     if kind is not None and dlg.query("#kind"):
         await set_select(pilot, dlg.query_one("#kind"), kind)
     dlg.query_one("#path").value = str(path)
     dlg.query_one("#path").focus()
     await pilot.press("enter")
-    await wait_for(pilot, lambda: app.screen is scr)
+    await wait_for(lambda: app.screen is scr)
     await pilot.pause()
 
 
@@ -605,7 +597,7 @@ async def test_runtime_rejection_of_run_pod_sandbox_is_kept_in_form(client):
         await fill(pilot, scr, "f-uid", "same-uid")
         await set_select(pilot, scr.query_one("#f-network"), "node")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
+        await wait_for(lambda: not scr.busy and scr.query_one("#status").has_class("-error"))
         status = str(scr.query_one("#status").render())
         assert status.startswith("Creating pod dup failed: ")
         assert app.screen is scr and scr.section.read().uid == "same-uid"
@@ -634,8 +626,7 @@ async def test_f2_switches_to_the_preview_on_a_narrow_terminal(client):
         assert not scr.query_one("#side").display or scr.query_one("#side").region.width == 0
         await fill(pilot, scr, "f-name", "narrow")
         await pilot.press("f2")
-        await pilot.pause(0.3)
-        assert scr.query_one("#preview").region.width > 0
+        await wait_for(lambda: scr.query_one("#preview").region.width > 0, what="the preview shown")
         assert "name: narrow" in str(scr.query_one("#preview").render())
         await pilot.press("f2")
         await pilot.pause()
