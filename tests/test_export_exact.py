@@ -127,3 +127,25 @@ async def test_y_save_writes_the_exact_text_to_the_proposed_file(node, tmp_path,
             await wait_for(lambda: app.screen is view, 10, "the view")
     finally:
         await client.close()
+
+
+def test_describe_and_config_texts_load_back_exactly_and_show_nothing_raw():
+    """The `d` text (status as YAML) and the `y` text (config as crictl YAML) are exact: what `c` copies loads back
+    to the runtime's strings; each line is printable, so what is shown is what is copied."""
+    import yaml
+
+    from crit.ui.describe import config_yaml, describe_yaml
+
+    labels, annotations = hostile_maps()
+    md = pb.PodSandboxMetadata(name=RLO_NAME, namespace=ZWJ_EMOJI, uid="u1")
+    resp = pb.PodSandboxStatusResponse(status=pb.PodSandboxStatus(id="p" * 64, metadata=md, labels=labels,
+                                                                  annotations=annotations))
+    status = describe_yaml("pods", resp)
+    config = config_yaml("pods", resp)  # no verbose info: rebuilt from the status
+    for text in (status, config):
+        assert all(line.isprintable() for line in text.split("\n"))
+    data = yaml.safe_load(status)
+    assert data["metadata"]["name"] == RLO_NAME and data["metadata"]["namespace"] == ZWJ_EMOJI
+    assert data["labels"] == labels and data["annotations"] == annotations
+    got = spec.loads(config, pb.PodSandboxConfig)
+    assert got.metadata == md and dict(got.labels) == labels and dict(got.annotations) == annotations
