@@ -9,7 +9,9 @@ import pytest
 
 from crit.cri.pb import api_pb2 as pb
 from crit.render.filters import parse_filter
+from tests.conftest import require
 from tests.fixed_node import NOW, FixedNode, at, fixed_app, settled
+from tests.tmux import TmuxCrit, tmux_missing
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
 
@@ -314,3 +316,26 @@ def test_new_rows_above_hint(frozen, snap_compare, size):
         assert "↑3 new" in _title_line(pilot.app, "Pods")
 
     assert snap_compare(fixed_app(node), terminal_size=size, run_before=run_before)
+
+
+# ---------------------------------------------------------------------------------------------- the real crit
+
+
+def test_tmux_filter_and_scope_titles_in_the_real_crit():
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(80, 24)) as t:
+        t.wait_text("Pods [")
+        t.keys("/", "redis", "Enter")
+        screen = t.wait(lambda s: any(line.startswith("─Pods [") and "/redis" in line for line in s.split("\n")),
+                        what="the filter in the Pods title")
+        title = next(line for line in screen.split("\n") if line.startswith("─Pods ["))
+        shown, total = title.split("[", 1)[1].split("]", 1)[0].split("/")
+        assert 0 < int(shown) < int(total), title
+        t.keys("Enter")  # the containers of the (filtered) pod under the cursor
+        screen = t.wait(lambda s: any(line.startswith("─Containers of pod ") for line in s.split("\n")),
+                        what="the pod scope in the Containers title")
+        lines = screen.split("\n")
+        start = next(i for i, line in enumerate(lines) if line.startswith("─Containers of pod "))
+        end = next(i for i, line in enumerate(lines) if line.startswith("─Images"))
+        rows = [line for line in lines[start + 2:end] if line.strip()]
+        assert rows and end - start == 2 + len(rows), screen  # no blank lines under its few rows
