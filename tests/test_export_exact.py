@@ -149,3 +149,53 @@ def test_describe_and_config_texts_load_back_exactly_and_show_nothing_raw():
     assert data["labels"] == labels and data["annotations"] == annotations
     got = spec.loads(config, pb.PodSandboxConfig)
     assert got.metadata == md and dict(got.labels) == labels and dict(got.annotations) == annotations
+
+
+# ---------------------------------------------------------------------------------------------- on screen
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+
+
+def _hostile_fixed_node():
+    """The fixed node, its first pod named with an RLO and labelled with a ZWJ emoji, ESC, newline and markup."""
+    from tests.fixed_node import FixedNode
+
+    node = FixedNode()
+    pod = node.pods[0]
+    pod.metadata.name = RLO_NAME
+    pod.labels.clear()
+    pod.labels.update({"app": ZWJ_EMOJI, "esc": "a\x1b[31mred", "nl": "two\nlines", "markup": "[bold]x[/]"})
+    plain_status = node.pod_sandbox_status
+
+    async def pod_sandbox_status(pid, verbose=False):
+        resp = await plain_status(pid, verbose)
+        p = next(p for p in node.pods if p.id == pid)
+        resp.status.metadata.CopyFrom(p.metadata)
+        resp.status.labels.update(p.labels)
+        return resp
+
+    node.pod_sandbox_status = pod_sandbox_status
+    return node
+
+
+@SIZES
+def test_snap_y_view_shows_the_escapes(frozen, snap_compare, size):
+    """The `y` view of a hostile pod: the name and labels double-quoted with YAML escapes — the text `c` copies —
+    nothing drawn raw, nothing reordered."""
+    from tests.fixed_node import fixed_app, settled
+
+    async def run_before(pilot):
+        app = pilot.app
+        await settled(pilot)
+        assert app.main.panels["pods"].table.move_cursor_to_key("a" * 64)
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(lambda: isinstance(app.screen, TextViewScreen), 10, "the config view")
+        view = app.screen
+        await wait_for(lambda: "metadata:" in view.text, 10, "the config text")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert 'name: "abc\\u202Etxt.exe"' in shown and 'app: "\\U0001F469\\u200D\\U0001F4BB"' in shown
+        assert 'nl: "two\\nlines"' in shown and "markup: '[bold]x[/]'" in shown
+
+    assert snap_compare(fixed_app(_hostile_fixed_node()), terminal_size=size, run_before=run_before)
