@@ -22,6 +22,7 @@ from crit.model.events import EventLog, MAX_EVENTS, Event
 from crit.ui.app import CritApp
 from crit.ui.header import NodeHeader
 from crit.ui.logs import EventsScreen
+from tests.fixed_node import NOW, FixedNode, fixed_app, settled
 from tests.test_ui_events import NoEventsClient, run_lifecycle
 from tests.test_ui_logs import Opts, Workload, started
 from tests.ui_helpers import screen_text
@@ -211,8 +212,6 @@ async def test_containerd_16_never_shows_plus_events(containerd):
 
 
 async def _events_with_history(pilot) -> None:
-    from tests.fixed_node import NOW, settled
-
     app = pilot.app
     await settled(pilot)
     await wait_for(lambda: app.model.events.mode == "poll", 10, "the fixed node has no event stream")
@@ -228,6 +227,60 @@ async def _events_with_history(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_snap_events_view_shows_history(frozen, snap_compare, size):
-    from tests.fixed_node import fixed_app
-
     assert snap_compare(fixed_app(), terminal_size=size, run_before=_events_with_history)
+
+
+# ------------------------------------------------------------------ the header, as drawn
+
+
+class _GatedEventsNode(FixedNode):
+    """The fixed node with a GetContainerEvents that is open (no event, no error) until ``gate`` is set, then
+    answers Unimplemented — containerd 1.6 in slow motion."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def get_container_events(self):
+        self.opened.set()
+        await self.gate.wait()
+        raise E.Unsupported("The runtime does not implement GetContainerEvents.")
+        yield  # pragma: no cover - an async generator, like the real method
+
+
+class _SlowOpts:
+    refresh = 30.0  # no second refresh during the test: only the stream's own answer can change the header
+    readonly = False
+    theme = "crit-dark"
+    runtime_endpoint = "unix:///run/containerd/containerd.sock"
+
+
+def _header(app) -> str:
+    return "\n".join(screen_text(app).splitlines()[:2])
+
+
+async def _stream_open_not_answered(pilot) -> None:
+    await settled(pilot)
+    node = pilot.app.client
+    await wait_for(node.opened.is_set, 10, "the event stream opened")
+    await pilot.pause()
+    await wait_for(lambda: "updated" in _header(pilot.app), 5, "the header drawn")
+
+
+async def test_header_has_no_plus_events_before_the_stream_answers(frozen):
+    app = fixed_app(_GatedEventsNode(), _SlowOpts())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _stream_open_not_answered(pilot)
+        assert "(every 30s)" in _header(app) and "+ events" not in _header(app), _header(app)
+        app.client.gate.set()  # the runtime's answer: Unimplemented
+        await wait_for(lambda: app.model.state.events == "not supported", 5, "the answer")
+        await pilot.pause()
+        assert "(every 30s)" in _header(app) and "+ events" not in _header(app), _header(app)
+        assert app.model.events.mode == "poll"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_snap_header_while_the_event_stream_is_unanswered(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(_GatedEventsNode(), _SlowOpts()), terminal_size=size,
+                        run_before=_stream_open_not_answered)
