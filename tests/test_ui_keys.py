@@ -53,10 +53,10 @@ async def test_copy_refresh_and_footer_per_panel():
         assert app.clipboard == pods.cursor_key
         assert any("Copied pod id" in n for n in notifications(app))
         footer = lambda: screen_text(app).splitlines()[-1]  # noqa: E731
-        assert "Its ctrs" in footer() and "^k Stop" in footer()
+        assert "⏎ Containers" in footer() and "^k Stop" in footer()
         await pilot.press("2")
         await pilot.pause()
-        assert "Its ctrs" not in footer() and "^k Stop" in footer()
+        assert "⏎ Containers" not in footer() and "^k Stop" in footer()
         await pilot.press("3")
         await pilot.pause()
         assert "^k Stop" not in footer() and "^d Remove" in footer()

@@ -1,8 +1,12 @@
-"""The `/` filter language of the panels (pure).
+r"""The `/` filter language of the panels, and the text matching shared with the log and describe searches (pure).
 
-* ``text`` — case-insensitive regex over the row's visible columns (ID included); taken as plain text when it
-  is not a valid regex;
-* ``!text`` — inverted;
+* ``text`` — case-insensitive regex over the row's visible columns (ID included) and its names; besides the
+  regex, ``text`` is also tried as a literal substring (so ``a.b`` or ``(`` find themselves), and so is the text
+  with the escapes :func:`crit.render.sanitize.sanitize` shows decoded (``\u202e``, ``\x9b``, ``^[``: a
+  hidden character is found by typing what the screen shows for it);
+* ``=name`` — a name exactly (as the runtime has it, or as the screen shows it);
+* ``!text`` — inverted (``!=name`` too);
+* ``-n namespace`` — the pods (and their containers) of one namespace (``:pods NS`` sets it);
 * ``-l key=value,key2!=value2,key3`` — by labels (``=`` equal, ``!=`` not equal, bare key: present);
   ``!-l …`` inverts that too.
 """
@@ -10,10 +14,49 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["RowFilter", "parse_filter", "FilterError"]
+from crit.render.sanitize import sanitize
+
+__all__ = ["RowFilter", "parse_filter", "FilterError", "text_pattern", "decode_escapes"]
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})|\\x([0-9a-fA-F]{2})|\^([@A-Z\[\\\]^_?])")
+
+
+def decode_escapes(text: str) -> str:
+    r"""``text`` with the escapes :func:`~crit.render.sanitize.sanitize` writes for hidden characters decoded:
+    ``\u202e``/``\U0001f600``/``\x9b`` and caret notation (``^[`` is ESC, ``^?`` DEL)."""
+    if "\\" not in text and "^" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        hexa = m.group(1) or m.group(2) or m.group(3)
+        if hexa is not None:
+            code = int(hexa, 16)
+            return chr(code) if code <= 0x10FFFF else m.group(0)
+        caret = m.group(4)
+        return "\x7f" if caret == "?" else chr(ord(caret) - 0x40)
+
+    return _ESCAPE.sub(one, text)
+
+
+def text_pattern(query: str, *, ignore_case: bool = True) -> tuple[re.Pattern[str], bool]:
+    """The one way crit matches typed text (panel filter, log search, describe search): a pattern that finds
+    ``query`` as a regex, or as a literal substring, or literally with the escapes the screen shows decoded.
+    Returns ``(pattern, plain)``; ``plain`` when ``query`` is not a valid regex (then only the literals)."""
+    flags = re.IGNORECASE if ignore_case else 0
+    literals = [re.escape(query)]
+    decoded = decode_escapes(query)
+    if decoded != query:
+        literals.append(re.escape(decoded))
+    literal = "|".join(literals)
+    try:
+        re.compile(query, flags)
+        pattern = re.compile(f"(?:{query})|{literal}", flags)
+    except re.error:
+        return re.compile(literal, flags), True
+    return pattern, False
 
 
 class FilterError(ValueError):
@@ -28,13 +71,23 @@ class RowFilter:
     invert: bool = False
     plain: bool = False  # the text was not a valid regex and is matched literally
     description: str = field(default="", compare=False)
+    exact: str | None = None  # ``=name``: a name equal to this
+    namespace: str | None = None  # ``-n NS``
 
-    def matches(self, text: str, labels: Mapping[str, str] | None = None) -> bool:
-        if self.labels:
+    def matches(self, text: str, labels: Mapping[str, str] | None = None, names: Sequence[str] = (),
+                namespace: str | None = None) -> bool:
+        """``text``: the row's visible columns and ID; ``names``: the object's names as the runtime has them
+        (not sanitised); ``namespace``: its (pod's) namespace."""
+        if self.namespace is not None:
+            ok = namespace == self.namespace or (namespace is not None and sanitize(namespace) == self.namespace)
+        elif self.labels:
             lab = labels or {}
             ok = all(_label_ok(lab, k, op, v) for k, op, v in self.labels)
+        elif self.exact is not None:
+            want, decoded = self.exact, decode_escapes(self.exact)
+            ok = any(n == want or n == decoded or sanitize(n) == want for n in names)
         elif self.pattern is not None:
-            ok = self.pattern.search(text) is not None
+            ok = self.pattern.search(text) is not None or any(self.pattern.search(n) for n in names)
         else:
             ok = True
         return ok != self.invert
@@ -57,6 +110,12 @@ def parse_filter(text: str) -> RowFilter | None:
     body = src[1:].lstrip() if invert else src
     if not body:
         raise FilterError("A filter of only '!' has nothing to invert; type text after it, e.g. !nginx.")
+    if body == "-n" or body.startswith("-n ") or body.startswith("-n="):
+        ns = body[2:].lstrip(" =").strip()
+        if not ns or " " in ns:
+            raise FilterError("'-n' needs one namespace, e.g. -n kube-system.")
+        desc = ("not " if invert else "") + f"namespace {ns}"
+        return RowFilter(src, invert=invert, namespace=ns, description=desc)
     if body == "-l" or body.startswith("-l ") or body.startswith("-l="):
         spec = body[2:].lstrip(" =")
         if not spec:
@@ -79,11 +138,12 @@ def parse_filter(text: str) -> RowFilter | None:
         desc = ("not " if invert else "") + "labels " + ",".join(
             k if op == "exists" else f"{k}{op}{v}" for k, op, v in terms)
         return RowFilter(src, labels=tuple(terms), invert=invert, description=desc)
-    plain = False
-    try:
-        pattern = re.compile(body, re.IGNORECASE)
-    except re.error:
-        pattern = re.compile(re.escape(body), re.IGNORECASE)
-        plain = True
+    if body.startswith("="):
+        name = body[1:].strip()
+        if not name:
+            raise FilterError("'=' needs a name to match exactly, e.g. =nginx.")
+        desc = ("not " if invert else "") + f"name = {name}"
+        return RowFilter(src, invert=invert, exact=name, description=desc)
+    pattern, plain = text_pattern(body)
     desc = ("not " if invert else "") + (f'"{body}"' if plain else f"/{body}/")
     return RowFilter(src, pattern=pattern, invert=invert, plain=plain, description=desc)

@@ -20,11 +20,11 @@ from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from crit.model import Changes, ConnectionState, NodeModel
 from crit.model.stats import StatsPoller, StatsTracker
-from crit.render.filters import FilterError, parse_filter
+from crit.render.filters import FilterError, RowFilter, parse_filter
 from crit.render.human import short_id
 from crit.render.rows import CONTAINER_RUNNING, POD_READY, image_display_name
 from crit.render.sanitize import sanitize
@@ -32,11 +32,13 @@ from crit.stream.portforward import ForwardRegistry
 from crit.ui import readonly, registry
 from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
 from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
+from crit.ui.footer import RankedFooter
 from crit.ui.header import NodeHeader
 from crit.ui.help import HelpScreen
 from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
+from crit.ui.prompt import PromptInput
 from crit.ui.themes import DEFAULT_THEME, load_saved_theme, load_themes, save_theme
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,15 @@ __all__ = ["CritApp", "MainScreen", "run_app"]
 KINDS = ("pods", "containers", "images")
 SINGULAR = {"pods": "pod", "containers": "container", "images": "image"}
 MUTATING_ACTIONS = {"stop", "remove", "pull"}
+
+#: the footer's keys per panel, most useful first (a narrow footer drops from the end; unlisted keys go last)
+FOOTER_RANKS = {
+    "pods": ("enter", "ext('l')", "describe", "filter", "help", "quit", "ext('shift+f')", "ext('m')", "config",
+             "stop", "remove", "ext('n')", "ext('r')", "pull"),
+    "containers": ("ext('l')", "ext('s')", "describe", "filter", "help", "quit", "ext('a')", "ext('m')", "config",
+                   "stop", "remove", "ext('shift+s')", "ext('r')", "ext('n')", "pull"),
+    "images": ("filter", "describe", "remove", "pull", "help", "quit", "config", "ext('r')", "ext('n')"),
+}
 
 
 def describe_row(kind: str, row: Row) -> str:
@@ -136,7 +147,7 @@ class MainScreen(Screen):
         Binding("1", "focus_panel('pods')", "Pods", show=False),
         Binding("2", "focus_panel('containers')", "Containers", show=False),
         Binding("3", "focus_panel('images')", "Images", show=False),
-        Binding("enter", "enter", "Its ctrs", show=True),
+        Binding("enter", "enter", "Containers", show=True),
         Binding("slash", "filter", "Filter", show=True),
         Binding("escape", "escape", "Clear", show=False),
         Binding("colon", "command_line", "Cmd", show=False),
@@ -157,8 +168,6 @@ class MainScreen(Screen):
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
-    MainScreen #prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
-    MainScreen #prompt.-shown { display: block; }
     """
 
     def __init__(self, app: "CritApp") -> None:
@@ -168,6 +177,10 @@ class MainScreen(Screen):
         self.header_widget = NodeHeader(app.endpoint_label, readonly=app.readonly, id="header")
         self.prompt_mode: str | None = None  # "filter" | "command"
         self.prompt_panel: str = "pods"
+        # The panel keys act on.  Set at once by the keys that move focus (1/2/3, tab, enter on a pod, :pods…),
+        # while Textual moves the focus a turn later: a key typed right behind a focus key acts on the panel
+        # that key chose, never on the one focused before (issue 10, A2).
+        self.active: str = "pods"
         for key, pk in registry.PANEL_KEYS.items():
             if pk.mutating and app.readonly:  # hidden from the footer; pressed, it says why it does nothing
                 self._bindings.bind(key, f"refused({key!r})", show=False)
@@ -178,21 +191,42 @@ class MainScreen(Screen):
         yield self.header_widget
         for kind in KINDS:
             yield self.panels[kind]
-        yield Input(id="prompt")
-        yield Footer(compact=True, show_command_palette=False)
+        yield PromptInput(id="prompt", on_submit=self._submit_prompt, on_cancel=self._cancel_prompt)
+        yield RankedFooter(compact=True, show_command_palette=False)
+
+    def footer_rank(self, action: str) -> int:
+        """How useful a key is in the footer for the active panel (lower first): a narrow footer keeps the best
+        ones (RankedFooter)."""
+        ranks = FOOTER_RANKS.get(self.active, ())
+        return ranks.index(action) if action in ranks else len(ranks)
 
     def on_mount(self) -> None:
-        self.panels["pods"].table.focus()
+        self.focus_panel("pods")
+        pods = self.crit.model.pods
+
+        def container_namespace(ctr: Any) -> str | None:
+            pod = pods.get(ctr.pod_sandbox_id)
+            return pod.metadata.namespace if pod is not None else None
+
+        self.panels["containers"].namespace_of = container_namespace
 
     # ------------------------------------------------------------------ focus helpers
 
     @property
     def focused_kind(self) -> str:
-        focused = self.focused
-        for kind, panel in self.panels.items():
-            if focused is panel.table:
-                return kind
-        return self.prompt_panel if self.prompt_mode else "pods"
+        """The active panel (see ``self.active``)."""
+        return self.active
+
+    def focus_panel(self, kind: str) -> None:
+        """Make ``kind`` the active panel and focus its table now (not on a later turn, as ``widget.focus()``
+        does), so the keys after this one act on it."""
+        self.active = kind
+        table = self.panels[kind].table
+        if self.is_attached and self.app.screen is self:
+            self.set_focus(table)
+        else:
+            table.focus()
+        self.refresh_bindings()
 
     def table(self, kind: str | None = None) -> NodeTable:
         return self.panels[kind or self.focused_kind].table
@@ -202,11 +236,15 @@ class MainScreen(Screen):
         self.action_focus_panel(KINDS[(i + step) % len(KINDS)])
 
     def action_focus_panel(self, kind: str) -> None:
-        self.panels[kind].table.focus()
+        self.focus_panel(kind)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # the footer's keys depend on the focused panel (Textual refreshes bindings on focus changes by itself,
-        # but not for a screen-level check_action that looks at which child has focus)
+        # a panel focused by other means (a click): it becomes the active one.  Read what is focused now, not
+        # the event's widget: a focus event arrives after the keys typed behind it.
+        for kind, panel in self.panels.items():
+            if self.focused is panel.table:
+                self.active = kind
+        # the footer's keys depend on the active panel
         self.refresh_bindings()
 
     @on(NodeTable.MarksChanged)
@@ -255,7 +293,7 @@ class MainScreen(Screen):
             containers.apply_scope(None)
             return
         containers.apply_scope((row.key, row.cells[1]))
-        containers.table.focus()
+        self.focus_panel("containers")
 
     def action_escape(self) -> None:
         kind = self.focused_kind
@@ -269,26 +307,24 @@ class MainScreen(Screen):
 
     def _open_prompt(self, mode: str, value: str = "", select: bool = True) -> None:
         """Show the prompt with ``value``; ``select``: selected (typing replaces it), else the cursor at its end."""
-        prompt = self.query_one("#prompt", Input)
-        prompt.select_on_focus = select
+        prompt = self.query_one("#prompt", PromptInput)
         self.prompt_panel = self.focused_kind
         self.prompt_mode = mode
         if mode == "filter":
-            prompt.placeholder = (f"filter {self.prompt_panel}: regex (plain text if invalid)   !inverts   "
-                                  f"-l key=value,…   enter applies, esc cancels")
+            placeholder = f"filter {self.prompt_panel}: regex or text, =name, !not, -l k=v   ⏎ applies, esc cancels"
         else:
-            prompt.placeholder = "command: pods | containers | images | q   (enter runs, esc cancels)"
-        prompt.value = value
-        prompt.add_class("-shown")
-        prompt.focus()
-        prompt.cursor_position = len(value)
+            placeholder = "command: pods [ns] | containers [ns] | images | help | q   ⏎ runs, esc cancels"
+        prompt.open(value, select=select, placeholder=placeholder)
 
     def _close_prompt(self) -> None:
-        prompt = self.query_one("#prompt", Input)
-        prompt.remove_class("-shown")
+        prompt = self.query_one("#prompt", PromptInput)
+        prompt.close()
         kind = self.prompt_panel
         self.prompt_mode = None
-        self.panels[kind].table.focus()
+        self.focus_panel(kind)
+
+    def _cancel_prompt(self) -> None:
+        self._close_prompt()
 
     def action_filter(self) -> None:
         current = self.panels[self.focused_kind].filter
@@ -302,20 +338,39 @@ class MainScreen(Screen):
         # runs the binding of the first one, and focus moves to the prompt only on a later turn of the loop.  So
         # the prompt opens here, at once, and the keys after it go into the prompt — never to the panel's
         # bindings (`:events` must not open the New pod form with its `n`, nor `c` copy an id).
+        #
+        # Every other key is handled here too, in the order typed (issue 10, A2): Textual runs a key's binding when
+        # the key has bubbled back up to the app, after this handler has already seen the keys typed behind it —
+        # so `2 /init⏎` filtered Pods and `3 ctrl+d` removed a pod.  Here the binding runs at once, against the
+        # active panel (focus keys set it synchronously), and the next key sees its effect.
+        if self.app.screen is not self:
+            # typed before a view opened, handled after: the key belongs to the view now on top
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
         if not self.prompt_mode:
             if event.key in ("colon", "slash"):
                 self.action_command_line() if event.key == "colon" else self.action_filter()
                 event.stop()
                 event.prevent_default()
+                return
+            active = self.active_bindings.get(event.key)
+            if active is not None and active.enabled and not active.binding.priority:
+                # (an action that skips, e.g. the screen's copy on ctrl+c with nothing selected, lets the key go
+                # on to the next binding the usual way)
+                if await self.app.run_action(active.binding.action, active.node):
+                    event.stop()
+                    event.prevent_default()
             return
-        prompt = self.query_one("#prompt", Input)
+        prompt = self.query_one("#prompt", PromptInput)
         if event.key == "escape":
             self._close_prompt()
         else:
             # Printable keys the prompt itself received never get here (the Input stops them); enter and
             # backspace are the Input's bindings, so doing them here instead does them once.
             if event.key == "enter":
-                await prompt.action_submit()
+                self._submit_prompt(prompt.value)
             elif event.is_printable and event.character:
                 prompt.insert_text_at_cursor(event.character)
             elif event.key == "backspace":
@@ -328,7 +383,13 @@ class MainScreen(Screen):
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        mode, kind, value = self.prompt_mode, self.prompt_panel, event.value
+        if self.prompt_mode:
+            self._submit_prompt(event.value)
+
+    def _submit_prompt(self, value: str) -> None:
+        """Enter in the prompt: apply the filter or run the command (at once: the keys typed behind the enter
+        act on the result)."""
+        mode, kind = self.prompt_mode, self.prompt_panel
         self._close_prompt()
         if mode == "filter":
             try:
@@ -628,7 +689,7 @@ class CritApp(App):
         if self._pending_select is not None:
             kind, key = self._pending_select
             if main.panels[kind].table.move_cursor_to_key(key):
-                main.panels[kind].table.focus()
+                main.focus_panel(kind)
                 self._pending_select = None
         if changes.full:
             self.call_after_refresh(self.first_frame.set)
@@ -689,7 +750,7 @@ class CritApp(App):
     def select(self, kind: str, key: str) -> None:
         """Focus ``kind``'s panel and put the cursor on ``key`` (now, or when it first appears)."""
         if self.main is not None and self.main.panels[kind].table.move_cursor_to_key(key):
-            self.main.panels[kind].table.focus()
+            self.main.focus_panel(kind)
             return
         self._pending_select = (kind, key)
         self.model.request_refresh()
@@ -733,10 +794,20 @@ class CritApp(App):
         if name in ("pods", "po", "pod", "containers", "ctr", "container", "images", "img", "image"):
             kind = {"po": "pods", "pod": "pods", "ctr": "containers", "container": "containers",
                     "img": "images", "image": "images"}.get(name, name)
-            if self.main is not None:
-                if self.screen is not self.main:
-                    self.switch_to_main()
-                self.main.action_focus_panel(kind)
+            if self.main is None:
+                return
+            args = words[1:]
+            flt = None
+            if args:
+                # `:pods NS` / `:containers NS`: that namespace only, as the panel's filter (seen, esc clears)
+                flt = self._namespace_filter(kind, args)
+                if flt is None:
+                    return
+            if self.screen is not self.main:
+                self.switch_to_main()
+            if flt is not None:
+                self.main.panels[kind].apply_filter(flt)
+            self.main.action_focus_panel(kind)
             return
         if name == "help":
             self.open_view(HelpScreen(self.readonly))
@@ -752,6 +823,22 @@ class CritApp(App):
         known = ", ".join([":pods", ":containers", ":images", ":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
         self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error",
                     markup=False)
+
+    def _namespace_filter(self, kind: str, args: list[str]) -> RowFilter | None:
+        """The ``-n NS`` filter for ``:pods NS`` / ``:containers NS``, or None after one sentence saying why not."""
+        if kind == "images" or len(args) != 1:
+            usage = ("images have no namespace: type :images alone" if kind == "images"
+                     else f"type one namespace, e.g. :{kind} kube-system")
+            self.notify(f":{kind} takes at most one namespace; {usage}.", severity="error", markup=False)
+            return None
+        ns = args[0]
+        namespaces = {p.metadata.namespace for p in self.model.pods.items.values()}
+        if ns not in namespaces and sanitize(ns) not in {sanitize(n) for n in namespaces}:
+            known = ", ".join(sorted(sanitize(n) for n in namespaces)) or "none"
+            self.notify(f"No pod is in the namespace {sanitize(ns)}; the namespaces are: {known}.",
+                        severity="error", markup=False)
+            return None
+        return parse_filter(f"-n {ns}")
 
     def switch_to_main(self) -> None:
         while len(self.screen_stack) > 1 and self.screen is not self.main:

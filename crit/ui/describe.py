@@ -19,8 +19,10 @@ from textual.widgets.text_area import Selection
 from crit.cri import spec
 from crit.cri.pb import api_pb2 as pb
 from crit.model import export_place
+from crit.render.filters import text_pattern
 from crit.render.human import age, timestamp
 from crit.render.sanitize import sanitize, sanitize_multiline
+from crit.ui.prompt import PromptInput
 
 __all__ = ["TextViewScreen", "describe_yaml", "config_yaml", "status_to_data"]
 
@@ -182,8 +184,6 @@ class TextViewScreen(Screen):
     DEFAULT_CSS = """
     TextViewScreen #title { background: $panel; color: $text; text-style: bold; padding: 0 1; height: 1; }
     TextViewScreen TextArea, TextViewScreen TextArea:focus { height: 1fr; border: none; padding: 0 1; }
-    TextViewScreen #search { dock: bottom; display: none; }
-    TextViewScreen #search.-shown { display: block; }
     TextViewScreen #status { height: 1; color: $text-muted; padding: 0 1; }
     """
 
@@ -200,7 +200,8 @@ class TextViewScreen(Screen):
         yield Static(self.view_title, id="title", markup=False)
         yield ViewArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
         yield Static("", id="status", markup=False)
-        yield Input(placeholder="search (regex, case-insensitive; enter to find, esc to cancel)", id="search")
+        yield PromptInput(placeholder="search: regex or text, case-insensitive   enter finds, n/N next/prev, esc cancels",
+                          id="search", on_submit=self._search_entered, on_cancel=self._close_search)
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -227,34 +228,31 @@ class TextViewScreen(Screen):
         area.move_cursor((0, 0))
 
     def action_close(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_class("-shown"):
-            search.remove_class("-shown")
-            self.query_one(TextArea).focus()
+        search = self.query_one("#search", PromptInput)
+        if search.is_open:
+            self._close_search()
             return
         self.dismiss()
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("-shown")
-        search.focus()
+        search = self.query_one("#search", PromptInput)
+        search.open(search.value)
+
+    def _close_search(self) -> None:
+        self.query_one("#search", PromptInput).close()
+        self.set_focus(self.query_one(TextArea))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = event.value
-        event.input.remove_class("-shown")
-        self.query_one(TextArea).focus()
+        self._search_entered(event.value)
+
+    def _search_entered(self, value: str) -> None:
+        self._close_search()
         if not value:
             self.pattern = None
             return
-        try:
-            self.pattern = re.compile(value, re.IGNORECASE)
-        except re.error:
-            self.pattern = re.compile(re.escape(value), re.IGNORECASE)
+        self.pattern, _plain = text_pattern(value)  # the panels' `/` matching: regex, or the text literally
         self._find(forward=True, from_start=True)
-
-    def key_escape(self) -> None:
-        self.action_close()
 
     def action_next_match(self) -> None:
         self._find(forward=True)

@@ -21,8 +21,9 @@ MAIN_KEYS: list[tuple[str, str, bool]] = [
     ("1  2  3", "focus Pods / Containers / Images", False),
     ("j k ↑ ↓", "move (pgup/pgdn, home/end, g/G jump)", False),
     ("enter", "on a pod: show only its containers (enter again, or esc, shows all)", False),
-    ("/", "filter the focused panel: regex over the visible columns and the ID (plain text if not a valid "
-          "regex); a leading ! inverts; -l key=value,… filters by labels; enter applies", False),
+    ("/", "filter the focused panel: regex over the visible columns and the ID, also tried as plain text "
+          "(escapes as shown, e.g. \\u202e, find hidden characters); =name a name exactly; a leading ! inverts; "
+          "-l key=value,… by labels; -n NS by namespace; enter applies", False),
     ("esc", "clear the filter / pod scope, or close a view", False),
     (":", "command line (:pods  :containers  :images  :q  and more below)", False),
     ("d", "describe: full status with verbose info as YAML (/ search, n/N next/previous)", False),
@@ -39,8 +40,8 @@ MAIN_KEYS: list[tuple[str, str, bool]] = [
 ]
 
 COMMAND_LINE: list[tuple[str, str]] = [
-    (":pods", "focus the Pods panel"),
-    (":containers", "focus the Containers panel"),
+    (":pods [NS]", "focus the Pods panel (with NS: only the pods of namespace NS, esc shows all)"),
+    (":containers [NS]", "focus the Containers panel (with NS: only those of namespace NS)"),
     (":images", "focus the Images panel"),
     (":q", "quit"),
 ]
@@ -55,6 +56,11 @@ VIEW_NAMES = {
     "EventsScreen": "the events view",
     "SessionsScreen": "the sessions view",
     "ForwardsScreen": "the port-forwards view",
+}
+
+#: keys a view handles without a screen binding (a table's enter), by screen class
+VIEW_EXTRA_KEYS = {
+    "SessionsScreen": [("enter", "switch to the selected session")],
 }
 
 _KEY_NAMES = {"escape": "esc", "question_mark": "?", "slash": "/", "colon": ":", "space": "space",
@@ -73,6 +79,7 @@ def view_keys(view: object) -> list[tuple[str, str]]:
             continue
         names = "  ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
         keys.append((names, binding.description or binding.action))
+    keys.extend(VIEW_EXTRA_KEYS.get(type(view).__name__, []))
     keys.append(("?", "this help (esc closes it)"))
     moves = getattr(view, "HELP_MOVES", None)
     if moves is None:
@@ -106,11 +113,18 @@ def help_renderable(readonly: bool = False, view: object | None = None) -> Table
     if registry.PANEL_KEYS:
         table.add_row("", "")
         table.add_row(Text("More keys", style="bold underline"), "")
-        for key, pk in sorted(registry.PANEL_KEYS.items()):
+        # one line per action: a handler bound to two keys (F and shift+f) is listed once, with both keys
+        by_handler: dict[object, list[str]] = {}
+        for key, pk in registry.PANEL_KEYS.items():
+            by_handler.setdefault(pk.handler, []).append(key)
+        for keys in sorted(by_handler.values(), key=lambda ks: sorted(ks)[0]):
+            keys.sort(key=lambda k: (len(k), k))
+            shown = [registry.PANEL_KEYS[k] for k in keys if registry.PANEL_KEYS[k].show]
+            pk = shown[0] if shown else registry.PANEL_KEYS[keys[0]]
             desc = Text(f"{pk.help or pk.description}  ({', '.join(pk.panels)})")
             if pk.mutating and readonly:
                 desc.append("  (disabled: --readonly)", style="dim")
-            table.add_row(Text(key), desc)
+            table.add_row(Text(" / ".join(keys)), desc)
     table.add_row("", "")
     table.add_row(Text("Command line", style="bold underline"), "")
     for cmd, what in COMMAND_LINE:

@@ -28,7 +28,6 @@ from crit.logs import (
     LogFileError,
     LogFollower,
     check_log_access,
-    compile_query,
     copy_log,
     find_next,
     find_prev,
@@ -36,12 +35,14 @@ from crit.logs import (
     read_tail,
     save_records,
 )
+from crit.render.filters import text_pattern
 from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
 from crit.ui.logs.dialogs import SaveDialog, SaveRequest
 from crit.ui.logs.logview import LogView
+from crit.ui.prompt import PromptInput
 
 __all__ = ["LogScreen", "LogTarget", "TAIL_LINES"]
 
@@ -84,8 +85,6 @@ class LogScreen(Screen):
     LogScreen #log-error { height: auto; color: $error; padding: 1 2; display: none; }
     LogScreen #log-error.-shown { display: block; }
     LogScreen #log-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
-    LogScreen #log-search { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
-    LogScreen #log-search.-shown { display: block; }
     """
 
     def __init__(self, app: Any, container_id: str = "", *, path: str | None = None,
@@ -117,7 +116,8 @@ class LogScreen(Screen):
         yield Static("", id="log-error", markup=False)
         yield self.view
         yield Static("", id="log-status", markup=False)
-        yield Input(id="log-search", placeholder="search (plain text, smart case)   enter finds, esc cancels")
+        yield PromptInput(id="log-search", on_submit=self._search_entered, on_cancel=self._close_search,
+                          placeholder="search: regex or text, smart case   enter finds, n/N next/prev, esc cancels")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -356,21 +356,20 @@ class LogScreen(Screen):
     # ------------------------------------------------------------------ search
 
     def action_search(self) -> None:
-        search = self.query_one("#log-search", Input)
-        search.value = self.search_text
-        search.add_class("-shown")
-        search.focus()
+        self.query_one("#log-search", PromptInput).open(self.search_text)
 
     def _close_search(self) -> None:
-        search = self.query_one("#log-search", Input)
-        search.remove_class("-shown")
-        self.view.focus()
+        self.query_one("#log-search", PromptInput).close()
+        self.set_focus(self.view)
+
+    def _search_entered(self, value: str) -> None:
+        self._close_search()
+        self.search(value)
 
     @on(Input.Submitted, "#log-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._close_search()
-        self.search(event.value)
+        self._search_entered(event.value)
 
     def search(self, query: str) -> int | None:
         """Find ``query``: the nearest match at or above the bottom of the screen (newest first); returns
@@ -380,11 +379,9 @@ class LogScreen(Screen):
             self.view.set_pattern(None)
             self._update_status()
             return None
-        try:
-            pattern = compile_query(query)
-        except ValueError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return None
+        # the panels' `/` matching (regex, or the text literally), smart case: case-insensitive unless the
+        # query has an upper-case letter
+        pattern, _plain = text_pattern(query, ignore_case=query == query.lower())
         self.pattern, self.search_text = pattern, query
         self.view.set_pattern(pattern)
         if self.follow:

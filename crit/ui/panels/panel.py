@@ -48,6 +48,19 @@ def _styler(kind: str):
     return style_cell
 
 
+def pod_namespace(obj) -> str | None:
+    md = getattr(obj, "metadata", None)
+    return getattr(md, "namespace", None)
+
+
+def row_names(obj) -> tuple[str, ...]:
+    """The names of a row's object as the runtime has them (for `/` filters: ``=name``, hidden characters)."""
+    md = getattr(obj, "metadata", None)
+    if md is not None:
+        return (md.name,)
+    return (*getattr(obj, "repo_tags", ()), *getattr(obj, "repo_digests", ()))
+
+
 class ResourcePanel(Vertical):
     DEFAULT_CSS = """
     ResourcePanel {
@@ -74,6 +87,7 @@ class ResourcePanel(Vertical):
                                empty_text=f"no {kind}")
         self.filter: RowFilter | None = None
         self.scope_pod: tuple[str, str] | None = None  # (pod id, pod name) for the containers panel
+        self.namespace_of = pod_namespace  # a row object's namespace (for containers the app sets its pod's)
         self.stale = False
 
     def compose(self):
@@ -129,7 +143,9 @@ class ResourcePanel(Vertical):
         if row_filter is None:
             self.table.set_filter(None)
         else:
-            self.table.set_filter(lambda row: row_filter.matches(row.text, row.labels))
+            ns_of = self.namespace_of
+            self.table.set_filter(lambda row: row_filter.matches(row.text, row.labels, row_names(row.obj),
+                                                                 ns_of(row.obj)))
         self.update_title()
 
     def apply_scope(self, pod: tuple[str, str] | None) -> None:
