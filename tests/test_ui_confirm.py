@@ -196,3 +196,27 @@ def test_snapshot_remove_image_in_use(frozen, snap_compare, size):
 @SIZES
 def test_snapshot_stop_pod(frozen, snap_compare, size):
     assert snap_compare(fixed_app(RemovingNode()), terminal_size=size, run_before=_snap("1", WEB, "ctrl+k"))
+
+
+# ---------------------------------------------------------------------------------------------- the real crit
+
+
+def test_tmux_removing_the_pinned_pause_image_warns_and_enter_keeps_it():
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(80, 24)) as t:
+        t.wait_text("Images [")
+        t.wait_text("Pods [13]")
+        footer = t.lines()[-1]
+        t.keys("3")
+        t.wait(lambda s: s.splitlines()[-1] != footer, what="the Images panel focused (its footer)")
+        # the demo's images by name: netshoot, busybox, coredns, etcd, fluent-bit, kube-proxy, nginx, redis, pause
+        t.keys("g", *["j"] * 8, "C-d")
+        screen = t.wait(lambda s: "It is pinned" in s and "Cancel (n)" in s, what="the warning")
+        assert "Remove image localhost:5000/pause:3.9" in screen
+        t.keys("Enter")  # the default answer is no
+        t.wait_gone("Cancel (n)", timeout=10)
+        screen = t.wait(lambda s: "Images [16]" in s, what="the panels again, all images kept")
+        assert "Removed" not in screen

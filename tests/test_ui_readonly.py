@@ -98,3 +98,18 @@ def test_snapshot_readonly_refusal(frozen, snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(fixed_app(FixedNode(), ReadOnlyOpts()), terminal_size=size, run_before=run_before)
+
+
+def test_tmux_readonly_keys_say_why():
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo", "--readonly"], size=(80, 24)) as t:
+        t.wait_text("READ-ONLY")
+        t.wait_text("Images [")
+        t.keys("3", "C-d")
+        screen = t.wait(lambda s: "removing pods, containers and images" in s, what="the ctrl+d refusal")
+        assert "crit is read-only (--readonly):" in screen and "Cancel (n)" not in screen
+        t.keys("2", "s")
+        t.wait(lambda s: "opening a shell in a" in s, what="the s refusal")
