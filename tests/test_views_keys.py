@@ -73,7 +73,7 @@ async def test_describe_view_moves_like_the_panels(frozen):
         await wait_for(lambda: shown(app) and shown(app)[0] == 0, 5, "pgup moves back")
 
 
-async def _press_help_in(pilot, view, name: str) -> None:
+async def _press_help_in(pilot, view, name: str, also: str = "") -> None:
     app = pilot.app
     app.open_view(view)
     await wait_for(lambda: app.screen is view, 10, f"the {name} view")
@@ -81,7 +81,7 @@ async def _press_help_in(pilot, view, name: str) -> None:
     await pilot.press("question_mark")
     await wait_for(lambda: isinstance(app.screen, HelpScreen), 5, f"? opens help in the {name} view")
     text = screen_text(app)
-    assert f"Keys of {name}" in text, text
+    assert f"Keys of {name}" in text and also in text, text
     await pilot.press("escape")
     await wait_for(lambda: app.screen is view, 5, f"esc closes help, back in the {name} view")
     view.dismiss()
@@ -104,7 +104,7 @@ async def test_question_mark_opens_help_in_every_view(tmp_path):
         await _press_help_in(pilot, LogScreen(app, path=str(log)), "the logs view")
         await _press_help_in(pilot, StatsScreen(app, "containers", "c" * 64, "nginx"), "the stats view")
         await _press_help_in(pilot, EventsScreen(app), "the events view")
-        await _press_help_in(pilot, SessionsScreen(app), "the sessions view")
+        await _press_help_in(pilot, SessionsScreen(app), "the sessions view", "switch to the selected session")
         await _press_help_in(pilot, ForwardsScreen(app), "the port-forwards view")
 
 
