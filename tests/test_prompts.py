@@ -93,6 +93,23 @@ def test_snap_log_search_prompt_with_text(frozen, snap_compare, size, log_file):
     assert snap_compare(fixed_app(), terminal_size=size, run_before=_log_search_typed(log_file))
 
 
+async def _describe_search_typed(pilot) -> None:
+    from crit.ui.describe import TextViewScreen
+
+    await settled(pilot)
+    await pilot.press("2", "d")
+    await wait_for(lambda: isinstance(pilot.app.screen, TextViewScreen) and "loading" not in screen_text(pilot.app),
+                   5, "the describe view")
+    await pilot.press("slash", *"exit.*1")
+    await wait_for(lambda: pilot.app.screen.query_one("#search").value == "exit.*1", 5, "typed search")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_describe_search_prompt_with_text(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_describe_search_typed)
+
+
 # ---------------------------------------------------------------------------------------------- Pilot
 
 async def test_filter_prompt_and_text_on_the_bottom_line(frozen):
