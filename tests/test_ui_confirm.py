@@ -106,6 +106,31 @@ async def test_stop_pod_says_its_containers_stop_too():
         assert node.calls == []
 
 
+async def test_bulk_notifications_count_in_singular_and_plural():
+    """1 of 7 marked images removed, 6 refused: "Removed 1 image.", five errors naming each, "… and 1 more failure."."""
+    from crit.cri.errors import CriError
+
+    node = RemovingNode()
+    node.images += [pb.Image(id=f"sha256:{i}" + "0" * 63, repo_tags=[f"localhost:5000/x{i}:1"]) for i in range(4, 8)]
+
+    async def remove_image(ref):
+        if ref != NGINX:
+            raise CriError("the runtime said no.")
+        node.calls.append(("remove_image", ref))
+
+    node.remove_image = remove_image
+    app = fixed_app(node)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        table = app.main.panels["images"].table
+        await wait_for(lambda: len(table.rows) == 7, 5, "seven images")
+        await app._bulk("remove", "images", list(table.rows.values()))
+        await wait_for(lambda: "… and 1 more failure." in notifications(app), 5, "the last notification")
+        notes = notifications(app)
+        assert "Removed 1 image." in notes and node.calls == [("remove_image", NGINX)]
+        assert sum(n.startswith("Could not remove image ") for n in notes) == 5
+
+
 # ---------------------------------------------------------------------------------------------- the wording
 
 
@@ -161,6 +186,19 @@ def test_image_warnings_for_several():
     assert confirmation("remove", "images", [nginx], {}, {NGINX: 1})[3] == \
         "1 container uses it; removal will fail or break it."
     assert confirmation("remove", "images", [free], {}, {})[3] == ""
+
+
+def test_image_names_untagged_and_several_tags():
+    several = Row("sha256:" + "5" * 64, (), "", obj=pb.Image(id="sha256:" + "5" * 64, repo_tags=["r/a:1", "r/a:2", "r/b:1"]))
+    q, _, note, _ = confirmation("remove", "images", [several], {}, {})
+    assert q == "Remove image r/a:1 (2 more tags, id 5555555555555)?"
+    assert note == "All its 3 tags are removed with it."
+    untagged = Row("sha256:" + "6" * 64, (), "", obj=pb.Image(id="sha256:" + "6" * 64,
+                                                             repo_digests=["r/old@sha256:" + "7" * 64]))
+    assert confirmation("remove", "images", [untagged], {}, {})[:3] == (
+        "Remove image r/old (untagged, id 6666666666666)?", [], "")
+    nameless = Row("sha256:" + "8" * 64, (), "", obj=pb.Image(id="sha256:" + "8" * 64))
+    assert confirmation("remove", "images", [nameless], {}, {})[0] == "Remove image 8888888888888 (no name)?"
 
 
 def test_image_run_by_pods_as_their_sandbox():

@@ -68,8 +68,14 @@ def describe_row(kind: str, row: Row) -> str:
         return f"pod {sanitize(md.name)} (namespace {sanitize(md.namespace)}, id {short_id(obj.id)})"
     if kind == "containers":
         return f"container {sanitize(obj.metadata.name)} in pod {row.cells[2]} (id {short_id(obj.id)})"
-    repo, tag = image_display_name(obj)
-    return f"image {sanitize(repo)}:{sanitize(tag)} (id {short_id(obj.id)})"
+    tags = list(obj.repo_tags)
+    if tags:  # its first tag, and how many more (removing an image removes every tag it has)
+        more = f"{_n(len(tags) - 1, 'more tag')}, " if len(tags) > 1 else ""
+        return f"image {sanitize(tags[0])} ({more}id {short_id(obj.id)})"
+    repo = image_display_name(obj)[0]
+    if repo == "<none>":
+        return f"image {short_id(obj.id)} (no name)"
+    return f"image {sanitize(repo)} (untagged, id {short_id(obj.id)})"
 
 
 def _n(count: int, noun: str) -> str:
@@ -130,6 +136,9 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
             parts.append(f"{len(used)} of them {'is' if len(used) == 1 else 'are'} used by "
                          f"{_n(users, 'container')}; removal will fail or break {'it' if users == 1 else 'them'}.")
         warning = " ".join(parts)
+        tags = len(rows[0].obj.repo_tags) if one else 0
+        if tags > 1:
+            note = f"All its {tags} tags are removed with it."
         if not one:
             items = [describe_row(kind, r) + "".join(
                      ([" — pinned"] if getattr(r.obj, "pinned", False) else [])
@@ -924,13 +933,13 @@ class CritApp(App):
         done = len(rows) - len(failed)
         past = {"stop": "Stopped", "remove": "Removed"}[verb]
         if done:
-            noun = describe_row(kind, rows[0]) if len(rows) == 1 else f"{done} {kind}"
+            noun = describe_row(kind, rows[0]) if len(rows) == 1 else _n(done, SINGULAR[kind])
             self.notify(f"{past} {noun}.", markup=False)
         for row, exc in failed[:5]:
             self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",
                         markup=False, timeout=10)
         if len(failed) > 5:
-            self.notify(f"… and {len(failed) - 5} more failures.", severity="error", markup=False)
+            self.notify(f"… and {_n(len(failed) - 5, 'more failure')}.", severity="error", markup=False)
         if self.main is not None:
             table = self.main.panels[kind].table
             table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)
