@@ -17,6 +17,16 @@ from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
+
+async def steady_cursor(pilot) -> None:
+    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
+    from textual.widgets import Input, TextArea
+
+    for w in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(w, (Input, TextArea)):
+            w.cursor_blink = False
+    await pilot.pause()
+
 SHELL = "localhost:5000/crit-test/busybox:1.0"
 
 
@@ -193,7 +203,7 @@ def test_snap_y_view_shows_the_escapes(frozen, snap_compare, size):
         await wait_for(lambda: isinstance(app.screen, TextViewScreen), 10, "the config view")
         view = app.screen
         await wait_for(lambda: "metadata:" in view.text, 10, "the config text")
-        await pilot.pause()
+        await steady_cursor(pilot)
         shown = screen_text(app)
         assert 'name: "abc\\u202Etxt.exe"' in shown and 'app: "\\U0001F469\\u200D\\U0001F4BB"' in shown
         assert 'nl: "two\\nlines"' in shown and "markup: '[bold]x[/]'" in shown

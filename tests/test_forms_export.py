@@ -20,6 +20,16 @@ from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
+
+async def steady_cursor(pilot) -> None:
+    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
+    from textual.widgets import Input, TextArea
+
+    for w in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(w, (Input, TextArea)):
+            w.cursor_blink = False
+    await pilot.pause()
+
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
 
@@ -154,5 +164,27 @@ def test_overwrite_question_on_screen(frozen, snap_compare, monkeypatch, tmp_pat
         await wait_for(lambda: isinstance(app.screen, ConfirmDialog), 10, "the overwrite question")
         await pilot.pause()
         assert "web.yaml already exists. Overwrite it?" in screen_text(app)
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_export_dialog_proposes_the_name_on_screen(frozen, snap_compare, monkeypatch, tmp_path, size):
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+    monkeypatch.chdir(tmp_path)
+
+    async def run_before(pilot):
+        from crit.ui.forms.entry import open_new_pod
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_pod(app)
+        scr = await screen_of(app, pilot, NewPodScreen)
+        await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
+        await fill(pilot, scr, "f-name", "web")
+        dlg = await _open_export(pilot, scr)
+        assert dlg.query_one("#path").value == "web.yaml"
+        assert "web.yaml" in screen_text(app)
+        await steady_cursor(pilot)
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

@@ -19,6 +19,16 @@ from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
+
+async def steady_cursor(pilot) -> None:
+    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
+    from textual.widgets import Input, TextArea
+
+    for w in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(w, (Input, TextArea)):
+            w.cursor_blink = False
+    await pilot.pause()
+
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 QUESTION = "Discard the changes to this form?"
 
@@ -169,3 +179,32 @@ def test_tmux_escape_asks_and_export_asks_before_overwriting(tmp_path):
         t.wait_text(QUESTION)
         t.keys("y")
         t.wait(lambda s: "New pod" not in s and "Pods [" in s, what="the form closed, the panels back")
+
+
+@SIZES
+def test_empty_import_refused_on_screen(frozen, snap_compare, monkeypatch, tmp_path, size):
+    """The refusal is one sentence under the form, which keeps what was typed."""
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.yaml").write_text("")
+
+    async def run_before(pilot):
+        from crit.ui.forms.entry import open_new_pod
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_pod(app)
+        scr = await screen_of(app, pilot, NewPodScreen)
+        await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
+        await fill(pilot, scr, "f-name", "web")
+        await _dialog(pilot, scr, "ctrl+o", "empty.yaml")
+        await wait_for(lambda: scr._preview_text is not None and "name: web" in scr._preview_text, 10,
+                       "the preview")
+        await steady_cursor(pilot)
+        shown = screen_text(app)
+        # one sentence (wrapped at 80 columns)
+        assert ("Not imported: empty.yaml holds no pod config (it is empty); the form is unchanged."
+                in " ".join(shown.split()))
+        assert scr.section.read().name == "web"
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
