@@ -5,7 +5,6 @@ A host-network pod with a busybox container; the TerminalView is driven by Textu
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -15,6 +14,7 @@ from crit.cri.client import CriClient
 from crit.stream.channel import V4, ExecStream, StreamError
 from crit.ui.terminal import TerminalView, attach_session, exec_session, shell_session
 from tests.bed import specs
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(180)]
 
@@ -36,15 +36,6 @@ class TermApp(App):
 
     def on_terminal_view_closed(self, message: TerminalView.Closed) -> None:
         self.events.append(("closed",))
-
-
-async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def text(view: TerminalView) -> str:
@@ -73,41 +64,42 @@ async def test_exec_shell_echo_resize_vi_and_exit_code(containerd):
         app = TermApp(shell_session(client, cid))
         async with app.run_test(size=(100, 30)) as pilot:
             view = app.query_one(TerminalView)
-            await wait_for(pilot, lambda: "#" in text(view) or "$" in text(view), what="a prompt")
+            await wait_for(lambda: "#" in text(view) or "$" in text(view), what="a prompt")
 
             await type_line(pilot, "echo $((6*7))")
-            await wait_for(pilot, lambda: "\n42" in text(view), what="42")
+            await wait_for(lambda: "\n42" in text(view), what="42")
 
             await type_line(pilot, "stty size")
-            await wait_for(pilot, lambda: "30 100" in text(view), what="stty size 30 100")
+            await wait_for(lambda: "30 100" in text(view), what="stty size 30 100")
             await pilot.resize_terminal(90, 20)
-            await wait_for(pilot, lambda: view.size_sent == (90, 20), what="the resize")
-            await pilot.pause(0.3)
-            await type_line(pilot, "clear; stty size")
-            await wait_for(pilot, lambda: "20 90" in text(view), what="stty size 20 90 after the resize")
+            await wait_for(lambda: view.size_sent == (90, 20), what="the resize")
+            # the shell waits until the runtime has passed the resize on (no fixed pause before stty)
+            await type_line(pilot, "until [ \"$(stty size)\" = '20 90' ]; do sleep 0.1; done; echo size-ok-$((1+1))")
+            await wait_for(lambda: "size-ok-2" in text(view), what="stty size 20 90 after the resize")
 
             await type_line(pilot, "echo before-vi")
-            await wait_for(pilot, lambda: "\nbefore-vi" in text(view), what="the marker")
+            await wait_for(lambda: "\nbefore-vi" in text(view), what="the marker")
             await type_line(pilot, "vi /tmp/hello.txt")
             screen = view.term.screen
-            await wait_for(pilot, lambda: screen.in_alternate_screen, what="vi to enter the alternate screen")
-            await wait_for(pilot, lambda: "~" in text(view), what="vi's empty-line markers")
+            await wait_for(lambda: screen.in_alternate_screen, what="vi to enter the alternate screen")
+            await wait_for(lambda: "~" in text(view), what="vi's empty-line markers")
             await pilot.press("i", "h", "i", "escape")
-            await wait_for(pilot, lambda: text(view).startswith("hi"), what="the typed text in vi")
-            # vi waits briefly after ESC for the rest of an escape sequence: ":" right behind it would be eaten
-            await pilot.pause(0.5)
+            await wait_for(lambda: text(view).startswith("hi"), what="the typed text in vi")
+            # vi waits briefly after ESC for the rest of an escape sequence (":" right behind it would be eaten);
+            # once it has taken the ESC alone it leaves insert mode and moves the cursor back onto the "i"
+            await wait_for(lambda: (screen.cursor.y, screen.cursor.x) == (0, 1), what="vi to leave insert mode")
             await pilot.press("colon", "w", "q", "enter")
-            await wait_for(pilot, lambda: not screen.in_alternate_screen, what="vi to leave the alternate screen")
-            await wait_for(pilot, lambda: "\nbefore-vi" in text(view), what="the shell screen restored")
+            await wait_for(lambda: not screen.in_alternate_screen, what="vi to leave the alternate screen")
+            await wait_for(lambda: "\nbefore-vi" in text(view), what="the shell screen restored")
             await type_line(pilot, "cat /tmp/hello.txt")
-            await wait_for(pilot, lambda: "\nhi" in text(view), what="the file vi wrote")
+            await wait_for(lambda: "\nhi" in text(view), what="the file vi wrote")
 
             await type_line(pilot, "exit 3")
-            await wait_for(pilot, lambda: app.events and app.events[-1][0] == "exited", what="the exit")
+            await wait_for(lambda: app.events and app.events[-1][0] == "exited", what="the exit")
             assert app.events[-1][1] == 3
             assert "[exited with code 3]" in text(view)
             await pilot.press("space")
-            await wait_for(pilot, lambda: app.events[-1] == ("closed",), what="closed on a key")
+            await wait_for(lambda: app.events[-1] == ("closed",), what="closed on a key")
 
 
 async def test_attach_to_a_container_created_with_stdin_and_tty(containerd):
@@ -116,13 +108,19 @@ async def test_attach_to_a_container_created_with_stdin_and_tty(containerd):
         app = TermApp(attach_session(client, cid))
         async with app.run_test(size=(80, 24)) as pilot:
             view = app.query_one(TerminalView)
-            await wait_for(pilot, lambda: view.connected.is_set(), what="the attach")
-            await pilot.pause(0.3)
-            await type_line(pilot, "echo attached-$((40+2))")
-            await wait_for(pilot, lambda: "attached-42" in text(view).replace("$((40+2))", ""),
-                           what="output from the main process")
+            await wait_for(lambda: view.connected.is_set(), what="the attach")
+            # typed until the main process answers (no fixed pause for the attach's stdin to be wired)
+            for attempt in range(10):
+                await type_line(pilot, "echo attached-$((40+2))")
+                try:
+                    await wait_for(lambda: "attached-42" in text(view).replace("$((40+2))", ""), timeout=2,
+                                   what="output from the main process")
+                    break
+                except AssertionError:
+                    if attempt == 9:
+                        raise
             await type_line(pilot, "exit 5")
-            await wait_for(pilot, lambda: view.ended, what="the end of the main process")
+            await wait_for(lambda: view.ended, what="the end of the main process")
 
 
 async def test_exec_stream_against_containerd_directly(containerd):

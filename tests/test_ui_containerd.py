@@ -16,6 +16,7 @@ from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from tests.bed import specs
 from tests.ui_helpers import screen_text
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(240)]
 
@@ -32,17 +33,6 @@ class Opts:
 
 def unique(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:6]}"
-
-
-async def wait_for(predicate, timeout: float, step: float = 0.05) -> float:
-    """Seconds until ``predicate()`` is true; fails after ``timeout``."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        if loop.time() - start > timeout:
-            raise AssertionError(f"not within {timeout:.1f}s")
-        await asyncio.sleep(step)
-    return loop.time() - start
 
 
 async def test_panels_follow_containerd(containerd):

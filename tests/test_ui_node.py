@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from tests.ui_helpers import notifications, screen_text
+from tests.waiting import wait_for, wait_for_sync
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -46,11 +46,12 @@ class NodeProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crit", "node", "serve", "--listen", self.endpoint, "--demo"],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 20
-        while not self.sock.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the embedded node did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.05)
+        try:
+            wait_for_sync(lambda: self.sock.exists() or self.proc.poll() is not None, 20, what="the node's socket")
+        except AssertionError:
+            pass
+        if not self.sock.exists():
+            raise RuntimeError(f"the embedded node did not start: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -73,14 +74,11 @@ def node(tmp_path):
         n.stop()
 
 
-async def wait_for(predicate, timeout: float, step: float = 0.05) -> float:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        if loop.time() - start > timeout:
-            raise AssertionError(f"not within {timeout:.1f}s")
-        await asyncio.sleep(step)
-    return loop.time() - start
+async def refreshes(app, n: int) -> None:
+    """Wait until the model has refreshed ``n`` more times (what a fixed sleep of n refresh periods meant)."""
+    start = app.model.cycles
+    await wait_for(lambda: app.model.cycles >= start + n, 10 + 5 * n * REFRESH, what=f"{n} refreshes")
+    await asyncio.sleep(0)
 
 
 def tables(app):
@@ -184,7 +182,7 @@ async def test_filter_regex_plain_invert_labels(node):
         assert pods.row_count == total
         # the filter survives refreshes and applies to the focused panel only
         await pilot.press("2", "slash", *"running", "enter")
-        await asyncio.sleep(3 * REFRESH)
+        await refreshes(app, 3)
         assert ctrs.row_count and all(ctrs.rows[k].cells[4] == "Running" for k in ctrs.view_keys)
         assert pods.row_count == total
     await client.close()
@@ -262,7 +260,7 @@ async def test_bulk_remove_with_confirmation(node):
         assert "Remove 2 containers?" in text and "container c0 in pod bulk-target" in text
         assert "container c1 in pod bulk-target" in text and "c2 in pod" not in text
         await pilot.press("n")  # cancelled: nothing goes
-        await asyncio.sleep(2 * REFRESH)
+        await refreshes(app, 2)
         assert {c.id for c in await other.list_containers(pod_id=pid)} == set(cids)
         await pilot.press("ctrl+d")
         await pilot.pause()
@@ -320,7 +318,7 @@ async def test_readonly_hides_and_refuses(node):
         await pilot.press("ctrl+k", "p")
         await pilot.pause()
         assert app.screen is app.main
-        await asyncio.sleep(2 * REFRESH)
+        await refreshes(app, 2)
         assert len(pods.rows) == n
     # enforced in the client, not only in the UI
     with pytest.raises(E.ReadOnlyError):
@@ -379,8 +377,7 @@ async def test_reconnect_after_node_restart(node):
         assert str(node.sock) in app.model.state.reason or "socket" in app.model.state.reason.lower()
         assert len(pods.rows) == n  # the last data is kept, visibly stale
         assert pods.has_class("-stale")
-        await asyncio.sleep(2.5)
-        assert app.model.state.failures >= 3  # it kept retrying
+        await wait_for(lambda: app.model.state.failures >= 3, 10, what="3 failed retries")  # it kept retrying
         node.start()
         t = await wait_for(lambda: app.model.state.connected, 1.0 + 2.0)
         await pilot.pause()

@@ -19,6 +19,7 @@ from crit.ui.terminal.actions import (CommandDialog, Marker, SessionsScreen, att
                                      parse_command, sessions_of, shell_factory)
 from tests.bed import specs
 from tests.ui_helpers import notifications, screen_text
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -30,15 +31,6 @@ class Opts:
         self.refresh = 0.5
         self.stats_interval = 5.0
         self.theme = None
-
-
-async def wait_for(predicate, timeout: float = 15.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 class Pod:
@@ -390,10 +382,12 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
             await wait_for(lambda: done in table.rows and table.rows[done].obj.state == pb.CONTAINER_EXITED, 10,
                            "the exited row")
             await select_container(app, pilot, done)
-            for key in ("s", "S", "a"):
+            def said() -> list[str]:
+                return [n for n in notifications(app) if "Container done is exited, not running" in n]
+            for n, key in enumerate(("s", "S", "a"), 1):
                 await pilot.press(key)
-                await pilot.pause(0.2)
-            texts = [n for n in notifications(app) if "Container done is exited, not running" in n]
+                await wait_for(lambda: len(said()) >= n, 5, f"the explanation for {key}")
+            texts = said()
             assert len(texts) == 3, notifications(app)
             assert app.screen is app.main and len(sessions_of(app)) == 0
 
@@ -402,10 +396,16 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
             await wait_for(lambda: isinstance(app.screen, TerminalScreen), 5, "the attach")
             view = app.screen.view
             await wait_for(lambda: view.connected.is_set(), 10, "the attach to connect")
-            await pilot.pause(0.3)
-            await type_line(pilot, "echo attached-$((40+2))")
-            await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 10,
-                           "output of the main process")
+            # typed until the main process answers (no fixed pause for the attach's stdin to be wired)
+            for attempt in range(10):
+                await type_line(pilot, "echo attached-$((40+2))")
+                try:
+                    await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 2,
+                                   "output of the main process")
+                    break
+                except AssertionError:
+                    if attempt == 9:
+                        raise
             await pilot.press("ctrl+right_square_bracket")
             await wait_main(app)
             (session,) = list(sessions_of(app))
@@ -439,7 +439,7 @@ async def test_readonly_hides_and_refuses_the_terminal_keys(node):
             for key in ("s", "S", "a"):
                 assert app.main.check_action("ext", (key,)) is False
                 await pilot.press(key)
-                await pilot.pause(0.1)
+                await pilot.pause()
             assert app.screen is app.main and len(sessions_of(app)) == 0
             # even when invoked directly, the action is refused with one sentence
             await app.main.action_ext("s")
