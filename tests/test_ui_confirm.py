@@ -208,6 +208,9 @@ def test_image_run_by_pods_as_their_sandbox():
         "may not be possible to pull it back.")
     assert confirmation("remove", "images", [other], {}, {}, {NGINX: 1})[3] == (
         "1 pod runs on it (the runtime's sandbox image): new pods may not start without it.")
+    assert confirmation("remove", "images", [pause, other], {}, {NGINX: 3}, {PAUSE: 2})[1] == [
+        "image r/pause:3.9 (id 2222222222222) — pinned; 2 pods run on it",
+        "image r/pause:3.10 (id 1111111111111) — used by 3 containers"]
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
@@ -258,3 +261,23 @@ def test_tmux_removing_the_pinned_pause_image_warns_and_enter_keeps_it():
         t.wait_gone("Cancel (n)", timeout=10)
         screen = t.wait(lambda s: "Images [16]" in s, what="the panels again, all images kept")
         assert "Removed" not in screen
+
+
+@SIZES
+def test_snapshot_remove_marked_images(frozen, snap_compare, size):
+    """Three marked images: the count in the question, each listed with what is special about it."""
+    async def run_before(pilot):
+        await settled(pilot)
+        app = pilot.app
+        await pilot.press("3")
+        table = app.main.panels["images"].table
+        for key in sorted(table.rows):
+            assert table.move_cursor_to_key(key)
+            await pilot.press("space")
+        await wait_for(lambda: len(table.marks) == 3, 5, "three marked images")
+        await pilot.press("ctrl+d")
+        await wait_for(lambda: type(app.screen).__name__ == "ConfirmDialog", 5, "the confirmation")
+        await wait_for(lambda: "Remove 3 images?" in dialog_text(app) and "Cancel" in dialog_text(app), 5,
+                       "the dialog drawn")
+
+    assert snap_compare(fixed_app(RemovingNode()), terminal_size=size, run_before=run_before)

@@ -83,6 +83,17 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _image_marks(row: Row, in_use: dict[str, int], sandboxes: dict[str, int]) -> str:
+    """What is special about a listed image: `` — pinned; 2 pods run on it; used by 1 container``."""
+    marks = ["pinned"] if getattr(row.obj, "pinned", False) else []
+    pods, users = sandboxes.get(row.key, 0), in_use.get(row.key, 0)
+    if pods:
+        marks.append(f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it")
+    if users:
+        marks.append(f"used by {_n(users, 'container')}")
+    return " — " + "; ".join(marks) if marks else ""
+
+
 def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[int, int]],
                  in_use: dict[str, int], sandboxes: dict[str, int] | None = None) -> tuple[str, list[str], str, str]:
     """What a stop / remove confirmation says: (question, listed rows, note, warning).
@@ -140,10 +151,7 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
         if tags > 1:
             note = f"All its {tags} tags are removed with it."
         if not one:
-            items = [describe_row(kind, r) + "".join(
-                     ([" — pinned"] if getattr(r.obj, "pinned", False) else [])
-                     + ([f" — used by {_n(in_use[r.key], 'container')}"] if in_use.get(r.key, 0) else []))
-                     for r in rows]
+            items = [describe_row(kind, r) + _image_marks(r, in_use, sandboxes or {}) for r in rows]
     return question, items, note, warning
 
 

@@ -55,11 +55,10 @@ class ConfirmDialog(ModalScreen[bool]):
         self.warning = warning
 
     def compose(self) -> ComposeResult:
-        body = Text()
-        for item in self.items[:MAX_LISTED]:
-            body.append("  • " + sanitize(item) + "\n")
+        lines = ["  • " + sanitize(item) for item in self.items[:MAX_LISTED]]
         if len(self.items) > MAX_LISTED:
-            body.append(f"  … and {len(self.items) - MAX_LISTED} more\n")
+            lines.append(f"  … and {len(self.items) - MAX_LISTED} more")
+        body = Text("\n".join(lines))
         with Vertical():
             yield Static(Text(sanitize(self.question)), id="question")
             if self.note:
