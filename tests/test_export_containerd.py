@@ -19,10 +19,9 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from crit.ui.describe import TextViewScreen
-from crit.ui.forms import NewContainerScreen
+from crit.ui.forms import NewContainerScreen, PathDialog
 from tests.bed.specs import container_config, pod_config
 from tests.exact_strings import HOSTILE, NUL, RLO_NAME, ZWJ_EMOJI
-from crit.ui.forms import PathDialog
 from tests.test_forms import Host, screen_of, set_select
 from tests.waiting import wait_for
 

@@ -13,12 +13,16 @@ from crit.cri import spec
 from crit.model import export_place
 from crit.ui.dialogs.confirm import ConfirmDialog
 from crit.ui.forms import NewContainerScreen, NewPodScreen, PathDialog
+from tests import test_forms
 from tests.fixed_node import fixed_app, settled
-from tests.test_forms import Host, client, fill, node_endpoint, screen_of, set_select  # noqa: F401
+from tests.test_forms import Host, fill, screen_of, set_select
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
+
+node_endpoint = test_forms.node_endpoint  # fixtures: the embedded node and a client on it
+client = test_forms.client
 
 
 async def steady_cursor(pilot) -> None:

@@ -12,12 +12,16 @@ import pytest
 
 from crit.ui.dialogs.confirm import ConfirmDialog
 from crit.ui.forms import NewContainerScreen, NewPodScreen
+from tests import test_forms
 from tests.fixed_node import fixed_app, settled
-from tests.test_forms import SHELL, Host, _dialog, add_row, client, fill, node_endpoint, screen_of  # noqa: F401
+from tests.test_forms import SHELL, Host, _dialog, add_row, fill, screen_of
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
+
+node_endpoint = test_forms.node_endpoint  # fixtures: the embedded node and a client on it
+client = test_forms.client
 
 
 async def steady_cursor(pilot) -> None:

@@ -315,7 +315,7 @@ def test_dumped_json_is_plain_json():
 
 # ---------------------------------------------------------------- exact dumps (B6)
 
-from tests.exact_strings import HOSTILE, NUL, RLO_NAME  # noqa: E402
+from tests.exact_strings import HOSTILE, NUL, RLO_NAME
 
 
 def _hostile_container() -> pb.ContainerConfig:
