@@ -170,3 +170,21 @@ def test_tmux_3_and_ctrl_d_in_one_send_keys_remove_the_image():
         screen = t.wait(lambda s: "Remove" in s and "(y)" in s, what="the confirmation")
         assert "image " in screen and "Remove pod" not in screen
         t.keys("n")
+
+
+async def test_text_typed_with_slash_is_not_selected_and_replaced(frozen):
+    """`/we` typed at once, then `b`: the filter is "web" (the prompt's late focus event selected "we", and the
+    b replaced it)."""
+    from crit.ui.prompt import PromptInput
+
+    app = fixed_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await press_together(pilot, "slash", "w", "e")
+        await pilot.pause()
+        await pilot.press("b")
+        prompt = app.main.query_one("#prompt", PromptInput)
+        await wait_for(lambda: prompt.value == "web", 5, "'web' in the prompt")
+        await press_together(pilot, "backspace", "enter")
+        await wait_for(lambda: app.main.panels["pods"].filter is not None, 5, "the filter applied")
+        assert app.main.panels["pods"].filter.source == "we"

@@ -168,3 +168,39 @@ async def test_log_search_is_the_panel_matching(frozen, log_file):
         assert screen.search("[oops") is None  # not a regex: literal only, and no such line
         await pilot.press("slash", *"up.*out", "enter")
         await wait_for(lambda: "match 1 of 1" in screen_text(app), 5, "the regex match counted on screen")
+
+
+async def test_keys_typed_with_slash_in_a_log_go_into_the_search(frozen, log_file):
+    """`/tw` typed at once in a log: the search gets "tw"; t (timestamps) and w (wrap) do nothing."""
+    from tests.test_keys_order import press_together
+
+    app = fixed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        screen = LogScreen(app, path=str(log_file))
+        app.open_view(screen)
+        await wait_for(screen.loaded.is_set, 10, "the log loaded")
+        timestamps, wrap = screen.view.timestamps, screen.view.wrap
+        await press_together(pilot, "slash", "t", "w")
+        await wait_for(lambda: screen.query_one("#log-search").value == "tw", 5, "'tw' in the search")
+        assert (screen.view.timestamps, screen.view.wrap) == (timestamps, wrap)
+        assert bottom(app)[0].strip() == "tw"
+        await press_together(pilot, "backspace", "enter", "t")
+        await wait_for(lambda: screen.search_text == "t" and screen.view.timestamps != timestamps, 5,
+                       "the search for 't', then t toggling timestamps")
+
+
+async def test_keys_typed_with_slash_in_describe_go_into_the_search(frozen):
+    from crit.ui.describe import TextViewScreen
+    from tests.test_keys_order import press_together
+
+    app = fixed_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("2", "d")
+        await wait_for(lambda: isinstance(app.screen, TextViewScreen), 5, "the describe view")
+        view = app.screen
+        await press_together(pilot, "slash", *"nc", "enter")
+        await wait_for(lambda: view.pattern is not None and view.pattern.pattern.startswith("(?:nc)"), 5,
+                       "the search for 'nc' (n and c not taken as next-match and copy)")
+        assert app.clipboard != view.export_text or not view.export_text

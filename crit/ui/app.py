@@ -380,22 +380,7 @@ class MainScreen(Screen):
                     event.stop()
                     event.prevent_default()
             return
-        prompt = self.query_one("#prompt", PromptInput)
-        if event.key == "escape":
-            self._close_prompt()
-        else:
-            # Printable keys the prompt itself received never get here (the Input stops them); enter and
-            # backspace are the Input's bindings, so doing them here instead does them once.
-            if event.key == "enter":
-                self._submit_prompt(prompt.value)
-            elif event.is_printable and event.character:
-                prompt.insert_text_at_cursor(event.character)
-            elif event.key == "backspace":
-                prompt.action_delete_left()
-            else:
-                return
-        event.stop()
-        event.prevent_default()
+        self.query_one("#prompt", PromptInput).take_key(event)
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from google.protobuf import json_format
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -241,6 +242,16 @@ class TextViewScreen(Screen):
     def _close_search(self) -> None:
         self.query_one("#search", PromptInput).close()
         self.set_focus(self.query_one(TextArea))
+
+    def on_key(self, event: events.Key) -> None:
+        # `/` opens the search at once and the keys typed behind it go into it (not to n, N, c, s…)
+        search = self.query_one("#search", PromptInput)
+        if search.take_key(event):
+            return
+        if event.key == "slash":
+            event.stop()
+            event.prevent_default()
+            self.action_search()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

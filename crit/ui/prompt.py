@@ -7,7 +7,9 @@ searches): visible while open, and in step with the keys typed.
 * In key order: ``enter`` and ``esc`` are handled by the prompt itself, at once, when it receives them — not by a
   binding that runs after the keys typed behind them have already reached the prompt.  So ``esc`` then ``q``
   typed together closes the prompt and quits, and ``/redis⏎d`` filters, then describes.  Keys that reach the
-  prompt after it closed are not typed into it: they go on to the screen's bindings.
+  prompt after it closed are not typed into it: they go on to the screen's bindings.  A screen opens its prompt
+  in its ``on_key`` (not a binding, which runs a turn later) and passes keys to :meth:`PromptInput.take_key`, so
+  the keys typed right behind ``/`` go into the prompt, not to the view's keys.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class PromptInput(Input):
         it), else the cursor at its end."""
         if placeholder is not None:
             self.placeholder = placeholder
-        self.select_on_focus = select
+        # selected here, now: the focus event comes a turn later and would select what was typed meanwhile
+        self.select_on_focus = False
         self.value = value
         self.add_class("-shown")
         self.screen.add_class("-prompting")
@@ -62,7 +65,28 @@ class PromptInput(Input):
         self.remove_class("-shown")
         self.screen.remove_class("-prompting")
 
-    def on_key(self, event: events.Key) -> None:
+    def take_key(self, event: events.Key) -> bool:
+        """For the screen's ``on_key``: a key that reached the screen while the prompt is open — typed before the
+        prompt had the focus, or one the Input leaves to its bindings — is handled as the prompt would, now.
+        (Printable keys the prompt itself received never get there: the Input stops them; backspace, an Input
+        binding, is done here instead, once.)  Returns whether the key was taken."""
+        if not self.is_open:
+            return False
+        if event.key == "escape":
+            self._on_cancel()
+        elif event.key == "enter":
+            self._on_submit(self.value)
+        elif event.key == "backspace":
+            self.action_delete_left()
+        elif event.is_printable and event.character:
+            self.insert_text_at_cursor(event.character)
+        else:
+            return False
+        event.stop()
+        event.prevent_default()
+        return True
+
+    async def on_key(self, event: events.Key) -> None:
         if not self.is_open:
             # typed before the prompt closed, handled after: not text for the prompt, a key for the screen
             event.prevent_default()
@@ -75,3 +99,11 @@ class PromptInput(Input):
             event.stop()
             event.prevent_default()
             self._on_submit(self.value)
+        elif not event.is_printable:
+            # the Input's own keys (backspace, arrows, home/end…) now, not when the key has bubbled up to the app
+            # after the keys behind it: backspace then enter searches without the deleted character
+            active = self.screen.active_bindings.get(event.key)
+            if active is not None and active.node is self and active.enabled:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(active.binding.action)

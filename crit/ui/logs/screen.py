@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -357,6 +357,16 @@ class LogScreen(Screen):
 
     def action_search(self) -> None:
         self.query_one("#log-search", PromptInput).open(self.search_text)
+
+    def on_key(self, event: events.Key) -> None:
+        # `/` opens the search at once and the keys typed behind it go into it (not to f, t, w, n…)
+        search = self.query_one("#log-search", PromptInput)
+        if search.take_key(event):
+            return
+        if event.key == "slash":
+            event.stop()
+            event.prevent_default()
+            self.action_search()
 
     def _close_search(self) -> None:
         self.query_one("#log-search", PromptInput).close()
