@@ -75,6 +75,16 @@ async def test_the_keys_still_act_without_readonly():
         assert "read-only" not in toast_text(app)
 
 
+async def test_ctrl_k_on_images_says_images_cannot_be_stopped():
+    app = fixed_app()
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settled(pilot)
+        await pilot.press("3", "ctrl+k")
+        await wait_for(lambda: "Images cannot be stopped; ctrl+d removes an image." in toast_text(app), 5,
+                       "the explanation")
+        assert app.screen is app.main
+
+
 async def test_refused_commands_use_the_same_wording():
     app = fixed_app(FixedNode(), ReadOnlyOpts())
     async with app.run_test(size=(160, 48), notifications=True) as pilot:

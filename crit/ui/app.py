@@ -271,8 +271,8 @@ class MainScreen(Screen):
                 panel.update_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "refused":  # the keys --readonly disables: only then do they say so
-            return self.crit.readonly
+        if action == "refused":  # the keys --readonly disables (and ctrl+k on images): only then do they say so
+            return self.crit.readonly or (parameters[:1] == ("ctrl+k",) and self.focused_kind == "images")
         kind = self.focused_kind
         if self.prompt_mode:
             # while the filter / command line is open, tab must not move focus away from it
@@ -452,6 +452,9 @@ class MainScreen(Screen):
 
     def action_refused(self, key: str) -> None:
         """A key --readonly disables: one sentence saying so (the same wording everywhere: crit.ui.readonly)."""
+        if not self.crit.readonly:  # ctrl+k on the Images panel: there is nothing to stop
+            self.crit.confirm_and_run("stop", "images", [])
+            return
         pk = registry.PANEL_KEYS.get(key)
         self.notify(readonly.key_refusal(key, pk.description if pk else ""), severity="warning", markup=False)
 
