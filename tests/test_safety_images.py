@@ -23,7 +23,7 @@ ALLOWED = {
     "tests/fixtures/container.yaml": "the seed article's container.yaml, never pulled",
     "tests/test_forms.py": "compares the seed fixture's image string",
     "tests/test_spec.py": "compares the seed fixture's image string",
-    "crit/node/state.py": "docker.ParseDockerRef normalisation, in memory",
+    "crit/cri/refs.py": "docker.ParseDockerRef normalisation, in memory",
     "tests/test_safety_images.py": "this guard",
 }
 LOOPBACK = ("localhost:5000/", "localhost/", "127.0.0.1:", "[::1]:", "sha256:")

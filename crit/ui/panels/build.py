@@ -16,6 +16,7 @@ from crit.render.rows import (
     pod_cells,
     split_image_ref,
 )
+from crit.cri.refs import normalize_ref
 from crit.render.sanitize import sanitize
 from crit.ui.panels.table import Row
 
@@ -71,8 +72,8 @@ class RowBuilder:
         ref = getattr(self.model, "sandbox_image", "")
         if ref:
             keys = self.image_key
-            for candidate in (ref, "docker.io/" + ref, "docker.io/library/" + ref):
-                iid = keys.get(candidate)
+            for candidate in (ref, normalize_ref(ref)):
+                iid = keys.get(candidate) if candidate else None
                 if iid is not None:
                     return iid
             return None
