@@ -171,6 +171,12 @@ def test_container_wording():
     assert confirmation("remove", "containers", [done], {}, {})[2] == ""
     assert confirmation("remove", "containers", [run, done], {}, {})[2] == "1 of them is running and stopped first."
     assert confirmation("stop", "containers", [run], {}, {})[0] == "Stop container c in pod pod-x (id ccccccccccccc)?"
+    assert confirmation("stop", "containers", [run], {}, {})[2] == \
+        "It gets 10 s to exit after the stop signal, then is killed."
+    assert confirmation("stop", "containers", [run, done], {}, {})[2] == \
+        "Each gets 10 s to exit after the stop signal, then is killed."
+    assert confirmation("stop", "containers", [done], {}, {})[2] == "It is not running: there is nothing to stop."
+    assert confirmation("stop", "containers", [done, done], {}, {})[2] == "None of them is running."
 
 
 def test_image_warnings_for_several():

@@ -49,6 +49,7 @@ __all__ = ["CritApp", "MainScreen", "run_app"]
 KINDS = ("pods", "containers", "images")
 SINGULAR = {"pods": "pod", "containers": "container", "images": "image"}
 MUTATING_ACTIONS = {"stop", "remove", "pull"}
+STOP_TIMEOUT = 10  # seconds StopContainer gives a container before it is killed
 
 #: the footer's keys per panel, most useful first (a narrow footer drops from the end; unlisted keys go last)
 FOOTER_RANKS = {
@@ -124,6 +125,13 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
             note = "It is running: it is stopped first."
         elif running:
             note = f"{running} of them {'is' if running == 1 else 'are'} running and stopped first."
+    elif kind == "containers":
+        running = sum(1 for r in rows if r.obj.state == CONTAINER_RUNNING)
+        if not running:
+            note = "It is not running: there is nothing to stop." if one else "None of them is running."
+        else:
+            note = (f"{'It gets' if one else 'Each gets'} {STOP_TIMEOUT} s to exit after the stop signal, then "
+                    f"is killed.")
     elif kind == "images":
         pinned = [r for r in rows if getattr(r.obj, "pinned", False)]
         used = [r for r in rows if in_use.get(r.key, 0)]
@@ -905,10 +913,10 @@ class CritApp(App):
                 await c.remove_pod_sandbox(key)
         elif kind == "containers":
             if verb == "stop":
-                await c.stop_container(key, timeout=10)
+                await c.stop_container(key, timeout=STOP_TIMEOUT)
             else:
                 if row.obj.state == CONTAINER_RUNNING:
-                    await c.stop_container(key, timeout=10)
+                    await c.stop_container(key, timeout=STOP_TIMEOUT)
                 await c.remove_container(key)
         else:
             await c.remove_image(key)
