@@ -7,7 +7,6 @@ it and the message says so.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -16,7 +15,8 @@ from crit.cri import spec
 from crit.cri.client import CriClient
 from crit.model.launch import ContainerForm, PodForm
 from crit.ui.forms import NewContainerScreen, NewPodScreen
-from tests.test_forms import Host, fill, screen_of, set_select, submit_and_wait, wait_for
+from tests.test_forms import Host, fill, screen_of, set_select, submit_and_wait
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.containerd
 
@@ -44,7 +44,7 @@ async def test_new_pod_form_creates_a_ready_pod(containerd, tmp_path):
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewPodScreen)
             # containerd here has no CNI: NetworkReady is false, so the form defaults to node and says why
-            await wait_for(pilot, lambda: str(scr.query_one("#f-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-network").value) == "node")
             hint = str(scr.query_one("#h-network").render())
             assert "NetworkReady false" in hint
             await fill(pilot, scr, "f-name", name)
@@ -69,8 +69,8 @@ async def test_container_form_with_new_pod_runs_and_export_reimports(containerd,
     try:
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewContainerScreen)
-            await wait_for(pilot, lambda: str(scr.query_one("#f-pod-network").value) == "node")
-            await wait_for(pilot, lambda: containerd.shell_image in scr.images)
+            await wait_for(lambda: str(scr.query_one("#f-pod-network").value) == "node")
+            await wait_for(lambda: containerd.shell_image in scr.images)
             await fill(pilot, scr, "f-name", cname)
             await fill(pilot, scr, "f-image", containerd.shell_image)
             await fill(pilot, scr, "f-command", "sh -c 'echo hello-from-form; sleep 300'")
@@ -91,8 +91,8 @@ async def test_container_form_with_new_pod_runs_and_export_reimports(containerd,
         pod = (await client.pod_sandbox_status(result.pod_id)).status
         assert pod.metadata.name == pname and pod.state == pb.SANDBOX_READY
         # the log path defaulted to NAME.log under the pod's log directory
-        await asyncio.sleep(0.5)
-        assert "hello-from-form" in (logdir / f"{cname}.log").read_text()
+        log = logdir / f"{cname}.log"
+        await wait_for(lambda: log.exists() and "hello-from-form" in log.read_text(), what="the container's log line")
         # exported files are what was sent, and import back to the same config
         assert spec.load_container_config(cpath) == want_c
         assert spec.load_pod_config(ppath) == want_p
@@ -144,13 +144,13 @@ async def test_missing_image_without_pull_creates_nothing(containerd):
         app = Host(lambda: NewContainerScreen(client))
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewContainerScreen)
-            await wait_for(pilot, lambda: str(scr.query_one("#f-pod-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-pod-network").value) == "node")
             await fill(pilot, scr, "f-name", "c")
             await fill(pilot, scr, "f-image", "localhost:5000/crit-test/absent:9")
             scr.query_one("#f-pull_if_missing").value = False
             await fill(pilot, scr, "f-pod-name", _name("nopull"))
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: not scr.busy and "not on the node" in str(scr.query_one("#status").render()))
+            await wait_for(lambda: not scr.busy and "not on the node" in str(scr.query_one("#status").render()))
             status = str(scr.query_one("#status").render())
             assert status == ('Image localhost:5000/crit-test/absent:9 is not on the node: tick "Pull image if '
                               'missing" or pull it first (p); nothing was created.')
@@ -169,7 +169,7 @@ async def test_container_that_fails_to_start_is_left_and_said(containerd):
         app = Host(lambda: NewContainerScreen(client))
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewContainerScreen)
-            await wait_for(pilot, lambda: str(scr.query_one("#f-pod-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-pod-network").value) == "node")
             await fill(pilot, scr, "f-name", "broken")
             await fill(pilot, scr, "f-image", containerd.shell_image)
             await fill(pilot, scr, "f-command", "/no/such/binary")
@@ -196,7 +196,7 @@ async def test_pull_if_missing_pulls_with_progress(containerd, registry):
         app = Host(lambda: NewContainerScreen(client))
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewContainerScreen)
-            await wait_for(pilot, lambda: str(scr.query_one("#f-pod-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-pod-network").value) == "node")
             assert scr.section._cb("pull_if_missing").value is True  # crictl run pulls by default
             await fill(pilot, scr, "f-name", "pulled")
             await fill(pilot, scr, "f-image", registry.pull_ref)
@@ -213,7 +213,7 @@ async def test_pull_if_missing_pulls_with_progress(containerd, registry):
 
             scr.start_busy = spy
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: app.screen is not scr, timeout=60)
+            await wait_for(lambda: app.screen is not scr, timeout=60)
         assert f"Pulling {registry.pull_ref}" in busy_texts, busy_texts
         assert f"Pulling {registry.pull_ref} … 0.0 s" in shown, shown
         assert app.result is not None and app.result.severity == "information", app.result
@@ -227,20 +227,20 @@ async def test_pull_if_missing_pulls_with_progress(containerd, registry):
 async def export(pilot, scr, path, kind: str) -> None:
     await pilot.press("ctrl+e")
     await _answer_path_dialog(pilot, scr, path, kind)
-    await wait_for(pilot, lambda: path.exists())
+    await wait_for(lambda: path.exists())
 
 
 async def import_(pilot, scr, path, kind: str) -> None:
     await pilot.press("ctrl+o")
     await _answer_path_dialog(pilot, scr, path, kind)
-    await wait_for(pilot, lambda: str(scr.query_one("#status").render()).startswith(f"Imported the {kind} config"))
+    await wait_for(lambda: str(scr.query_one("#status").render()).startswith(f"Imported the {kind} config"))
 
 
 async def _answer_path_dialog(pilot, scr, path, kind: str) -> None:
     from crit.ui.forms import PathDialog
 
     app = scr.app
-    await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+    await wait_for(lambda: isinstance(app.screen, PathDialog))
     dlg = app.screen
     if dlg.query("#kind"):
         await set_select(pilot, dlg.query_one("#kind"), kind)
@@ -248,7 +248,7 @@ async def _answer_path_dialog(pilot, scr, path, kind: str) -> None:
     inp.value = str(path)
     inp.focus()
     await pilot.press("enter")
-    await wait_for(pilot, lambda: app.screen is scr)
+    await wait_for(lambda: app.screen is scr)
 
 
 async def test_seed_pod_yaml_from_cli_creates_on_containerd(containerd, tmp_path):
@@ -266,16 +266,16 @@ async def test_seed_pod_yaml_from_cli_creates_on_containerd(containerd, tmp_path
     app = CritApp(client, Opts(containerd.endpoint, new_pod=cfg))
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            await wait_for(lambda: isinstance(app.screen, NewPodScreen))
             scr = app.screen
-            await wait_for(pilot, lambda: str(scr.query_one("#f-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-network").value) == "node")
             hint = str(scr.query_one("#h-network").render())
             assert hint.endswith("The loaded file does not choose a network mode.")
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            await wait_for(lambda: app.screen is app.main, timeout=30)
             pods = [p for p in await client.list_pod_sandbox() if p.metadata.name == "mysanbox"]
             assert len(pods) == 1 and pods[0].state == pb.SANDBOX_READY and pods[0].metadata.uid
-            await wait_for(pilot, lambda: cursor_key(app, "pods") == pods[0].id, timeout=10)
+            await wait_for(lambda: cursor_key(app, "pods") == pods[0].id, timeout=10)
     finally:
         await client.close()
 
@@ -291,30 +291,30 @@ async def test_main_screen_n_then_r_on_containerd(containerd):
     name = _name("main")
     try:
         async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, app.first_frame.is_set, timeout=20)
+            await wait_for(app.first_frame.is_set, timeout=20)
             await pilot.press("n")
-            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            await wait_for(lambda: isinstance(app.screen, NewPodScreen))
             scr = app.screen
-            await wait_for(pilot, lambda: scr.focused is not None)
+            await wait_for(lambda: scr.focused is not None)
             await pilot.press(*name)
-            await wait_for(pilot, lambda: str(scr.query_one("#f-network").value) == "node")
+            await wait_for(lambda: str(scr.query_one("#f-network").value) == "node")
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            await wait_for(lambda: app.screen is app.main, timeout=30)
             pod = [p for p in await client.list_pod_sandbox() if p.metadata.name == name][0]
-            await wait_for(pilot, lambda: cursor_key(app, "pods") == pod.id, timeout=10)
+            await wait_for(lambda: cursor_key(app, "pods") == pod.id, timeout=10)
             await pilot.press("r")
-            await wait_for(pilot, lambda: isinstance(app.screen, NewContainerScreen))
+            await wait_for(lambda: isinstance(app.screen, NewContainerScreen))
             scr = app.screen
-            await wait_for(pilot, lambda: scr.focused is not None)
+            await wait_for(lambda: scr.focused is not None)
             assert scr.target == pod.id
             await pilot.press(*"app")
             await fill(pilot, scr, "f-image", containerd.shell_image)
             await fill(pilot, scr, "f-command", "sleep 300")
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: app.screen is app.main, timeout=30)
+            await wait_for(lambda: app.screen is app.main, timeout=30)
             ctrs = [c for c in await client.list_containers() if c.pod_sandbox_id == pod.id]
             assert len(ctrs) == 1 and ctrs[0].state == pb.CONTAINER_RUNNING
-            await wait_for(pilot, lambda: cursor_key(app, "containers") == ctrs[0].id, timeout=10)
+            await wait_for(lambda: cursor_key(app, "containers") == ctrs[0].id, timeout=10)
     finally:
         await client.close()
 
@@ -328,7 +328,7 @@ async def test_explicit_pod_network_in_file_is_kept_with_a_warning(containerd, t
     try:
         async with app.run_test(size=(160, 48)) as pilot:
             scr = await screen_of(app, pilot, NewPodScreen)
-            await wait_for(pilot, lambda: scr.query_one("#h-network").display)
+            await wait_for(lambda: scr.query_one("#h-network").display)
             assert str(scr.query_one("#f-network").value) == "pod"
             hint = str(scr.query_one("#h-network").render())
             assert hint.startswith("Pod networking may fail: the runtime reports NetworkReady false (")

@@ -10,9 +10,10 @@ import pytest
 
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
-from tests.test_forms import SHELL, Host, fill, screen_of, set_select, submit_and_wait, wait_for
+from tests.test_forms import SHELL, Host, fill, screen_of, set_select, submit_and_wait
 from tests.test_forms import client, node_endpoint  # noqa: F401 - fixtures
 from tests.ui_helpers import notifications
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -70,10 +71,11 @@ async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(t
         client = CriClient(node.endpoint, timeout=10)
         app = CritApp(client, opts)
         async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, NewPodScreen))
+            await wait_for(lambda: isinstance(app.screen, NewPodScreen))
             scr = app.screen
-            await wait_for(pilot, lambda: scr.focused is not None)
-            await pilot.pause(0.3)
+            await wait_for(lambda: scr.focused is not None)
+            await wait_for(lambda: any("\x1b]52" in w.value for w in scr.query("Input")), what="the loaded values")
+            await pilot.pause()
             values = [w.value for w in scr.query("Input")]
             assert any("\x1b]52" in v for v in values)  # the value itself is kept as loaded
             strips = app.screen._compositor.render_strips()
@@ -119,7 +121,7 @@ async def test_preview_shows_imported_values_literally(client, tmp_path):  # noq
         from tests.test_forms import _dialog
 
         await _dialog(pilot, scr, "ctrl+o", f)
-        await wait_for(pilot, lambda: "note" in str(scr.query_one("#preview").render()))
+        await wait_for(lambda: "note" in str(scr.query_one("#preview").render()))
         preview = str(scr.query_one("#preview").render())
         assert "[/][bold red]x[/]" in preview and "\x1b" not in preview
         assert "\\e[2J" in preview or "^[[2J" in preview

@@ -21,6 +21,7 @@ from crit.ui.logs.dialogs import SaveDialog
 from crit.ui.logs.logview import LogView
 from tests.bed import specs
 from tests.ui_helpers import notifications, screen_text
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -32,16 +33,6 @@ class Opts:
         self.refresh = refresh
         self.stats_interval = stats_interval
         self.theme = None
-
-
-async def wait_for(predicate, timeout: float = 10.0, step: float = 0.05) -> float:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        if loop.time() - start > timeout:
-            raise AssertionError(f"not within {timeout:.1f}s")
-        await asyncio.sleep(step)
-    return loop.time() - start
 
 
 async def started(app, pilot) -> None:
@@ -426,7 +417,12 @@ async def test_logs_of_a_container_not_started_yet_appear_when_it_starts(node):
             assert screen.error is None
             assert "has not started yet: its log appears here when it starts" in screen_text(app)
             await w.client.start_container(cid)
-            await wait_for(lambda: [r.text for r in screen.view.records] == ["hello-after-start"], 10)
+            try:
+                await wait_for(lambda: [r.text for r in screen.view.records] == ["hello-after-start"], 20,
+                               what="the log line after the start")
+            except AssertionError as exc:
+                shown = [r.text for r in screen.view.records][:5]
+                raise AssertionError(f"{exc}; shown: {shown}, error: {screen.error}, path: {screen.path!r}") from None
         await client.close()
 
 

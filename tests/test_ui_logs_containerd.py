@@ -125,7 +125,8 @@ async def test_port_forward_on_containerd(containerd):
                 assert sorted(replies) == [f"reply:hello {i}\n".encode() for i in range(4)]
                 app.run_command("forwards")
                 await wait_for(lambda: isinstance(app.screen, ForwardsScreen), 5)
-                await pilot.pause(1.1)
+                await wait_for(lambda: f"127.0.0.1:{fwd.local_port}" in screen_text(app)
+                               and str(app.screen.row(fwd)[5]) == f"{fwd.bytes_in}B", 5, what="the forward listed")
                 assert f"127.0.0.1:{fwd.local_port}" in screen_text(app)
                 assert str(app.screen.row(fwd)[5]) == f"{fwd.bytes_in}B" and fwd.bytes_in == sum(map(len, replies))
                 await pilot.press("x")
@@ -170,7 +171,7 @@ async def test_stats_columns_change_on_containerd(containerd):
             await pilot.pause()
             assert isinstance(app.screen, StatsScreen)
             await wait_for(lambda: len(app.stats.tracker.history(CONTAINER, cid)) >= 3, 15)
-            await pilot.pause(0.6)
+            await wait_for(lambda: re.search(r"[▁▂▃▄▅▆▇█]{3,}", screen_text(app)), 10, what="the sparklines drawn")
             assert re.search(r"[▁▂▃▄▅▆▇█]{3,}", screen_text(app))
         await client.close()
 

@@ -48,9 +48,10 @@ async def test_shell_in_crit_on_containerd_prompt_stty_size_exit_code(containerd
             await wait_for(lambda: view.size_sent == (view.size.width, view.size.height)
                            and (view.size.width, view.size.height) != (cols, rows), 10, "the resize")
             rows, cols = view.size.height, view.size.width
-            await pilot.pause(0.3)
-            await type_line(pilot, "clear; stty size")
-            await wait_for(lambda: f"{rows} {cols}" in term_text(app), 15, f"stty size {rows} {cols} after resize")
+            # the shell waits until the runtime has passed the resize on (no fixed pause before stty)
+            await type_line(pilot, f"until [ \"$(stty size)\" = '{rows} {cols}' ]; do sleep 0.1; done; "
+                                   "echo size-ok-$((1+1))")
+            await wait_for(lambda: "size-ok-2" in term_text(app), 15, f"stty size {rows} {cols} after resize")
 
             # detach and come back through :sessions
             await pilot.press("ctrl+right_square_bracket")
@@ -92,10 +93,16 @@ async def test_attach_in_crit_on_containerd(containerd):
             await wait_for(lambda: isinstance(app.screen, TerminalScreen), 10, "the attach screen")
             view = app.screen.view
             await wait_for(lambda: view.connected.is_set(), 15, "the attach to connect")
-            await pilot.pause(0.3)
-            await type_line(pilot, "echo attached-$((40+2))")
-            await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 15,
-                           "output of the main process")
+            # typed until the main process answers (no fixed pause for the attach's stdin to be wired)
+            for attempt in range(10):
+                await type_line(pilot, "echo attached-$((40+2))")
+                try:
+                    await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 2,
+                                   "output of the main process")
+                    break
+                except AssertionError:
+                    if attempt == 9:
+                        raise
             await type_line(pilot, "exit 5")
             await wait_for(lambda: view.ended, 15, "the main process to end")
             await pilot.press("space")

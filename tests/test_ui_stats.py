@@ -62,7 +62,8 @@ async def test_stats_columns_fill_and_detail_view(node):
             assert isinstance(app.screen, StatsScreen) and app.screen.kind == CONTAINER
             tracker = app.stats.tracker
             await wait_for(lambda: len(tracker.history(CONTAINER, cid)) >= 4, 10)
-            await pilot.pause(0.6)
+            await wait_for(lambda: re.search(r"[▁▂▃▄▅▆▇█]{3,}", screen_text(app)) and "samples over" in screen_text(app),
+                           10, what="the sparklines drawn")
             text = screen_text(app)
             assert "CPU" in text and "MEM" in text and "FS" in text and "100% = one core" in text
             assert re.search(r"[▁▂▃▄▅▆▇█]{3,}", text), text
