@@ -28,6 +28,7 @@ from crit.node import streaming
 from crit.node.process import NodeProcess
 from crit.node.serve import Node
 from crit.node.state import rfc3339nano
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -393,7 +394,8 @@ async def test_lifecycle_semantics_like_containerd(node):
         with pytest.raises(E.NotFound):
             await raw.container_status("f" * 64)
         # logs: a real CRI log file
-        await asyncio.sleep(0.2)
+        await wait_for(lambda: os.path.exists(st.log_path) and b" stdout F hello" in open(st.log_path, "rb").read(),
+                       10, what="the log line")
         lines = open(st.log_path, "rb").read().splitlines()
         assert lines and LOG_LINE.match(lines[0]) and lines[0].endswith(b" stdout F hello")
         # RemovePodSandbox on a ready pod stops it forcibly and removes its containers (containerd 1.6)
