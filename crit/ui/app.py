@@ -892,7 +892,7 @@ class CritApp(App):
                         markup=False)
             return
         question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use,
-                                                      getattr(self.builder, "sandbox_users", None))
+                                                      self.builder.sandbox_users)
 
         def answered(ok: bool | None) -> None:
             if ok:
