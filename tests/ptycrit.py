@@ -181,3 +181,31 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(b")") + 2:].split()[0] not in (b"Z", b"X")
+
+
+def open_demo_shell(send, screen, wait) -> None:
+    """In ``crit --demo``: open a shell in the toolbox pod's container, reading the screen between keys (the keys
+    and the screen of a PtyCrit or a TmuxCrit).  ``send(text)`` types, ``screen()`` is the screen's text,
+    ``wait(predicate, what)`` waits for ``predicate(screen())``."""
+    import re
+
+    def bottom(s: str) -> str:
+        return s.rstrip("\n").rsplit("\n", 1)[-1]
+
+    wait(lambda s: "toolbox" in s and "Pods [" in s, "the demo's pods")
+    for attempt in range(3):  # a key typed while the first frame is drawn may go nowhere: filter again
+        send("/")
+        send("toolbox")
+        try:
+            wait(lambda s: "toolbox" in bottom(s) or "Pods [1/" in s, "the filter prompt with toolbox")
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            send("\x1b")
+    send("\r")  # the filter applies and the prompt closes: its text leaves the bottom line
+    wait(lambda s: "Pods [1/" in s and "toolbox" not in bottom(s), "the pods filtered to toolbox")
+    send("\r")  # the pod's containers
+    wait(lambda s: re.search(r"Containers.*\[1/", s) is not None, "the toolbox pod's containers")
+    send("s")
+    wait(lambda s: "ctrl+]" in s, "the shell")

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from crit.ui import shutdown
-from tests.ptycrit import PtyCrit, alive
+from tests.ptycrit import PtyCrit, alive, open_demo_shell
 from tests.waiting import wait_for_sync
 
 #: crit and everything it started must be gone this long after the terminal closed or the signal was sent:
@@ -29,14 +29,8 @@ ROUNDS = 20
 def _busy(p: PtyCrit) -> list[int]:
     """Open a shell in the demo's toolbox container and run ``yes`` in it: the screen changes all the time.
     Returns crit's process tree (crit, the demo node, the shell, yes)."""
-    p.wait_text("toolbox")
-    p.send("/toolbox")
-    p.send("\r")
-    p.wait_text("Its ctrs")  # the filter prompt closed: the footer is back
-    p.send("\r")
-    p.wait_text("of pod toolbox")
-    p.send("s")
-    p.wait_text("ctrl+]")
+    open_demo_shell(p.send, p.screen, lambda pred, what: wait_for_sync(lambda: pred(p.screen()), 30,
+                                                                       what=f"{what}:\n{p.screen()}"))
     p.send("yes\r")
     wait_for_sync(lambda: p.screen().count("│y ") > 10, 30, what=f"yes flooding the shell view:\n{p.screen()}")
     tree = p.tree()
