@@ -119,7 +119,7 @@ async def test_filter_prompt_and_text_on_the_bottom_line(frozen):
         await pilot.press("slash")
         await wait_for(lambda: "filter pods" in bottom(app)[0], 5, "the placeholder on the bottom line")
         await pilot.press(*"nginx")
-        await wait_for(lambda: bottom(app)[0].strip() == "nginx", 5, "the typed text on the bottom line")
+        await wait_for(lambda: bottom(app)[0].strip() == "/nginx", 5, "the typed text on the bottom line")
         await pilot.press("escape")
         await wait_for(lambda: "Filter" in bottom(app)[0], 5, "the footer back")
 
@@ -130,11 +130,11 @@ async def test_refused_filter_stays_visibly_open_and_a_new_filter_starts_clean(f
         await settled(pilot)
         await pilot.press("slash", "-", "l", "enter")
         await wait_for(lambda: any("-l" in n for n in notifications(app)), 5, "the refusal")
-        await wait_for(lambda: bottom(app)[0].strip() == "-l", 5, "the refused text shown to be fixed")
+        await wait_for(lambda: bottom(app)[0].strip() == "/-l", 5, "the refused text shown to be fixed")
         await pilot.press("escape")
         await wait_for(lambda: "Filter" in bottom(app)[0], 5, "the footer back")
         await pilot.press("slash", *"web")
-        await wait_for(lambda: bottom(app)[0].strip() == "web", 5, "only the new text in the prompt")
+        await wait_for(lambda: bottom(app)[0].strip() == "/web", 5, "only the new text in the prompt")
 
 
 # ---------------------------------------------------------------------------------------------- tmux
@@ -146,13 +146,13 @@ def test_tmux_filter_prompt_is_visible_in_the_real_crit():
         t.keys("/")
         t.wait(lambda s: "filter pods" in s.split("\n")[23], what="the filter placeholder on the bottom line")
         t.keys("redis")
-        t.wait(lambda s: s.split("\n")[23].strip() == "redis", what="'redis' typed on the bottom line")
+        t.wait(lambda s: s.split("\n")[23].strip() == "/redis", what="'redis' typed on the bottom line")
         t.keys("Escape")  # (ESC and a key in one read is alt+key for any terminal program: wait in between)
         t.wait(lambda s: "Filter" in s.split("\n")[23], what="the footer back after esc")
         t.keys(":")
         t.wait(lambda s: "command:" in s.split("\n")[23], what="the command placeholder on the bottom line")
         t.keys("images")
-        t.wait(lambda s: s.split("\n")[23].strip() == "images", what="'images' typed on the bottom line")
+        t.wait(lambda s: s.split("\n")[23].strip() == ":images", what="'images' typed on the bottom line")
 
 
 async def test_log_search_is_the_panel_matching(frozen, log_file):
@@ -184,7 +184,7 @@ async def test_keys_typed_with_slash_in_a_log_go_into_the_search(frozen, log_fil
         await press_together(pilot, "slash", "t", "w")
         await wait_for(lambda: screen.query_one("#log-search").value == "tw", 5, "'tw' in the search")
         assert (screen.view.timestamps, screen.view.wrap) == (timestamps, wrap)
-        assert bottom(app)[0].strip() == "tw"
+        assert bottom(app)[0].strip() == "/tw"
         await press_together(pilot, "backspace", "enter", "t")
         await wait_for(lambda: screen.search_text == "t" and screen.view.timestamps != timestamps, 5,
                        "the search for 't', then t toggling timestamps")

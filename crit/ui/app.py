@@ -38,7 +38,7 @@ from crit.ui.help import HelpScreen
 from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
-from crit.ui.prompt import PromptInput
+from crit.ui.prompt import PromptBar, PromptInput
 from crit.ui.themes import DEFAULT_THEME, load_saved_theme, load_themes, save_theme
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class MainScreen(Screen):
         yield self.header_widget
         for kind in KINDS:
             yield self.panels[kind]
-        yield PromptInput(id="prompt", on_submit=self._submit_prompt, on_cancel=self._cancel_prompt)
+        yield PromptBar(PromptInput(id="prompt", on_submit=self._submit_prompt, on_cancel=self._cancel_prompt))
         yield RankedFooter(compact=True, show_command_palette=False)
 
     def footer_rank(self, action: str) -> int:
@@ -336,10 +336,10 @@ class MainScreen(Screen):
         self.prompt_panel = self.focused_kind
         self.prompt_mode = mode
         if mode == "filter":
-            placeholder = f"filter {self.prompt_panel}: regex or text, =name, !not, -l k=v   ⏎ applies, esc cancels"
+            placeholder = f"filter {self.prompt_panel}: regex or text, =name, !not, -l k=v  ⏎ applies, esc cancels"
         else:
-            placeholder = "command: pods [ns] | containers [ns] | images | help | q   ⏎ runs, esc cancels"
-        prompt.open(value, select=select, placeholder=placeholder)
+            placeholder = "command: pods [NS] | containers [NS] | images | help | q  ⏎ runs, esc cancels"
+        prompt.open(value, select=select, placeholder=placeholder, prefix="/" if mode == "filter" else ":")
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#prompt", PromptInput)

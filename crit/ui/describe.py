@@ -23,7 +23,7 @@ from crit.model import export_place
 from crit.render.filters import text_pattern
 from crit.render.human import age, timestamp
 from crit.render.sanitize import sanitize, sanitize_multiline
-from crit.ui.prompt import PromptInput
+from crit.ui.prompt import PromptBar, PromptInput
 
 __all__ = ["TextViewScreen", "describe_yaml", "config_yaml", "status_to_data"]
 
@@ -201,8 +201,8 @@ class TextViewScreen(Screen):
         yield Static(self.view_title, id="title", markup=False)
         yield ViewArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
         yield Static("", id="status", markup=False)
-        yield PromptInput(placeholder="search: regex or text, case-insensitive   enter finds, n/N next/prev, esc cancels",
-                          id="search", on_submit=self._search_entered, on_cancel=self._close_search)
+        yield PromptBar(PromptInput(placeholder="search: regex or text, case-insensitive   ⏎ finds, n/N next/prev, esc cancels",
+                                    id="search", on_submit=self._search_entered, on_cancel=self._close_search))
         yield Footer()
 
     async def on_mount(self) -> None:

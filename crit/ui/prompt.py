@@ -1,9 +1,10 @@
 """The one-line prompt of a screen (the main screen's `/` filter and `:` command line, the log and describe
 searches): visible while open, and in step with the keys typed.
 
-* Visible: the prompt is docked at the bottom like the footer; while it is open the screen gets the class
-  ``-prompting`` and its footer is hidden, so the prompt takes the footer's line (before, the footer was drawn
-  over it and the user typed blind).
+* Visible: the prompt (in a :class:`PromptBar`, after its ``/`` or ``:``) is docked at the bottom like the
+  footer; while it is open the screen gets the class ``-prompting`` and its footer is hidden, so the prompt takes
+  the footer's line (before, the footer was drawn over it and the user typed blind).  A screen yields
+  ``PromptBar(PromptInput(...))``.
 * In key order: ``enter`` and ``esc`` are handled by the prompt itself, at once, when it receives them — not by a
   binding that runs after the keys typed behind them have already reached the prompt.  So ``esc`` then ``q``
   typed together closes the prompt and quits, and ``/redis⏎d`` filters, then describes.  Keys that reach the
@@ -17,9 +18,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
-from textual.widgets import Input
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
 
-__all__ = ["PromptInput"]
+__all__ = ["PromptBar", "PromptInput"]
+
+
+class PromptBar(Horizontal):
+    """The bottom line holding a :class:`PromptInput` after its prefix (``/`` or ``:``); shown while it is open."""
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    Screen PromptBar { dock: bottom; display: none; height: 1; }
+    Screen PromptBar.-shown { display: block; }
+    PromptBar > .prompt-prefix { width: auto; padding: 0 0 0 1; text-style: bold; }
+    .-prompting Footer { display: none; }
+    """
+
+    def __init__(self, prompt: "PromptInput") -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        yield Static("/", classes="prompt-prefix", markup=False)
+        yield self.prompt
 
 
 class PromptInput(Input):
@@ -28,11 +51,7 @@ class PromptInput(Input):
 
     SCOPED_CSS = False
     DEFAULT_CSS = """
-    Screen PromptInput, Screen PromptInput:focus {
-        dock: bottom; display: none; height: 1; border: none; padding: 0 1;
-    }
-    Screen PromptInput.-shown { display: block; }
-    .-prompting Footer { display: none; }
+    Screen PromptInput, Screen PromptInput:focus { width: 1fr; height: 1; border: none; padding: 0 1 0 0; }
     """
 
     def __init__(self, *, on_submit: Callable[[str], object], on_cancel: Callable[[], object],
@@ -45,11 +64,16 @@ class PromptInput(Input):
     def is_open(self) -> bool:
         return self.has_class("-shown")
 
-    def open(self, value: str = "", *, select: bool = True, placeholder: str | None = None) -> None:
-        """Show the prompt holding ``value`` and focus it now; ``select``: the value selected (typing replaces
-        it), else the cursor at its end."""
+    def open(self, value: str = "", *, select: bool = True, placeholder: str | None = None,
+             prefix: str = "/") -> None:
+        """Show the prompt holding ``value`` after ``prefix`` and focus it now; ``select``: the value selected
+        (typing replaces it), else the cursor at its end."""
         if placeholder is not None:
             self.placeholder = placeholder
+        bar = self.parent
+        if isinstance(bar, PromptBar):
+            bar.query_one(".prompt-prefix", Static).update(prefix)
+            bar.add_class("-shown")
         # selected here, now: the focus event comes a turn later and would select what was typed meanwhile
         self.select_on_focus = False
         self.value = value
@@ -63,6 +87,8 @@ class PromptInput(Input):
     def close(self) -> None:
         """Hide the prompt (the caller moves the focus)."""
         self.remove_class("-shown")
+        if isinstance(self.parent, PromptBar):
+            self.parent.remove_class("-shown")
         self.screen.remove_class("-prompting")
 
     def take_key(self, event: events.Key) -> bool:

@@ -42,7 +42,7 @@ from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
 from crit.ui.logs.dialogs import SaveDialog, SaveRequest
 from crit.ui.logs.logview import LogView
-from crit.ui.prompt import PromptInput
+from crit.ui.prompt import PromptBar, PromptInput
 
 __all__ = ["LogScreen", "LogTarget", "TAIL_LINES"]
 
@@ -116,8 +116,8 @@ class LogScreen(Screen):
         yield Static("", id="log-error", markup=False)
         yield self.view
         yield Static("", id="log-status", markup=False)
-        yield PromptInput(id="log-search", on_submit=self._search_entered, on_cancel=self._close_search,
-                          placeholder="search: regex or text, smart case   enter finds, n/N next/prev, esc cancels")
+        yield PromptBar(PromptInput(id="log-search", on_submit=self._search_entered, on_cancel=self._close_search,
+                                    placeholder="search: regex or text, smart case   ⏎ finds, n/N next/prev, esc cancels"))
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
