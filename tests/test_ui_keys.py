@@ -11,6 +11,7 @@ from crit.ui import registry
 from crit.ui.app import CritApp
 from tests.test_model import ScriptedClient
 from tests.ui_helpers import notifications, screen_text
+from tests.waiting import wait_for
 
 
 class Opts:
@@ -63,11 +64,7 @@ async def test_copy_refresh_and_footer_per_panel():
         # ctrl+r refreshes now (the interval is 30 s)
         client.pods.append(type(client.pods[0])(id="n" * 64, created_at=2))
         await pilot.press("ctrl+r")
-        for _ in range(50):
-            await asyncio.sleep(0.05)
-            if "n" * 64 in pods.rows:
-                break
-        assert "n" * 64 in pods.rows
+        await wait_for(lambda: "n" * 64 in pods.rows, 10, what="the refreshed pod")
 
 
 @pytest.fixture
@@ -150,10 +147,7 @@ async def test_runtime_down_at_start(tmp_path):
     opts.runtime_endpoint = f"unix://{sock}"
     app = CritApp(client, opts)
     async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            if app.model.state.failures >= 2:
-                break
+        await wait_for(lambda: app.model.state.failures >= 2, 10, what="two failed refreshes")
         await pilot.pause()
         text = screen_text(app)
         assert "DISCONNECTED" in text and str(sock) in text and "STALE" not in text  # nothing shown yet

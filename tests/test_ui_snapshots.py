@@ -16,6 +16,7 @@ import pytest
 from crit.ui.app import CritApp
 from tests.fixed_node import FixedNode, Opts
 from tests.ui_helpers import screen_text
+from tests.waiting import wait_for
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -46,10 +47,8 @@ async def test_main_help_describe_snapshots(frozen, size):
     async with app.run_test(size=size) as pilot:
         await asyncio.wait_for(app.first_frame.wait(), 10)
         ctrs = app.main.panels["containers"].table
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            if ctrs.rows["d" * 64].cells[7] == "1" and app.model.pod_ip.get("a" * 64):
-                break
+        await wait_for(lambda: ctrs.rows["d" * 64].cells[7] == "1" and app.model.pod_ip.get("a" * 64), 10,
+                       what="the exit code and the pod IP")
         await pilot.pause()
         tag = f"{size[0]}x{size[1]}"
         check(f"main-{tag}", screen_text(app), app)
@@ -58,9 +57,6 @@ async def test_main_help_describe_snapshots(frozen, size):
         check(f"help-{tag}", screen_text(app), app)
         await pilot.press("escape", "2", "j", "d")
         area = app.screen.query_one("TextArea")
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            if "exit_code" in area.text:
-                break
+        await wait_for(lambda: "exit_code" in area.text, 10, what="the describe text")
         await pilot.pause()
         check(f"describe-{tag}", screen_text(app), app)
