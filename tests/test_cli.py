@@ -19,6 +19,7 @@ import crit
 from crit import cli
 from crit.cri import spec
 from crit.cri.pb import api_pb2 as pb
+from tests.waiting import wait_for_sync
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,9 +381,7 @@ def test_node_serve_subprocess_answers_check(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, cwd=str(ROOT))
     try:
-        deadline = time.monotonic() + 20
-        while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
+        wait_for_sync(lambda: sock.exists() or proc.poll() is not None, 20, what="the node's socket")
         assert sock.exists(), proc.stdout.read() if proc.poll() is not None else "no socket"
         p, _ = run_crit("--check", "-r", f"unix://{sock}")
         assert p.returncode == 0, p.stderr
