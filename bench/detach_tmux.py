@@ -3,11 +3,12 @@
 The real ``crit --demo`` runs in a private tmux (tests/tmux.py): a shell is opened in the demo's toolbox container
 (``/toolbox`` ⏎, ⏎, ``s``: tests.ptycrit.open_demo_shell), ``yes`` floods it, then ``--rounds`` times: ctrl+] is sent with ``tmux send-keys`` and
 the time is measured until ``capture-pane`` shows the main screen (the ``Pods [`` panel title); the session is
-re-entered through ``:sessions`` ⏎ ⏎ and the flood waited for before the next round.  Prints JSON: p50 / p90 /
+re-entered through ``:sessions`` ⏎ ⏎ and the flood waited for before the next round, then ``--dwell`` seconds spent
+looking at it (a person does not detach the instant the session is back; 0 = at once).  Prints JSON: p50 / p90 /
 max of the detach latency in ms, each round's figure, and the resolution of the measurement (one capture-pane
 call, which is a process start: the figures include up to one of those).
 
-    python bench/detach_tmux.py [--rounds 15] [--size 80x24]
+    python bench/detach_tmux.py [--rounds 15] [--size 80x24] [--dwell 0]
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run(rounds: int, size: tuple[int, int]) -> dict:
+def run(rounds: int, size: tuple[int, int], dwell: float = 0.0) -> dict:
     with TmuxCrit(["--demo"], size=size) as t:
         t.wait_text("toolbox", timeout=60)
         open_demo_shell(lambda text: t._tmux("send-keys", "-t", "crit", "-l", text), t.screen,
@@ -67,6 +68,8 @@ def run(rounds: int, size: tuple[int, int]) -> dict:
             t.wait_text("Terminal sessions")
             t.keys("Enter")
             t.wait(lambda s: flooding(s) and not main_screen(s), timeout=30, what="the flooding session again")
+            if dwell:
+                time.sleep(dwell)  # the person reads the session (not a wait for a condition)
         t.keys("C-]")
         t.wait(main_screen, what="the main screen")
     return {
@@ -74,6 +77,7 @@ def run(rounds: int, size: tuple[int, int]) -> dict:
         "what": "ctrl+] (tmux send-keys) during yes in a shell of crit --demo -> main screen in capture-pane",
         "size": f"{size[0]}x{size[1]}",
         "rounds": rounds,
+        "dwell_s": dwell,
         "detach_ms": {
             "p50": round(statistics.median(latencies), 1),
             "p90": round(percentile(latencies, 0.9), 1),
@@ -89,13 +93,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--size", default="80x24", help="terminal size WxH")
+    parser.add_argument("--dwell", type=float, default=0.0,
+                        help="seconds in the re-entered session before ctrl+] (default 0: at once)")
     args = parser.parse_args()
     missing = tmux_missing()
     if missing:
         print(json.dumps({"benchmark": "detach_tmux", "skipped": f"needs {', '.join(missing)}"}))
         return 0
     w, h = (int(x) for x in args.size.lower().split("x"))
-    print(json.dumps(run(args.rounds, (w, h)), indent=2))
+    print(json.dumps(run(args.rounds, (w, h), args.dwell), indent=2))
     return 0
 
 
