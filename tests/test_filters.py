@@ -102,3 +102,16 @@ async def test_pods_command_with_a_namespace(frozen):
         assert "Pods [2]" in screen_text(app)
         await pilot.press("colon", *"images x", "enter")
         await wait_for(lambda: any("no namespace" in n for n in notifications(app)), 5, "one sentence")
+
+
+async def test_exact_image_name_with_or_without_its_tag(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("3", "slash", *"=localhost:5000/pause", "enter")
+        await wait_for(lambda: "Images [1/3]" in screen_text(app), 5, "the pause image alone (repository)")
+        await pilot.press("escape", "slash", *"=localhost:5000/pause:3.9", "enter")
+        await wait_for(lambda: "Images [1/3] /=localhost:5000/pause:3" in screen_text(app), 5,
+                       "the pause image alone (repository:tag)")
+        await pilot.press("escape", "slash", *"=localhost:5000/paus", "enter")
+        await wait_for(lambda: "Images [0/3]" in screen_text(app), 5, "no image: not exactly a name")

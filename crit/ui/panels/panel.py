@@ -58,7 +58,9 @@ def row_names(obj) -> tuple[str, ...]:
     md = getattr(obj, "metadata", None)
     if md is not None:
         return (md.name,)
-    return (*getattr(obj, "repo_tags", ()), *getattr(obj, "repo_digests", ()))
+    tags = list(getattr(obj, "repo_tags", ()))
+    repos = [t.rsplit(":", 1)[0] for t in tags if ":" in t and "/" not in t.rsplit(":", 1)[1]]  # as IMAGE shows
+    return (*tags, *repos, *getattr(obj, "repo_digests", ()))
 
 
 class ResourcePanel(Vertical):
