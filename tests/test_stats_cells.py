@@ -29,10 +29,28 @@ def test_unknown_until_polled_then_na_for_what_the_runtime_does_not_report():
     t = StatsTracker()
     assert t.cells(CONTAINER, "gone", ns(50)) == UNKNOWN  # not polled yet
     t.update_containers([cstats("c1", T0, S, mem=10)], now=100.0)
-    assert t.cells(CONTAINER, "c1", ns(50)) == ("-", "10B", "-")  # reported: its values
+    # reported: its values; CPU waits for a second sample ("-"), no writable layer reported ("n/a")
+    assert t.cells(CONTAINER, "c1", ns(50)) == ("-", "10B", NA)
     assert t.cells(CONTAINER, "exited", ns(50)) == NONE  # existed at the poll, not reported: the runtime has none
     assert t.cells(CONTAINER, "new", ns(150)) == UNKNOWN  # newer than the poll: not yet known
     assert t.cells(CONTAINER, "old-caller") == UNKNOWN  # no creation time given: not known
+
+
+def test_values_the_runtime_leaves_out_say_na_not_dash():
+    # issue 10 D: an exited (or created) container is reported with its writable layer only; it showed "-  -"
+    # as if its CPU and memory were still to come
+    t = StatsTracker()
+    t.set_pod_of({"exited": "p", "running": "p"})
+    t.update_containers([cstats("exited", None, None, fs=2_650_000), cstats("running", T0, S, mem=10, fs=1)],
+                        now=100.0)
+    assert t.cells(CONTAINER, "exited", ns(50)) == (NA, NA, "2.65MB")
+    assert t.cells(CONTAINER, "running", ns(50)) == ("-", "10B", "1B")  # its CPU % comes with the next sample
+    t.update_containers([cstats("exited", None, None, fs=2_650_000), cstats("running", T0 + S, S + S // 10,
+                         mem=10, fs=1)], now=101.0)
+    assert t.cells(CONTAINER, "running", ns(50))[0] == "10%"
+    assert t.cells(CONTAINER, "exited", ns(50)) == (NA, NA, "2.65MB")
+    t.mark_error(POD, "ListPodSandboxStats failed")  # pods summed from their containers
+    assert t.cells(POD, "p", ns(50)) == ("10%", "10B", "2.65MB")
 
 
 def test_pod_stats_failing_fall_back_to_containers():

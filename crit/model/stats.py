@@ -102,6 +102,8 @@ class Usage:
     # cumulative CPU counter and its timestamp, for the next delta
     cpu_usage_ns: int | None = None
     cpu_ts_ns: int | None = None
+    # CPU is reported as a cumulative counter only and one sample is in: its % is known at the next poll
+    cpu_pending: bool = False
     history: deque[StatPoint] = field(default_factory=deque)
 
     def points(self, window: float | None = None, now: float | None = None) -> list[StatPoint]:
@@ -196,7 +198,9 @@ class StatsTracker:
         """(CPU, MEM, FS) column texts: ``n/a`` when the runtime has no statistics for this kind, or none for
         this object although it existed (``created_ns``, nanoseconds) at the last poll that covered its kind
         (a stopped pod, an exited container); ``-`` while not yet known (before the first poll, for an object
-        newer than the last poll, or when ``created_ns`` is not given)."""
+        newer than the last poll, or when ``created_ns`` is not given).  A value the runtime left out of an
+        object's statistics says ``n/a`` too (an exited or created container has a writable layer, no CPU or
+        memory), except a CPU % waiting for its second sample (``-``: known at the next poll)."""
         if not self.supported(kind):
             return NA, NA, NA
         u = self._objs[kind].get(obj_id)
@@ -205,7 +209,9 @@ class StatsTracker:
             if at is not None and created_ns is not None and created_ns / 1e9 <= at:
                 return NA, NA, NA
             return "-", "-", "-"
-        return format_cpu(u.cpu), format_bytes(u.memory), format_bytes(u.fs)
+        cpu = format_cpu(u.cpu) if u.cpu is not None or u.cpu_pending else NA
+        return (cpu, format_bytes(u.memory) if u.memory is not None else NA,
+                format_bytes(u.fs) if u.fs is not None else NA)
 
     # -- feeding -----------------------------------------------------------------------------------------------
     def set_pod_of(self, mapping: Mapping[str, str]) -> None:
@@ -236,6 +242,7 @@ class StatsTracker:
         elif nano_cores is not None:
             cpu = nano_cores / 1e9 * 100.0
         u.cpu = cpu
+        u.cpu_pending = cpu is None and cpu_usage is not None
         u.memory = memory
         u.fs = fs
         u.at = now
@@ -327,6 +334,7 @@ class StatsTracker:
             if u is None:
                 u = pods[pid] = Usage(pid)
             u.cpu = total([m.cpu for m in members])
+            u.cpu_pending = u.cpu is None and any(m.cpu_pending for m in members)
             u.memory = total([m.memory for m in members])
             u.fs = total([m.fs for m in members])
             u.at = now
