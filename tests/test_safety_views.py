@@ -88,7 +88,7 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             await wait_prompt(app)
             await pilot.press("ctrl+right_square_bracket")
             await wait_main(app)
-            await wait_for(lambda: any(f"Detached from shell in {CTR_SHOWN}" in str(n.message)
+            await wait_for(lambda: any(f"Detached from the shell in container {CTR_SHOWN}" in str(n.message)
                                        for n in app._notifications), 5, "the detach notification")
             text = screen_text(app)
             assert_clean(text)

@@ -221,7 +221,7 @@ async def test_shell_detach_sessions_reopen_and_exit_code(node):
             assert len(sessions_of(app)) == 1
             session = next(iter(sessions_of(app)))
             assert not session.ended and session.state == "running"
-            assert any("Detached from shell in web" in n for n in notifications(app))
+            assert any("Detached from the shell in container web; it keeps running (:sessions" in n for n in notifications(app))
 
             # :sessions lists it; enter switches back to the same live screen
             await command_line(pilot, "sessions")

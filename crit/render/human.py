@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["age", "size", "short_id", "timestamp"]
+__all__ = ["age", "age_seconds", "size", "short_id", "timestamp"]
 
 
 def age(created_ns: int, now_s: float | None = None) -> str:
@@ -13,7 +13,13 @@ def age(created_ns: int, now_s: float | None = None) -> str:
     if not created_ns:
         return "?"
     now = time.time() if now_s is None else now_s
-    secs = int(now - created_ns / 1e9)
+    return age_seconds(int(now - created_ns / 1e9))
+
+
+def age_seconds(secs: float) -> str:
+    """An age of ``secs`` seconds as :func:`age` writes it (``42s``, ``5m``, ``3h``, ``12d``, ``2y``); below 0 is
+    ``0s``. One formatter for every age crit shows (the panels, ``:sessions``)."""
+    secs = int(secs)
     if secs < 0:
         secs = 0
     if secs < 120:

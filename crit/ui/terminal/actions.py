@@ -47,7 +47,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from crit.model.sessions import (KILLED, MARK_ENV, SHELL_SCRIPT, UNREACHABLE, Leftover, SessionJanitor,  # noqa: F401
                                   marked, marked_shell, new_token)
-from crit.render.human import short_id
+from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
@@ -242,7 +242,7 @@ class SessionManager:
                        f"it with x.", markup=False)
             session.announced = True
         else:
-            app.notify(f"Detached from {session.what}; it keeps running — :sessions switches back to it.",
+            app.notify(f"Detached from {_detached_name(session)}; it keeps running (:sessions switches back to it).",
                        markup=False)
 
     async def _notify_end(self, session: TerminalSession, suffix: str = "") -> None:
@@ -632,6 +632,16 @@ class CommandDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
+def _detached_name(session: TerminalSession) -> str:
+    """How detaching names a session: ``the shell in container web``, ``the command top in container web``,
+    ``the main process of container web``."""
+    if session.kind == "attach":
+        return f"the main process of container {session.container}"
+    if session.kind == "shell":
+        return f"the shell in container {session.container}"
+    return f"the command {session.command} in container {session.container}"
+
+
 def _closed_name(session: TerminalSession) -> str:
     """How closing names a session: ``the session shell in web``, ``the attach session to web``."""
     if session.kind == "attach":
@@ -694,7 +704,7 @@ class SessionsScreen(Screen):
             Text(session.command),
             Text(state, style=style),
             Text(human_size(session.bytes_in)),
-            Text(f"{age // 3600}h{age % 3600 // 60:02d}m" if age >= 3600 else f"{age // 60}m{age % 60:02d}s"),
+            Text(age_seconds(age)),
         )
 
     @unless_torn_down
