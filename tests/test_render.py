@@ -167,8 +167,9 @@ def test_live_age_reserves_its_widest_form():
     (40, "localhost:5000/library/nginx:1.25.3     "),   # fits: unchanged
     (22, "…/library/nginx:1.25.3"),                      # the registry goes first
     (18, "…/nginx:1.25.3    "),                          # then the path: name and tag stay
-    (12, "nginx:1.25.3"),                                # no room for "…/": the name and tag alone
-    (10, "nginx:1.2…"),                                  # narrower still: its end is cut
+    (12, "…/ng…:1.25.3"),                                # then the name's end: "…/" and the tag stay
+    (11, "…/n…:1.25.3"),
+    (10, "…/nginx:1…"),                                  # no room for the tag whole: its end is cut
 ])
 def test_image_cells_cut_the_registry_and_path_first(width, shown):
     # issue 10 D: at 80-100 columns IMAGE showed `localhost:5000/…` and lost the name and tag
@@ -181,3 +182,16 @@ def test_image_columns_cut_paths():
 
     assert next(c for c in CONTAINER_COLUMNS if c.key == "image").cut == "path"
     assert next(c for c in IMAGE_COLUMNS if c.key == "image").cut == "path"
+
+
+@pytest.mark.parametrize(("ref", "width", "shown"), [
+    # issue 10 D: at 80 columns some rows lost "…/" (a local image looked like a Docker Hub one) and tags were cut
+    ("localhost:5000/kube-proxy:v1.27.3", 18, "…/kube-pr…:v1.27.3"),
+    ("localhost:5000/prom/prometheus:v2.45.0", 18, "…/prometh…:v2.45.0"),
+    ("localhost:5000/shop/checkout:0.8.0-rc.2", 19, "…/check…:0.8.0-rc.2"),
+    ("localhost:5000/prom/node-exporter:v1.6.1", 19, "…/node-expo…:v1.6.1"),
+    ("localhost:5000/etcd:3.5.7-0", 19, "…/etcd:3.5.7-0     "),
+    ("nginx-with-a-long-name:1.25.3", 16, "nginx-wi…:1.25.3"),  # no registry: nothing dropped, no "…/"
+])
+def test_image_cells_keep_the_ellipsis_slash_and_the_whole_tag(ref, width, shown):
+    assert fit_cell(ref, width, cut="path") == shown

@@ -76,16 +76,26 @@ def fit_cell(text: str, width: int, align: str = "left", cut: str = "end") -> st
 def cut_path(text: str, width: int) -> str:
     """A path-like ``text`` (``localhost:5000/library/nginx:1.25.3``) shortened to ``width`` cells by dropping its
     leading ``/`` parts first, so the last part (the image's ``name:tag``) stays: ``…/library/nginx:1.25.3``,
-    ``…/nginx:1.25.3``.  When even ``…/`` plus the last part is too wide, that last part is returned whole (the
-    caller cuts its end).  A text that fits, or without ``/``, is returned unchanged."""
-    if cell_len(text) <= width or "/" not in text:
+    ``…/nginx:1.25.3``.  Whenever a leading part is dropped the text starts with ``…/``, so a local image never
+    looks like a Docker Hub one.  When ``…/name:tag`` is still too wide the name loses its end, the tag stays
+    whole: ``…/node-e…:v1.6.1`` (a text without ``/`` too: ``node-e…:v1.6.1``); when even that is too wide,
+    ``…/name:tag`` is returned (the caller cuts its end).  A text that fits is returned unchanged."""
+    if cell_len(text) <= width:
         return text
     start = 0
     while True:
         slash = text.find("/", start)
         if slash < 0:
-            return text[start:]
+            break
         tail = "…" + text[slash:]
         if cell_len(tail) <= width:
             return tail
         start = slash + 1
+    prefix, last = ("…/" if start else ""), text[start:]
+    colon = last.rfind(":")
+    if "@" not in last and colon > 0:
+        name, tag = last[:colon], last[colon:]
+        room = width - cell_len(prefix) - cell_len(tag) - 1  # "…" after what is kept of the name
+        if room >= 1:
+            return prefix + set_cell_size(name, room).rstrip(" ") + "…" + tag
+    return prefix + last
