@@ -141,12 +141,12 @@ def test_search_helpers():
     assert find_next(recs, "BETA") is None  # upper-case letter: exact case
     assert find_next(recs, "zzz") is None
     assert find_next([], "x") is None
-    assert find_next(recs, compile_query(r"^[gd]", regex=True)) == 2
+    assert find_next(recs, compile_query(r"^[gd]")) == 2  # a regex
     assert find_next(recs, TS[:4], timestamps=True) == 0 and find_next(recs, TS[:4]) is None
     assert match_spans("a.b.a", "a") == [(0, 1), (4, 5)]
-    assert match_spans("a.b", compile_query(".", regex=False)) == [(1, 2)]
-    with pytest.raises(ValueError, match="not a valid regular expression"):
-        compile_query("(", regex=True)
+    assert match_spans("a.b", compile_query(r"\.")) == [(1, 2)]
+    assert match_spans("f(x) (", compile_query("(")) == [(1, 2), (5, 6)]  # not a regex: the text literally
+    assert match_spans("a.b", compile_query("a.b")) == [(0, 3)]
     with pytest.raises(ValueError):
         compile_query("")
 

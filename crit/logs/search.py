@@ -9,26 +9,18 @@ from collections.abc import Sequence
 
 from crit.logs.errors import LogFileError, describe_os_error
 from crit.logs.parse import LogRecord
+from crit.render.filters import text_pattern
 
 __all__ = ["compile_query", "find_next", "find_prev", "match_spans", "save_records", "copy_log"]
 
 
-def compile_query(query: str, *, regex: bool = False, ignore_case: bool | None = None) -> re.Pattern[str]:
-    """Compile a search query. Smart case by default: case-insensitive unless the query has an upper-case letter.
-
-    Raises ``ValueError`` with one sentence for an empty query or an invalid regular expression.
-    """
+def compile_query(query: str) -> re.Pattern[str]:
+    """The log search's pattern: crit's one way of matching typed text (:func:`crit.render.filters.text_pattern`:
+    a regex, or the text literally, or with the escapes the screen shows decoded) with smart case —
+    case-insensitive unless the query has an upper-case letter.  ``ValueError`` (one sentence) for an empty query."""
     if not query:
         raise ValueError("Type something to search for.")
-    if ignore_case is None:
-        ignore_case = query == query.lower()
-    flags = re.IGNORECASE if ignore_case else 0
-    if not regex:
-        return re.compile(re.escape(query), flags)
-    try:
-        return re.compile(query, flags)
-    except re.error as exc:
-        raise ValueError(f"The search pattern {query!r} is not a valid regular expression: {exc}.") from None
+    return text_pattern(query, ignore_case=query == query.lower())[0]
 
 
 def _pattern(query: str | re.Pattern[str]) -> re.Pattern[str]:

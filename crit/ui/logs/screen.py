@@ -28,6 +28,7 @@ from crit.logs import (
     LogFileError,
     LogFollower,
     check_log_access,
+    compile_query,
     copy_log,
     find_next,
     find_prev,
@@ -35,7 +36,6 @@ from crit.logs import (
     read_tail,
     save_records,
 )
-from crit.render.filters import text_pattern
 from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
@@ -389,9 +389,7 @@ class LogScreen(Screen):
             self.view.set_pattern(None)
             self._update_status()
             return None
-        # the panels' `/` matching (regex, or the text literally), smart case: case-insensitive unless the
-        # query has an upper-case letter
-        pattern, _plain = text_pattern(query, ignore_case=query == query.lower())
+        pattern = compile_query(query)  # the panels' `/` matching, smart case
         self.pattern, self.search_text = pattern, query
         self.view.set_pattern(pattern)
         if self.follow:
