@@ -106,6 +106,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _theme_help() -> str:
+    """``--theme``'s help: the built-in theme names (read from crit/themes without importing the UI)."""
+    from pathlib import Path
+
+    names = sorted(p.stem for p in (Path(__file__).resolve().parent / "themes").glob("*.yaml"))
+    return (f"colour theme: {', '.join(names)}, or one of yours in ~/.config/crit/themes/NAME.yaml (default: "
+            f"the last one chosen with ctrl+p in crit, else crit-dark)")
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -162,7 +171,7 @@ def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
                    **({"default": 5.0} if not sub else d))
     u.add_argument("--readonly", action="store_true", dest="readonly",
                    help="refuse every mutating action", **({"default": False} if not sub else d))
-    u.add_argument("--theme", metavar="NAME", dest="theme", help="colour theme",
+    u.add_argument("--theme", metavar="NAME", dest="theme", help=_theme_help(),
                    **({"default": None} if not sub else d))
     u.add_argument("--stream-insecure", action="store_true", dest="stream_insecure",
                    help="do not verify TLS certificates of exec/attach/port-forward streams",

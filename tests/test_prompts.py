@@ -150,9 +150,11 @@ def test_tmux_filter_prompt_is_visible_in_the_real_crit():
         t.keys("Escape")  # (ESC and a key in one read is alt+key for any terminal program: wait in between)
         t.wait(lambda s: "Filter" in s.split("\n")[23], what="the footer back after esc")
         t.keys(":")
-        t.wait(lambda s: "command:" in s.split("\n")[23], what="the command placeholder on the bottom line")
-        t.keys("images")
-        t.wait(lambda s: s.split("\n")[23].strip() == ":images", what="'images' typed on the bottom line")
+        t.wait(lambda s: "images events" in s.split("\n")[23], what="the command placeholder on the bottom line")
+        t.keys("im")
+        t.wait(lambda s: s.split("\n")[23].strip() == ":im", what="'im' typed on the bottom line")
+        t.keys("Tab")  # completes the command word
+        t.wait(lambda s: s.split("\n")[23].strip() == ":images", what="'images' completed on the bottom line")
 
 
 async def test_log_search_is_the_panel_matching(frozen, log_file):

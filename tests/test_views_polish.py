@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
+import pytest
+
 from crit.render.human import age, age_seconds
+from crit.ui import registry
+from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
+from tests.fixed_node import fixed_app, settled
+from tests.ui_helpers import screen_text
+from tests.waiting import wait_for
 
 
 def test_one_age_formatter_for_panels_and_sessions():
@@ -27,3 +34,58 @@ def test_detach_names_the_session_and_the_container():
     assert _detached_name(s("shell")) == "the shell in container shell"  # was "shell in shell"
     assert _detached_name(s("exec", "top")) == "the command top in container shell"
     assert _detached_name(s("attach")) == "the main process of container shell"
+
+
+# ---------------------------------------------------------------------------------------------- the : prompt
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+
+registry.load_extensions()
+ALL_COMMANDS = dict(registry.COMMANDS)  # taken before `frozen` empties the registry
+
+
+@pytest.fixture
+def commands(frozen, monkeypatch):
+    """The frozen clock, with every registered `:` command (the hint lists them)."""
+    monkeypatch.setattr(registry, "COMMANDS", dict(ALL_COMMANDS))
+
+
+async def _command_placeholder(pilot) -> None:
+    await settled(pilot)
+    await pilot.press("colon")
+    await wait_for(lambda: pilot.app.main.query_one("#prompt", PromptInput).is_open, 5, "the command prompt")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_command_prompt_lists_every_command(commands, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_command_placeholder)
+
+
+async def test_command_prompt_hint_and_tab_completion(commands):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("colon")
+        await wait_for(lambda: app.main.query_one("#prompt", PromptInput).is_open, 5, "the command prompt")
+        last = screen_text(app).split("\n")[-1]
+        for name in ("pods", "containers", "images", "events", "sessions", "forwards", "stats", "new", "run",
+                     "help"):
+            assert name in last, last
+        prompt = app.main.query_one("#prompt", PromptInput)
+        await pilot.press(*"po", "tab")
+        await wait_for(lambda: prompt.value == "pods", 5, ":po + tab completes to :pods")
+        assert app.main.focused is prompt  # tab did not move the focus to a panel
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"new c", "tab")
+        await wait_for(lambda: prompt.value == "new container", 5, ":new c + tab completes to :new container")
+        await pilot.press("escape")
+        await wait_for(lambda: not prompt.is_open, 5, "the prompt closed")
+
+
+def test_help_of_theme_names_the_themes():
+    from crit.cli import build_parser
+
+    text = " ".join(build_parser().format_help().split())
+    for name in ("crit-dark", "crit-light", "crit-solarized"):
+        assert name.replace("-", "") in text.replace("- ", "").replace("-", ""), text  # (argparse wraps at '-')
+    assert "colour theme: crit-dark, crit-high-contrast" in text.replace("crit- ", "crit-"), text

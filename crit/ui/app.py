@@ -163,6 +163,39 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
     return question, items, note, warning
 
 
+#: the `:` commands of the main screen itself (the others are registered: crit.ui.registry.COMMANDS)
+BUILTIN_COMMANDS = ("pods", "containers", "images", "help", "q")
+
+
+def command_hint(width: int) -> str:
+    """The `:` prompt's placeholder: every command, briefly (the narrow form fits 80 columns)."""
+    registered = sorted(registry.COMMANDS)
+    if width >= 120:
+        names = ["pods [NS]", "containers [NS]", "images", *registered, "help", "q"]
+        return " | ".join(names) + "   tab completes, ⏎ runs, esc cancels"
+    firsts = list(dict.fromkeys(name.split()[0] for name in registered))
+    return " ".join(["pods|containers [NS]", "images", *firsts, "help", "q", "⇥"])
+
+
+def complete_command(text: str) -> str | None:
+    """Tab in the `:` prompt: the command word completed (``po`` → ``pods``; ``new c`` → ``new container``); with
+    several candidates, as far as they agree (``new`` → ``new ``… no further); None when nothing fits."""
+    typed = text.lstrip()
+    if not typed or (" " in typed.rstrip() and not any(c.startswith(typed.lower()) for c in registry.COMMANDS)):
+        return None
+    names = sorted({*BUILTIN_COMMANDS, *registry.COMMANDS})
+    matches = [n for n in names if n.startswith(typed.lower())]
+    if not matches:
+        return None
+    if len(matches) == 1:
+        return matches[0]
+    common = matches[0]
+    for m in matches[1:]:
+        while not m.startswith(common):
+            common = common[:-1]
+    return common if len(common) > len(typed) else None
+
+
 class MainScreen(Screen):
     """Header, three panels, the filter / command input and the footer."""
 
@@ -338,7 +371,8 @@ class MainScreen(Screen):
         if mode == "filter":
             placeholder = f"filter {self.prompt_panel}: regex or text, =name, !not, -l k=v  ⏎ applies, esc cancels"
         else:
-            placeholder = "command: pods [NS] | containers [NS] | images | help | q  ⏎ runs, esc cancels"
+            placeholder = command_hint(self.size.width)
+        prompt.complete = complete_command if mode == "command" else None
         prompt.open(value, select=select, placeholder=placeholder, prefix="/" if mode == "filter" else ":")
 
     def _close_prompt(self) -> None:

@@ -55,10 +55,20 @@ class PromptInput(Input):
     """
 
     def __init__(self, *, on_submit: Callable[[str], object], on_cancel: Callable[[], object],
-                 placeholder: str = "", id: str | None = None) -> None:
+                 placeholder: str = "", id: str | None = None,
+                 complete: Callable[[str], str | None] | None = None) -> None:
+        """``complete``: tab completes the text with it (it returns the completed text, or None: nothing to do);
+        it is called while the prompt is open only when set (the `:` command line sets it)."""
         super().__init__(placeholder=placeholder, id=id)
         self._on_submit = on_submit
         self._on_cancel = on_cancel
+        self.complete = complete
+
+    def _complete_now(self) -> None:
+        completed = self.complete(self.value) if self.complete is not None else None
+        if completed is not None and completed != self.value:
+            self.value = completed
+            self.cursor_position = len(completed)
 
     @property
     def is_open(self) -> bool:
@@ -104,6 +114,8 @@ class PromptInput(Input):
             self._on_submit(self.value)
         elif event.key == "backspace":
             self.action_delete_left()
+        elif event.key == "tab" and self.complete is not None:
+            self._complete_now()
         elif event.is_printable and event.character:
             self.insert_text_at_cursor(event.character)
         else:
@@ -125,6 +137,10 @@ class PromptInput(Input):
             event.stop()
             event.prevent_default()
             self._on_submit(self.value)
+        elif event.key == "tab" and self.complete is not None:
+            event.stop()
+            event.prevent_default()
+            self._complete_now()
         elif not event.is_printable:
             # the Input's own keys (backspace, arrows, home/end…) now, not when the key has bubbled up to the app
             # after the keys behind it: backspace then enter searches without the deleted character
