@@ -165,13 +165,13 @@ async def test_cursor_visible_on_marked_row(frozen):
         cursor_bg = table.get_component_rich_style("nodetable--cursor").bgcolor
         await _mark_both_pods(pilot)
         assert table.cursor_key == "a" * 64
-        under = _line_backgrounds(app, "aaaaaaaaaaaaa")     # marked, under the cursor
-        other = _line_backgrounds(app, "bbbbbbbbbbbbb")     # marked, not under the cursor
+        under = _line_backgrounds(app, "●aaaaaaaaaaaa")     # marked, under the cursor
+        other = _line_backgrounds(app, "●bbbbbbbbbbbb")     # marked, not under the cursor
         assert under == {cursor_bg}, (under, cursor_bg)
         assert other == plain and cursor_bg not in other
         # the mark still shows under the cursor: its text has the marked colour, not the cursor's
         marked_fg = table.get_component_rich_style("nodetable--marked").color
-        colours = {seg.style.color for strip in app.screen._compositor.render_strips() if "aaaaaaaaaaaaa" in strip.text
+        colours = {seg.style.color for strip in app.screen._compositor.render_strips() if "aaaaaaaaaaaa" in strip.text
                    for seg in strip if seg.text.strip()}
         assert colours == {marked_fg}
 
@@ -181,6 +181,11 @@ def test_marked_rows_with_and_without_cursor(frozen, snap_compare, size):
     async def run_before(pilot):
         await settled(pilot)
         await _mark_both_pods(pilot)
+        # the marks read without colour: a glyph before each marked row's id, none on the others (issue 10 D)
+        lines = screen_text(pilot.app).splitlines()
+        assert any(line.startswith("●aaaaaaaaaaaa web-") for line in lines), lines
+        assert any(line.startswith("●bbbbbbbbbbbb [bold red]x[/]") for line in lines), lines
+        assert sum("●" in line for line in lines) == 2, lines
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
 

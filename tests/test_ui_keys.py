@@ -151,7 +151,8 @@ async def test_runtime_down_at_start(tmp_path):
         await pilot.pause()
         text = screen_text(app)
         assert "DISCONNECTED" in text and str(sock) in text and "STALE" not in text  # nothing shown yet
-        assert "no pods" in text
+        # never connected: the panels do not look like an empty runtime (issue 10 D)
+        assert text.count("not connected — see the header") == 3 and "no pods" not in text, text
         await pilot.press("d")  # nothing selected: a sentence, no crash
         await pilot.pause()
         assert any("Nothing selected to describe" in n for n in notifications(app))

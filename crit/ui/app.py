@@ -784,9 +784,8 @@ class CritApp(App):
         if main is None:
             return
         main.header_widget.update_state(state)
-        stale = not state.connected and state.ever_connected
         for panel in main.panels.values():
-            panel.set_stale(stale)
+            panel.set_connection(state.connected, state.ever_connected)
 
     # ------------------------------------------------------------------ API for other parts of crit
 

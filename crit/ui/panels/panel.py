@@ -22,6 +22,11 @@ _STATE_STYLE = {"Ready": "ok", "Running": "ok", "NotReady": "warn", "Created": "
                 "Unknown": "bad"}
 
 
+# what an empty panel says while crit has never reached the runtime (the header says why): "no pods" there would
+# look like an empty runtime (issue 10 D); before the first answer or failure it is still connecting
+NOT_CONNECTED = "not connected — see the header"
+CONNECTING = "connecting…"
+
 _TITLE_TEXT_MAX = 24  # cells of a filter or pod name in a title: the counts after it must stay visible
 
 
@@ -86,7 +91,7 @@ class ResourcePanel(Vertical):
         super().__init__(id=f"panel-{kind}")
         self.kind = kind
         self.table = NodeTable(_COLUMNS[kind], style_cell=_styler(kind), id=f"table-{kind}",
-                               empty_text=f"no {kind}")
+                               empty_text=CONNECTING)
         self.filter: RowFilter | None = None
         self.scope_pod: tuple[str, str] | None = None  # (pod id, pod name) for the containers panel
         self.namespace_of = pod_namespace  # a row object's namespace (for containers the app sets its pod's)
@@ -164,6 +169,15 @@ class ResourcePanel(Vertical):
             self.stale = stale
             self.table.set_class(stale, "-stale")
             self.update_title()
+
+    def set_connection(self, connected: bool, ever_connected: bool) -> None:
+        """Follow the connection: rows kept and marked STALE after a disconnect; while never connected an empty
+        panel says so (not "no pods")."""
+        self.set_stale(not connected and ever_connected)
+        text = f"no {self.kind}" if connected or ever_connected else NOT_CONNECTED
+        if text != self.table.empty_text:
+            self.table.empty_text = text
+            self.table.refresh()
 
     def update_rows(self, changed: list[Row], removed: set[str]) -> None:
         self.table.update_rows(changed, removed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,7 +25,9 @@ from textual.strip import Strip
 from crit.render.layout import GAP, fit_cell, fit_columns
 from crit.render.rows import Column
 
-__all__ = ["Row", "NodeTable"]
+__all__ = ["Row", "NodeTable", "MARK"]
+
+MARK = "●"  # drawn before a marked row's first cell, cut by one cell (bold yellow alone read like a Created state)
 
 
 def _cell_width(cell: Any) -> int:
@@ -143,6 +145,7 @@ class NodeTable(ScrollView, can_focus=True):
         self._widths_dirty = False
         self._layout: list[tuple[int, int]] | None = None
         self._layout_width = -1
+        self._layout_empty = True
         self.marks: set[str] = set()
         self.row_filter: Callable[[Row], bool] | None = None
         self.scope: Callable[[Row], bool] | None = None
@@ -379,9 +382,14 @@ class NodeTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def _current_layout(self, width: int) -> list[tuple[int, int]]:
-        if self._layout is None or self._layout_width != width:
-            self._layout = fit_columns(self.columns, self._natural, width)
+        empty = not self.rows
+        if self._layout is None or self._layout_width != width or self._layout_empty != empty:
+            natural = self._natural
+            if empty:  # no cells to measure: the columns' typical widths, not their labels squashed together
+                natural = [max(n, c.min_width) for n, c in zip(natural, self.columns)]
+            self._layout = fit_columns(self.columns, natural, width)
             self._layout_width = width
+            self._layout_empty = empty
         return self._layout
 
     def render_line(self, y: int) -> Strip:
@@ -429,7 +437,12 @@ class NodeTable(ScrollView, can_focus=True):
                 if cls:
                     style = row_style + self.get_component_rich_style("nodetable--" + cls)
             col = self.columns[i]
-            segments.append(Segment(fit_cell(text, w, col.align, col.cut), style))
+            if marked and not n and w > 1:  # the mark is readable without colour: a glyph before the first cell
+                # a short id just loses its last digit (an ellipsis would take one more); other text is fitted
+                cell = set_cell_size(text, w - 1) if col.key == "id" else fit_cell(text, w - 1, col.align, col.cut)
+                segments.append(Segment(MARK + cell, style))
+            else:
+                segments.append(Segment(fit_cell(text, w, col.align, col.cut), style))
             used += w
         if used < width:
             segments.append(Segment(" " * (width - used), row_style))
