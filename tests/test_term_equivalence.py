@@ -313,3 +313,22 @@ def test_flood_blocks_stay_bounded() -> None:
         assert refs <= set(screen.blocks)
         assert len(screen.blocks) <= len(refs) + 33
     assert sum(map(is_block_line, term.screen.history)) > 100
+
+
+def test_lazy_block_start_of_is_the_attributes_after_every_line_before() -> None:
+    """``LazyBlock.start_of(i)`` looks only at the lines with SGR sequences after the last plain reset (found by
+    bisection): the same attributes as resolving every line before ``i`` in order (its definition), for plain
+    lines, SGR without a reset, resets in every form, with and without DECSCNM."""
+    from crit.term.screen import _BLANK, LazyBlock, sgr_end_attrs
+
+    rnd = random.Random(12)
+    start = _BLANK._replace(fg="red", bold=True)
+    pieces = ["plain", "", "\x1b[32mgreen", "\x1b[1;4mbold", "\x1b[0mreset", "a\x1b[mb", "\x1b[00m", "\x1b[7mrev",
+              "x\x1b[44my\x1b[0m", "\x1b[0m\x1b[35mm"]
+    for reverse in (False, True):
+        for weights in ((50, 1, 1, 1, 1, 1, 1, 1, 1, 1), (1,) * 10, (1, 1, 5, 5, 0, 0, 0, 5, 0, 0)):
+            lines = rnd.choices(pieces, weights=weights, k=400)
+            block = LazyBlock(start, lines, reverse)
+            for i in [*range(0, 401, 7), 400, 1, 399]:
+                assert block.start_of(i) == sgr_end_attrs(start, "".join(lines[:i]), reverse), (i, reverse)
+    assert LazyBlock(start, ["y"] * 10_000, False).start_of(10_000) == start

@@ -18,6 +18,7 @@ pyte has no "dim" attribute in its ``Char``; SGR 2 is ignored exactly like stock
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict, deque
 from typing import Any
 
@@ -141,33 +142,47 @@ class LazyBlock:
     computed when asked (:meth:`start_of`), from the last plain reset before it — most lines are never shown.
     """
 
-    __slots__ = ("start", "lines", "reverse", "_starts")
+    __slots__ = ("start", "lines", "reverse", "_starts", "_esc")
 
     def __init__(self, start: Char, lines: list[str], reverse: bool) -> None:
         self.start = start
         self.lines = lines
         self.reverse = reverse
         self._starts: dict[int, Char] = {}
+        self._esc: list[int] | None = None  # indices of the lines with an SGR sequence, ascending (made once)
+
+    def _sgr_lines(self) -> list[int]:
+        esc = self._esc
+        if esc is None:
+            lines = self.lines
+            # one scan in C for the usual plain flood (``yes``: a block of thousands of one-letter lines)
+            esc = [j for j, text in enumerate(lines) if "\x1b" in text] if "\x1b" in "".join(lines) else []
+            self._esc = esc
+        return esc
 
     def start_of(self, i: int) -> Char:
-        """Cursor attributes at the start of line ``i`` (``i == len(lines)``: after the last line)."""
+        """Cursor attributes at the start of line ``i`` (``i == len(lines)``: after the last line).
+
+        Only the lines with SGR sequences matter (each line holds whole sequences): the ones after the last plain
+        reset before line ``i``, found by bisecting their indices — not by walking back over every line, which
+        cost O(block) per call, and a frame asks for a screenful of lines of a block of ~10,000."""
         attrs = self._starts.get(i)
         if attrs is not None:
             return attrs
         lines = self.lines
-        j = i - 1
-        while j >= 0:
-            text = lines[j]
-            if "\x1b" in text:
-                cut = after_last_reset(text)
-                if cut >= 0:
-                    break
-            j -= 1
-        if j < 0:
-            attrs = sgr_end_attrs(self.start, "".join(lines[:i]), self.reverse)
+        esc = self._sgr_lines()
+        end = bisect_left(esc, i)  # esc[:end]: the lines before i with a sequence
+        k = end - 1
+        while k >= 0:
+            cut = after_last_reset(lines[esc[k]])
+            if cut >= 0:
+                break
+            k -= 1
+        if k < 0:
+            attrs = sgr_end_attrs(self.start, "".join([lines[j] for j in esc[:end]]), self.reverse)
         else:
             attrs = sgr_end_attrs(_BLANK_REVERSE if self.reverse else _BLANK,
-                                  lines[j][cut:] + "".join(lines[j + 1:i]), self.reverse)
+                                  lines[esc[k]][cut:] + "".join([lines[j] for j in esc[k + 1:end]]), self.reverse)
         if len(self._starts) > 64:
             self._starts.clear()
         self._starts[i] = attrs
