@@ -47,10 +47,18 @@ async def test_describe_view_moves_like_the_panels(frozen):
         area = view.query_one("#text")
         assert shown(app)[0] == 0
 
+        # j/k and the arrows scroll the text like less (the text moves; they moved an invisible cursor)
         await pilot.press("j", "j", "j")
-        assert area.cursor_location == (3, 0)
+        await wait_for(lambda: shown(app) and shown(app)[0] == 3, 5, "j j j scrolled three lines")
         await pilot.press("k")
-        assert area.cursor_location == (2, 0)
+        await wait_for(lambda: shown(app) and shown(app)[0] == 2, 5, "k scrolled back a line")
+        await pilot.press("down", "down")
+        await wait_for(lambda: shown(app) and shown(app)[0] == 4, 5, "↓ ↓ scrolled two lines")
+        await pilot.press("up")
+        await wait_for(lambda: shown(app) and shown(app)[0] == 3, 5, "↑ scrolled back a line")
+        assert area.cursor_location == (3, 0)  # n/N search on from the first line shown
+        await pilot.press("k", "k", "k", "k")
+        await wait_for(lambda: shown(app) and shown(app)[0] == 0, 5, "k stops at the top")
 
         await pilot.press("G")
         await wait_for(lambda: 199 in shown(app), 5, "G shows the last line")
@@ -160,9 +168,9 @@ def test_tmux_describe_moves_and_question_mark_opens_its_help():
     with TmuxCrit(["--demo"], size=(80, 24)) as t:
         t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s, 60, what="the demo node's pods")
         t.keys("d")
-        top = _text_rows(t.wait(lambda s: "— describe" in s and "id:" in s, what="the describe view with its text"))
+        top = _text_rows(t.wait(lambda s: "describe — " in s and "id:" in s, what="the describe view with its text"))
         t.keys("G")
-        bottom = _text_rows(t.wait(lambda s: _text_rows(s) != top and "— describe" in s, what="G at the bottom"))
+        bottom = _text_rows(t.wait(lambda s: _text_rows(s) != top and "describe — " in s, what="G at the bottom"))
         t.keys("g")
         t.wait(lambda s: _text_rows(s) == top, what="g back at the top")
         t.keys("End")
@@ -176,6 +184,6 @@ def test_tmux_describe_moves_and_question_mark_opens_its_help():
         t.keys("?")
         t.wait_text("Keys of the describe / YAML view")
         t.keys("Escape")
-        t.wait(lambda s: "— describe" in s and _text_rows(s) == top, what="esc closes the help, back in the view")
+        t.wait(lambda s: "describe — " in s and _text_rows(s) == top, what="esc closes the help, back in the view")
         t.keys("Escape")
-        t.wait(lambda s: "— describe" not in s and "Pods" in s, what="esc closes the view")
+        t.wait(lambda s: "describe — " not in s and "Pods" in s, what="esc closes the view")

@@ -89,3 +89,65 @@ def test_help_of_theme_names_the_themes():
     for name in ("crit-dark", "crit-light", "crit-solarized"):
         assert name.replace("-", "") in text.replace("- ", "").replace("-", ""), text  # (argparse wraps at '-')
     assert "colour theme: crit-dark, crit-high-contrast" in text.replace("crit- ", "crit-"), text
+
+
+# ---------------------------------------------------------------------------------------------- j/k scroll the text
+
+async def test_help_scrolls_with_j_and_k(frozen):
+    from textual.containers import VerticalScroll
+
+    from crit.ui.help import HelpScreen
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen), 5, "the help")
+        scroll = app.screen.query_one(VerticalScroll)
+        first = screen_text(app).split("\n")[2]
+        await pilot.press("j", "j", "j")
+        await wait_for(lambda: scroll.scroll_y == 3, 5, "j j j scrolled the help three lines")
+        await wait_for(lambda: first not in screen_text(app).split("\n")[2], 5, "the text moved on screen")
+        await pilot.press("k")
+        await wait_for(lambda: scroll.scroll_y == 2, 5, "k scrolled back a line")
+        await pilot.press("G")
+        await wait_for(lambda: scroll.scroll_y == scroll.max_scroll_y > 2, 5, "G at the bottom")
+        await pilot.press("g")
+        await wait_for(lambda: scroll.scroll_y == 0, 5, "g at the top")
+
+
+async def _describe_after_jjj(pilot) -> None:
+    from crit.ui.describe import TextViewScreen
+
+    app = pilot.app
+    await settled(pilot)
+    await pilot.press("2", "d")
+    await wait_for(lambda: isinstance(app.screen, TextViewScreen) and "id:" in screen_text(app), 10, "describe")
+    await pilot.press("j", "j", "j")
+    area = app.screen.query_one("#text")
+    await wait_for(lambda: area.scroll_y == min(3, area.max_scroll_y), 5, "j j j scrolled (up to) three lines")
+    await pilot.pause()
+
+
+async def _help_after_jjjj(pilot) -> None:
+    from textual.containers import VerticalScroll
+
+    await settled(pilot)
+    await pilot.press("question_mark", "j", "j", "j", "j")
+    def scrolled() -> bool:
+        found = pilot.app.screen.query(VerticalScroll)
+        return bool(found) and found.first().scroll_y == min(4, found.first().max_scroll_y)
+
+    await wait_for(scrolled, 5, "j j j j scrolled the help (as far as it goes)")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_describe_scrolled_by_j(frozen, snap_compare, size):
+    """The kind of view first in the title ("describe — container nginx …"), the text moved three lines."""
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_describe_after_jjj)
+
+
+@SIZES
+def test_snap_help_scrolled_by_j(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_help_after_jjjj)

@@ -907,7 +907,7 @@ class CritApp(App):
 
         what = "config (crictl YAML)" if config else "describe"
         name = image_display_name(row.obj)[0].rsplit("/", 1)[-1] if kind == "images" else row.obj.metadata.name
-        self.open_view(TextViewScreen(f"{describe_row(kind, row)} — {what}", load,
+        self.open_view(TextViewScreen(f"{what} — {describe_row(kind, row)}", load,  # the kind of view first: cut last
                                       save_name=name if config else f"{name}-status"))
 
     # ------------------------------------------------------------------ stop / remove / pull

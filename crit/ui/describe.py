@@ -148,15 +148,24 @@ def config_yaml(kind: str, resp: Any) -> str:
 # ---------------------------------------------------------------------------------------------- the view
 
 class ViewArea(TextArea):
-    """The read-only text of a view, moved like the panels: j/k and ↑/↓ a line, pgup/pgdn a page, g/home the
+    """The read-only text of a view, moved like less/k9s: j/k and ↑/↓ scroll the text a line (the cursor, a
+    single cell nobody sees in a read-only view, stays on the top line shown), pgup/pgdn a page, g/home the
     top, G/end the bottom (TextArea's home/end move within a line, which in a read-only view did nothing)."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j,down", "line(1)", "Down", show=False),
+        Binding("k,up", "line(-1)", "Up", show=False),
         Binding("g,home", "top", "Top", show=False),
         Binding("G,end", "bottom", "Bottom", show=False),
     ]
+
+    def action_line(self, delta: int) -> None:
+        """Scroll the text ``delta`` lines; n/N search on from the first line shown."""
+        top = max(0, min(round(self.scroll_y) + delta, self.max_scroll_y))
+        self.scroll_to(y=top, animate=False, immediate=True)
+        row = min(top, self.document.line_count - 1)
+        if self.selection.is_empty or not (top <= self.selection.end[0] < top + self.scrollable_content_region.height):
+            self.selection = Selection.cursor((row, 0))
 
     def action_top(self) -> None:
         self.move_cursor((0, 0))

@@ -135,7 +135,14 @@ def help_renderable(readonly: bool = False, view: object | None = None) -> Table
 
 
 class HelpScreen(Screen):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", show=True)]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", show=True),
+        # like the views and the panels (the text scrolls; ↑ ↓ pgup pgdn home end are the scroll area's own)
+        Binding("j", "line(1)", "Down", show=False),
+        Binding("k", "line(-1)", "Up", show=False),
+        Binding("g", "edge(0)", "Top", show=False),
+        Binding("G", "edge(1)", "Bottom", show=False),
+    ]
 
     DEFAULT_CSS = """
     HelpScreen #title { background: $panel; text-style: bold; padding: 0 1; height: 1; }
@@ -157,6 +164,13 @@ class HelpScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
+
+    def action_line(self, delta: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=delta, animate=False, immediate=True)
+
+    def action_edge(self, bottom: int) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_end(animate=False, immediate=True) if bottom else scroll.scroll_home(animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss()
