@@ -16,7 +16,7 @@ from crit.ui.forms import NewContainerScreen, NewPodScreen, PathDialog
 from tests import test_forms
 from tests.fixed_node import fixed_app, settled
 from tests.test_forms import Host, fill, screen_of, set_select
-from tests.ui_helpers import screen_text
+from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
@@ -108,6 +108,8 @@ async def test_export_asks_before_overwriting_and_no_keeps_the_file(client, tmp_
         await wait_for(lambda: app.screen is scr, 10, "the form")
         assert spec.load_pod_config(target).metadata.name == "web"
         assert str(scr.query_one("#status").render()) == f"Exported the pod config to {target}."
+        # said once: no toast repeating the status line over it (issue 10 D)
+        assert not any("Exported" in n for n in notifications(app)), notifications(app)
 
 
 async def test_export_into_a_directory_is_refused_in_one_sentence(client, tmp_path):
@@ -189,6 +191,32 @@ def test_export_dialog_proposes_the_name_on_screen(frozen, snap_compare, monkeyp
         dlg = await _open_export(pilot, scr)
         assert dlg.query_one("#path").value == "web.yaml"
         assert "web.yaml" in screen_text(app)
+        await steady_cursor(pilot)
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+@SIZES
+def test_exported_is_said_once_on_screen(frozen, snap_compare, monkeypatch, tmp_path, size):
+    # issue 10 D: the status line "Exported the pod config to x." was cut off by a toast repeating it
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+    monkeypatch.chdir(tmp_path)
+
+    async def run_before(pilot):
+        from crit.ui.forms.entry import open_new_pod
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_pod(app)
+        scr = await screen_of(app, pilot, NewPodScreen)
+        await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
+        await fill(pilot, scr, "f-name", "web")
+        await _open_export(pilot, scr)
+        await pilot.press("enter")
+        await wait_for(lambda: app.screen is scr and (tmp_path / "web.yaml").exists(), 10, "the export")
+        await pilot.pause()
+        text = screen_text(app)
+        assert text.count("Exported the pod config to web.yaml.") == 1, text
         await steady_cursor(pilot)
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

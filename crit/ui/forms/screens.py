@@ -472,8 +472,8 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self.set_status(f"Export failed: {_one_sentence(exc)}", error=True)
             return
         problem = export_place.remember(path)
+        # said once, in the form's status line (a toast repeating it was drawn over it, cutting it off)
         self.set_status(f"Exported the {kind} config to {sanitize(path)}.")
-        self.app.notify(f"Exported the {kind} config to {sanitize(path)}.", markup=False)
         if problem:
             self.app.notify(sanitize(problem), severity="warning", markup=False)
 
