@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +15,7 @@ from crit.ui import registry
 from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
 from tests.fixed_node import fixed_app, settled
-from tests.ui_helpers import screen_text
+from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
 
@@ -151,3 +154,56 @@ def test_snap_describe_scrolled_by_j(frozen, snap_compare, size):
 @SIZES
 def test_snap_help_scrolled_by_j(frozen, snap_compare, size):
     assert snap_compare(fixed_app(), terminal_size=size, run_before=_help_after_jjjj)
+
+
+# ---------------------------------------------------------------------------------------------- log search
+
+LOG_DIR = Path(tempfile.gettempdir()) / "crit-test-polish-log"  # a fixed path: the title shows it
+
+
+@pytest.fixture
+def log_file():
+    LOG_DIR.mkdir(exist_ok=True)
+    path = LOG_DIR / "web.log"
+    lines = [f"2025-11-28T08:5{i}:00.000000000Z stdout F request {i} GET /index.html 200" for i in range(6)]
+    path.write_text("\n".join(lines) + "\n")
+    yield path
+    shutil.rmtree(LOG_DIR, ignore_errors=True)
+
+
+def _failed_log_search(path: Path):
+    async def run_before(pilot) -> None:
+        from crit.ui.logs.screen import LogScreen
+
+        await settled(pilot)
+        screen = LogScreen(pilot.app, path=str(path))
+        pilot.app.open_view(screen)
+        await wait_for(screen.loaded.is_set, 10, "the log loaded")
+        await pilot.press("slash", *"zzzz", "enter")
+        await wait_for(lambda: "No line matches 'zzzz'." in notifications(pilot.app), 5, "the toast")
+        await pilot.pause()
+    return run_before
+
+
+@SIZES
+def test_snap_failed_log_search_keeps_following(frozen, snap_compare, size, log_file):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_failed_log_search(log_file))
+
+
+async def test_a_log_search_that_finds_nothing_keeps_following(frozen, log_file):
+    from crit.ui.logs.screen import LogScreen
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        screen = LogScreen(app, path=str(log_file))
+        app.open_view(screen)
+        await wait_for(screen.loaded.is_set, 10, "the log loaded")
+        await wait_for(lambda: "FOLLOWING" in screen_text(app), 5, "following at first")
+        await pilot.press("slash", *"zzzz", "enter")
+        await wait_for(lambda: "No line matches 'zzzz'." in notifications(app), 5, "the toast")
+        await pilot.pause()
+        assert screen.follow and "FOLLOWING" in screen_text(app) and "paused" not in screen_text(app)
+        await pilot.press("slash", *"request 2", "enter")  # a match moves the view: that one pauses
+        await wait_for(lambda: "paused (f follows)" in screen_text(app), 5, "paused at the match")
+        assert not screen.follow

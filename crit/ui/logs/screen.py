@@ -392,14 +392,14 @@ class LogScreen(Screen):
         pattern = compile_query(query)  # the panels' `/` matching, smart case
         self.pattern, self.search_text = pattern, query
         self.view.set_pattern(pattern)
-        if self.follow:
-            self.set_follow(False)
         records = self.view.records
         start = min(self.view.bottom_record() + 1, len(records))
         index = find_prev(records, pattern, start if start < len(records) else -1, timestamps=self.view.timestamps)
-        if index is None:
+        if index is None:  # the view does not move: it goes on following if it was
             self.notify(f"No line matches {sanitize(query)!r}.", severity="warning", markup=False)
         else:
+            if self.follow:  # the view moves to the match: following would take it away
+                self.set_follow(False)
             self.view.show_record(index)
         self._update_status()
         return index
