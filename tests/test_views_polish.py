@@ -9,9 +9,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
 
+from crit.model import ConnectionState
 from crit.render.human import age, age_seconds
 from crit.ui import registry
+from crit.ui.header import NodeHeader
 from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
 from tests.fixed_node import fixed_app, settled
@@ -207,3 +211,65 @@ async def test_a_log_search_that_finds_nothing_keeps_following(frozen, log_file)
         await pilot.press("slash", *"request 2", "enter")  # a match moves the view: that one pauses
         await wait_for(lambda: "paused (f follows)" in screen_text(app), 5, "paused at the match")
         assert not screen.follow
+
+
+# ---------------------------------------------------------------------------------------------- fitting 80 columns
+
+MISSING_SOCKET = ("The container runtime socket /tmp/nope/crit.sock does not exist (nor does its directory "
+                  "/tmp/nope): is the runtime installed and running? If it listens elsewhere, fix the "
+                  "-r/--runtime-endpoint flag.")
+
+
+class HeaderApp(App):
+    """The header alone, in a fixed state (the poller's retry interval grows with time: not for a picture)."""
+
+    def __init__(self, state: ConnectionState, endpoint: str = "unix:///tmp/nope/crit.sock") -> None:
+        super().__init__()
+        self.state = state
+        self.endpoint = endpoint
+
+    def compose(self) -> ComposeResult:
+        yield NodeHeader(self.endpoint)
+        yield Static("(the panels)")
+
+    def on_mount(self) -> None:
+        self.query_one(NodeHeader).update_state(self.state)
+
+
+def _disconnected() -> ConnectionState:
+    return ConnectionState(endpoint="unix:///tmp/nope/crit.sock", connected=False, reason=MISSING_SOCKET,
+                           next_retry=4.0)
+
+
+@SIZES
+def test_snap_missing_socket_header_ends_its_sentence(frozen, snap_compare, size):
+    assert snap_compare(HeaderApp(_disconnected()), terminal_size=size)
+
+
+async def test_missing_socket_header_shows_the_whole_sentence_at_80_columns():
+    app = HeaderApp(_disconnected())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "fix the -r/--runtime-endpoint flag." in text, text  # was cut after "runtime-endpoint"
+        assert "retrying every ≤4s" in text
+
+
+class ReadOnlyOpts:
+    refresh = 2.0
+    readonly = True
+    theme = "crit-dark"
+    runtime_endpoint = "unix:///tmp/crit-demo-abcdef12/crit-node.sock"
+
+
+@SIZES
+def test_snap_readonly_header_keeps_the_time(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(opts=ReadOnlyOpts()), terminal_size=size, run_before=settled)
+
+
+async def test_readonly_header_keeps_the_time_at_80_columns(frozen):
+    app = fixed_app(opts=ReadOnlyOpts())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        first = screen_text(app).split("\n")[0]
+        assert "READ-ONLY" in first and "updated 09:00:00" in first and "…/crit-node.sock" in first, first

@@ -20,7 +20,7 @@ class NodeHeader(Widget):
     DEFAULT_CSS = """
     NodeHeader {
         height: auto;
-        max-height: 3;
+        max-height: 5;  /* a long DISCONNECTED sentence wraps onto up to four lines, to its end */
         background: $panel;
         color: $text;
         padding: 0 1;
@@ -42,25 +42,31 @@ class NodeHeader(Widget):
 
     def render_state(self, width: int = 200) -> Group:
         """Two lines; the first drops details (most expendable first) until it fits ``width``."""
-        variants = [self._first_line(level) for level in range(4)]
+        variants = [self._first_line(level) for level in range(6)]
         first = next((v for v in variants if v.cell_len <= width), variants[-1])
         first.no_wrap = True
         first.overflow = "ellipsis"
         return Group(first, self._second_line())
 
     def _first_line(self, level: int) -> Text:
-        """level 0: everything; 1: without the cadence; 2: also without the API version; 3: also without 'crit'."""
+        """level 0: everything; 1: without the cadence; 2: also without the API version; 3: also without 'crit';
+        4: also the endpoint's directory shortened to …; 5: also without the runtime's name and version (the
+        time of the last refresh stays)."""
         st = self.state
         t = Text()
         if level < 3:
             t.append("crit ", style="bold")
-        t.append(sanitize(self.endpoint), style="bold")
+        endpoint = sanitize(self.endpoint)
+        if level >= 4 and "/" in endpoint.rstrip("/"):
+            scheme = endpoint.split("://", 1)[0] + "://" if "://" in endpoint else ""
+            endpoint = scheme + "…/" + endpoint.rstrip("/").rsplit("/", 1)[-1]
+        t.append(endpoint, style="bold")
         if self.readonly:
             t.append("  READ-ONLY", style="bold reverse")
         if st is None:
             t.append("  connecting…")
             return t
-        if st.runtime_name or st.runtime_version:
+        if (st.runtime_name or st.runtime_version) and level < 5:
             t.append("  ")
             t.append(sanitize(f"{st.runtime_name} {st.runtime_version}".strip()))
             if st.api_version and level < 2:
@@ -82,15 +88,16 @@ class NodeHeader(Widget):
         if st is None:
             return t
         if not st.connected:
+            # the short notes first, the sentence last: wrapped, it ends on screen (its end says what to fix)
             t.append(" DISCONNECTED ", style="bold reverse red")
-            t.append(" " + sanitize(st.reason or "the runtime does not answer"), style="red")
+            if st.next_retry is not None:
+                t.append(f" retrying every ≤{format_duration(st.next_retry)}", style="dim")
             if st.ever_connected:
                 t.append("  (data shown is stale", style="dim")
                 if st.last_ok:
                     t.append(" since " + time.strftime("%H:%M:%S", time.localtime(st.last_ok)), style="dim")
                 t.append(")", style="dim")
-            if st.next_retry is not None:
-                t.append(f"  retrying every ≤{format_duration(st.next_retry)}", style="dim")
+            t.append("  " + sanitize(st.reason or "the runtime does not answer"), style="red")
             return t
         if not st.conditions:
             t.append("no runtime conditions reported", style="dim")
