@@ -273,3 +273,50 @@ async def test_readonly_header_keeps_the_time_at_80_columns(frozen):
         await settled(pilot)
         first = screen_text(app).split("\n")[0]
         assert "READ-ONLY" in first and "updated 09:00:00" in first and "…/crit-node.sock" in first, first
+
+
+async def _pull_with_error(pilot) -> None:
+    from crit.ui.dialogs import PullDialog
+
+    await settled(pilot)
+    await pilot.press("p")
+    await wait_for(lambda: isinstance(pilot.app.screen, PullDialog), 5, "the pull dialog")
+    await pilot.press("enter")  # no reference: the error line shows too
+    await wait_for(lambda: "Type an image reference first" in screen_text(pilot.app), 5, "the error line")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_pull_dialog_fits(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_pull_with_error)
+
+
+async def test_pull_dialog_fits_24_rows_with_its_error(frozen):
+    from textual.containers import Vertical
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _pull_with_error(pilot)
+        box = app.screen.query_one(Vertical)
+        assert box.region.y >= 1 and box.region.bottom <= 23, box.region  # bottom border shown
+        assert not box.show_vertical_scrollbar
+        assert "Cancel" in screen_text(app)
+
+
+async def test_sessions_and_forwards_titles_fit_80_columns(frozen):
+    from crit.ui.logs.forwards import ForwardsScreen
+    from crit.ui.terminal.actions import SessionsScreen
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        for screen_class, end in ((SessionsScreen, "ctrl+] comes back)"), (ForwardsScreen, "on a pod starts one)")):
+            app.open_view(screen_class(app))
+            await wait_for(lambda: isinstance(app.screen, screen_class), 5, screen_class.__name__)
+            await pilot.pause()
+            lines = screen_text(app).split("\n")
+            assert lines[0].rstrip().endswith(end), lines[0]
+            if screen_class is ForwardsScreen:
+                assert any("LAST ERROR" in line for line in lines), lines  # the column starts on screen
+            await pilot.press("escape")
+            await wait_for(lambda: app.screen is app.main, 5, "back on the main screen")

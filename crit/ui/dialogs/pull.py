@@ -27,9 +27,9 @@ class PullDialog(ModalScreen[PullRequest | None]):
     PullDialog { align: center middle; }
     PullDialog > Vertical {
         width: 70; max-width: 95%; height: auto;
-        border: thick $accent; background: $surface; padding: 1 2;
+        border: thick $accent; background: $surface; padding: 0 2;
     }
-    PullDialog Label { margin-top: 1; }
+    PullDialog #pull-title { text-style: bold; margin-bottom: 1; }
     PullDialog #error { color: $error; height: auto; }
     PullDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     PullDialog Button { margin-left: 2; }
@@ -37,7 +37,7 @@ class PullDialog(ModalScreen[PullRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Pull an image", markup=False)
+            yield Static("Pull an image", id="pull-title", markup=False)  # (fits 24 rows, with an error line)
             yield Label("Image reference (e.g. localhost:5000/busybox:1.36)")
             yield Input(placeholder="registry/name:tag", id="image")
             yield Label("Username (optional)")

@@ -55,7 +55,9 @@ class ForwardsScreen(Screen):
     ForwardsScreen DataTable { height: 1fr; }
     """
 
-    COLUMNS = ("LOCAL", "POD", "POD PORT", "ACTIVE", "CONNECTIONS", "RECEIVED", "SENT", "FAILED", "LAST ERROR")
+    #: short headers: at 80 columns LAST ERROR starts on screen (the selected one's error is also written in full
+    #: under the table)
+    COLUMNS = ("LOCAL", "POD", "PORT", "ACT", "CONNS", "IN", "OUT", "FAIL", "LAST ERROR")
 
     def __init__(self, app: Any) -> None:
         super().__init__()
@@ -68,7 +70,7 @@ class ForwardsScreen(Screen):
         else:
             hint = "x stops the selected one; shift+f on a pod starts one"
             empty = "No active port-forwards: select a pod and press shift+f."
-        yield Static(f"Port-forwards of this session   ({hint})", id="fw-title", markup=False)
+        yield Static(f"Port-forwards   ({hint})", id="fw-title", markup=False)
         yield Static(empty, id="fw-empty", markup=False)
         table = DataTable(id="fw-table", cursor_type="row")
         table.add_columns(*self.COLUMNS)

@@ -672,7 +672,7 @@ class SessionsScreen(Screen):
         self.manager = sessions_of(app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Terminal sessions   (enter switches to one, x closes one, ctrl+] in a session comes back)",
+        yield Static("Terminal sessions   (enter switches to one, x closes it, ctrl+] comes back)",  # fits 80
                      id="ss-title", markup=False)
         if getattr(self.crit, "readonly", False):  # s, S and a are refused: do not send the user to them
             empty = "No open sessions. " + refusal("opening a shell, running a command or attaching")
