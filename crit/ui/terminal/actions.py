@@ -561,9 +561,21 @@ panel_key("a", "Attach", panels=("containers",), mutating=True,
           help="attach to the main process of a container created with stdin and tty")(open_attach)
 
 
+#: the name the app's one :sessions screen is installed under
+SESSIONS_SCREEN = "crit-sessions"
+
+
 @command("sessions", "the open shell / exec / attach sessions: enter switches to one, x closes one")
 def sessions_command(app: Any, args: list[str]) -> None:
-    app.open_view(SessionsScreen(app))
+    # one screen per app, installed, so that leaving it does not tear it down: Textual's app awaits the removal of
+    # a popped screen before it reads the next key, and while a session floods that took ~0.5 s — enter on a
+    # flooding session then ctrl+] at once waited that long for the detach
+    if not app.is_screen_installed(SESSIONS_SCREEN):
+        app.install_screen(SessionsScreen(app), SESSIONS_SCREEN)
+    screen = app.get_screen(SESSIONS_SCREEN)
+    if screen in app.screen_stack:
+        return
+    app.open_view(screen)
 
 
 # ---------------------------------------------------------------------------------------------- dialogs / screens
@@ -687,7 +699,7 @@ class SessionsScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
         self.redraw()
-        self.set_interval(1.0, self.redraw)
+        self.set_interval(1.0, self._tick)
 
     def on_screen_resume(self) -> None:
         self.redraw()
@@ -706,6 +718,10 @@ class SessionsScreen(Screen):
             Text(human_size(session.bytes_in)),
             Text(age_seconds(age)),
         )
+
+    def _tick(self) -> None:
+        if self.is_current:  # kept while hidden (installed): it redraws when shown again
+            self.redraw()
 
     @unless_torn_down
     def redraw(self) -> None:
