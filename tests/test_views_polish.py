@@ -320,3 +320,40 @@ async def test_sessions_and_forwards_titles_fit_80_columns(frozen):
                 assert any("LAST ERROR" in line for line in lines), lines  # the column starts on screen
             await pilot.press("escape")
             await wait_for(lambda: app.screen is app.main, 5, "back on the main screen")
+
+
+def _with_a_failed_forward(app) -> None:
+    from crit.stream.portforward import PortForward
+
+    async def no_url() -> str:
+        raise AssertionError("never connected in this test")
+
+    fwd = PortForward(no_url, 80, 18080, host="127.0.0.1", pod_id="a" * 64, pod_name="web-7c9d8f6b5-abcde")
+    fwd.connections_total, fwd.failures, fwd.bytes_in, fwd.bytes_out = 3, 1, 1200, 300
+    fwd.last_error = "error forwarding port 80 to pod: dial tcp4 127.0.0.1:80: connect: connection refused"
+    app.forwards.forwards.append(fwd)  # listed, never started: nothing to stop
+
+
+async def _forwards_with_error(pilot) -> None:
+    from crit.ui.logs.forwards import ForwardsScreen
+
+    await settled(pilot)
+    _with_a_failed_forward(pilot.app)
+    pilot.app.open_view(ForwardsScreen(pilot.app))
+    await wait_for(lambda: isinstance(pilot.app.screen, ForwardsScreen)
+                   and "connection refused" in screen_text(pilot.app), 5, ":forwards with the error")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_forwards_show_the_last_error(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_forwards_with_error)
+
+
+async def test_forwards_last_error_is_read_in_full_at_80_columns(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _forwards_with_error(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "Last error of 127.0.0.1:18080: error forwarding port 80 to pod: dial tcp4 127.0.0.1:80: connect: " \
+               "connection refused" in text, text

@@ -53,6 +53,7 @@ class ForwardsScreen(Screen):
     ForwardsScreen #fw-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
     ForwardsScreen #fw-empty { padding: 1 2; color: $text-muted; }
     ForwardsScreen DataTable { height: 1fr; }
+    ForwardsScreen #fw-error { height: auto; max-height: 3; padding: 0 1; color: $error; display: none; }
     """
 
     #: short headers: at 80 columns LAST ERROR starts on screen (the selected one's error is also written in full
@@ -75,6 +76,7 @@ class ForwardsScreen(Screen):
         table = DataTable(id="fw-table", cursor_type="row")
         table.add_columns(*self.COLUMNS)
         yield table
+        yield Static("", id="fw-error", markup=False)  # the selected one's last error, in full
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -104,6 +106,17 @@ class ForwardsScreen(Screen):
         forwards = {self.key(f): f for f in self.crit.forwards.forwards}
         sync_rows(self.query_one(DataTable), {key: self.row(fwd) for key, fwd in forwards.items()})
         self.query_one("#fw-empty", Static).display = not forwards
+        self._show_error()
+
+    def _show_error(self) -> None:
+        fwd = self.selected()
+        error = self.query_one("#fw-error", Static)
+        error.display = bool(fwd is not None and fwd.last_error)
+        if error.display:
+            error.update(f"Last error of {fwd.address}: {sanitize(fwd.last_error)}")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_error()
 
     def selected(self) -> PortForward | None:
         key = cursor_key(self.query_one(DataTable))
