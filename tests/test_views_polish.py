@@ -18,7 +18,7 @@ from crit.ui import registry
 from crit.ui.header import NodeHeader
 from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import NOW, fixed_app, settled
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
@@ -357,3 +357,61 @@ async def test_forwards_last_error_is_read_in_full_at_80_columns(frozen):
         text = " ".join(screen_text(app).split())
         assert "Last error of 127.0.0.1:18080: error forwarding port 80 to pod: dial tcp4 127.0.0.1:80: connect: " \
                "connection refused" in text, text
+
+
+# ---------------------------------------------------------------------------------------------- stats
+
+class FakeTracker:
+    """Two minutes of samples of one container: memory and the writable layer vary a little (long scales)."""
+
+    generation = 1
+
+    def __init__(self) -> None:
+        from crit.model.stats import StatPoint, Usage
+
+        self.usage = Usage(id="c" * 64, name="nginx", cpu=12.5, memory=3_775_000, fs=3_774_000, at=NOW)
+        for i in range(120):
+            self.usage.history.append(StatPoint(at=NOW - 600 + 5 * i, cpu=10.0 + i % 7, memory=3_770_000 + 97 * i,
+                                                fs=3_765_000 + 81 * i))
+
+    def supported(self, kind: str) -> bool:
+        return True
+
+    def get(self, kind: str, obj_id: str):
+        return self.usage
+
+    def state(self, kind: str) -> str:
+        return "ok"
+
+    def message(self, kind: str) -> str:
+        return ""
+
+
+def _stats_view(pilot):
+    from crit.ui.logs.stats import StatsScreen
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await settled(pilot)
+        app.stats.tracker = FakeTracker()
+        app.stats.poke = lambda: None
+        app.open_view(StatsScreen(app, "container", "c" * 64, "nginx"))
+        await wait_for(lambda: "writable layer" in screen_text(app), 5, "the stats view")
+        await pilot.pause()
+    return run_before(pilot)
+
+
+@SIZES
+def test_snap_stats_scales_stay_beside_their_sparklines(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_stats_view)
+
+
+async def test_stats_fs_scale_is_not_wrapped_at_80_columns(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _stats_view(pilot)
+        await pilot.resize_terminal(80, 24)
+        lines = screen_text(app).split("\n")
+        scales = [line for line in lines if "–" in line and "MB" in line and "min" not in line]
+        assert len(scales) == 2, lines  # MEM and FS: each on its sparkline's line ("3.77MB–3.78MB" alone before)
+        assert all("▁" in line or "█" in line or "▅" in line for line in scales), scales

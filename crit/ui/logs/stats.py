@@ -29,7 +29,7 @@ def _series(points: list[StatPoint], attr: str) -> list[float | None]:
 
 
 def _metric(out: Text, label: str, now: str, values: list[float | None], fmt, *, zero_based: bool,
-            note: str, width: int, style: str) -> None:
+            note: str, width: int, style: str, line_width: int | None = None) -> None:
     known = [v for v in values if v is not None]
     out.append(f"{label:<4}", style="bold")
     out.append(f"{now:>8}", style="bold")
@@ -43,16 +43,20 @@ def _metric(out: Text, label: str, now: str, values: list[float | None], fmt, *,
     if zero_based and hi < 1.0:
         hi = 1.0  # an idle container: a flat floor, not noise blown up to full height
     shifted = [None if v is None else v - lo for v in values]
+    scale = f"  {fmt(hi)}" if zero_based else f"  {fmt(lo)}–{fmt(hi)}"
+    if line_width is not None:  # the scale stays on the sparkline's line: the sparkline gives way
+        width = max(5, min(width, line_width - 12 - len(scale)))
     line = sparkline(shifted, width, top=max(hi - lo, 0.0))
     out.append(" " * 12)
     out.append(line, style=style)
-    out.append(f"  {fmt(hi)}\n" if zero_based else f"  {fmt(lo)}–{fmt(hi)}\n", style="dim")
+    out.append(scale + "\n", style="dim")
     out.append("\n")
 
 
 def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK_WIDTH,
-                     interval: float = 5.0) -> Text:
-    """The detail view's body for one pod or container: each metric's value, range and sparkline."""
+                     interval: float = 5.0, line_width: int | None = None) -> Text:
+    """The detail view's body for one pod or container: each metric's value, range and sparkline (at most
+    ``width`` cells; with ``line_width``, narrower when the scale after it would not fit on its line)."""
     what = "container" if kind == CONTAINER else "pod"
     if not tracker.supported(kind):
         msg = tracker.message(kind) or f"the runtime does not report {what} statistics"
@@ -68,11 +72,11 @@ def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK
     points = usage.points()
     out = Text()
     _metric(out, "CPU", format_cpu(usage.cpu), _series(points, "cpu"), format_cpu, zero_based=True,
-            note="100% = one core; scale from 0", width=width, style="green")
+            note="100% = one core; scale from 0", width=width, style="green", line_width=line_width)
     _metric(out, "MEM", format_bytes(usage.memory), _series(points, "memory"), format_bytes, zero_based=False,
-            note="working set; scale min–max", width=width, style="cyan")
+            note="working set; scale min–max", width=width, style="cyan", line_width=line_width)
     _metric(out, "FS", format_bytes(usage.fs), _series(points, "fs"), format_bytes, zero_based=False,
-            note="writable layer; scale min–max", width=width, style="magenta")
+            note="writable layer; scale min–max", width=width, style="magenta", line_width=line_width)
     span = points[-1].at - points[0].at if len(points) > 1 else 0.0
     out.append(f"{len(points)} samples over {format_duration(round(span))}, one every {format_duration(interval)}; "
                f"newest on the right", style="dim")
@@ -124,8 +128,10 @@ class StatsScreen(Screen):
     def redraw(self) -> None:
         self._seen = self.tracker.generation
         width = max(10, min(240, self.size.width - 30)) if self.size.width else SPARK_WIDTH
+        # inside the padding and a scrollbar (before the first layout: the screen's width less those)
+        body_width = self.query_one("#st-body", Static).size.width or (self.size.width - 6 if self.size.width else None)
         body = stats_renderable(self.tracker, self.kind, self.obj_id, width=width,
-                                interval=self.crit.stats.interval)
+                                interval=self.crit.stats.interval, line_width=body_width)
         self.query_one("#st-body", Static).update(body)
 
     def action_close(self) -> None:
