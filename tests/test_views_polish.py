@@ -415,3 +415,30 @@ async def test_stats_fs_scale_is_not_wrapped_at_80_columns(frozen):
         scales = [line for line in lines if "–" in line and "MB" in line and "min" not in line]
         assert len(scales) == 2, lines  # MEM and FS: each on its sparkline's line ("3.77MB–3.78MB" alone before)
         assert all("▁" in line or "█" in line or "▅" in line for line in scales), scales
+
+
+# ---------------------------------------------------------------------------------------------- stop, import, bulk
+
+async def _ctrl_k_on_the_exited_container(pilot) -> None:
+    app = pilot.app
+    await settled(pilot)
+    await pilot.press("2")
+    await pilot.pause()
+    assert app.main.panels["containers"].table.move_cursor_to_key("d" * 64)  # init, exited
+    await pilot.press("ctrl+k")
+    await wait_for(lambda: any("nothing to stop" in n for n in notifications(app)), 5, "the notification")
+    await pilot.pause()
+
+
+@SIZES
+def test_snap_stop_of_an_exited_container_is_a_notification(frozen, snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_ctrl_k_on_the_exited_container)
+
+
+async def test_stop_of_an_exited_container_opens_no_confirmation(frozen):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ctrl_k_on_the_exited_container(pilot)
+        assert app.screen is app.main  # no dialog with a Stop button
+        assert any(n.startswith("Container init in pod web-7c9d8f6b5-abcde (id ddddddddddddd) is not running: "
+                                "there is nothing to stop.") for n in notifications(app)), notifications(app)

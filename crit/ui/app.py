@@ -924,6 +924,12 @@ class CritApp(App):
             self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning",
                         markup=False)
             return
+        if verb == "stop" and kind == "containers" and not any(r.obj.state == CONTAINER_RUNNING for r in rows):
+            # nothing to confirm: no dialog offering a Stop that would do nothing
+            what = (f"{describe_row(kind, rows[0])[:1].upper()}{describe_row(kind, rows[0])[1:]} is not running"
+                    if len(rows) == 1 else f"None of the {len(rows)} marked containers is running")
+            self.notify(f"{what}: there is nothing to stop.", severity="warning", markup=False)
+            return
         question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use,
                                                       self.builder.sandbox_users)
 
