@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -55,10 +56,14 @@ class ConfirmDialog(ModalScreen[bool]):
         self.warning = warning
 
     def compose(self) -> ComposeResult:
-        lines = ["  • " + sanitize(item) for item in self.items[:MAX_LISTED]]
+        # one row per item, hang-indented: a long item wraps under its text, not back to the left edge
+        body = Table.grid()
+        body.add_column(no_wrap=True)
+        body.add_column(overflow="fold")
+        for item in self.items[:MAX_LISTED]:
+            body.add_row(Text("  • "), Text(sanitize(item)))
         if len(self.items) > MAX_LISTED:
-            lines.append(f"  … and {len(self.items) - MAX_LISTED} more")
-        body = Text("\n".join(lines))
+            body.add_row(Text("  … "), Text(f"and {len(self.items) - MAX_LISTED} more"))
         with Vertical():
             yield Static(Text(sanitize(self.question)), id="question")
             if self.note:
