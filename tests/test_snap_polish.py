@@ -109,3 +109,35 @@ def test_empty_panels_of_a_connected_runtime(frozen, snap_compare, size):
         assert "IMAGE                TAG" in text, text  # IMAGE keeps its typical width, not its label's
 
     assert snap_compare(fixed_app(_Empty()), terminal_size=size, run_before=run_before)
+
+
+def _burst(app) -> None:
+    for n in range(8):
+        app.notify(f"Notification number {n} of a burst.", timeout=60, markup=False)
+
+
+async def test_a_burst_of_notifications_shows_the_newest_few(frozen):
+    # issue 10 D: notifications piled up over the screen (a toast per message, up to its top)
+    app = fixed_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        _burst(app)
+        newest = [f"Notification number {n} of a burst." for n in (3, 4, 5, 6, 7)]
+        await wait_for(lambda: all(m in screen_text(app) for m in newest), 10, "the newest toasts drawn")
+        await wait_for(lambda: "number 2 " not in screen_text(app), 10, "the older toasts gone")
+        text = screen_text(app)
+        assert all(f"number {n} " not in text for n in (0, 1, 2)), text
+        assert app.MAX_TOASTS == 5
+
+
+@SIZES
+def test_a_burst_of_notifications_on_screen(frozen, snap_compare, size):
+    async def run_before(pilot):
+        app = pilot.app
+        await settled(pilot)
+        _burst(app)
+        await wait_for(lambda: "number 7 " in screen_text(app) and "number 2 " not in screen_text(app), 10,
+                       "the newest toasts drawn, the older gone")
+        await pilot.pause()
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

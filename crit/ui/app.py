@@ -19,6 +19,7 @@ from typing import Any
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -523,9 +524,12 @@ class CritApp(App):
     CSS = """
     Screen { background: $background; }
     """
+    # the newest few notifications are shown; older ones make room (a burst piled toasts up over the whole screen)
+    MAX_TOASTS = 5
 
     def __init__(self, client: Any, options: Any = None, *, fetch_details: bool = True) -> None:
         super().__init__()
+        self._toasts: list[Notification] = []  # the notifications shown, oldest first (see on_notify)
         self.client = client
         self.options = options
         self.readonly = bool(getattr(options, "readonly", False) or getattr(client, "readonly", False))
@@ -787,6 +791,20 @@ class CritApp(App):
         for panel in main.panels.values():
             panel.set_connection(state.connected, state.ever_connected)
 
+    def on_notify(self, event: Notify) -> None:
+        """At most MAX_TOASTS notifications show: this runs before Textual's own handler adds one, and removes the
+        oldest to make room (a private call: Textual has no public way to remove one toast; clearing them all and
+        posting the newest again left stale toasts drawn, as its toast rack mounts them later)."""
+        shown = [n for n in self._toasts if not n.has_expired]
+        for old in shown[:max(0, len(shown) - self.MAX_TOASTS + 1)]:
+            try:
+                self._unnotify(old, refresh=False)
+            except KeyError:  # dismissed already (a click)
+                pass
+            shown.remove(old)
+        shown.append(event.notification)
+        self._toasts = shown
+
     # ------------------------------------------------------------------ API for other parts of crit
 
     def open_view(self, screen: Screen, callback: Callable[[Any], Any] | None = None) -> None:
@@ -978,11 +996,12 @@ class CritApp(App):
         if done:
             noun = describe_row(kind, rows[0]) if len(rows) == 1 else _n(done, SINGULAR[kind])
             self.notify(f"{past} {noun}.", markup=False)
-        for row, exc in failed[:5]:
+        named = self.MAX_TOASTS - 2  # the result, the failures named, "… and N more": all shown at once
+        for row, exc in failed[:named]:
             self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",
                         markup=False, timeout=10)
-        if len(failed) > 5:
-            self.notify(f"… and {_n(len(failed) - 5, 'more failure')}.", severity="error", markup=False)
+        if len(failed) > named:
+            self.notify(f"… and {_n(len(failed) - named, 'more failure')}.", severity="error", markup=False)
         if self.main is not None:
             table = self.main.panels[kind].table
             table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)
