@@ -141,3 +141,17 @@ def test_a_burst_of_notifications_on_screen(frozen, snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
+
+def test_tmux_missing_socket_is_not_an_empty_runtime(tmp_path):
+    """The real crit on a socket that does not exist: the panels say they are not connected, the IMAGE headers keep
+    their widths, and q quits."""
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    sock = tmp_path / "nonexistent.sock"
+    with TmuxCrit(["-r", f"unix://{sock}"], size=(80, 24)) as t:
+        screen = t.wait(lambda s: s.count("not connected — see the header") == 3, 30, what="three panels not connected")
+        assert "DISCONNECTED" in screen and "no pods" not in screen and "no images" not in screen, screen
+        assert "ID            NAME" in screen and "IMAGE                TAG" in screen, screen
