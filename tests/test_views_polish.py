@@ -442,3 +442,40 @@ async def test_stop_of_an_exited_container_opens_no_confirmation(frozen):
         assert app.screen is app.main  # no dialog with a Stop button
         assert any(n.startswith("Container init in pod web-7c9d8f6b5-abcde (id ddddddddddddd) is not running: "
                                 "there is nothing to stop.") for n in notifications(app)), notifications(app)
+
+
+def _import_dialog(monkeypatch):
+    import uuid
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+
+    async def run_before(pilot) -> None:
+        from crit.ui.forms import NewPodScreen
+        from crit.ui.forms.entry import open_new_pod
+        from crit.ui.forms.screens import PathDialog
+        from tests.test_forms_keep import steady_cursor
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_pod(app)
+        await wait_for(lambda: isinstance(app.screen, NewPodScreen), 10, "the New pod form")
+        scr = app.screen
+        await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
+        await pilot.press("ctrl+o")
+        await wait_for(lambda: isinstance(app.screen, PathDialog), 5, "the import dialog")
+        await steady_cursor(pilot)
+    return run_before
+
+
+@SIZES
+def test_snap_import_dialog_says_how_it_reads_the_file(frozen, snap_compare, monkeypatch, size):
+    """The Import dialog does not say "a name ending in .json means JSON" (the Export dialog's words)."""
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_import_dialog(monkeypatch))
+
+
+async def test_import_dialog_wording(frozen, monkeypatch):
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _import_dialog(monkeypatch)(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "YAML or JSON, whatever the name" in text and "means JSON" not in text, text

@@ -489,7 +489,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
         kinds = self.export_kinds()
         directory = export_place.last_dir()
         start = os.path.join(directory, "") if directory else ""
-        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", start, kinds), self._import_from)
+        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", start, kinds,
+                                        hint="enter: import · esc: cancel · YAML or JSON, whatever the name"),
+                             self._import_from)
 
     async def _import_from(self, answer: tuple[str, str] | None) -> None:
         if not answer:
