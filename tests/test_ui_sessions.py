@@ -246,6 +246,57 @@ async def test_shell_detach_sessions_reopen_and_exit_code(node):
         await client.close()
 
 
+async def test_detach_right_after_reentering_a_flooding_session(node):
+    """ctrl+] the instant a flooding session is back (through :sessions) detaches at once.  It used to wait ~0.5-1 s:
+    the list screen was torn down on leaving it, and Textual's app awaits that removal (dozens of event-loop turns,
+    each long during a flood) before it reads the next key.  Asserted: the :sessions screen is the same one each
+    time (installed, never torn down), and a generous bound on the measured latency, for two re-entries."""
+    import time
+
+    async with Pod(node) as p:
+        cid = await p.container("web", ["sleep", "3600"])
+        client = CriClient(node.endpoint, timeout=10)
+        app = CritApp(client, Opts(node.endpoint))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(app, pilot)
+            await select_container(app, pilot, cid)
+            await pilot.press("s")
+            await wait_prompt(app)
+            screen = app.screen
+            view = screen.view
+            await type_line(pilot, "yes")
+            await wait_for(lambda: view.bytes_in > 300_000, 15, "yes to flood the session")
+            await pilot.press("ctrl+right_square_bracket")
+            await wait_main(app)
+            lists = []
+            for _ in range(2):
+                await command_line(pilot, "sessions")
+                await wait_for(lambda: isinstance(app.screen, SessionsScreen), 5, ":sessions")
+                lists.append(app.screen)
+                await pilot.press("enter")
+                await wait_for(lambda: app.screen is screen, 5, "the flooding session again")
+                at_entry = view.bytes_in
+                await wait_for(lambda: view.bytes_in > at_entry, 10, "more of the flood in the session")
+                left: list[float] = []
+
+                async def watch() -> None:  # Pilot.press itself waits for the app to settle, which a flood delays
+                    while app.screen is not app.main:
+                        await asyncio.sleep(0.002)
+                    left.append(time.monotonic())
+
+                watcher = asyncio.create_task(watch())
+                pressed = time.monotonic()
+                await pilot.press("ctrl+right_square_bracket")
+                await asyncio.wait_for(watcher, 10)
+                latency = left[0] - pressed
+                assert not view.ended
+                assert latency < 0.5, f"the detach waited {latency:.2f}s right after re-entering the session"
+            assert lists[0] is lists[1] and lists[0].is_attached, "the :sessions screen was torn down and made again"
+            session = next(iter(sessions_of(app)))
+            await sessions_of(app).close(session)
+        await client.close()
+
+
 async def test_two_sessions_at_once_switch_and_close(node):
     async with Pod(node) as p:
         one = await p.container("one", ["sleep", "3600"])

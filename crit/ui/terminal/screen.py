@@ -30,7 +30,7 @@ class TerminalScreen(Screen[str]):
                  name: str | None = None, ended_title: str | None = None) -> None:
         super().__init__(name=name)
         self.view = TerminalView(session_factory, title, detach_key=detach_key, scrollback=scrollback, fps=fps,
-                                 flood_fps=flood_fps, ended_title=ended_title)
+                                 flood_fps=flood_fps, ended_title=ended_title, on_detach=self._detach)
 
     def compose(self) -> ComposeResult:
         yield self.view
@@ -40,6 +40,11 @@ class TerminalScreen(Screen[str]):
 
     def on_screen_resume(self) -> None:
         self.view.focus()
+
+    def _detach(self) -> None:
+        """The detach key (run by the app as it reads the key: not queued behind this screen's messages)."""
+        if self.is_current:
+            self.dismiss("detached")
 
     def on_terminal_view_detached(self, message: TerminalView.Detached) -> None:
         message.stop()
