@@ -479,3 +479,45 @@ async def test_import_dialog_wording(frozen, monkeypatch):
         await _import_dialog(monkeypatch)(pilot)
         text = " ".join(screen_text(app).split())
         assert "YAML or JSON, whatever the name" in text and "means JSON" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------- checkboxes
+
+def _new_container_form(monkeypatch):
+    import uuid
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+
+    async def run_before(pilot) -> None:
+        from crit.ui.forms import NewContainerScreen
+        from crit.ui.forms.entry import open_new_container
+        from tests.test_forms_keep import steady_cursor
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_container(app, pod_id="a" * 64)
+        await wait_for(lambda: isinstance(app.screen, NewContainerScreen) and "Pull image if missing"
+                       in screen_text(app), 10, "the New container form")
+        await steady_cursor(pilot)
+    return run_before
+
+
+@SIZES
+def test_snap_checkboxes_read_on_and_off(frozen, snap_compare, monkeypatch, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_new_container_form(monkeypatch))
+
+
+async def test_an_off_checkbox_draws_no_x(frozen, monkeypatch):
+    from textual.widgets import Checkbox
+
+    app = fixed_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _new_container_form(monkeypatch)(pilot)
+        boxes = list(app.screen.query(Checkbox))
+        off = next(b for b in boxes if not b.value)
+        off_style = off.get_component_rich_style("toggle--button")
+        assert off_style.color is not None and off_style.color == off_style.bgcolor, off_style  # the X unseen
+        off.value = True
+        await pilot.pause()
+        on_style = off.get_component_rich_style("toggle--button")
+        assert on_style.color != on_style.bgcolor and on_style.bold, on_style  # a bold X

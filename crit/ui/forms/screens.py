@@ -147,6 +147,10 @@ class LaunchScreen(Screen[LaunchResult | None]):
     LaunchScreen #elapsed { width: 1fr; padding: 0 1; }
     LaunchScreen #status { height: auto; max-height: 4; padding: 0 1; }
     LaunchScreen #status.-error { color: $error; }
+    /* a checkbox reads on or off by its mark, not only by its colour: off draws no X (the mark takes the box's
+       colour), on a bold X in the success colour */
+    LaunchScreen Checkbox > .toggle--button { color: $panel; }
+    LaunchScreen Checkbox.-on > .toggle--button { color: $text-success; text-style: bold; }
     """
 
     title_text = "New"
