@@ -25,7 +25,7 @@ from textual.strip import Strip
 from crit.render.layout import GAP, fit_cell, fit_columns
 from crit.render.rows import Column
 
-__all__ = ["Row", "NodeTable", "MARK"]
+__all__ = ["MARK", "NodeTable", "Row"]
 
 MARK = "●"  # drawn before a marked row's first cell, cut by one cell (bold yellow alone read like a Created state)
 
