@@ -40,6 +40,7 @@ class TerminalScreen(Screen[str]):
 
     def on_screen_resume(self) -> None:
         self.view.focus()
+        self.view.ease()  # the app mounts this screen's footer and toasts again: its output waits a little
 
     def _detach(self) -> None:
         """The detach key (run by the app as it reads the key: not queued behind this screen's messages)."""

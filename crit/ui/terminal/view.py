@@ -66,6 +66,12 @@ INBOX_LIMIT = 1 << 20
 #: yield to the event loop after this long of continuous feeding (seconds): keys wait at most about this long per
 #: turn of the loop (a key to the detach action takes a few turns)
 FEED_BUDGET = 0.002
+#: while the view is not on screen (detached) or its screen has just come back, the feed pauses this long (seconds)
+#: instead of one turn of the loop after each ``FEED_BUDGET``: it takes a small share of the loop, and the app's own
+#: work (switching screens: mounting the footer and toasts, painting the panels) goes through its many turns quickly
+EASE_PAUSE = 0.006
+#: how long after its screen comes back the feed eases (seconds)
+EASE_AFTER_RESUME = 0.5
 #: output smaller than this since the last frame (typing, echo) is rendered at once, not at the capped rate
 SMALL_OUTPUT = 2048
 #: …but never more often than this (seconds)
@@ -241,6 +247,7 @@ class TerminalView(Widget, can_focus=True):
         self._last_chunk = 0.0
         self._compacted_mark = 0
         self._interactive = True  # output arrives in sparse small pieces (typing, prompts), not a flood
+        self._ease_until = 0.0  # monotonic time until which the feed eases (see EASE_PAUSE)
         # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
         self._bindings.bind(self.detach_key, "detach", "Detach", show=False, priority=True)
 
@@ -349,7 +356,8 @@ class TerminalView(Widget, can_focus=True):
                 self.bytes_in += len(piece)
                 now = loop_time()
                 if now - last_yield > FEED_BUDGET:
-                    await asyncio.sleep(0)  # let keys, timers and rendering run (and the pump fill the inbox)
+                    # let keys, timers and rendering run (and the pump fill the inbox)
+                    await asyncio.sleep(EASE_PAUSE if self._easing(now) else 0)
                     last_yield = loop_time()
             replies = term.take_replies()
             if replies:
@@ -360,6 +368,18 @@ class TerminalView(Widget, can_focus=True):
         if error is not None:
             raise error
         self._finish(stream.exit_code, stream.describe_end())
+
+    def ease(self, seconds: float = EASE_AFTER_RESUME) -> None:
+        """Let the app's work go first for a while (the host calls it when the view's screen comes back)."""
+        self._ease_until = max(self._ease_until, time.monotonic() + seconds)
+
+    def _easing(self, now: float) -> bool:
+        if now < self._ease_until:
+            return True
+        try:
+            return not self.screen.is_current  # detached: the session runs on, at a small share of the loop
+        except Exception:  # noqa: BLE001 - not mounted (yet or any more): nothing on screen to make way for
+            return False
 
     async def _writer(self) -> None:
         stream = self.stream
@@ -414,6 +434,8 @@ class TerminalView(Widget, can_focus=True):
         Typing gets its echo on screen at once; a flood is rendered at most ``fps`` times per second.
         """
         now = time.monotonic()
+        if now >= self._ease_until and self._easing(now):
+            return  # not on screen: the safety frame (4 a second) keeps the state; the screen repaints when shown
         if self._bytes_since_frame > FLOOD_BYTES:
             due = self._last_frame + self._flood_interval
         else:
