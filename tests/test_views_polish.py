@@ -521,3 +521,39 @@ async def test_an_off_checkbox_draws_no_x(frozen, monkeypatch):
         await pilot.pause()
         on_style = off.get_component_rich_style("toggle--button")
         assert on_style.color != on_style.bgcolor and on_style.bold, on_style  # a bold X
+
+
+# ---------------------------------------------------------------------------------------------- the real crit
+
+def _rows(screen: str) -> list[str]:
+    """The view's text rows, left part (a toast may come and go at the bottom right)."""
+    return [row[:40].rstrip() for row in screen.split("\n")[1:18]]
+
+
+def test_tmux_views_scroll_with_j_and_a_failed_log_search_keeps_following():
+    from tests.conftest import require
+    from tests.tmux import TmuxCrit, tmux_missing
+
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(80, 24)) as t:
+        t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s, 60, what="the demo node's pods")
+        # describe: j scrolls the text (the second row comes up to the top)
+        t.keys("d")
+        top = _rows(t.wait(lambda s: s.startswith(" describe — ") and "id:" in s, what="the describe view"))
+        t.keys("j")
+        t.wait(lambda s: _rows(s)[0] == top[1], what="j scrolled the text a line")
+        t.keys("j", "j")
+        t.wait(lambda s: _rows(s)[0] == top[3], what="j j scrolled two more lines")
+        t.keys("k")
+        t.wait(lambda s: _rows(s)[0] == top[2], what="k scrolled back a line")
+        t.keys("Escape")
+        t.wait(lambda s: "describe — " not in s and "Pods [" in s, what="back on the panels")
+        # logs: a search that finds nothing says so and keeps following
+        t.keys("2")
+        t.keys("l")
+        t.wait(lambda s: "FOLLOWING" in s, 20, what="the logs, following")
+        t.keys("/")
+        t.keys("zzzz")
+        t.keys("Enter")
+        screen = t.wait(lambda s: "No line matches 'zzzz'." in s, what="the toast")
+        assert "FOLLOWING" in screen and "paused" not in screen, screen
