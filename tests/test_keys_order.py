@@ -48,7 +48,7 @@ async def _dialog(pilot) -> str:
 async def _view(pilot) -> str:
     await wait_for(lambda: isinstance(pilot.app.screen, TextViewScreen), 5, "the describe view")
     await pilot.pause()
-    return pilot.app.screen.view_title
+    return pilot.app.screen.view_title.split(" — ", 1)[-1]  # what is shown, after the kind of view ("describe — ")
 
 
 async def test_3_then_ctrl_d_asks_to_remove_the_image(frozen):
