@@ -276,15 +276,15 @@ async def test_detach_right_after_reentering_a_flooding_session(node):
                 await pilot.press("enter")
                 await wait_for(lambda: app.screen is screen, 5, "the flooding session again")
                 at_entry = view.bytes_in
-                await wait_for(lambda: view.bytes_in > at_entry, 10, "more of the flood in the session")
+                await wait_for(lambda at_entry=at_entry: view.bytes_in > at_entry, 10, "more of the flood")
                 left: list[float] = []
 
-                async def watch() -> None:  # Pilot.press itself waits for the app to settle, which a flood delays
+                async def watch(left: list[float]) -> None:  # Pilot.press waits for the app to settle (a flood delays it)
                     while app.screen is not app.main:
                         await asyncio.sleep(0.002)
                     left.append(time.monotonic())
 
-                watcher = asyncio.create_task(watch())
+                watcher = asyncio.create_task(watch(left))
                 pressed = time.monotonic()
                 await pilot.press("ctrl+right_square_bracket")
                 await asyncio.wait_for(watcher, 10)
