@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from crit.model.statedir import state_path, write_private
+
 __all__ = ["file_name", "last_dir", "propose", "remember", "state_file"]
 
 #: directory remembered in this process, by state file (tests give every test its own state directory)
@@ -21,8 +23,7 @@ _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def state_file() -> Path:
     """``$XDG_STATE_HOME/crit/export-dir``: the directory of the last export."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "crit" / "export-dir"
+    return state_path("export-dir")
 
 
 def last_dir() -> str | None:
@@ -44,10 +45,7 @@ def remember(path: str | os.PathLike) -> str | None:
     target = state_file()
     _memory[str(target)] = directory
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(directory + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        write_private(target, directory + "\n")
     except OSError as exc:
         return f"Could not remember the export directory in {target}: {exc.strerror or exc}."
     return None

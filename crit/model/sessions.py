@@ -35,12 +35,13 @@ import json
 import logging
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from crit.model.statedir import state_path, write_private
 
 try:  # the error types of the client layer
     from crit.cri.errors import ConnectError, CriError, DeadlineExceeded, NotFound
@@ -122,8 +123,7 @@ async def kill_marked(client: Any, container_id: str, token: str, timeout: float
 
 def state_file() -> Path:
     """``$XDG_STATE_HOME/crit/sessions.json`` (``~/.local/state/crit/sessions.json`` when unset)."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "crit" / "sessions.json"
+    return state_path("sessions.json")
 
 
 def process_identity(pid: int | None = None) -> str:
@@ -214,18 +214,7 @@ class MarkerStore:
             os.close(fd)
 
     def _write(self, entries: list[Leftover]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".sessions-", suffix=".tmp", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump([asdict(e) for e in entries], f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, json.dumps([asdict(e) for e in entries], indent=1))
 
     def update(self, change: Callable[[list[Leftover]], list[Leftover]]) -> list[Leftover] | None:
         """Apply ``change`` to the entries and write the result; the new entries, or None when the file could

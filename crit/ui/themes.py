@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from textual.theme import Theme
 
+from crit.model.statedir import state_path, write_private
+
 __all__ = ["DEFAULT_THEME", "ThemeError", "load_theme_file", "load_themes", "builtin_theme_dir", "user_theme_dir",
            "theme_state_file", "load_saved_theme", "save_theme"]
 
@@ -101,8 +103,7 @@ def load_themes(include_user: bool = True) -> LoadedThemes:
 
 def theme_state_file() -> Path:
     """``$XDG_STATE_HOME/crit/theme``: the name of the theme last chosen in the command palette."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "crit" / "theme"
+    return state_path("theme")
 
 
 def load_saved_theme() -> str | None:
@@ -118,10 +119,7 @@ def save_theme(name: str) -> str | None:
     """Remember ``name`` for the next start; ``None``, or one sentence saying why it could not be saved."""
     path = theme_state_file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(name + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_private(path, name + "\n")
     except OSError as exc:
         return f"Could not remember the theme {name} in {path}: {exc.strerror or exc}."
     return None
