@@ -433,3 +433,38 @@ async def test_output_waiting_to_be_fed_is_bounded(monkeypatch):
     finally:
         srv.close()
         await srv.wait_closed()
+
+
+async def test_a_hidden_flooding_session_makes_way_for_the_app(server):
+    """A session whose screen is not shown (detached: popped, kept installed like crit's sessions) eases its feed
+    and draws no frames of its own (the safety frame, 4 a second, keeps its state); when its screen comes back it
+    eases for a moment (the app mounts the screen's footer and toasts), then feeds at full speed again.  The flood
+    never ends by itself."""
+    argv = (BUSYBOX, "sh", "-c", "exec yes 'flood flood flood flood flood flood flood flood'")
+
+    class ScreenApp(App):
+        def on_mount(self) -> None:
+            self.install_screen(TerminalScreen(factory_for(server, argv), "sh"), "term")
+            self.push_screen("term")
+
+    app = ScreenApp()
+    async with app.run_test(size=(80, 24)):
+        await wait_for(lambda: isinstance(app.screen, TerminalScreen), what="the terminal screen")
+        screen = app.screen
+        view = screen.view
+        await wait_for(lambda: view.bytes_in > 200_000, what="the flood to run")
+        await wait_for(lambda: not view.easing(time.monotonic()), what="the first ease to pass")
+        app.pop_screen()
+        await wait_for(lambda: not screen.is_current, what="the terminal screen off the screen")
+        hidden_at, frames, fed = time.monotonic(), view.frames, view.bytes_in
+        assert view.easing(time.monotonic())
+        await wait_for(lambda: time.monotonic() - hidden_at > 1.0 and view.bytes_in > fed, what="the flood, hidden")
+        elapsed = time.monotonic() - hidden_at
+        assert view.frames - frames <= 4 * elapsed + 3, "a hidden view drew frames at the flood's rate"
+        shown_at = time.monotonic()
+        app.push_screen("term")
+        await wait_for(lambda: app.screen is screen, what="the terminal screen again")
+        # just back (once the screen has its resume event): the app's work goes first for a moment
+        await wait_for(lambda: view._ease_until > shown_at, what="the ease after the screen came back")
+        await wait_for(lambda: not view.easing(time.monotonic()), what="full speed again")
+        assert not view.ended

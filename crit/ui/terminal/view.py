@@ -357,7 +357,7 @@ class TerminalView(Widget, can_focus=True):
                 now = loop_time()
                 if now - last_yield > FEED_BUDGET:
                     # let keys, timers and rendering run (and the pump fill the inbox)
-                    await asyncio.sleep(EASE_PAUSE if self._easing(now) else 0)
+                    await asyncio.sleep(EASE_PAUSE if self.easing(now) else 0)
                     last_yield = loop_time()
             replies = term.take_replies()
             if replies:
@@ -373,7 +373,8 @@ class TerminalView(Widget, can_focus=True):
         """Let the app's work go first for a while (the host calls it when the view's screen comes back)."""
         self._ease_until = max(self._ease_until, time.monotonic() + seconds)
 
-    def _easing(self, now: float) -> bool:
+    def easing(self, now: float) -> bool:
+        """Whether the feed makes way for the app now (hidden, or its screen came back less than the ease ago)."""
         if now < self._ease_until:
             return True
         try:
@@ -434,7 +435,7 @@ class TerminalView(Widget, can_focus=True):
         Typing gets its echo on screen at once; a flood is rendered at most ``fps`` times per second.
         """
         now = time.monotonic()
-        if now >= self._ease_until and self._easing(now):
+        if now >= self._ease_until and self.easing(now):
             return  # not on screen: the safety frame (4 a second) keeps the state; the screen repaints when shown
         if self._bytes_since_frame > FLOOD_BYTES:
             due = self._last_frame + self._flood_interval
