@@ -36,6 +36,7 @@ from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
 from crit.ui.footer import RankedFooter
 from crit.ui.header import NodeHeader
 from crit.ui.help import HelpScreen
+from crit.ui.keyorder import TypeAhead, split_alt
 from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
@@ -571,6 +572,18 @@ class CritApp(App):
         self._frozen_base = 0
 
     # ------------------------------------------------------------------ lifecycle
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys from the terminal, in the order typed (issue 10, crit.ui.keyorder): an alt+KEY nothing binds is
+        esc then KEY typed together; keys arriving while the screen on top is still opening wait for it."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            type_ahead = self.__dict__.get("type_ahead")
+            if type_ahead is None:
+                type_ahead = self.type_ahead = TypeAhead(self, super().on_event)
+            for key in split_alt(event, lambda k: k in self.screen.active_bindings):
+                await type_ahead.key(key)
+            return
+        await super().on_event(event)
 
     def _fatal_error(self) -> None:
         """A bug inside the app (never something the user did): instead of Textual's traceback on the terminal

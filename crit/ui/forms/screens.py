@@ -34,6 +34,7 @@ from crit.model.launch import (
 )
 from crit.render.sanitize import sanitize, sanitize_multiline
 from crit.ui.guard import unless_torn_down
+from crit.ui.keyorder import OrderedInput, OrderedSelect
 from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
 
@@ -74,6 +75,7 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
     PathDialog .hint { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#path"  # focused as the dialog opens: the keys typed behind ctrl+o/ctrl+e go into the path
 
     def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None,
                  proposals: dict[str, str] | None = None,
@@ -90,8 +92,8 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Label(Text(self.title_text))
             if len(self.kinds) > 1:
-                yield Select([(k, k) for k in self.kinds], value=self.kind, allow_blank=False, id="kind")
-            yield Input(self.path, placeholder="path of a crictl YAML or JSON file", id="path")
+                yield OrderedSelect([(k, k) for k in self.kinds], value=self.kind, allow_blank=False, id="kind")
+            yield OrderedInput(self.path, placeholder="path of a crictl YAML or JSON file", id="path")
             yield Static(self.hint, classes="hint", markup=False)
 
     def on_mount(self) -> None:
@@ -154,6 +156,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
     """
 
     title_text = "New"
+    # the first field is focused as the screen opens (before, the form's scroll box was, until on_mount's focus a
+    # turn later): the keys typed behind the key that opened the form (held by crit.ui.keyorder) go into it
+    AUTO_FOCUS = "#form Input"
 
     def __init__(self, client) -> None:
         super().__init__()
@@ -196,7 +201,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self._initial_state = self.form_state()
         self.refresh_form()
         first = self.query("#form Input").first()
-        first.focus()
+        self.set_focus(first)
         self.run_worker(self.load_runtime_facts(), group="facts", exit_on_error=False)
 
     async def load_runtime_facts(self) -> None:

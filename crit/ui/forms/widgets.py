@@ -10,9 +10,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Label, Static
 
 from crit.model.launch import PROPAGATIONS, PROTOCOLS, MountRow, PortMappingRow
+
+# the form's controls run their keys' bindings when they receive them, in the order typed (crit.ui.keyorder)
+from crit.ui.keyorder import OrderedButton as Button
+from crit.ui.keyorder import OrderedCheckbox as Checkbox
+from crit.ui.keyorder import OrderedInput as Input
+from crit.ui.keyorder import OrderedSelect as Select
 
 
 def fid(path: str) -> str:
