@@ -21,9 +21,11 @@ from textual.widgets import Input
 from crit.ui.forms.screens import NewPodScreen
 from crit.ui.keyorder import OrderedInput
 from crit.ui.prompt import PromptInput
+from tests.conftest import require
 from tests.fixed_node import fixed_app, settled
 from tests.test_keys_order import press_together
-from tests.waiting import wait_for
+from tests.tmux import TmuxCrit, tmux_missing
+from tests.waiting import wait_for, wait_for_sync
 
 SIZE = (120, 30)
 
@@ -152,3 +154,50 @@ async def test_escape_then_q_in_the_command_prompt():
         await press_together(pilot, "alt+q")
         await wait_for(lambda: app.return_value == 0, 5, "crit to quit")
         assert app.main.query_one("#prompt", PromptInput).value == ""
+
+
+# ---------------------------------------------------------------------------------------------- tmux: the real crit
+
+
+def _name_line(screen: str) -> str:
+    """The Name row of the form, its words joined by one space ("Name web"; the placeholder while empty)."""
+    rows = (" ".join(line.strip(" │").split()) for line in screen.split("\n"))
+    return next((row for row in rows if row.startswith("Name ")), "")
+
+
+def _demo(t: TmuxCrit) -> None:
+    t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s and "connecting" not in s, what="pods listed")
+
+
+def _send_together(t: TmuxCrit, *keys: str) -> None:
+    t._tmux("send-keys", "-t", "crit", *keys)  # one send-keys: the keys arrive together
+
+
+def test_tmux_form_left_then_z_in_one_send_keys():
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(100, 30)) as t:
+        _demo(t)
+        t.keys("n")
+        t.wait(lambda s: _name_line(s).startswith("Name DNS-1123"), what="the New pod form")
+        t.keys("abc")
+        t.wait(lambda s: _name_line(s) == "Name abc", what="abc in Name")
+        _send_together(t, "Left", "z", "Home", "1")
+        t.wait(lambda s: _name_line(s) == "Name 1abzc", what="1abzc in Name")
+
+
+def test_tmux_n_and_name_in_one_send_keys():
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(100, 30)) as t:
+        _demo(t)
+        _send_together(t, "n", "w", "e", "b")
+        t.wait(lambda s: _name_line(s) == "Name web", what="web in Name")
+
+
+def test_tmux_escape_q_in_one_send_keys_closes_the_prompt_and_quits():
+    require(tmux_missing(), "the tmux test")
+    with TmuxCrit(["--demo"], size=(100, 30)) as t:
+        _demo(t)
+        t.keys("/", "abc")
+        t.wait_text("/abc")
+        _send_together(t, "Escape", "q")
+        wait_for_sync(t.dead, 10, "crit to quit")
