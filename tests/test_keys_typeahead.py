@@ -201,3 +201,33 @@ def test_tmux_escape_q_in_one_send_keys_closes_the_prompt_and_quits():
         t.wait_text("/abc")
         _send_together(t, "Escape", "q")
         wait_for_sync(t.dead, 10, "crit to quit")
+
+
+# ---------------------------------------------------------------------------------------------- the picture
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_form_after_keys_typed_together_on_screen(frozen, snap_compare, monkeypatch, size):
+    """The New pod form after `abc`, then `Left z Home 1` typed together: Name reads 1abzc (and the preview)."""
+    import uuid
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x1234))
+
+    async def run_before(pilot):
+        from crit.ui.forms.entry import open_new_pod
+
+        app = pilot.app
+        await settled(pilot)
+        open_new_pod(app)
+        await wait_for(lambda: isinstance(app.screen, NewPodScreen) and app.screen.focused is not None, 10,
+                       "the New pod form focused")
+        scr = app.screen
+        await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
+        await pilot.press(*"abc")
+        await press_together(pilot, "left", "z", "home", "1")
+        await wait_for(lambda: scr._preview_text is not None and "name: 1abzc" in scr._preview_text, 10,
+                       "the preview")
+        await pilot.pause()
+        assert _name(app).value == "1abzc"
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
