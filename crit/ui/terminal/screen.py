@@ -30,7 +30,7 @@ class TerminalScreen(Screen[str]):
                  name: str | None = None, ended_title: str | None = None) -> None:
         super().__init__(name=name)
         self.view = TerminalView(session_factory, title, detach_key=detach_key, scrollback=scrollback, fps=fps,
-                                 flood_fps=flood_fps, ended_title=ended_title, on_detach=self._detach)
+                                 flood_fps=flood_fps, ended_title=ended_title, on_detach=self._detach_key)
 
     def compose(self) -> ComposeResult:
         yield self.view
@@ -42,7 +42,7 @@ class TerminalScreen(Screen[str]):
         self.view.focus()
         self.view.ease()  # the app mounts this screen's footer and toasts again: its output waits a little
 
-    def _detach(self) -> None:
+    def _detach_key(self) -> None:
         """The detach key (run by the app as it reads the key: not queued behind this screen's messages)."""
         if self.is_current:
             self.dismiss("detached")

@@ -208,7 +208,7 @@ class TerminalView(Widget, can_focus=True):
                  on_detach: Callable[[], Any] | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         #: called at once by the detach key instead of posting :class:`Detached` (see :meth:`action_detach`)
-        self.on_detach = on_detach
+        self.detach_hook = on_detach
         self.session_factory = session_factory
         self.session_title = sanitize(title)
         self.ended_title = sanitize(ended_title) if ended_title is not None else self.session_title
@@ -564,10 +564,10 @@ class TerminalView(Widget, can_focus=True):
         self.border_subtitle = Content(f"scrollback −{new}" if new else "")
 
     def action_detach(self) -> None:
-        if self.on_detach is not None:
+        if self.detach_hook is not None:
             # the host leaves at once, from the app's key handling: a message would wait in the screen's queue,
             # which is busy right after the screen comes back (its footer and toasts being mounted)
-            self.on_detach()
+            self.detach_hook()
             return
         # posted straight to the screen (it bubbles on to the app): one hop less than via this widget's queue
         target = self.screen if self.is_attached else self
