@@ -164,8 +164,8 @@ def test_tmux_3_and_ctrl_d_in_one_send_keys_remove_the_image():
     require(tmux_missing(), "the tmux test")
     with TmuxCrit(["--demo"], size=(100, 30)) as t:
         t.wait_text("Images [")
-        t.wait(lambda s: "Pods [" in s and "[0]" not in s.split("Pods [")[1][:4], what="pods listed")
-        t._tmux("send-keys", "-t", "crit", "3", "C-d")  # one send-keys: the two keys arrive together
+        t.wait(lambda s: "Pods [" in s and not s.split("Pods [")[1].startswith("0]"), what="pods listed")
+        t.keys_together("3", "C-d")
         screen = t.wait_text("?", timeout=10)
         screen = t.wait(lambda s: "Remove" in s and "(y)" in s, what="the confirmation")
         assert "image " in screen and "Remove pod" not in screen

@@ -169,10 +169,6 @@ def _demo(t: TmuxCrit) -> None:
     t.wait(lambda s: "Pods [" in s and "Pods [0]" not in s and "connecting" not in s, what="pods listed")
 
 
-def _send_together(t: TmuxCrit, *keys: str) -> None:
-    t._tmux("send-keys", "-t", "crit", *keys)  # one send-keys: the keys arrive together
-
-
 def test_tmux_form_left_then_z_in_one_send_keys():
     require(tmux_missing(), "the tmux test")
     with TmuxCrit(["--demo"], size=(100, 30)) as t:
@@ -181,7 +177,7 @@ def test_tmux_form_left_then_z_in_one_send_keys():
         t.wait(lambda s: _name_line(s).startswith("Name DNS-1123"), what="the New pod form")
         t.keys("abc")
         t.wait(lambda s: _name_line(s) == "Name abc", what="abc in Name")
-        _send_together(t, "Left", "z", "Home", "1")
+        t.keys_together("Left", "z", "Home", "1")
         t.wait(lambda s: _name_line(s) == "Name 1abzc", what="1abzc in Name")
 
 
@@ -189,7 +185,7 @@ def test_tmux_n_and_name_in_one_send_keys():
     require(tmux_missing(), "the tmux test")
     with TmuxCrit(["--demo"], size=(100, 30)) as t:
         _demo(t)
-        _send_together(t, "n", "w", "e", "b")
+        t.keys_together("n", "w", "e", "b")
         t.wait(lambda s: _name_line(s) == "Name web", what="web in Name")
 
 
@@ -199,7 +195,7 @@ def test_tmux_escape_q_in_one_send_keys_closes_the_prompt_and_quits():
         _demo(t)
         t.keys("/", "abc")
         t.wait_text("/abc")
-        _send_together(t, "Escape", "q")
+        t.keys_together("Escape", "q")
         wait_for_sync(t.dead, 10, "crit to quit")
 
 

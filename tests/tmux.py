@@ -82,6 +82,11 @@ class TmuxCrit:
             else:
                 self._tmux("send-keys", "-t", "crit", key)
 
+    def keys_together(self, *keys: str) -> None:
+        """Key names (``3``, ``C-d``, ``Escape``, ``q``) sent in ONE send-keys: they reach crit together, as a fast
+        typist's keys do."""
+        self._tmux("send-keys", "-t", "crit", *keys)
+
     def screen(self) -> str:
         """The visible pane as plain text, one line per row (trailing spaces kept off)."""
         return self._tmux("capture-pane", "-p", "-t", "crit")
