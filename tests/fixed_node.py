@@ -11,7 +11,6 @@ it (exit codes, pod IPs) are in, so the picture does not depend on the machine's
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -125,4 +124,14 @@ async def settled(pilot) -> None:
     ctrs = app.main.panels["containers"].table
     await wait_for(lambda: "d" * 64 not in ctrs.rows or (ctrs.rows["d" * 64].cells[7] == "1"
                    and app.model.pod_ip.get("a" * 64)), 15, "exit code and pod IP")
+    await pilot.pause()
+
+
+async def steady_cursor(pilot) -> None:
+    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
+    from textual.widgets import Input, TextArea
+
+    for w in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(w, (Input, TextArea)):
+            w.cursor_blink = False
     await pilot.pause()

@@ -12,20 +12,12 @@ from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from crit.ui.describe import TextViewScreen
 from tests.exact_strings import HOSTILE, RLO_NAME, ZWJ_EMOJI
+from tests.fixed_node import steady_cursor
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
-
-async def steady_cursor(pilot) -> None:
-    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
-    from textual.widgets import Input, TextArea
-
-    for w in pilot.app.screen.query("Input, TextArea"):
-        if isinstance(w, (Input, TextArea)):
-            w.cursor_blink = False
-    await pilot.pause()
 
 SHELL = "localhost:5000/crit-test/busybox:1.0"
 

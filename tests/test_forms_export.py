@@ -14,7 +14,7 @@ from crit.model import export_place
 from crit.ui.dialogs.confirm import ConfirmDialog
 from crit.ui.forms import NewContainerScreen, NewPodScreen, PathDialog
 from tests import test_forms
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import fixed_app, settled, steady_cursor
 from tests.test_forms import Host, fill, screen_of, set_select
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
@@ -24,15 +24,6 @@ pytestmark = pytest.mark.timeout(120)
 node_endpoint = test_forms.node_endpoint  # fixtures: the embedded node and a client on it
 client = test_forms.client
 
-
-async def steady_cursor(pilot) -> None:
-    """The focused field's cursor drawn steadily (not blinking), so the picture does not depend on timing."""
-    from textual.widgets import Input, TextArea
-
-    for w in pilot.app.screen.query("Input, TextArea"):
-        if isinstance(w, (Input, TextArea)):
-            w.cursor_blink = False
-    await pilot.pause()
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 

@@ -453,7 +453,7 @@ def _import_dialog(monkeypatch):
         from crit.ui.forms import NewPodScreen
         from crit.ui.forms.entry import open_new_pod
         from crit.ui.forms.screens import PathDialog
-        from tests.test_forms_keep import steady_cursor
+        from tests.fixed_node import steady_cursor
 
         app = pilot.app
         await settled(pilot)
@@ -491,7 +491,7 @@ def _new_container_form(monkeypatch):
     async def run_before(pilot) -> None:
         from crit.ui.forms import NewContainerScreen
         from crit.ui.forms.entry import open_new_container
-        from tests.test_forms_keep import steady_cursor
+        from tests.fixed_node import steady_cursor
 
         app = pilot.app
         await settled(pilot)
