@@ -253,14 +253,7 @@ class TextViewScreen(Screen):
         self.set_focus(self.query_one(TextArea))
 
     def on_key(self, event: events.Key) -> None:
-        # `/` opens the search at once and the keys typed behind it go into it (not to n, N, c, s…)
-        search = self.query_one("#search", PromptInput)
-        if search.take_key(event):
-            return
-        if event.key == "slash":
-            event.stop()
-            event.prevent_default()
-            self.action_search()
+        self.query_one("#search", PromptInput).search_key(event, self.action_search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -124,6 +124,16 @@ class PromptInput(Input):
         event.prevent_default()
         return True
 
+    def search_key(self, event: events.Key, open_search: Callable[[], object]) -> None:
+        """For a view's ``on_key`` (describe, logs): a key for the open search goes into it; ``/`` opens the search
+        at once, so the keys typed behind it go into it too (not to the view's n, N, c, s, f…)."""
+        if self.take_key(event):
+            return
+        if event.key == "slash":
+            event.stop()
+            event.prevent_default()
+            open_search()
+
     async def on_key(self, event: events.Key) -> None:
         if not self.is_open:
             # typed before the prompt closed, handled after: not text for the prompt, a key for the screen

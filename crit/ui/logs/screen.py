@@ -359,14 +359,7 @@ class LogScreen(Screen):
         self.query_one("#log-search", PromptInput).open(self.search_text)
 
     def on_key(self, event: events.Key) -> None:
-        # `/` opens the search at once and the keys typed behind it go into it (not to f, t, w, n…)
-        search = self.query_one("#log-search", PromptInput)
-        if search.take_key(event):
-            return
-        if event.key == "slash":
-            event.stop()
-            event.prevent_default()
-            self.action_search()
+        self.query_one("#log-search", PromptInput).search_key(event, self.action_search)
 
     def _close_search(self) -> None:
         self.query_one("#log-search", PromptInput).close()
