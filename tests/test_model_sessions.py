@@ -254,3 +254,29 @@ async def test_the_next_start_does_not_touch_sessions_of_a_crit_that_still_runs(
     assert [e.marker for e in other.sweep()] == [dead.marker]
     await other.shutdown(timeout=1)
     await live.shutdown()
+
+
+async def test_a_crit_that_ended_but_was_not_reaped_is_not_running(store):
+    """A crit whose terminal went away ends after its tmux/ssh parent, is re-parented to init, and stays a zombie
+    until init reaps it (this machine's init does not): its leftovers are claimed at the next start all the same."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    from tests.waiting import wait_for_sync
+
+    def zombie() -> bool:
+        try:
+            with open(f"/proc/{child.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return False
+
+    try:
+        wait_for_sync(zombie, 10, "the child to end (a zombie: not reaped yet)")
+        assert S.process_identity(child.pid) == ""  # a zombie is no running crit
+        entry = S.Leftover(ENDPOINT, "c1", S.new_token(), 1, f"{child.pid}:1/zz")
+        store.put(entry)
+        other = S.SessionJanitor(FakeClient(), ENDPOINT, store, retry=60)
+        assert [e.marker for e in other.sweep()] == [entry.marker]
+        await other.shutdown(timeout=1)
+    finally:
+        child.wait()
+    assert S.process_identity(os.getpid()).startswith(f"{os.getpid()}:")  # a running process still is one

@@ -130,8 +130,10 @@ def process_identity(pid: int | None = None) -> str:
     """``PID:STARTTIME`` of a live process (robust against pid reuse), ``""`` when there is none."""
     pid = os.getpid() if pid is None else pid
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if fields[0] in ("Z", "X"):
+            return ""  # a zombie has ended: its parent (init, once crit's terminal is gone) has not reaped it yet
+        return f"{pid}:{fields[19]}"
     except (OSError, IndexError):
         pass
     try:  # no /proc: the pid alone
