@@ -10,6 +10,7 @@ it (exit codes, pod IPs) are in, so the picture does not depend on the machine's
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -135,3 +136,17 @@ async def steady_cursor(pilot) -> None:
         if isinstance(w, (Input, TextArea)):
             w.cursor_blink = False
     await pilot.pause()
+
+
+@contextlib.contextmanager
+def fixed_path_lock(path):
+    """Hold an exclusive lock named after ``path`` (a fixed path a picture shows, e.g. a log file in the title) while
+    a test uses it, so several test runs on one machine do not remove each other's file."""
+    import fcntl
+
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

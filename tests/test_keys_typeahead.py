@@ -22,7 +22,7 @@ from crit.ui.forms.screens import NewPodScreen
 from crit.ui.keyorder import OrderedInput
 from crit.ui.prompt import PromptInput
 from tests.conftest import require
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import fixed_app, settled, steady_cursor
 from tests.test_keys_order import press_together
 from tests.tmux import TmuxCrit, tmux_missing
 from tests.waiting import wait_for, wait_for_sync
@@ -223,7 +223,7 @@ def test_form_after_keys_typed_together_on_screen(frozen, snap_compare, monkeypa
         await press_together(pilot, "left", "z", "home", "1")
         await wait_for(lambda: scr._preview_text is not None and "name: 1abzc" in scr._preview_text, 10,
                        "the preview")
-        await pilot.pause()
+        await steady_cursor(pilot)  # the field's cursor drawn steadily: the picture must not catch a blink
         assert _name(app).value == "1abzc"
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

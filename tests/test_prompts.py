@@ -15,6 +15,7 @@ from tests.conftest import require
 from tests.fixed_node import fixed_app, settled
 from tests.tmux import TmuxCrit, tmux_missing
 from tests.ui_helpers import notifications, screen_text
+from tests.fixed_node import fixed_path_lock
 from tests.waiting import wait_for
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -67,6 +68,11 @@ LOG_DIR = Path(tempfile.gettempdir()) / "crit-test-prompts-log"  # a fixed path:
 
 @pytest.fixture
 def log_file():
+    with fixed_path_lock(LOG_DIR):  # a fixed path: test runs side by side take turns
+        yield from _log_file()
+
+
+def _log_file():
     LOG_DIR.mkdir(exist_ok=True)
     path = LOG_DIR / "web.log"
     lines = [f"2025-11-28T08:5{i}:00.000000000Z stdout F request {i} GET /index.html 200" for i in range(6)]

@@ -20,6 +20,7 @@ from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
 from tests.fixed_node import NOW, fixed_app, settled
 from tests.ui_helpers import notifications, screen_text
+from tests.fixed_node import fixed_path_lock
 from tests.waiting import wait_for
 
 
@@ -167,6 +168,11 @@ LOG_DIR = Path(tempfile.gettempdir()) / "crit-test-polish-log"  # a fixed path: 
 
 @pytest.fixture
 def log_file():
+    with fixed_path_lock(LOG_DIR):  # a fixed path: test runs side by side take turns
+        yield from _log_file()
+
+
+def _log_file():
     LOG_DIR.mkdir(exist_ok=True)
     path = LOG_DIR / "web.log"
     lines = [f"2025-11-28T08:5{i}:00.000000000Z stdout F request {i} GET /index.html 200" for i in range(6)]
@@ -203,7 +209,7 @@ async def test_a_log_search_that_finds_nothing_keeps_following(frozen, log_file)
         screen = LogScreen(app, path=str(log_file))
         app.open_view(screen)
         await wait_for(screen.loaded.is_set, 10, "the log loaded")
-        await wait_for(lambda: "FOLLOWING" in screen_text(app), 5, "following at first")
+        await wait_for(lambda: "FOLLOWING" in screen_text(app), 15, "following at first")
         await pilot.press("slash", *"zzzz", "enter")
         await wait_for(lambda: "No line matches 'zzzz'." in notifications(app), 5, "the toast")
         await pilot.pause()
