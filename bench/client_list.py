@@ -67,15 +67,20 @@ def main() -> int:
     try:
         startup = node.started_in
         results = asyncio.run(measure(node.endpoint, ns.runs))
-        print(json.dumps({
-            "benchmark": "client_list",
-            "scale": ns.scale,
-            "runs": ns.runs,
-            "node_startup_s": round(startup, 2),
-            "limit_bytes": MAX_MESSAGE_BYTES,
-            "calls": results,
-            "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "client_list",
+                    "scale": ns.scale,
+                    "runs": ns.runs,
+                    "node_startup_s": round(startup, 2),
+                    "limit_bytes": MAX_MESSAGE_BYTES,
+                    "calls": results,
+                    "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                },
+                indent=2,
+            )
+        )
         return 0
     finally:
         node.stop()

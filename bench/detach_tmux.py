@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.ptycrit import open_demo_shell  # noqa: E402
-from tests.tmux import TmuxCrit, tmux_missing  # noqa: E402
+from tests.ptycrit import open_demo_shell
+from tests.tmux import TmuxCrit, tmux_missing
 
 FLOOD = "│y "  # a line of yes's output inside the terminal view's border
 
@@ -46,8 +46,11 @@ def percentile(values: list[float], q: float) -> float:
 def run(rounds: int, size: tuple[int, int], dwell: float = 0.0) -> dict:
     with TmuxCrit(["--demo"], size=size) as t:
         t.wait_text("toolbox", timeout=60)
-        open_demo_shell(lambda text: t._tmux("send-keys", "-t", "crit", "-l", text), t.screen,
-                        lambda pred, what: t.wait(pred, what=what))
+        open_demo_shell(
+            lambda text: t._tmux("send-keys", "-t", "crit", "-l", text),
+            t.screen,
+            lambda pred, what: t.wait(pred, what=what),
+        )
         t.keys("yes", "Enter")
         t.wait(flooding, timeout=30, what="yes flooding the shell")
         latencies: list[float] = []
@@ -84,8 +87,10 @@ def run(rounds: int, size: tuple[int, int], dwell: float = 0.0) -> dict:
             "max": round(max(latencies), 1),
             "each": [round(x, 1) for x in latencies],
         },
-        "capture_pane_ms": {"median": round(statistics.median(captures) * 1000, 1),
-                            "max": round(max(captures) * 1000, 1)},
+        "capture_pane_ms": {
+            "median": round(statistics.median(captures) * 1000, 1),
+            "max": round(max(captures) * 1000, 1),
+        },
     }
 
 
@@ -93,8 +98,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--size", default="80x24", help="terminal size WxH")
-    parser.add_argument("--dwell", type=float, default=0.0,
-                        help="seconds in the re-entered session before ctrl+] (default 0: at once)")
+    parser.add_argument(
+        "--dwell", type=float, default=0.0, help="seconds in the re-entered session before ctrl+] (default 0: at once)"
+    )
     args = parser.parse_args()
     missing = tmux_missing()
     if missing:

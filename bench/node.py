@@ -19,8 +19,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from crit.cri.client import CriClient  # noqa: E402
-from crit.node.process import NodeProcess  # noqa: E402
+from crit.cri.client import CriClient
+from crit.node.process import NodeProcess
 
 
 def rss_bytes(pid: int) -> int:

@@ -143,8 +143,10 @@ async def bare_lists(endpoint: str, rounds: int = 7) -> dict:
         cpus.append((time.process_time() - c0) * 1000)
         walls.append((time.perf_counter() - w0) * 1000)
     await client.close()
-    return {"bare_list_rpcs_wall_ms": round(statistics.median(walls), 1),
-            "bare_list_rpcs_cpu_ms": round(statistics.median(cpus), 1)}
+    return {
+        "bare_list_rpcs_wall_ms": round(statistics.median(walls), 1),
+        "bare_list_rpcs_cpu_ms": round(statistics.median(cpus), 1),
+    }
 
 
 def make_churner(endpoint: str):
@@ -164,12 +166,14 @@ def make_churner(endpoint: str):
             async def rm(x):
                 async with sem:
                     await c.remove_container(x.id)
+
             await asyncio.gather(*(rm(x) for x in exited[: n - len(targets)]))
         sem = asyncio.Semaphore(16)
 
         async def stop(x):
             async with sem:
                 await c.stop_container(x.id, 0)
+
         await asyncio.gather(*(stop(x) for x in targets))
 
     return churn
@@ -184,8 +188,12 @@ async def part_node(scale: str) -> dict:
     sock = tmp / "node.sock"
     endpoint = f"unix://{sock}"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", endpoint, "--scale", scale],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crit", "node", "serve", "--listen", endpoint, "--scale", scale],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=str(ROOT),
+    )
     try:
         while not sock.exists():
             if proc.poll() is not None:
@@ -201,9 +209,13 @@ async def part_node(scale: str) -> dict:
         res["targets"] = TARGETS
         res["verdict"] = verdict(res)
         missed = [k for k, v in res["verdict"].items() if v != "ok"]
-        res["note"] = ("all targets met" if not missed else
-                       "missed: " + ", ".join(f"{k} ({res.get(k)} vs {TARGETS[k]})" for k in missed)
-                       + "; CPU figures vary with the load of this shared 2-core machine, run again when idle")
+        res["note"] = (
+            "all targets met"
+            if not missed
+            else "missed: "
+            + ", ".join(f"{k} ({res.get(k)} vs {TARGETS[k]})" for k in missed)
+            + "; CPU figures vary with the load of this shared 2-core machine, run again when idle"
+        )
         return res
     finally:
         proc.terminate()
@@ -221,6 +233,7 @@ async def part_containerd(n_pods: int, per_pod: int) -> dict:
         return {"skipped": "needs root (the test bed starts a private containerd)"}
     from tests.bed import containerd as bed
     from tests.bed import specs
+
     missing = bed.missing_prerequisites()
     if missing:
         return {"skipped": f"needs {', '.join(missing)}"}
@@ -236,8 +249,9 @@ async def part_containerd(n_pods: int, per_pod: int) -> dict:
                 cfg = specs.pod_config(name, namespace="bench", log_dir=ctd.log_dir / name)
                 pid = await c.run_pod_sandbox(cfg)
                 for j in range(per_pod):
-                    cc = specs.container_config(f"c{j}", ctd.shell_image, ["sh", "-c", "exec sleep 3600"],
-                                                log_path=f"c{j}.log")
+                    cc = specs.container_config(
+                        f"c{j}", ctd.shell_image, ["sh", "-c", "exec sleep 3600"], log_path=f"c{j}.log"
+                    )
                     cid = await c.create_container(pid, cc, cfg)
                     await c.start_container(cid)
 

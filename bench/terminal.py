@@ -56,6 +56,7 @@ COLS, ROWS = 80, 24
 
 # --- data --------------------------------------------------------------------------------------------------------
 
+
 def make_plain(path: Path, size: int) -> None:
     rnd = random.Random(1)
     words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt".split()
@@ -95,13 +96,15 @@ def rss_mb() -> float:
 
 # --- stream sources ------------------------------------------------------------------------------------------------
 
+
 class PtySource:
     name = "local PTY exec server (crit.stream.ptyserver)"
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.server = PtyExecServer(env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": "/tmp"},
-                                    initial_size=(COLS, ROWS))
+        self.server = PtyExecServer(
+            env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": "/tmp"}, initial_size=(COLS, ROWS)
+        )
 
     async def start(self) -> None:
         await self.server.start()
@@ -154,6 +157,7 @@ class ContainerdSource:
 
 # --- measurements --------------------------------------------------------------------------------------------------
 
+
 async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
     """A bare client: connect, first resize, read every message; the payload rate from the first output byte."""
     url = await source.url(argv)
@@ -161,8 +165,14 @@ async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
     total = 0
     first = None
     cpu0 = time.process_time()
-    async with connect(websocket_url(url), subprotocols=list(PROTOCOLS), max_size=None, compression=None,
-                       ping_interval=None, proxy=None) as ws:
+    async with connect(
+        websocket_url(url),
+        subprotocols=list(PROTOCOLS),
+        max_size=None,
+        compression=None,
+        ping_interval=None,
+        proxy=None,
+    ) as ws:
         await ws.send(b'\x04{"Width":%d,"Height":%d}' % (COLS, ROWS))
         async for msg in ws:
             if msg[0] in (1, 2) and len(msg) > 1:
@@ -173,8 +183,12 @@ async def raw_rate(source, argv: list[str], keep: int) -> tuple[dict, bytes]:
                     captured += msg[1:]
     elapsed = time.perf_counter() - (first or time.perf_counter())
     cpu = time.process_time() - cpu0
-    return {"bytes": total, "seconds": round(elapsed, 3), "mb_s": round(total / elapsed / 1e6, 2),
-            "client_cpu_s": round(cpu, 3)}, bytes(captured)
+    return {
+        "bytes": total,
+        "seconds": round(elapsed, 3),
+        "mb_s": round(total / elapsed / 1e6, 2),
+        "client_cpu_s": round(cpu, 3),
+    }, bytes(captured)
 
 
 class BenchApp(App):
@@ -197,6 +211,7 @@ class BenchApp(App):
 def factory_for(source, argv: list[str]):
     async def factory() -> ExecStream:
         return await ExecStream.connect(await source.url(argv), tty=True)
+
     return factory
 
 
@@ -232,23 +247,31 @@ async def crit_rate(source, argv: list[str]) -> dict:
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
         await pilot.pause()
-        return {"bytes": view.bytes_in, "seconds": round(elapsed, 3),
-                "mb_s": round((view.bytes_in - b0) / elapsed / 1e6, 2),
-                "process_cpu_s": round(cpu, 3), "mb_per_cpu_s": round((view.bytes_in - b0) / cpu / 1e6, 2),
-                "frames": view.frames - f0, "frames_per_s": round((view.frames - f0) / elapsed, 1),
-                "lines_rendered": view.lines_rendered - l0, "exit": view.end_description}
+        return {
+            "bytes": view.bytes_in,
+            "seconds": round(elapsed, 3),
+            "mb_s": round((view.bytes_in - b0) / elapsed / 1e6, 2),
+            "process_cpu_s": round(cpu, 3),
+            "mb_per_cpu_s": round((view.bytes_in - b0) / cpu / 1e6, 2),
+            "frames": view.frames - f0,
+            "frames_per_s": round((view.frames - f0) / elapsed, 1),
+            "lines_rendered": view.lines_rendered - l0,
+            "exit": view.end_description,
+        }
 
 
 def offline_rates(data: bytes) -> dict:
     out = {}
-    for label, screen_cls, stream_cls, limit in (("stock_pyte", pyte.Screen, pyte.ByteStream, 2_000_000),
-                                                 ("crit_fast_screen", FastScreen, FastStream, len(data))):
+    for label, screen_cls, stream_cls, limit in (
+        ("stock_pyte", pyte.Screen, pyte.ByteStream, 2_000_000),
+        ("crit_fast_screen", FastScreen, FastStream, len(data)),
+    ):
         sample = data[:limit]
         screen = screen_cls(COLS, ROWS)
         stream = stream_cls(screen)
         t0 = time.process_time()
         for i in range(0, len(sample), 32768):
-            stream.feed(sample[i:i + 32768])
+            stream.feed(sample[i : i + 32768])
         dt = time.process_time() - t0
         out[label + "_mb_s"] = round(len(sample) / dt / 1e6, 2)
         out[label + "_bytes"] = len(sample)
@@ -257,7 +280,7 @@ def offline_rates(data: bytes) -> dict:
     term = Terminal(COLS, ROWS)
     t0 = time.process_time()
     for i in range(0, len(data), 65536):
-        term.feed(data[i:i + 65536])
+        term.feed(data[i : i + 65536])
         if i % (16 * 65536) == 0:
             term.screen
     term.screen
@@ -266,8 +289,9 @@ def offline_rates(data: bytes) -> dict:
     return out
 
 
-async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str], floods: int = 3,
-                            presses: int = 10) -> tuple[dict, dict]:
+async def memory_and_detach(
+    source, flood_argv: list[str], big_argv: list[str], floods: int = 3, presses: int = 10
+) -> tuple[dict, dict]:
     # memory: a big finite flood, RSS before and after (scrollback bounded at 10,000 lines)
     app = BenchApp(factory_for(source, big_argv))
     async with app.run_test(size=(COLS, ROWS)) as pilot:
@@ -279,9 +303,15 @@ async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str], 
         screen = view.term.screen
         compacted = screen.compact_history()
         after_compact = rss_mb()
-        memory = {"flood_bytes": view.bytes_in, "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
-                  "rss_after_history_compaction_mb": round(after_compact, 1), "scrollback_lines": len(screen.history),
-                  "scrollback_limit": screen.scrollback_limit, "lines_compacted": compacted}
+        memory = {
+            "flood_bytes": view.bytes_in,
+            "rss_before_mb": round(before, 1),
+            "rss_after_mb": round(after, 1),
+            "rss_after_history_compaction_mb": round(after_compact, 1),
+            "scrollback_lines": len(screen.history),
+            "scrollback_limit": screen.scrollback_limit,
+            "lines_compacted": compacted,
+        }
         await pilot.pause()
 
     # detach during an endless flood: several floods (each a fresh session), several presses in each
@@ -305,12 +335,19 @@ async def memory_and_detach(source, flood_argv: list[str], big_argv: list[str], 
             await view.close()
             await pilot.pause()
         latencies += mine
-        per_flood.append({"median": round(statistics.median(mine), 2), "max": round(max(mine), 2),
-                          "bytes_consumed": view.bytes_in})
+        per_flood.append(
+            {"median": round(statistics.median(mine), 2), "max": round(max(mine), 2), "bytes_consumed": view.bytes_in}
+        )
     latencies.sort()
-    detach = {"floods": floods, "samples": len(latencies), "p50": round(statistics.median(latencies), 2),
-              "p90": round(latencies[int(len(latencies) * 0.9) - 1], 2), "max": round(latencies[-1], 2),
-              "per_flood": per_flood, "still_flooding_while_measured": True}
+    detach = {
+        "floods": floods,
+        "samples": len(latencies),
+        "p50": round(statistics.median(latencies), 2),
+        "p90": round(latencies[int(len(latencies) * 0.9) - 1], 2),
+        "max": round(latencies[-1], 2),
+        "per_flood": per_flood,
+        "still_flooding_while_measured": True,
+    }
     return memory, detach
 
 
@@ -348,8 +385,12 @@ async def echo_latency(source) -> dict:
         await view.close()
         await pilot.pause()
     samples.sort()
-    return {"samples": len(samples), "p50": round(samples[len(samples) // 2], 2),
-            "p99": round(samples[int(len(samples) * 0.99) - 1], 2), "max": round(samples[-1], 2)}
+    return {
+        "samples": len(samples),
+        "p50": round(samples[len(samples) // 2], 2),
+        "p99": round(samples[int(len(samples) * 0.99) - 1], 2),
+        "max": round(samples[-1], 2),
+    }
 
 
 async def run(args) -> dict:
@@ -366,13 +407,13 @@ async def run(args) -> dict:
         try:
             source = ContainerdSource(tmp)
             await source.start()
-        except Exception as exc:  # noqa: BLE001 - fall back, and say why
+        except Exception as exc:
             notes.append(f"containerd unavailable ({type(exc).__name__}: {exc}); used the local PTY server")
             if args.source == "containerd":
                 raise
             try:
                 await source.stop()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             source = None
     elif args.source == "auto":
@@ -380,8 +421,14 @@ async def run(args) -> dict:
     if source is None:
         source = PtySource(tmp)
         await source.start()
-    result: dict = {"source": source.name, "size_mb_per_kind": args.size_mb, "terminal": f"{COLS}x{ROWS}",
-                    "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg(), "notes": notes}
+    result: dict = {
+        "source": source.name,
+        "size_mb_per_kind": args.size_mb,
+        "terminal": f"{COLS}x{ROWS}",
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": os.getloadavg(),
+        "notes": notes,
+    }
     try:
         for kind in ("plain", "sgr"):
             argv = ["cat", f"/data/{kind}.txt"]
@@ -394,14 +441,24 @@ async def run(args) -> dict:
                 crit = await crit_rate(source, argv)
                 raw2, _ = await raw_rate(source, argv, keep=0)
                 best_raw = max(raw["mb_s"], raw2["mb_s"])
-                rounds.append({"raw": raw, "raw_again": raw2, "crit_widget": crit,
-                               "crit_vs_raw": round(crit["mb_s"] / best_raw, 3), "loadavg": os.getloadavg()[0]})
+                rounds.append(
+                    {
+                        "raw": raw,
+                        "raw_again": raw2,
+                        "crit_widget": crit,
+                        "crit_vs_raw": round(crit["mb_s"] / best_raw, 3),
+                        "loadavg": os.getloadavg()[0],
+                    }
+                )
             ratios = sorted(r["crit_vs_raw"] for r in rounds)
-            result[kind] = {"rounds": rounds,
-                            "crit_vs_raw_min": ratios[0], "crit_vs_raw_median": round(statistics.median(ratios), 3),
-                            "crit_mb_s": [r["crit_widget"]["mb_s"] for r in rounds],
-                            "raw_mb_s": [max(r["raw"]["mb_s"], r["raw_again"]["mb_s"]) for r in rounds],
-                            "offline_cpu_only": offline_rates(captured)}
+            result[kind] = {
+                "rounds": rounds,
+                "crit_vs_raw_min": ratios[0],
+                "crit_vs_raw_median": round(statistics.median(ratios), 3),
+                "crit_mb_s": [r["crit_widget"]["mb_s"] for r in rounds],
+                "raw_mb_s": [max(r["raw"]["mb_s"], r["raw_again"]["mb_s"]) for r in rounds],
+                "offline_cpu_only": offline_rates(captured),
+            }
         # reference: the yes flood the streaming notes measured (~10.7 MB/s there); cat of a file is faster
         yes = ["sh", "-c", f"yes 'lorem ipsum dolor sit amet, consectetur adipiscing elit' | head -c {size}"]
         result["raw_reference_yes_flood"], _ = await raw_rate(source, yes, keep=0)
@@ -410,8 +467,7 @@ async def run(args) -> dict:
         if isinstance(source, PtySource):
             flood = ["sh", "-c", f"while :; do cat {tmp}/sgr.txt {tmp}/plain.txt; done"]
             big = ["sh", "-c", f"cat {tmp}/plain.txt {tmp}/sgr.txt {tmp}/plain.txt"]
-        result["memory"], result["detach_latency_ms"] = await memory_and_detach(source, flood, big,
-                                                                                floods=args.floods)
+        result["memory"], result["detach_latency_ms"] = await memory_and_detach(source, flood, big, floods=args.floods)
         result["echo_latency_ms"] = await echo_latency(source)
     finally:
         await source.stop()

@@ -32,8 +32,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from crit import __version__
 
@@ -89,10 +90,10 @@ class Options:
     demo: bool = False
     pull_image_on_create: bool = False
     disable_pull_on_run: bool = False
-    config: "ResolvedConfig | None" = None
-    new_pod: "pb.PodSandboxConfig | None" = None
-    new_container: "pb.ContainerConfig | None" = None
-    new_container_pod: "pb.PodSandboxConfig | str | None" = None
+    config: ResolvedConfig | None = None
+    new_pod: pb.PodSandboxConfig | None = None
+    new_container: pb.ContainerConfig | None = None
+    new_container_pod: pb.PodSandboxConfig | str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,8 +112,10 @@ def _theme_help() -> str:
     from pathlib import Path
 
     names = sorted(p.stem for p in (Path(__file__).resolve().parent / "themes").glob("*.yaml"))
-    return (f"colour theme: {', '.join(names)}, or one of yours in ~/.config/crit/themes/NAME.yaml (default: "
-            f"the last one chosen with ctrl+p in crit, else crit-dark)")
+    return (
+        f"colour theme: {', '.join(names)}, or one of yours in ~/.config/crit/themes/NAME.yaml (default: "
+        f"the last one chosen with ctrl+p in crit, else crit-dark)"
+    )
 
 
 def _positive_seconds(text: str) -> float:
@@ -147,35 +150,79 @@ def _add_globals(p: argparse.ArgumentParser, *, sub: bool) -> None:
     subcommand is not overwritten."""
     d = {"default": argparse.SUPPRESS} if sub else {}
     g = p.add_argument_group("runtime (as crictl)")
-    g.add_argument("-r", "--runtime-endpoint", metavar="ENDPOINT", dest="runtime_endpoint",
-                   help="CRI runtime endpoint: unix:///PATH, /PATH or tcp://HOST:PORT "
-                        "(env CONTAINER_RUNTIME_ENDPOINT; default: first reachable of containerd, CRI-O, cri-dockerd)",
-                   **({"default": None} if not sub else d))
-    g.add_argument("-i", "--image-endpoint", metavar="ENDPOINT", dest="image_endpoint",
-                   help="CRI image endpoint (env IMAGE_SERVICE_ENDPOINT; default: the runtime endpoint)",
-                   **({"default": None} if not sub else d))
-    g.add_argument("-t", "--timeout", metavar="DURATION", dest="timeout",
-                   help="deadline of each call, e.g. 2s, 500ms (default 2s; 0 or less means the default)",
-                   **({"default": None} if not sub else d))
-    g.add_argument("-c", "--config", metavar="FILE", dest="config",
-                   help="crictl config file (env CRI_CONFIG_FILE; default /etc/crictl.yaml)",
-                   **({"default": None} if not sub else d))
-    g.add_argument("-D", "--debug", action="store_true", dest="debug",
-                   help="show tracebacks and debug details", **({"default": False} if not sub else d))
+    g.add_argument(
+        "-r",
+        "--runtime-endpoint",
+        metavar="ENDPOINT",
+        dest="runtime_endpoint",
+        help="CRI runtime endpoint: unix:///PATH, /PATH or tcp://HOST:PORT "
+        "(env CONTAINER_RUNTIME_ENDPOINT; default: first reachable of containerd, CRI-O, cri-dockerd)",
+        **({"default": None} if not sub else d),
+    )
+    g.add_argument(
+        "-i",
+        "--image-endpoint",
+        metavar="ENDPOINT",
+        dest="image_endpoint",
+        help="CRI image endpoint (env IMAGE_SERVICE_ENDPOINT; default: the runtime endpoint)",
+        **({"default": None} if not sub else d),
+    )
+    g.add_argument(
+        "-t",
+        "--timeout",
+        metavar="DURATION",
+        dest="timeout",
+        help="deadline of each call, e.g. 2s, 500ms (default 2s; 0 or less means the default)",
+        **({"default": None} if not sub else d),
+    )
+    g.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        dest="config",
+        help="crictl config file (env CRI_CONFIG_FILE; default /etc/crictl.yaml)",
+        **({"default": None} if not sub else d),
+    )
+    g.add_argument(
+        "-D",
+        "--debug",
+        action="store_true",
+        dest="debug",
+        help="show tracebacks and debug details",
+        **({"default": False} if not sub else d),
+    )
     u = p.add_argument_group("interface")
-    u.add_argument("--refresh", metavar="SECONDS", type=_positive_seconds, dest="refresh",
-                   help=f"seconds between refreshes (default {DEFAULT_REFRESH:g})",
-                   **({"default": DEFAULT_REFRESH} if not sub else d))
-    u.add_argument("--stats-interval", metavar="SECONDS", type=_positive_seconds, dest="stats_interval",
-                   help="seconds between CPU/memory statistics polls (default 5)",
-                   **({"default": 5.0} if not sub else d))
-    u.add_argument("--readonly", action="store_true", dest="readonly",
-                   help="refuse every mutating action", **({"default": False} if not sub else d))
-    u.add_argument("--theme", metavar="NAME", dest="theme", help=_theme_help(),
-                   **({"default": None} if not sub else d))
-    u.add_argument("--stream-insecure", action="store_true", dest="stream_insecure",
-                   help="do not verify TLS certificates of exec/attach/port-forward streams",
-                   **({"default": False} if not sub else d))
+    u.add_argument(
+        "--refresh",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        dest="refresh",
+        help=f"seconds between refreshes (default {DEFAULT_REFRESH:g})",
+        **({"default": DEFAULT_REFRESH} if not sub else d),
+    )
+    u.add_argument(
+        "--stats-interval",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        dest="stats_interval",
+        help="seconds between CPU/memory statistics polls (default 5)",
+        **({"default": 5.0} if not sub else d),
+    )
+    u.add_argument(
+        "--readonly",
+        action="store_true",
+        dest="readonly",
+        help="refuse every mutating action",
+        **({"default": False} if not sub else d),
+    )
+    u.add_argument("--theme", metavar="NAME", dest="theme", help=_theme_help(), **({"default": None} if not sub else d))
+    u.add_argument(
+        "--stream-insecure",
+        action="store_true",
+        dest="stream_insecure",
+        help="do not verify TLS certificates of exec/attach/port-forward streams",
+        **({"default": False} if not sub else d),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,10 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"crit {__version__}")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true",
-                      help="check the connection: endpoints and their source, runtime, version, conditions")
-    mode.add_argument("--demo", action="store_true",
-                      help="start an embedded demo node (no container runtime needed) and open crit on it")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="check the connection: endpoints and their source, runtime, version, conditions",
+    )
+    mode.add_argument(
+        "--demo",
+        action="store_true",
+        help="start an embedded demo node (no container runtime needed) and open crit on it",
+    )
     _add_globals(p, sub=False)
     sp = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -200,8 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_globals(np_, sub=True)
     nc = new_sp.add_parser("container", help="new container from a crictl container config (crictl create/run)")
     nc.add_argument("--from", dest="from_file", metavar="FILE", required=True)
-    nc.add_argument("--pod", metavar="FILE|ID",
-                    help="a crictl pod config file (create that pod too, as crictl run) or the id of an existing pod")
+    nc.add_argument(
+        "--pod",
+        metavar="FILE|ID",
+        help="a crictl pod config file (create that pod too, as crictl run) or the id of an existing pod",
+    )
     _add_globals(nc, sub=True)
 
     node = sp.add_parser("node", help="the embedded CRI node")
@@ -209,13 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     node_sp.required = True
     serve = node_sp.add_parser("serve", help="serve an embedded CRI v1 node on a unix socket")
     serve.add_argument("--listen", metavar="unix:///PATH", required=True)
-    serve.add_argument("--scale", metavar="P:C:I", type=_scale, default=None,
-                       help="pods:containers:images to simulate")
-    serve.add_argument("--churn", metavar="RATE", type=_non_negative, default=0.0,
-                       help="simulated changes per second")
+    serve.add_argument("--scale", metavar="P:C:I", type=_scale, default=None, help="pods:containers:images to simulate")
+    serve.add_argument("--churn", metavar="RATE", type=_non_negative, default=0.0, help="simulated changes per second")
     serve.add_argument("--demo", action="store_true", dest="node_demo", help="populate with demo workloads")
-    serve.add_argument("--image", action="append", default=[], metavar="REF", dest="images",
-                       help="an image present from the start (repeatable; loopback registries only)")
+    serve.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="REF",
+        dest="images",
+        help="an image present from the start (repeatable; loopback registries only)",
+    )
     serve.add_argument("-D", "--debug", action="store_true", dest="debug", default=argparse.SUPPRESS)
     return p
 
@@ -237,7 +297,7 @@ def _err(message: object) -> None:
     sys.stderr.flush()
 
 
-def _resolve(args: argparse.Namespace) -> "ResolvedConfig":
+def _resolve(args: argparse.Namespace) -> ResolvedConfig:
     from crit.cri.config import resolve
 
     return resolve(
@@ -249,7 +309,7 @@ def _resolve(args: argparse.Namespace) -> "ResolvedConfig":
     )
 
 
-def _options(args: argparse.Namespace, rc: "ResolvedConfig") -> Options:
+def _options(args: argparse.Namespace, rc: ResolvedConfig) -> Options:
     img = rc.effective_image_endpoint
     return Options(
         runtime_endpoint=rc.runtime_endpoint.url if rc.runtime_endpoint else "",
@@ -329,8 +389,7 @@ def _check(args: argparse.Namespace) -> int:
     cfg_state = "" if rc.config_file is not None else " (not found, not used)"
     rows = [
         ("runtime endpoint", rt.url if rt is not None else "none reachable", rc.runtime_source),
-        ("image endpoint", img.url if img is not None else "none",
-         rc.effective_image_source),
+        ("image endpoint", img.url if img is not None else "none", rc.effective_image_source),
         ("config file", f"{rc.config_path}{cfg_state}", rc.config_source),
         ("timeout", format_seconds(rc.timeout), rc.timeout_source),
     ]
@@ -365,7 +424,7 @@ def _check(args: argparse.Namespace) -> int:
         budget = rc.timeout * 3 + 1.0
         try:
             return await asyncio.wait_for(run(), budget)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise CliError(
                 f"The runtime at {rt.url} did not answer within {format_seconds(budget)}; check that it is "
                 f"running, or allow more time with -t/--timeout"
@@ -373,8 +432,7 @@ def _check(args: argparse.Namespace) -> int:
 
     version, status, fsinfo = asyncio.run(bounded())
     out.write(f"{'runtime:':<18}{_say(version.runtime_name)} {_say(version.runtime_version)}\n")
-    out.write(f"{'API version:':<18}{_say(version.runtime_api_version)}"
-              f"  (kubelet API {_say(version.version)})\n")
+    out.write(f"{'API version:':<18}{_say(version.runtime_api_version)}  (kubelet API {_say(version.version)})\n")
     conds = {c.type: c for c in status.status.conditions}
     for ctype in ("RuntimeReady", "NetworkReady"):
         c = conds.pop(ctype, None)
@@ -414,8 +472,10 @@ def _terminal_problem() -> str | None:
     if not missing:
         return None
     which = " and ".join(missing)
-    return (f"The terminal UI needs a terminal, but {which} {'is' if len(missing) == 1 else 'are'} not one; run crit "
-            f"in a terminal (--check, node serve, --version and --help work without one)")
+    return (
+        f"The terminal UI needs a terminal, but {which} {'is' if len(missing) == 1 else 'are'} not one; run crit "
+        f"in a terminal (--check, node serve, --version and --help work without one)"
+    )
 
 
 def _isatty(fd: int) -> bool:
@@ -509,7 +569,10 @@ def _demo(args: argparse.Namespace) -> int:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}", "--demo"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
                 # the node exits when crit dies, and keeps its state under our temp dir
                 env=dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=tmp),
             )
@@ -539,6 +602,7 @@ def _end_with_watchdog(proc: subprocess.Popen, tmp: str):
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
         shutil.rmtree(tmp, ignore_errors=True)
+
     return WATCHDOG.add_cleanup(end)
 
 
@@ -546,8 +610,9 @@ def _wait_for_node(proc: subprocess.Popen, sock: str, log_path: str) -> None:
     deadline = time.monotonic() + DEMO_START_TIMEOUT
 
     async def answers() -> bool:
-        client = _make_client(Options(runtime_endpoint=f"unix://{sock}", image_endpoint=f"unix://{sock}",
-                                      timeout=1.0, readonly=True))
+        client = _make_client(
+            Options(runtime_endpoint=f"unix://{sock}", image_endpoint=f"unix://{sock}", timeout=1.0, readonly=True)
+        )
         try:
             await client.version()
             return True
@@ -562,7 +627,9 @@ def _wait_for_node(proc: subprocess.Popen, sock: str, log_path: str) -> None:
         if os.path.exists(sock) and asyncio.run(answers()):
             return
         time.sleep(0.1)
-    raise CliError(f"The embedded demo node did not answer on {sock} within {DEMO_START_TIMEOUT:g}s: {_log_tail(log_path)}")
+    raise CliError(
+        f"The embedded demo node did not answer on {sock} within {DEMO_START_TIMEOUT:g}s: {_log_tail(log_path)}"
+    )
 
 
 def _log_tail(path: str) -> str:

@@ -35,32 +35,63 @@ class FixedNode:
         self.images = [
             pb.Image(id=img, repo_tags=["localhost:5000/library/nginx:1.25.3"], size=70_500_000),
             pb.Image(id="sha256:" + "2" * 64, repo_tags=["localhost:5000/pause:3.9"], size=330_000, pinned=True),
-            pb.Image(id="sha256:" + "3" * 64, repo_digests=["localhost:5000/untagged@sha256:" + "4" * 64],
-                     size=5_000_000),
+            pb.Image(
+                id="sha256:" + "3" * 64, repo_digests=["localhost:5000/untagged@sha256:" + "4" * 64], size=5_000_000
+            ),
         ]
         self.pods = [
-            pb.PodSandbox(id="a" * 64, metadata=pb.PodSandboxMetadata(name="web-7c9d8f6b5-abcde", namespace="default",
-                          uid="u1"), state=pb.SANDBOX_READY, created_at=at(5 * 3600), labels={"app": "web"}),
-            pb.PodSandbox(id="b" * 64, metadata=pb.PodSandboxMetadata(name="[bold red]x[/]", namespace="evil\x1bns",
-                          uid="u2", attempt=1), state=pb.SANDBOX_NOTREADY, created_at=at(90)),
+            pb.PodSandbox(
+                id="a" * 64,
+                metadata=pb.PodSandboxMetadata(name="web-7c9d8f6b5-abcde", namespace="default", uid="u1"),
+                state=pb.SANDBOX_READY,
+                created_at=at(5 * 3600),
+                labels={"app": "web"},
+            ),
+            pb.PodSandbox(
+                id="b" * 64,
+                metadata=pb.PodSandboxMetadata(name="[bold red]x[/]", namespace="evil\x1bns", uid="u2", attempt=1),
+                state=pb.SANDBOX_NOTREADY,
+                created_at=at(90),
+            ),
         ]
         self.containers = [
-            pb.Container(id="c" * 64, pod_sandbox_id="a" * 64, metadata=pb.ContainerMetadata(name="nginx"),
-                         image=pb.ImageSpec(image="localhost:5000/library/nginx:1.25.3"), image_ref=img,
-                         state=pb.CONTAINER_RUNNING, created_at=at(5 * 3600)),
-            pb.Container(id="d" * 64, pod_sandbox_id="a" * 64, metadata=pb.ContainerMetadata(name="init", attempt=2),
-                         image=pb.ImageSpec(image=img), image_ref=img, state=pb.CONTAINER_EXITED,
-                         created_at=at(6 * 3600)),
+            pb.Container(
+                id="c" * 64,
+                pod_sandbox_id="a" * 64,
+                metadata=pb.ContainerMetadata(name="nginx"),
+                image=pb.ImageSpec(image="localhost:5000/library/nginx:1.25.3"),
+                image_ref=img,
+                state=pb.CONTAINER_RUNNING,
+                created_at=at(5 * 3600),
+            ),
+            pb.Container(
+                id="d" * 64,
+                pod_sandbox_id="a" * 64,
+                metadata=pb.ContainerMetadata(name="init", attempt=2),
+                image=pb.ImageSpec(image=img),
+                image_ref=img,
+                state=pb.CONTAINER_EXITED,
+                created_at=at(6 * 3600),
+            ),
         ]
 
     async def version(self):
         return pb.VersionResponse(runtime_name="fixed", runtime_version="1.0", runtime_api_version="v1")
 
     async def status(self, verbose=False):
-        return pb.StatusResponse(status=pb.RuntimeStatus(conditions=[
-            pb.RuntimeCondition(type="RuntimeReady", status=True),
-            pb.RuntimeCondition(type="NetworkReady", status=False, reason="NetworkPluginNotReady",
-                                message="cni config uninitialized")]))
+        return pb.StatusResponse(
+            status=pb.RuntimeStatus(
+                conditions=[
+                    pb.RuntimeCondition(type="RuntimeReady", status=True),
+                    pb.RuntimeCondition(
+                        type="NetworkReady",
+                        status=False,
+                        reason="NetworkPluginNotReady",
+                        message="cni config uninitialized",
+                    ),
+                ]
+            )
+        )
 
     async def list_pod_sandbox(self, *a, **k):
         return list(self.pods)
@@ -73,15 +104,23 @@ class FixedNode:
 
     async def container_status(self, cid, verbose=False):
         c = next(c for c in self.containers if c.id == cid)
-        st = pb.ContainerStatus(id=cid, metadata=c.metadata, state=c.state, created_at=c.created_at,
-                                exit_code=1 if c.state == pb.CONTAINER_EXITED else 0,
-                                reason="Error" if c.state == pb.CONTAINER_EXITED else "", image=c.image,
-                                image_ref=c.image_ref)
+        st = pb.ContainerStatus(
+            id=cid,
+            metadata=c.metadata,
+            state=c.state,
+            created_at=c.created_at,
+            exit_code=1 if c.state == pb.CONTAINER_EXITED else 0,
+            reason="Error" if c.state == pb.CONTAINER_EXITED else "",
+            image=c.image,
+            image_ref=c.image_ref,
+        )
         return pb.ContainerStatusResponse(status=st, info={"info": '{"pid": 42, "sandboxID": "' + "a" * 64 + '"}'})
 
     async def pod_sandbox_status(self, pid, verbose=False):
         ip = "10.88.0.4" if pid == "a" * 64 else ""
-        return pb.PodSandboxStatusResponse(status=pb.PodSandboxStatus(id=pid, network=pb.PodSandboxNetworkStatus(ip=ip)))
+        return pb.PodSandboxStatusResponse(
+            status=pb.PodSandboxStatus(id=pid, network=pb.PodSandboxNetworkStatus(ip=ip))
+        )
 
 
 class Opts:
@@ -101,6 +140,7 @@ def frozen(monkeypatch):
     monkeypatch.setattr(registry, "COMMANDS", {})
     monkeypatch.setattr(registry, "load_extensions", lambda: [])
     import crit.ui.app as app_module
+
     monkeypatch.setattr(app_module.registry, "load_extensions", lambda: [])
     monkeypatch.setattr(time, "time", lambda: NOW)
     monkeypatch.setenv("TZ", "UTC")
@@ -108,7 +148,6 @@ def frozen(monkeypatch):
     yield
     monkeypatch.undo()
     time.tzset()
-
 
 
 def fixed_app(node: FixedNode | None = None, opts: object | None = None) -> CritApp:
@@ -123,8 +162,11 @@ async def settled(pilot) -> None:
     app = pilot.app
     await wait_for(app.first_frame.is_set, 15, "the first frame")
     ctrs = app.main.panels["containers"].table
-    await wait_for(lambda: "d" * 64 not in ctrs.rows or (ctrs.rows["d" * 64].cells[7] == "1"
-                   and app.model.pod_ip.get("a" * 64)), 15, "exit code and pod IP")
+    await wait_for(
+        lambda: "d" * 64 not in ctrs.rows or (ctrs.rows["d" * 64].cells[7] == "1" and app.model.pod_ip.get("a" * 64)),
+        15,
+        "exit code and pod IP",
+    )
     await pilot.pause()
 
 

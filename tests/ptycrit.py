@@ -34,24 +34,42 @@ __all__ = ["PtyCrit", "descendants", "alive"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_LAUNCH = ("import fcntl, os, sys, termios\n"
-           "if sys.argv[1] == '1':\n"
-           "    fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
-           "os.execv(sys.executable, [sys.executable, '-m', 'crit', *sys.argv[2:]])\n")
+_LAUNCH = (
+    "import fcntl, os, sys, termios\n"
+    "if sys.argv[1] == '1':\n"
+    "    fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'crit', *sys.argv[2:]])\n"
+)
 
 
 class PtyCrit:
-    def __init__(self, args: list[str], size: tuple[int, int] = (80, 24), *, controlling: bool = True,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        size: tuple[int, int] = (80, 24),
+        *,
+        controlling: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="crit-pty-"))
         self.width, self.height = size
         home = self.dir / "home"
         home.mkdir()
-        environ = {k: v for k, v in os.environ.items()
-                   if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")}
-        environ.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-                       XDG_STATE_HOME=str(home / ".local/state"), PYTHONPATH=str(ROOT), TERM="xterm-256color",
-                       COLORTERM="truecolor", LANG="C.UTF-8", TMPDIR=str(self.dir))
+        environ = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")
+        }
+        environ.update(
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_STATE_HOME=str(home / ".local/state"),
+            PYTHONPATH=str(ROOT),
+            TERM="xterm-256color",
+            COLORTERM="truecolor",
+            LANG="C.UTF-8",
+            TMPDIR=str(self.dir),
+        )
         environ.update(env or {})
         self.master, slave = os.openpty()
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", self.height, self.width, 0, 0))
@@ -63,7 +81,12 @@ class PtyCrit:
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", _LAUNCH, "1" if controlling else "0", *args],
-                stdin=slave, stdout=slave, stderr=slave, env=environ, cwd=str(self.dir), start_new_session=True,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=environ,
+                cwd=str(self.dir),
+                start_new_session=True,
             )
         finally:
             os.close(slave)
@@ -104,8 +127,11 @@ class PtyCrit:
             return "\n".join(line.rstrip() for line in self._screen.display)
 
     def wait_text(self, text: str, timeout: float = 30.0) -> str:
-        wait_for_sync(lambda: text in self.screen() or self.proc.poll() is not None, timeout,
-                      what=f"{text!r} on the screen:\n{self.screen()}")
+        wait_for_sync(
+            lambda: text in self.screen() or self.proc.poll() is not None,
+            timeout,
+            what=f"{text!r} on the screen:\n{self.screen()}",
+        )
         assert text in self.screen(), f"crit exited ({self.proc.returncode}) before showing {text!r}:\n{self.screen()}"
         return self.screen()
 
@@ -140,7 +166,7 @@ class PtyCrit:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "PtyCrit":
+    def __enter__(self) -> PtyCrit:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -157,7 +183,7 @@ def _children() -> dict[int, list[int]]:
                 stat = f.read()
         except OSError:
             continue
-        fields = stat[stat.rindex(b")") + 2:].split()
+        fields = stat[stat.rindex(b")") + 2 :].split()
         kids.setdefault(int(fields[1]), []).append(int(entry))
     return kids
 
@@ -180,7 +206,7 @@ def alive(pid: int) -> bool:
             stat = f.read()
     except OSError:
         return False
-    return stat[stat.rindex(b")") + 2:].split()[0] not in (b"Z", b"X")
+    return stat[stat.rindex(b")") + 2 :].split()[0] not in (b"Z", b"X")
 
 
 def open_demo_shell(send, screen, wait) -> None:

@@ -43,8 +43,12 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
                 mod = node.module or ""
             out.append((node.lineno, mod))
             out += [(node.lineno, f"{mod}.{a.name}") for a in node.names]  # from crit.cri.pb import api_pb2_grpc
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
-                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             out.append((node.lineno, str(node.args[0].value)))
     return out
 

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import socket
-import subprocess
 import tarfile
 import time
 import urllib.request
@@ -16,10 +15,12 @@ import urllib.request
 import grpc
 import pytest
 
-from crit.cri.pb import api_pb2 as pb, api_pb2_grpc as pbg
+from crit.cri.pb import api_pb2 as pb
+from crit.cri.pb import api_pb2_grpc as pbg
 from tests import conftest
 from tests.bed import containerd as ctd_bed
-from tests.bed import images, registry as reg_bed, specs
+from tests.bed import images, specs
+from tests.bed import registry as reg_bed
 from tests.bed.rawcri import RawCri
 
 pytestmark = pytest.mark.containerd
@@ -33,6 +34,7 @@ def rt(containerd):
 
 
 # --- images ---------------------------------------------------------------------------------------------------
+
 
 def _members(path):
     with tarfile.open(path) as t:
@@ -76,6 +78,7 @@ def test_images_are_valid_oci_archives_and_cached(tmp_path):
 
 # --- containerd -----------------------------------------------------------------------------------------------
 
+
 def test_containerd_answers_cri_version(containerd, rt):
     runtime, _ = rt
     v = runtime.Version(pb.VersionRequest(version="v1"), timeout=10)
@@ -104,7 +107,10 @@ def test_host_network_pod_runs_a_container_and_is_removed(containerd, rt):
     assert status.linux.namespaces.options.network == pb.NODE
 
     ctr_cfg = specs.container_config(
-        "hello", containerd.shell_image, ["sh"], ["-c", "echo hello; readlink /proc/self/ns/net; exit 3"],
+        "hello",
+        containerd.shell_image,
+        ["sh"],
+        ["-c", "echo hello; readlink /proc/self/ns/net; exit 3"],
         log_path="hello.log",
     )
     cid = runtime.CreateContainer(
@@ -148,8 +154,10 @@ def test_pause_image_exits_zero_on_sigterm(containerd, rt):
     ).container_id
     runtime.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=60)
     time.sleep(0.5)
-    assert runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=cid), timeout=10).status.state == \
-        pb.CONTAINER_RUNNING
+    assert (
+        runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=cid), timeout=10).status.state
+        == pb.CONTAINER_RUNNING
+    )
     t0 = time.monotonic()
     runtime.StopContainer(pb.StopContainerRequest(container_id=cid, timeout=20), timeout=60)
     took = time.monotonic() - t0
@@ -231,6 +239,7 @@ def _pids_referring_to(root):
 
 # --- registry -------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.registry
 def test_registry_serves_the_pushed_image_and_containerd_pulls_it(containerd, registry, rt):
     _, image = rt
@@ -275,6 +284,7 @@ def test_second_registry_moves_off_a_busy_port(registry):
 
 # --- prerequisites --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), (None, pytest.skip.Exception)])
 def test_missing_prerequisite_skips_or_fails_in_ci(monkeypatch, ci, outcome):
     if ci is None:
@@ -284,7 +294,6 @@ def test_missing_prerequisite_skips_or_fails_in_ci(monkeypatch, ci, outcome):
     with pytest.raises(outcome, match="containerd-nope"):
         conftest.require(["containerd-nope"], "the containerd test bed")
     conftest.require([], "nothing missing")  # no exception
-
 
 
 def test_removed_bed_image_is_reimported(containerd, rt):

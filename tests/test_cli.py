@@ -27,13 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_crit(*args: str, env: dict | None = None, timeout: float = 30.0) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``python -m crit ARGS`` in a clean environment (no host crictl config, no runtime env)."""
-    e = {k: v for k, v in os.environ.items()
-         if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")}
+    e = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")
+    }
     e["PYTHONPATH"] = str(ROOT)
     e.update(env or {})
     t0 = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "crit", *args], capture_output=True, text=True, env=e,
-                       timeout=timeout, cwd=str(ROOT))
+    p = subprocess.run(
+        [sys.executable, "-m", "crit", *args], capture_output=True, text=True, env=e, timeout=timeout, cwd=str(ROOT)
+    )
     return p, time.monotonic() - t0
 
 
@@ -69,7 +73,8 @@ def test_usage_error_is_short():
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert p.stderr.strip().splitlines() == [
-        "crit: Argument --refresh: '0' must be a positive number of seconds (`crit --help` lists the options)."]
+        "crit: Argument --refresh: '0' must be a positive number of seconds (`crit --help` lists the options)."
+    ]
     p, _ = run_crit("--check", "--demo")
     assert p.returncode == 2 and "not allowed with" in p.stderr and len(p.stderr.strip().splitlines()) == 1
     p, _ = run_crit("node", "serve", "--scale", "1:x:3", "--listen", "unix:///tmp/x.sock")
@@ -221,13 +226,32 @@ def fake_ui(monkeypatch):
 def test_plain_crit_opens_the_tui_with_options(fake_ui, clean_env, tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("runtime-endpoint: /cfg.sock\npull-image-on-create: true\n")
-    rc = cli.main(["-c", str(cfg), "-i", "tcp://127.0.0.1:7000", "-t", "5s", "--refresh", "0.5", "--readonly",
-                   "--theme", "light", "--stream-insecure"])
+    rc = cli.main(
+        [
+            "-c",
+            str(cfg),
+            "-i",
+            "tcp://127.0.0.1:7000",
+            "-t",
+            "5s",
+            "--refresh",
+            "0.5",
+            "--readonly",
+            "--theme",
+            "light",
+            "--stream-insecure",
+        ]
+    )
     assert rc == 0
     client, o = fake_ui[0]
     assert client == ("client", "unix:///cfg.sock", True)
     assert isinstance(o, cli.Options)
-    assert (o.runtime_endpoint, o.image_endpoint, o.timeout, o.refresh) == ("unix:///cfg.sock", "tcp://127.0.0.1:7000", 5.0, 0.5)
+    assert (o.runtime_endpoint, o.image_endpoint, o.timeout, o.refresh) == (
+        "unix:///cfg.sock",
+        "tcp://127.0.0.1:7000",
+        5.0,
+        0.5,
+    )
     assert o.readonly and o.theme == "light" and o.stream_insecure and not o.debug and not o.demo
     assert o.pull_image_on_create and not o.disable_pull_on_run
     assert o.config.runtime_source.kind == "config file"
@@ -288,10 +312,14 @@ def test_new_container_with_pod_file_or_id(fake_ui, clean_env):
         (["new", "pod", "--from", "{fx}/container.yaml"], ["container.yaml, line 3: image: unknown key"]),
         (["new", "container", "--from", "{fx}/pod.yaml"], ["pod.yaml, line 3: metadata.namespace: unknown key"]),
         (["new", "pod", "--from", "{tmp}/missing.yaml"], ["missing.yaml does not exist"]),
-        (["new", "container", "--from", "{fx}/container.yaml", "--pod", "{tmp}/nopod.yaml"],
-         ["nopod.yaml given with --pod does not exist"]),
-        (["new", "container", "--from", "{fx}/container.yaml", "--pod", "{fx}/container.yaml"],
-         ["container.yaml, line 3: image: unknown key"]),
+        (
+            ["new", "container", "--from", "{fx}/container.yaml", "--pod", "{tmp}/nopod.yaml"],
+            ["nopod.yaml given with --pod does not exist"],
+        ),
+        (
+            ["new", "container", "--from", "{fx}/container.yaml", "--pod", "{fx}/container.yaml"],
+            ["container.yaml, line 3: image: unknown key"],
+        ),
     ],
 )
 def test_new_errors_are_one_sentence(argv, needles, tmp_path, fake_ui, clean_env, capsys):
@@ -317,10 +345,30 @@ def test_node_serve_calls_the_node(monkeypatch, tmp_path):
     mod.run = run
     monkeypatch.setitem(sys.modules, "crit.node.serve", mod)
     assert cli.main(["node", "serve", "--listen", f"{tmp_path}/n.sock"]) == 0
-    assert cli.main(["node", "serve", "--listen", f"unix://{tmp_path}/n.sock", "--scale", "10:50:5",
-                     "--churn", "2.5", "--demo", "--image", "localhost:5000/a:1", "--image", "localhost:5000/b:2"]) == 0
-    assert calls == [(f"unix://{tmp_path}/n.sock", False, None, 0.0),
-                     (f"unix://{tmp_path}/n.sock", True, "10:50:5", 2.5, ["localhost:5000/a:1", "localhost:5000/b:2"])]
+    assert (
+        cli.main(
+            [
+                "node",
+                "serve",
+                "--listen",
+                f"unix://{tmp_path}/n.sock",
+                "--scale",
+                "10:50:5",
+                "--churn",
+                "2.5",
+                "--demo",
+                "--image",
+                "localhost:5000/a:1",
+                "--image",
+                "localhost:5000/b:2",
+            ]
+        )
+        == 0
+    )
+    assert calls == [
+        (f"unix://{tmp_path}/n.sock", False, None, 0.0),
+        (f"unix://{tmp_path}/n.sock", True, "10:50:5", 2.5, ["localhost:5000/a:1", "localhost:5000/b:2"]),
+    ]
 
 
 def test_node_serve_rejects_bad_arguments(capsys):
@@ -361,7 +409,7 @@ def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
 
         seen["version"], seen["pods"] = asyncio.run(probe())
         seen["options"] = options
-        seen["sock"] = options.runtime_endpoint[len("unix://"):]
+        seen["sock"] = options.runtime_endpoint[len("unix://") :]
         return 0
 
     mod.run_app = run_app
@@ -378,8 +426,14 @@ def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
 def test_node_serve_subprocess_answers_check(tmp_path):
     sock = tmp_path / "node.sock"
     e = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=e, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=e,
+        cwd=str(ROOT),
+    )
     try:
         wait_for_sync(lambda: sock.exists() or proc.poll() is not None, 20, what="the node's socket")
         assert sock.exists(), proc.stdout.read() if proc.poll() is not None else "no socket"

@@ -116,7 +116,10 @@ async def test_pod_and_container_lifecycle(cri):
 
         # --- a container that keeps running
         ccfg = specs.container_config(
-            "runner", cri.shell_image, ["sh", "-c", "echo started; exec sleep 600"], log_path="runner.log",
+            "runner",
+            cri.shell_image,
+            ["sh", "-c", "echo started; exec sleep 600"],
+            log_path="runner.log",
             labels={"role": "runner"},
         )
         cid = await c.create_container(pod_id, ccfg, pod_cfg)
@@ -166,8 +169,9 @@ async def test_pod_and_container_lifecycle(cri):
         await c.reopen_container_log(cid)
 
         # --- a container that exits with a code
-        xcfg = specs.container_config("exiter", cri.shell_image, ["sh", "-c", "echo bye; exit 3"],
-                                      log_path="exiter.log")
+        xcfg = specs.container_config(
+            "exiter", cri.shell_image, ["sh", "-c", "echo bye; exit 3"], log_path="exiter.log"
+        )
         xid = await c.create_container(pod_id, xcfg, pod_cfg)
         await c.start_container(xid)
         xs = await wait_state(c, xid, pb.CONTAINER_EXITED)
@@ -231,8 +235,11 @@ async def test_not_found_on_bogus_ids(cri):
             await c.resolve_container_id("zzzz")
         # StopPodSandbox/RemovePodSandbox/RemoveContainer are idempotent in CRI: an unknown id is either
         # accepted or reported as NotFound, never anything else.
-        for call in (lambda: c.stop_pod_sandbox(BOGUS), lambda: c.remove_pod_sandbox(BOGUS),
-                     lambda: c.remove_container(BOGUS)):
+        for call in (
+            lambda: c.stop_pod_sandbox(BOGUS),
+            lambda: c.remove_pod_sandbox(BOGUS),
+            lambda: c.remove_container(BOGUS),
+        ):
             try:
                 await call()
             except E.NotFound as exc:
@@ -291,8 +298,12 @@ async def test_readonly_against_runtime(cri):
         pod_id, _cfg = await run_pod(rw, cri, "ro")
         async with client(cri, readonly=True) as ro:
             assert pod_id in {p.id for p in await ro.list_pod_sandbox()}
-            for call in (lambda: ro.stop_pod_sandbox(pod_id), lambda: ro.remove_pod_sandbox(pod_id),
-                         lambda: ro.pull_image(cri.shell_image), lambda: ro.remove_image(cri.shell_image)):
+            for call in (
+                lambda: ro.stop_pod_sandbox(pod_id),
+                lambda: ro.remove_pod_sandbox(pod_id),
+                lambda: ro.pull_image(cri.shell_image),
+                lambda: ro.remove_image(cri.shell_image),
+            ):
                 with pytest.raises(E.ReadOnlyError) as ei:
                     await call()
                 assert "read-only" in sentence(ei.value)

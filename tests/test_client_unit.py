@@ -40,15 +40,19 @@ def one_sentence(text: str) -> None:
 
 
 def tr(code, details="", operation="PodSandboxStatus", object_id=None, **kw):
-    err = E.translate(rpc_error(code, details), endpoint="unix:///run/x.sock", operation=operation,
-                      object_id=object_id, **kw)
+    err = E.translate(
+        rpc_error(code, details), endpoint="unix:///run/x.sock", operation=operation, object_id=object_id, **kw
+    )
     one_sentence(str(err))
     return err
 
 
 def test_not_found_names_kind_and_id():
-    err = tr(grpc.StatusCode.NOT_FOUND, 'an error occurred when try to find sandbox "1234abcd": not found',
-             object_id="1234abcd")
+    err = tr(
+        grpc.StatusCode.NOT_FOUND,
+        'an error occurred when try to find sandbox "1234abcd": not found',
+        object_id="1234abcd",
+    )
     assert isinstance(err, E.NotFound)
     assert str(err) == "Pod sandbox 1234abcd not found."
     assert str(tr(grpc.StatusCode.NOT_FOUND, "x", "StopContainer", "cafe")) == "Container cafe not found."
@@ -58,8 +62,9 @@ def test_not_found_names_kind_and_id():
 
 
 def test_not_found_of_something_else_keeps_runtime_text():
-    err = tr(grpc.StatusCode.NOT_FOUND, "failed to get image localhost:5000/nope: not found", "CreateContainer",
-             "podid")
+    err = tr(
+        grpc.StatusCode.NOT_FOUND, "failed to get image localhost:5000/nope: not found", "CreateContainer", "podid"
+    )
     assert isinstance(err, E.NotFound)
     assert "Pod sandbox podid" not in str(err) and "localhost:5000/nope" in str(err)
     err = tr(grpc.StatusCode.NOT_FOUND, "failed to resolve reference: not found", "PullImage", "localhost:5000/a:1")
@@ -67,8 +72,12 @@ def test_not_found_of_something_else_keeps_runtime_text():
 
 
 def test_unimplemented_names_runtime():
-    err = tr(grpc.StatusCode.UNIMPLEMENTED, "unknown method GetContainerEvents for service runtime.v1.RuntimeService",
-             "GetContainerEvents", runtime="containerd v1.6.20")
+    err = tr(
+        grpc.StatusCode.UNIMPLEMENTED,
+        "unknown method GetContainerEvents for service runtime.v1.RuntimeService",
+        "GetContainerEvents",
+        runtime="containerd v1.6.20",
+    )
     assert isinstance(err, E.Unsupported)
     assert str(err) == "GetContainerEvents is not supported by this runtime (containerd v1.6.20)."
 
@@ -88,8 +97,13 @@ def test_deadline_names_endpoint_operation_and_timeout():
 
 
 def test_silent_peer_is_a_timeout():
-    err = tr(grpc.StatusCode.UNAVAILABLE, "failed to connect to all addresses; last error: UNKNOWN: unix:/run/x.sock: "
-             "connection attempt timed out before receiving SETTINGS frame", "Version", timeout=2)
+    err = tr(
+        grpc.StatusCode.UNAVAILABLE,
+        "failed to connect to all addresses; last error: UNKNOWN: unix:/run/x.sock: "
+        "connection attempt timed out before receiving SETTINGS frame",
+        "Version",
+        timeout=2,
+    )
     assert isinstance(err, E.DeadlineExceeded) and "did not answer Version within 2s" in str(err)
 
 
@@ -108,8 +122,13 @@ def test_unavailable_variants():
 
 def test_other_codes():
     assert isinstance(tr(grpc.StatusCode.ALREADY_EXISTS, 'name "x" is reserved', "RunPodSandbox"), E.AlreadyExists)
-    err = tr(grpc.StatusCode.UNKNOWN, 'failed to reserve container name "c_p_ns_u_0": name "c_p_ns_u_0" is reserved '
-             'for "46fd88204ce82ea8fc6c85e59c3c1bdc"', "CreateContainer", "podid")
+    err = tr(
+        grpc.StatusCode.UNKNOWN,
+        'failed to reserve container name "c_p_ns_u_0": name "c_p_ns_u_0" is reserved '
+        'for "46fd88204ce82ea8fc6c85e59c3c1bdc"',
+        "CreateContainer",
+        "podid",
+    )
     assert isinstance(err, E.AlreadyExists)
     assert "a container with the same name and attempt already exists as container 46fd88204ce82" in str(err)
     err = tr(grpc.StatusCode.UNKNOWN, "failed to resolve reference: dial tcp: connection refused", "PullImage", "r:1")
@@ -118,11 +137,12 @@ def test_other_codes():
     err = tr(grpc.StatusCode.FAILED_PRECONDITION, "container is running", "RemoveContainer", "abc")
     assert isinstance(err, E.FailedPrecondition) and "container abc" in str(err)
     assert isinstance(tr(grpc.StatusCode.PERMISSION_DENIED, "no", "Exec", "abc"), E.PermissionDenied)
-    err = tr(grpc.StatusCode.UNKNOWN, "failed to start: exec: \"nope\"\nnot in $PATH.", "StartContainer", "abc")
+    err = tr(grpc.StatusCode.UNKNOWN, 'failed to start: exec: "nope"\nnot in $PATH.', "StartContainer", "abc")
     assert type(err) is E.CriError and "StartContainer for container abc failed (UNKNOWN)" in str(err)
     assert err.details == 'failed to start: exec: "nope" not in $PATH'
-    err = tr(grpc.StatusCode.RESOURCE_EXHAUSTED, "Received message larger than max (20000000 vs. 16777216)",
-             "ListContainers")
+    err = tr(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "Received message larger than max (20000000 vs. 16777216)", "ListContainers"
+    )
     assert "16 MiB" in str(err)
     assert isinstance(tr(grpc.StatusCode.CANCELLED, "", "ListImages"), E.CriError)
 
@@ -262,7 +282,7 @@ def _as_nobody(fn) -> str:
             os.setresuid(65534, 65534, 65534)
             try:
                 out = fn()
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            except BaseException as exc:
                 out = f"{type(exc).__name__}: {exc}"
             os.write(w, out.encode())
         finally:
@@ -288,14 +308,16 @@ def open_dir():
     shutil.rmtree(d, ignore_errors=True)
 
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0 and os.environ.get("CI") != "true",
-                                reason="needs root to drop to another user")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 and os.environ.get("CI") != "true", reason="needs root to drop to another user"
+)
 
 
 def _client_error(path: str) -> str:
     async def go():
         async with CriClient(path, timeout=1) as c:
             await c.version()
+
     try:
         asyncio.run(go())
     except E.CriError as exc:
@@ -350,16 +372,21 @@ class VersionOnly(pbg.RuntimeServiceServicer):
 
     async def Version(self, request, context):
         self.calls.append("Version")
-        return pb.VersionResponse(version="0.1.0", runtime_name="fakert", runtime_version="9.9",
-                                  runtime_api_version="v1")
+        return pb.VersionResponse(
+            version="0.1.0", runtime_name="fakert", runtime_version="9.9", runtime_api_version="v1"
+        )
 
     async def ListPodSandbox(self, request, context):
         self.calls.append("ListPodSandbox")
         if self.delay:
             await asyncio.sleep(self.delay)
         items = [
-            pb.PodSandbox(id=f"{i:064x}", metadata=pb.PodSandboxMetadata(name=f"pod-{i}", namespace="ns", uid="u" * 36),
-                          labels={"app": "x" * 200}, annotations={"a": "y" * 400})
+            pb.PodSandbox(
+                id=f"{i:064x}",
+                metadata=pb.PodSandboxMetadata(name=f"pod-{i}", namespace="ns", uid="u" * 36),
+                labels={"app": "x" * 200},
+                annotations={"a": "y" * 400},
+            )
             for i in range(self.pods)
         ]
         if request.filter.id:
@@ -516,11 +543,11 @@ def test_client_does_not_import_textual():
 
     out = subprocess.run(
         [sys.executable, "-c", "import sys, crit.cri.client; print('textual' in sys.modules)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "False"
-
-
 
 
 async def test_resumes_quickly_after_a_long_outage(tmp_path):

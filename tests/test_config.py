@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
@@ -40,10 +39,20 @@ disable-pull-on-run: true
 @pytest.mark.parametrize(
     "text,scheme,address,url,target",
     [
-        ("unix:///run/containerd/containerd.sock", "unix", "/run/containerd/containerd.sock",
-         "unix:///run/containerd/containerd.sock", "unix:///run/containerd/containerd.sock"),
-        ("/run/crio/crio.sock", "unix", "/run/crio/crio.sock", "unix:///run/crio/crio.sock",
-         "unix:///run/crio/crio.sock"),
+        (
+            "unix:///run/containerd/containerd.sock",
+            "unix",
+            "/run/containerd/containerd.sock",
+            "unix:///run/containerd/containerd.sock",
+            "unix:///run/containerd/containerd.sock",
+        ),
+        (
+            "/run/crio/crio.sock",
+            "unix",
+            "/run/crio/crio.sock",
+            "unix:///run/crio/crio.sock",
+            "unix:///run/crio/crio.sock",
+        ),
         ("  unix:///a//b/../c.sock ", "unix", "/a/c.sock", "unix:///a/c.sock", "unix:///a/c.sock"),
         ("tcp://127.0.0.1:1234", "tcp", "127.0.0.1:1234", "tcp://127.0.0.1:1234", "127.0.0.1:1234"),
         ("tcp://localhost:80/", "tcp", "localhost:80", "tcp://localhost:80", "localhost:80"),
@@ -82,8 +91,18 @@ def test_endpoint_errors(text, needle):
 
 @pytest.mark.parametrize(
     "text,seconds",
-    [("2s", 2.0), ("500ms", 0.5), ("1m30s", 90.0), ("1.5s", 1.5), ("3", 3.0), (4, 4.0), ("0", 0.0), ("-1s", -1.0),
-     ("1h", 3600.0), ("250us", 0.00025)],
+    [
+        ("2s", 2.0),
+        ("500ms", 0.5),
+        ("1m30s", 90.0),
+        ("1.5s", 1.5),
+        ("3", 3.0),
+        (4, 4.0),
+        ("0", 0.0),
+        ("-1s", -1.0),
+        ("1h", 3600.0),
+        ("250us", 0.00025),
+    ],
 )
 def test_parse_timeout(text, seconds):
     assert parse_timeout(text) == pytest.approx(seconds)
@@ -103,15 +122,26 @@ def test_config_file_all_keys(tmp_path):
     assert cfg.runtime_endpoint == "unix:///cfg/runtime.sock"
     assert cfg.image_endpoint == "unix:///cfg/image.sock"
     assert cfg.timeout == 7 and cfg.debug and cfg.pull_image_on_create and cfg.disable_pull_on_run
-    assert cfg.lines == {"runtime-endpoint": 1, "image-endpoint": 2, "timeout": 3, "debug": 4,
-                         "pull-image-on-create": 5, "disable-pull-on-run": 6}
+    assert cfg.lines == {
+        "runtime-endpoint": 1,
+        "image-endpoint": 2,
+        "timeout": 3,
+        "debug": 4,
+        "pull-image-on-create": 5,
+        "disable-pull-on-run": 6,
+    }
 
 
 def test_config_file_seed_article_form(tmp_path):
     # exactly the article's /etc/crictl.yaml: quoted strings, empty image endpoint, timeout 0
-    cfg = read_config_file(write(tmp_path, 'runtime-endpoint: "unix:///run/containerd/containerd.sock"\n'
-                                           'image-endpoint: ""\ntimeout: 0\ndebug: false\n'
-                                           'pull-image-on-create: false\ndisable-pull-on-run: false\n'))
+    cfg = read_config_file(
+        write(
+            tmp_path,
+            'runtime-endpoint: "unix:///run/containerd/containerd.sock"\n'
+            'image-endpoint: ""\ntimeout: 0\ndebug: false\n'
+            "pull-image-on-create: false\ndisable-pull-on-run: false\n",
+        )
+    )
     assert cfg.runtime_endpoint == "unix:///run/containerd/containerd.sock"
     assert cfg.image_endpoint == "" and cfg.timeout == 0 and not cfg.debug
 
@@ -179,8 +209,12 @@ def test_runtime_endpoint_precedence(tmp_path, no_default_config, layer):
     if layer in ("flag", "env", "config file"):
         env["CRI_CONFIG_FILE"] = cfg
     r = resolve(env=env, **kwargs)
-    expected = {"flag": "/from/flag.sock", "env": "/from/env.sock", "config file": "/from/config.sock",
-                "default": None}[layer]
+    expected = {
+        "flag": "/from/flag.sock",
+        "env": "/from/env.sock",
+        "config file": "/from/config.sock",
+        "default": None,
+    }[layer]
     assert (r.runtime_endpoint.path if r.runtime_endpoint else None) == expected
     assert r.runtime_source.kind == layer
     if layer == "config file":
@@ -201,8 +235,12 @@ def test_image_endpoint_precedence(tmp_path, no_default_config, layer):
     if layer in ("flag", "env", "config file"):
         kwargs["config"] = cfg
     r = resolve(env=env, **kwargs)
-    expected = {"flag": "/from/flag.sock", "env": "/from/env.sock", "config file": "/from/config.sock",
-                "default": "/rt.sock"}[layer]
+    expected = {
+        "flag": "/from/flag.sock",
+        "env": "/from/env.sock",
+        "config file": "/from/config.sock",
+        "default": "/rt.sock",
+    }[layer]
     assert r.effective_image_endpoint.path == expected
     assert r.effective_image_source.kind == layer
     if layer == "config file":

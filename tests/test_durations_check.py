@@ -12,11 +12,29 @@ from crit.cri.duration import format_duration
 from crit.cri.errors import _fmt_seconds  # the RPC deadline sentences
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (1e-9, "1ns"), (5e-7, "500ns"), (1e-6, "1µs"), (1.5e-6, "1.5µs"), (1e-3, "1ms"), (0.25, "250ms"),
-    (0.0015, "1.5ms"), (0.9999999, "1s"), (1, "1s"), (2, "2s"), (2.5, "2.5s"), (90, "1m30s"), (3600, "1h"),
-    (5400, "1h30m"), (86400, "24h"), (0, "0s"), (1e-12, "<1ns"), (-2, "-2s"),
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (1e-9, "1ns"),
+        (5e-7, "500ns"),
+        (1e-6, "1µs"),
+        (1.5e-6, "1.5µs"),
+        (1e-3, "1ms"),
+        (0.25, "250ms"),
+        (0.0015, "1.5ms"),
+        (0.9999999, "1s"),
+        (1, "1s"),
+        (2, "2s"),
+        (2.5, "2.5s"),
+        (90, "1m30s"),
+        (3600, "1h"),
+        (5400, "1h30m"),
+        (86400, "24h"),
+        (0, "0s"),
+        (1e-12, "<1ns"),
+        (-2, "-2s"),
+    ],
+)
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
     assert format_seconds(seconds) == text
@@ -56,15 +74,16 @@ def test_check_without_a_runtime_prints_the_table_then_one_sentence(no_runtime, 
     assert lines[5] == f"                  skipped {no_runtime[1]}: socket {tmp_path}/two.sock does not exist"
     assert len(lines) == 6, out
     sentence = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(sentence) == 1 and sentence[0].startswith("crit: No container runtime found at the default "
-                                                          "endpoints"), err
+    assert len(sentence) == 1 and sentence[0].startswith("crit: No container runtime found at the default endpoints"), (
+        err
+    )
     assert "Traceback" not in err
 
 
 def test_stats_view_says_its_cadence_humanly():
     from crit.model.stats import CONTAINER, StatsTracker
     from crit.ui.logs.stats import stats_renderable
-    from tests.test_stats import S, T0, cstats
+    from tests.test_stats import T0, S, cstats
 
     t = StatsTracker(window=60, max_points=100)
     t.update_containers([cstats("a", T0, 10 * S, mem=1000, fs=4096)], now=100.0)

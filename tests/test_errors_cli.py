@@ -11,8 +11,9 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def crit(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crit", *args], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "crit", *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 def one_sentence(stderr: str) -> str:
@@ -22,11 +23,14 @@ def one_sentence(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("path,why", [
-    ("/proc/crit-x.sock", "No such file or directory"),           # a directory where no socket can be made
-    ("/proc/self/crit-x.sock", "no permission to create files in /proc/self"),
-    ("/nonexistent-crit-dir/x.sock", "the directory /nonexistent-crit-dir does not exist"),
-])
+@pytest.mark.parametrize(
+    "path,why",
+    [
+        ("/proc/crit-x.sock", "No such file or directory"),  # a directory where no socket can be made
+        ("/proc/self/crit-x.sock", "no permission to create files in /proc/self"),
+        ("/nonexistent-crit-dir/x.sock", "the directory /nonexistent-crit-dir does not exist"),
+    ],
+)
 def test_node_serve_on_a_path_where_no_socket_can_be_bound(path, why):
     r = crit("node", "serve", "--listen", f"unix://{path}")
     assert r.returncode != 0
@@ -53,14 +57,19 @@ def test_endpoint_that_is_a_regular_file_says_so(tmp_path):
     r = crit("--check", "-r", f"unix://{f}")
     assert r.returncode == 1
     line = one_sentence(r.stderr)
-    assert line == (f"crit: The container runtime endpoint {f} is a regular file, not a unix socket; fix the "
-                    f"-r/--runtime-endpoint flag."), line
+    assert line == (
+        f"crit: The container runtime endpoint {f} is a regular file, not a unix socket; fix the "
+        f"-r/--runtime-endpoint flag."
+    ), line
 
 
-@pytest.mark.parametrize("args,where", [
-    (["-t", "99999999999h"], "flag -t/--timeout"),
-    (["-c", "{cfg}"], "config file {cfg}:2"),
-])
+@pytest.mark.parametrize(
+    "args,where",
+    [
+        (["-t", "99999999999h"], "flag -t/--timeout"),
+        (["-c", "{cfg}"], "config file {cfg}:2"),
+    ],
+)
 def test_an_absurd_timeout_is_refused_in_one_sentence(tmp_path, args, where):
     """gRPC cannot hold a deadline that far away: it raised OverflowError ('Unexpected error') at the first call."""
     cfg = tmp_path / "crictl.yaml"
@@ -71,8 +80,9 @@ def test_an_absurd_timeout_is_refused_in_one_sentence(tmp_path, args, where):
     assert line.startswith("crit: The timeout ") and "is too long" in line and where.format(cfg=cfg) in line, line
 
 
-@pytest.mark.parametrize("reply", [b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
-                                   b"\x1b[2J\x1b]0;pwned\x07hello [bold]x[/]\r\n"])
+@pytest.mark.parametrize(
+    "reply", [b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", b"\x1b[2J\x1b]0;pwned\x07hello [bold]x[/]\r\n"]
+)
 def test_a_socket_that_does_not_speak_grpc_is_named_as_such(tmp_path, reply):
     """Not "is it running?" (it is): what answers is not a gRPC server, so the endpoint is the wrong one."""
     import socket
@@ -125,8 +135,11 @@ def test_a_spec_file_that_is_a_device_or_huge_is_refused(tmp_path):
     big = tmp_path / "big.yaml"
     with open(big, "wb") as f:
         f.write(b"# " + b"x" * (17 * 1024 * 1024) + b"\n")
-    with pytest.raises(SpecError, match=r"^The file .*big\.yaml is larger than 16 MiB: it is not a pod or container "
-                                        r"config\.$"):
+    with pytest.raises(
+        SpecError,
+        match=r"^The file .*big\.yaml is larger than 16 MiB: it is not a pod or container "
+        r"config\.$",
+    ):
         load_file(big, api_pb2.PodSandboxConfig)
     r, w = __import__("os").pipe()
     __import__("os").write(w, b"metadata:\n  name: piped\n")
@@ -158,20 +171,31 @@ sys.exit(cli.main(["-r", "unix:///nonexistent.sock"] + sys.argv[1:]))
 
 def test_log_records_never_reach_the_terminal(tmp_path):
     """Python's last-resort handler wrote crit's warnings and tracebacks to stderr, over the UI and after it."""
-    r = subprocess.run([sys.executable, "-c", LOGGING_TUI], capture_output=True, text=True, timeout=30,
-                       env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "-c", LOGGING_TUI],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0 and r.stderr == "" and r.stdout == "", r.stderr
 
 
 def test_debug_sends_log_records_to_a_private_file(tmp_path):
-    r = subprocess.run([sys.executable, "-c", LOGGING_TUI, "--debug"], capture_output=True, text=True, timeout=30,
-                       env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "-c", LOGGING_TUI, "--debug"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0
     line = one_sentence(r.stderr)
     assert line.startswith("crit: the debug log is ") and line.endswith(".")
-    path = line[len("crit: the debug log is "):-1]
+    path = line[len("crit: the debug log is ") : -1]
     text = open(path).read()
     assert "change listener failed" in text and "ZeroDivisionError" in text and "session 1 left installed" in text
     assert "Task exception was never retrieved" in text
     import os
+
     assert os.stat(path).st_mode & 0o077 == 0

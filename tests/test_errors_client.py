@@ -29,10 +29,13 @@ async def broken_runtime(tmp_path):
         yield BAD_VERSION  # not even the right message: a string field with invalid UTF-8
 
     raw = dict(request_deserializer=lambda b: b, response_serializer=lambda b: b)
-    handler = grpc.method_handlers_generic_handler("runtime.v1.RuntimeService", {
-        "Version": grpc.unary_unary_rpc_method_handler(version, **raw),
-        "GetContainerEvents": grpc.unary_stream_rpc_method_handler(events, **raw),
-    })
+    handler = grpc.method_handlers_generic_handler(
+        "runtime.v1.RuntimeService",
+        {
+            "Version": grpc.unary_unary_rpc_method_handler(version, **raw),
+            "GetContainerEvents": grpc.unary_stream_rpc_method_handler(events, **raw),
+        },
+    )
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((handler,))
     endpoint = f"unix://{tmp_path / 'broken.sock'}"
@@ -49,9 +52,11 @@ async def test_an_undecodable_answer_is_one_sentence(broken_runtime):
     try:
         with pytest.raises(E.CriError) as exc:
             await client.version()
-        assert str(exc.value) == (f"The container runtime at {broken_runtime} answered Version with a message crit "
-                                  f"cannot decode as CRI v1 (a broken runtime, or not a CRI runtime at all); if "
-                                  f"this is the wrong socket, {E.endpoint_hint('runtime')}.")
+        assert str(exc.value) == (
+            f"The container runtime at {broken_runtime} answered Version with a message crit "
+            f"cannot decode as CRI v1 (a broken runtime, or not a CRI runtime at all); if "
+            f"this is the wrong socket, {E.endpoint_hint('runtime')}."
+        )
         with pytest.raises(E.CriError, match="answered GetContainerEvents with a message crit cannot decode"):
             async for _ in client.get_container_events():
                 pass

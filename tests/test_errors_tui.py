@@ -41,8 +41,14 @@ SCRIPT = textwrap.dedent("""
 
 def run(tmp_path, debug: bool) -> subprocess.CompletedProcess:
     code = SCRIPT.format(debug=debug, sock=tmp_path / "node.sock")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_an_internal_error_is_one_sentence_with_a_report_file(tmp_path):
@@ -56,6 +62,7 @@ def test_an_internal_error_is_one_sentence_with_a_report_file(tmp_path):
     text = open(report).read()
     assert "Traceback" in text and "ValueError: an internal bug" in text and "in boom" in text
     import os
+
     assert os.stat(report).st_mode & 0o077 == 0  # it may hold runtime data: private
     assert "rc 1" in r.stdout
 
@@ -123,6 +130,11 @@ SIGTERM_SCRIPT = textwrap.dedent("""
 def test_sigterm_quits_like_q(tmp_path):
     """``kill <crit>`` killed it outright: the terminal was left in the alternate screen with mouse tracking on,
     and open exec sessions were not ended.  Now SIGTERM quits the way q does, with status 143."""
-    r = subprocess.run([sys.executable, "-c", SIGTERM_SCRIPT.format(sock=tmp_path / "node.sock")],
-                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-c", SIGTERM_SCRIPT.format(sock=tmp_path / "node.sock")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0 and "exited 143" in r.stdout, (r.returncode, r.stdout, r.stderr[-2000:])

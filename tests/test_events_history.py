@@ -18,7 +18,7 @@ from crit.cri import errors as E
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.model import NodeModel
-from crit.model.events import EventLog, MAX_EVENTS, Event
+from crit.model.events import MAX_EVENTS, Event, EventLog
 from crit.ui.app import CritApp
 from crit.ui.header import NodeHeader
 from crit.ui.logs import EventsScreen
@@ -45,8 +45,11 @@ async def _stopped_before_open(runtime, client_class, mode: str, prefix: str) ->
                 await wait_for(lambda: app.model.events.mode == mode, 10, f"events mode {mode}")
                 cid = await run_lifecycle(w, "before")
                 await w.client.stop_container(cid, timeout=1)
-                await wait_for(lambda: "stopped" in kinds(app.model.events.events, cid), 15,
-                               "the model collected the stop while :events was closed")
+                await wait_for(
+                    lambda: "stopped" in kinds(app.model.events.events, cid),
+                    15,
+                    "the model collected the stop while :events was closed",
+                )
                 assert isinstance(app.screen, type(app.main))  # no events view was open meanwhile
 
                 app.run_command("events")
@@ -168,8 +171,7 @@ def _header_line(state) -> str:
 
 async def _run_model(client, until) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
-    model = NodeModel(client, 0.1, on_state=lambda st: seen.append((st.events, _header_line(st))),
-                      fetch_details=False)
+    model = NodeModel(client, 0.1, on_state=lambda st: seen.append((st.events, _header_line(st))), fetch_details=False)
     task = asyncio.ensure_future(model.run())
     try:
         await wait_for(lambda: until(model), 10, "the model's event state")
@@ -220,8 +222,11 @@ async def _events_with_history(pilot) -> None:
     log.add(Event(NOW - 12.0, "started", "web-7c9d8f6b5-abcde", "nginx", "c" * 64, "attempt 0", "poll"))
     log.add(Event(NOW - 10.0, "stopped", "[bold red]x[/]", "evil\x1bname", "d" * 64, "exit code 1", "poll"))
     app.open_view(EventsScreen(app))  # (the frozen fixture keeps :commands out of the picture)
-    await wait_for(lambda: isinstance(app.screen, EventsScreen) and "STOPPED" in screen_text(app), 5,
-                   "the events view with its history")
+    await wait_for(
+        lambda: isinstance(app.screen, EventsScreen) and "STOPPED" in screen_text(app),
+        5,
+        "the events view with its history",
+    )
     await pilot.pause()
 
 
@@ -282,5 +287,6 @@ async def test_header_has_no_plus_events_before_the_stream_answers(frozen):
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_snap_header_while_the_event_stream_is_unanswered(frozen, snap_compare, size):
-    assert snap_compare(fixed_app(_GatedEventsNode(), _SlowOpts()), terminal_size=size,
-                        run_before=_stream_open_not_answered)
+    assert snap_compare(
+        fixed_app(_GatedEventsNode(), _SlowOpts()), terminal_size=size, run_before=_stream_open_not_answered
+    )

@@ -92,10 +92,21 @@ async def _copy_config(app, pilot, panel: str, key: str) -> str:
 async def test_y_copy_then_runp_and_create_keep_every_hostile_string(containerd, tmp_path):
     client = CriClient(containerd.endpoint, timeout=30)
     labels, annotations = _hostile_maps("y")
-    pcfg = pod_config(RLO_NAME + "\n" + ZWJ_EMOJI + NUL, namespace="crit-exact\x1b[0m", labels=labels,
-                      annotations=annotations, log_dir=containerd.log_dir / uuid.uuid4().hex)
-    ccfg = container_config(ZWJ_EMOJI + RLO_NAME + "\t[bold]x[/]", containerd.shell_image, ["sleep", "300"],
-                            labels=labels, annotations=annotations, envs={f"E{i}": h for i, h in enumerate(EVERY)})
+    pcfg = pod_config(
+        RLO_NAME + "\n" + ZWJ_EMOJI + NUL,
+        namespace="crit-exact\x1b[0m",
+        labels=labels,
+        annotations=annotations,
+        log_dir=containerd.log_dir / uuid.uuid4().hex,
+    )
+    ccfg = container_config(
+        ZWJ_EMOJI + RLO_NAME + "\t[bold]x[/]",
+        containerd.shell_image,
+        ["sleep", "300"],
+        labels=labels,
+        annotations=annotations,
+        envs={f"E{i}": h for i, h in enumerate(EVERY)},
+    )
     ccfg.args.extend(EVERY)
     pod_id = await client.run_pod_sandbox(pcfg)
     pod_ids = [pod_id]
@@ -130,7 +141,8 @@ async def test_y_copy_then_runp_and_create_keep_every_hostile_string(containerd,
 
         kept = _config_from_info(dict(resp.info), pb.ContainerConfig)
         assert list(kept.args) == EVERY and [(e.key, e.value) for e in kept.envs] == [
-            (e.key, e.value) for e in ccfg.envs]
+            (e.key, e.value) for e in ccfg.envs
+        ]
     finally:
         for p in pod_ids:
             try:
@@ -146,11 +158,18 @@ async def test_form_ctrl_e_then_runp_and_create_keep_every_hostile_string(contai
     client = CriClient(containerd.endpoint, timeout=30)
     labels, annotations = _hostile_maps("form")
     tag = uuid.uuid4().hex[:6]
-    pcfg = pod_config(f"exact-{tag}", labels=labels, annotations=annotations, cgroup_parent=False,
-                      log_dir=containerd.log_dir / tag)
-    ccfg = container_config("exact", containerd.shell_image, ["sh", "-c", "sleep 300"], labels=labels,
-                            annotations=annotations, envs={f"E{i}": h for i, h in enumerate(EVERY)},
-                            log_path="exact.log")
+    pcfg = pod_config(
+        f"exact-{tag}", labels=labels, annotations=annotations, cgroup_parent=False, log_dir=containerd.log_dir / tag
+    )
+    ccfg = container_config(
+        "exact",
+        containerd.shell_image,
+        ["sh", "-c", "sleep 300"],
+        labels=labels,
+        annotations=annotations,
+        envs={f"E{i}": h for i, h in enumerate(EVERY)},
+        log_path="exact.log",
+    )
     pod_ids: list[str] = []
     try:
         app = Host(lambda: NewContainerScreen(client, config=ccfg, pod_config=pcfg))

@@ -61,12 +61,19 @@ async def open_config_view(app, pilot, panel: str):
 async def test_y_copy_loads_back_to_the_exact_strings(node, panel):
     client = CriClient(node.endpoint, timeout=10)
     labels, annotations = hostile_maps()
-    pod_cfg = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
-                                  labels=labels, annotations=annotations)
+    pod_cfg = pb.PodSandboxConfig(
+        metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
+        labels=labels,
+        annotations=annotations,
+    )
     pid = await client.run_pod_sandbox(pod_cfg)
-    ctr_cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=ZWJ_EMOJI + RLO_NAME),
-                                 image=pb.ImageSpec(image=SHELL), command=["sleep", "600"],
-                                 labels=labels, annotations=annotations)
+    ctr_cfg = pb.ContainerConfig(
+        metadata=pb.ContainerMetadata(name=ZWJ_EMOJI + RLO_NAME),
+        image=pb.ImageSpec(image=SHELL),
+        command=["sleep", "600"],
+        labels=labels,
+        annotations=annotations,
+    )
     await client.create_container(pid, ctr_cfg, pod_cfg)
     want = pod_cfg if panel == "pods" else ctr_cfg
     app = CritApp(client, Opts(node.endpoint))
@@ -97,8 +104,11 @@ async def test_y_save_writes_the_exact_text_to_the_proposed_file(node, tmp_path,
     monkeypatch.chdir(tmp_path)
     client = CriClient(node.endpoint, timeout=10)
     labels, annotations = hostile_maps()
-    cfg = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
-                              labels=labels, annotations=annotations)
+    cfg = pb.PodSandboxConfig(
+        metadata=pb.PodSandboxMetadata(name=RLO_NAME, namespace="default", uid="u1"),
+        labels=labels,
+        annotations=annotations,
+    )
     await client.run_pod_sandbox(cfg)
     app = CritApp(client, Opts(node.endpoint))
     try:
@@ -140,8 +150,9 @@ def test_describe_and_config_texts_load_back_exactly_and_show_nothing_raw():
 
     labels, annotations = hostile_maps()
     md = pb.PodSandboxMetadata(name=RLO_NAME, namespace=ZWJ_EMOJI, uid="u1")
-    resp = pb.PodSandboxStatusResponse(status=pb.PodSandboxStatus(id="p" * 64, metadata=md, labels=labels,
-                                                                  annotations=annotations))
+    resp = pb.PodSandboxStatusResponse(
+        status=pb.PodSandboxStatus(id="p" * 64, metadata=md, labels=labels, annotations=annotations)
+    )
     status = describe_yaml("pods", resp)
     config = config_yaml("pods", resp)  # no verbose info: rebuilt from the status
     for text in (status, config):

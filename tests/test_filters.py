@@ -66,6 +66,7 @@ def test_text_pattern_is_the_shared_matcher():
 
 # ---------------------------------------------------------------------------------------------- on screen
 
+
 def _hostile_node() -> FixedNode:
     node = FixedNode()
     node.containers[1].metadata.name = RLO
@@ -93,8 +94,11 @@ async def test_pods_command_with_a_namespace(frozen):
         await wait_for(lambda: "Pods [1/2]" in screen_text(app), 5, "the pods of namespace default")
         assert "-n default" in screen_text(app)  # the filter is shown
         await pilot.press("colon", *"containers default", "enter")
-        await wait_for(lambda: "Containers [2/2]" in screen_text(app) or "Containers [2]" in screen_text(app), 5,
-                       "the containers of namespace default")
+        await wait_for(
+            lambda: "Containers [2/2]" in screen_text(app) or "Containers [2]" in screen_text(app),
+            5,
+            "the containers of namespace default",
+        )
         await pilot.press("1", "escape")
         await wait_for(lambda: "Pods [2]" in screen_text(app), 5, "esc clears it")
         await pilot.press("colon", *"pods shop", "enter")
@@ -111,7 +115,10 @@ async def test_exact_image_name_with_or_without_its_tag(frozen):
         await pilot.press("3", "slash", *"=localhost:5000/pause", "enter")
         await wait_for(lambda: "Images [1/3]" in screen_text(app), 5, "the pause image alone (repository)")
         await pilot.press("escape", "slash", *"=localhost:5000/pause:3.9", "enter")
-        await wait_for(lambda: "Images [1/3] /=localhost:5000/pause:3" in screen_text(app), 5,
-                       "the pause image alone (repository:tag)")
+        await wait_for(
+            lambda: "Images [1/3] /=localhost:5000/pause:3" in screen_text(app),
+            5,
+            "the pause image alone (repository:tag)",
+        )
         await pilot.press("escape", "slash", *"=localhost:5000/paus", "enter")
         await wait_for(lambda: "Images [0/3]" in screen_text(app), 5, "no image: not exactly a name")

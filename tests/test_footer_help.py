@@ -32,11 +32,16 @@ def crit_keys(frozen, monkeypatch):
     """The keys other areas register, as they are today (fixed here so the pictures do not change with them)."""
     keys = {}
     for key, desc, panels, handler in [
-        ("F", "Port-fwd (shift+f)", ("pods",), _fwd), ("shift+f", "Port-fwd", ("pods",), _fwd),
-        ("S", "Exec cmd", ("containers",), _exec), ("shift+s", "Exec cmd", ("containers",), _exec),
-        ("a", "Attach", ("containers",), _noop), ("l", "Logs", ("containers", "pods"), _noop),
-        ("m", "Stats", ("pods", "containers"), _noop), ("n", "New pod", ("pods", "containers", "images"), _noop),
-        ("r", "Run ctr", ("pods", "containers", "images"), _noop), ("s", "Shell", ("containers",), _noop),
+        ("F", "Port-fwd (shift+f)", ("pods",), _fwd),
+        ("shift+f", "Port-fwd", ("pods",), _fwd),
+        ("S", "Exec cmd", ("containers",), _exec),
+        ("shift+s", "Exec cmd", ("containers",), _exec),
+        ("a", "Attach", ("containers",), _noop),
+        ("l", "Logs", ("containers", "pods"), _noop),
+        ("m", "Stats", ("pods", "containers"), _noop),
+        ("n", "New pod", ("pods", "containers", "images"), _noop),
+        ("r", "Run ctr", ("pods", "containers", "images"), _noop),
+        ("s", "Shell", ("containers",), _noop),
     ]:
         # distinct handlers per key except the two pairs bound twice
         h = handler if handler is not _noop else (lambda app, sel, _k=key: None)

@@ -6,14 +6,13 @@ focused, runtime errors kept in the form, import/export, and markup safety of wh
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from textual.app import App
 
 from crit.ui.forms import NewContainerScreen, NewPodScreen
 from tests.waiting import wait_for
-
 
 # ------------------------------------------------------------------------------------------------------------------
 # helpers (also used by tests/test_forms_e2e.py)
@@ -65,8 +64,10 @@ async def set_select(pilot, select, value) -> None:
 async def submit_and_wait(pilot, app, timeout: float = 20.0):
     scr = app.screen
     await pilot.press("ctrl+s")
-    await wait_for(lambda: app.screen is not scr or (not scr.busy and scr.query_one("#status").has_class(
-        "-error")), timeout=timeout)
+    await wait_for(
+        lambda: app.screen is not scr or (not scr.busy and scr.query_one("#status").has_class("-error")),
+        timeout=timeout,
+    )
     if app.screen is scr:
         raise AssertionError(f"form stayed open: {scr.query_one('#status').render()}")
     return app.result
@@ -82,8 +83,7 @@ def error_of(scr, path: str) -> str:
 
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
-from crit.model.launch import ContainerForm, PodForm
-
+from crit.model.launch import PodForm
 
 SHELL = "localhost:5000/crit-test/busybox:1.0"
 
@@ -133,74 +133,168 @@ UI_RULES = [
     ("ctr", [("f-image", "")], "image", "Image is required."),
     ("ctr", [("f-name", "")], "name", "Container name is required."),
     # DNS-1123 names
-    ("pod", [("f-name", "Web_1")], "name",
-     "Pod name 'Web_1' is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', starting "
-     "and ending with a letter or digit."),
-    ("pod", [("f-namespace", "a.b")], "namespace",
-     "Namespace 'a.b' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and ending "
-     "with a letter or digit."),
-    ("ctr", [("f-name", "my_app")], "name",
-     "Container name 'my_app' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting "
-     "and ending with a letter or digit."),
-    ("pod", [("f-dns_searches", "svc.local bad_domain")], "dns_searches",
-     "DNS search domain 'bad_domain' is not a valid DNS-1123 subdomain."),
+    (
+        "pod",
+        [("f-name", "Web_1")],
+        "name",
+        "Pod name 'Web_1' is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', starting "
+        "and ending with a letter or digit.",
+    ),
+    (
+        "pod",
+        [("f-namespace", "a.b")],
+        "namespace",
+        "Namespace 'a.b' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and ending "
+        "with a letter or digit.",
+    ),
+    (
+        "ctr",
+        [("f-name", "my_app")],
+        "name",
+        "Container name 'my_app' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting "
+        "and ending with a letter or digit.",
+    ),
+    (
+        "pod",
+        [("f-dns_searches", "svc.local bad_domain")],
+        "dns_searches",
+        "DNS search domain 'bad_domain' is not a valid DNS-1123 subdomain.",
+    ),
     # integers and ranges
     ("pod", [("f-attempt", "-1")], "attempt", "Attempt must be between 0 and 4294967295, not -1."),
     ("pod", [("f-attempt", "one")], "attempt", "Attempt must be a whole number, not 'one'."),
     ("ctr", [("f-attempt", "-3")], "attempt", "Attempt must be between 0 and 4294967295, not -3."),
-    ("pod", [("+port_mappings", ""), ("f-port_mappings-0-container_port", "0")], "port_mappings.0.container_port",
-     "Port mapping 1: container port must be between 1 and 65535, not 0."),
-    ("pod", [("+port_mappings", ""), ("f-port_mappings-0-container_port", "80"),
-             ("f-port_mappings-0-host_port", "65536")], "port_mappings.0.host_port",
-     "Port mapping 1: host port must be between 1 and 65535, not 65536."),
-    ("pod", [("+port_mappings", ""), ("f-port_mappings-0-host_port", "8080")], "port_mappings.0.container_port",
-     "Port mapping 1: container port is required."),
-    ("pod", [("+port_mappings", ""), ("f-port_mappings-0-container_port", "80"),
-             ("f-port_mappings-0-host_ip", "example")], "port_mappings.0.host_ip",
-     "Port mapping 1: host IP 'example' is not an IP address."),
+    (
+        "pod",
+        [("+port_mappings", ""), ("f-port_mappings-0-container_port", "0")],
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port must be between 1 and 65535, not 0.",
+    ),
+    (
+        "pod",
+        [("+port_mappings", ""), ("f-port_mappings-0-container_port", "80"), ("f-port_mappings-0-host_port", "65536")],
+        "port_mappings.0.host_port",
+        "Port mapping 1: host port must be between 1 and 65535, not 65536.",
+    ),
+    (
+        "pod",
+        [("+port_mappings", ""), ("f-port_mappings-0-host_port", "8080")],
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port is required.",
+    ),
+    (
+        "pod",
+        [("+port_mappings", ""), ("f-port_mappings-0-container_port", "80"), ("f-port_mappings-0-host_ip", "example")],
+        "port_mappings.0.host_ip",
+        "Port mapping 1: host IP 'example' is not an IP address.",
+    ),
     ("pod", [("f-run_as_user", "root")], "run_as_user", "Run as user must be a whole number, not 'root'."),
     ("ctr", [("f-cpu_shares", "1")], "cpu_shares", "CPU shares must be between 2 and 262144, not 1."),
     ("ctr", [("f-cpu_period", "10")], "cpu_period", "CPU period must be between 1000 and 1000000, not 10."),
     ("ctr", [("f-cpu_quota", "5")], "cpu_quota", "CPU quota must be between 1000 and 9223372036854775807, not 5."),
-    ("ctr", [("f-memory_limit", "lots")], "memory_limit",
-     "Memory limit 'lots' must be a number of bytes, optionally with a unit (K, M, G, Ki, Mi, Gi …)."),
+    (
+        "ctr",
+        [("f-memory_limit", "lots")],
+        "memory_limit",
+        "Memory limit 'lots' must be a number of bytes, optionally with a unit (K, M, G, Ki, Mi, Gi …).",
+    ),
     ("ctr", [("f-run_as_user", "-1")], "run_as_user", "Run as user must be between 0 and 4294967294, not -1."),
     ("pod", [("f-dns_servers", "10.0.0.1, dns")], "dns_servers", "DNS server 'dns' is not an IP address."),
     # key=value syntax
     ("pod", [("+labels", ""), ("f-labels-0", "app")], "labels.0", "Label row 1 'app' must be written key=value."),
     ("pod", [("+annotations", ""), ("f-annotations-0", "=x")], "annotations.0", "Annotation row 1 has an empty key."),
-    ("pod", [("+sysctls", ""), ("f-sysctls-0", "Net Core=1")], "sysctls.0",
-     "Sysctl row 1: 'Net Core' is not a sysctl name (like net.ipv4.ip_forward)."),
+    (
+        "pod",
+        [("+sysctls", ""), ("f-sysctls-0", "Net Core=1")],
+        "sysctls.0",
+        "Sysctl row 1: 'Net Core' is not a sysctl name (like net.ipv4.ip_forward).",
+    ),
     ("ctr", [("+env", ""), ("f-env-0", "PATH")], "env.0", "Environment row 1 'PATH' must be written key=value."),
     ("ctr", [("+labels", ""), ("f-labels-0", "tier")], "labels.0", "Label row 1 'tier' must be written key=value."),
     # absolute paths
-    ("pod", [("f-log_directory", "var/log")], "log_directory",
-     "Log directory must be an absolute path (starting with /), not 'var/log'."),
-    ("ctr", [("+mounts", ""), ("f-mounts-0-host_path", "data"), ("f-mounts-0-container_path", "/data")],
-     "mounts.0.host_path", "Mount 1: host path must be an absolute path (starting with /), not 'data'."),
-    ("ctr", [("+mounts", ""), ("f-mounts-0-host_path", "/srv"), ("f-mounts-0-container_path", "data")],
-     "mounts.0.container_path", "Mount 1: container path must be an absolute path (starting with /), not 'data'."),
-    ("ctr", [("f-working_dir", "tmp")], "working_dir",
-     "Working directory must be an absolute path (starting with /), not 'tmp'."),
-    ("ctr", [("f-log_path", "/var/log/x.log")], "log_path",
-     "Log path '/var/log/x.log' must be relative: it is placed under the pod's log directory."),
+    (
+        "pod",
+        [("f-log_directory", "var/log")],
+        "log_directory",
+        "Log directory must be an absolute path (starting with /), not 'var/log'.",
+    ),
+    (
+        "ctr",
+        [("+mounts", ""), ("f-mounts-0-host_path", "data"), ("f-mounts-0-container_path", "/data")],
+        "mounts.0.host_path",
+        "Mount 1: host path must be an absolute path (starting with /), not 'data'.",
+    ),
+    (
+        "ctr",
+        [("+mounts", ""), ("f-mounts-0-host_path", "/srv"), ("f-mounts-0-container_path", "data")],
+        "mounts.0.container_path",
+        "Mount 1: container path must be an absolute path (starting with /), not 'data'.",
+    ),
+    (
+        "ctr",
+        [("f-working_dir", "tmp")],
+        "working_dir",
+        "Working directory must be an absolute path (starting with /), not 'tmp'.",
+    ),
+    (
+        "ctr",
+        [("f-log_path", "/var/log/x.log")],
+        "log_path",
+        "Log path '/var/log/x.log' must be relative: it is placed under the pod's log directory.",
+    ),
     # duplicate keys
-    ("pod", [("+labels", ""), ("f-labels-0", "a=1"), ("+labels", ""), ("f-labels-1", "a=2")], "labels.1",
-     "Label key 'a' appears twice (rows 1 and 2)."),
-    ("ctr", [("+env", ""), ("f-env-0", "A=1"), ("+env", ""), ("f-env-1", "A=2")], "env.1",
-     "Environment key 'A' appears twice (rows 1 and 2)."),
-    ("pod", [("+sysctls", ""), ("f-sysctls-0", "kernel.msgmax=1"), ("+sysctls", ""),
-             ("f-sysctls-1", "kernel.msgmax=2")], "sysctls.1", "Sysctl key 'kernel.msgmax' appears twice (rows 1 and 2)."),
-    ("ctr", [("+mounts", ""), ("f-mounts-0-host_path", "/a"), ("f-mounts-0-container_path", "/d"), ("+mounts", ""),
-             ("f-mounts-1-host_path", "/b"), ("f-mounts-1-container_path", "/d")], "mounts.1.container_path",
-     "Mount 2: container path '/d' is already used by mount 1."),
-    ("pod", [("+port_mappings", ""), ("f-port_mappings-0-container_port", "80"), ("f-port_mappings-0-host_port", "9"),
-             ("+port_mappings", ""), ("f-port_mappings-1-container_port", "81"), ("f-port_mappings-1-host_port", "9")],
-     "port_mappings.1.host_port", "Port mapping 2: host port TCP 9 is already mapped by port mapping 1."),
+    (
+        "pod",
+        [("+labels", ""), ("f-labels-0", "a=1"), ("+labels", ""), ("f-labels-1", "a=2")],
+        "labels.1",
+        "Label key 'a' appears twice (rows 1 and 2).",
+    ),
+    (
+        "ctr",
+        [("+env", ""), ("f-env-0", "A=1"), ("+env", ""), ("f-env-1", "A=2")],
+        "env.1",
+        "Environment key 'A' appears twice (rows 1 and 2).",
+    ),
+    (
+        "pod",
+        [("+sysctls", ""), ("f-sysctls-0", "kernel.msgmax=1"), ("+sysctls", ""), ("f-sysctls-1", "kernel.msgmax=2")],
+        "sysctls.1",
+        "Sysctl key 'kernel.msgmax' appears twice (rows 1 and 2).",
+    ),
+    (
+        "ctr",
+        [
+            ("+mounts", ""),
+            ("f-mounts-0-host_path", "/a"),
+            ("f-mounts-0-container_path", "/d"),
+            ("+mounts", ""),
+            ("f-mounts-1-host_path", "/b"),
+            ("f-mounts-1-container_path", "/d"),
+        ],
+        "mounts.1.container_path",
+        "Mount 2: container path '/d' is already used by mount 1.",
+    ),
+    (
+        "pod",
+        [
+            ("+port_mappings", ""),
+            ("f-port_mappings-0-container_port", "80"),
+            ("f-port_mappings-0-host_port", "9"),
+            ("+port_mappings", ""),
+            ("f-port_mappings-1-container_port", "81"),
+            ("f-port_mappings-1-host_port", "9"),
+        ],
+        "port_mappings.1.host_port",
+        "Port mapping 2: host port TCP 9 is already mapped by port mapping 1.",
+    ),
     # other rules
-    ("pod", [("f-cgroup_parent", "kubepods")], "cgroup_parent",
-     "Cgroup parent 'kubepods' must be an absolute cgroup path (starting with /) or a systemd slice (ending in "
-     ".slice)."),
+    (
+        "pod",
+        [("f-cgroup_parent", "kubepods")],
+        "cgroup_parent",
+        "Cgroup parent 'kubepods' must be an absolute cgroup path (starting with /) or a systemd slice (ending in "
+        ".slice).",
+    ),
     ("ctr", [("f-command", "sh -c 'x")], "command", "Command cannot be split into words: No closing quotation."),
 ]
 
@@ -293,7 +387,11 @@ async def test_pod_form_every_field_submitted(client, tmp_path):
     assert result.kind == "pod" and result.name == "web"
     st = (await client.pod_sandbox_status(result.id)).status
     assert (st.metadata.name, st.metadata.namespace, st.metadata.uid, st.metadata.attempt) == (
-        "web", "team-a", "uid-web-1", 2)
+        "web",
+        "team-a",
+        "uid-web-1",
+        2,
+    )
     assert dict(st.labels) == {"app": "web", "tier": "front"}
     assert dict(st.annotations) == {"note": "[b]literal[/b]"}
     assert st.linux.namespaces.options.network == pb.NODE
@@ -479,6 +577,7 @@ async def test_import_seed_container_yaml(client):
         form = scr.section.read()
         assert (form.name, form.image, form.log_path) == ("test-ngx", "docker.io/nginx:1.18-alpine", "ngx.log")
         from crit.cri import spec
+
         assert form.to_config() == spec.load_container_config(FIXTURES / "container.yaml")
 
 
@@ -491,8 +590,10 @@ async def test_import_reports_unknown_key_with_its_path(client, tmp_path):
         await fill(pilot, scr, "f-name", "typed")
         await _dialog(pilot, scr, "ctrl+o", bad)
         status = str(scr.query_one("#status").render())
-        assert status == (f"Import failed: {bad}, line 3: metadata.nmae: unknown key, PodSandboxMetadata has no "
-                          f"field 'nmae' (did you mean metadata.name?).")
+        assert status == (
+            f"Import failed: {bad}, line 3: metadata.nmae: unknown key, PodSandboxMetadata has no "
+            f"field 'nmae' (did you mean metadata.name?)."
+        )
         assert scr.query_one("#status").has_class("-error")
         assert scr.section.read().name == "typed"  # nothing was half-imported
 
@@ -539,14 +640,27 @@ async def test_prefilled_from_cli_config(client):
 
 UI_MORE_RULES = [
     ("ctr", [("f-stdin_once", True)], "stdin_once", "Stdin once needs stdin to be ticked too."),
-    ("ctr", [("f-log_path", "../up.log")], "log_path", "Log path '../up.log' must not leave the pod's log directory with '..'."),
+    (
+        "ctr",
+        [("f-log_path", "../up.log")],
+        "log_path",
+        "Log path '../up.log' must not leave the pod's log directory with '..'.",
+    ),
     ("ctr", [("f-memory_limit", "1Mi")], "memory_limit", "Memory limit must be 0 (none) or at least 6Mi, not 1Mi."),
     ("ctr", [("f-image", "busy box")], "image", "Image 'busy box' must not contain white space."),
-    ("pod", [("f-network", "node"), ("f-hostname", "h1")], "hostname",
-     "Hostname cannot be set with network mode node: the pod shares the node's hostname."),
+    (
+        "pod",
+        [("f-network", "node"), ("f-hostname", "h1")],
+        "hostname",
+        "Hostname cannot be set with network mode node: the pod shares the node's hostname.",
+    ),
     ("pod", [("f-uid", "a b")], "uid", "Pod uid 'a b' must not contain white space."),
-    ("newpod", [("f-privileged", True), ("f-pod-name", "p")], "privileged",
-     "A privileged container needs a privileged pod: tick privileged in the pod too."),
+    (
+        "newpod",
+        [("f-privileged", True), ("f-pod-name", "p")],
+        "privileged",
+        "A privileged container needs a privileged pod: tick privileged in the pod too.",
+    ),
 ]
 
 

@@ -52,6 +52,7 @@ async def test_new_pod_form_creates_a_ready_pod(containerd, tmp_path):
             result = await submit_and_wait(pilot, app)
         assert result is not None and result.kind == "pod"
         from crit.cri.pb import api_pb2 as pb
+
         st = (await client.pod_sandbox_status(result.id)).status
         assert st.state == pb.SANDBOX_READY
         assert st.metadata.name == name and st.metadata.uid  # a uid was generated
@@ -85,6 +86,7 @@ async def test_container_form_with_new_pod_runs_and_export_reimports(containerd,
             result = await submit_and_wait(pilot, app, timeout=60)
         assert result is not None and result.kind == "container" and result.severity == "information", result
         from crit.cri.pb import api_pb2 as pb
+
         st = await _container_state(client, result.id)
         assert st.state == pb.CONTAINER_RUNNING, st
         assert st.metadata.name == cname
@@ -111,8 +113,8 @@ async def test_container_form_with_new_pod_runs_and_export_reimports(containerd,
 
 
 async def test_container_into_existing_pod(containerd, tmp_path):
-    from tests.bed.specs import pod_config
     from crit.cri.pb import api_pb2 as pb
+    from tests.bed.specs import pod_config
 
     client = CriClient(containerd.endpoint, timeout=10)
     logdir = containerd.log_dir / _name("pod")
@@ -152,8 +154,10 @@ async def test_missing_image_without_pull_creates_nothing(containerd):
             await pilot.press("ctrl+s")
             await wait_for(lambda: not scr.busy and "not on the node" in str(scr.query_one("#status").render()))
             status = str(scr.query_one("#status").render())
-            assert status == ('Image localhost:5000/crit-test/absent:9 is not on the node: tick "Pull image if '
-                              'missing" or pull it first (p); nothing was created.')
+            assert status == (
+                'Image localhost:5000/crit-test/absent:9 is not on the node: tick "Pull image if '
+                'missing" or pull it first (p); nothing was created.'
+            )
             assert app.screen is scr  # the form stays, with what was typed
             assert scr.section.read().name == "c"
         assert {p.id for p in await client.list_pod_sandbox()} == before
@@ -321,8 +325,10 @@ async def test_main_screen_n_then_r_on_containerd(containerd):
 
 async def test_explicit_pod_network_in_file_is_kept_with_a_warning(containerd, tmp_path):
     path = tmp_path / "pod.yaml"
-    path.write_text("metadata:\n  name: explicit\n  namespace: default\nlinux:\n  security_context:\n"
-                    "    namespace_options:\n      network: 0\n")
+    path.write_text(
+        "metadata:\n  name: explicit\n  namespace: default\nlinux:\n  security_context:\n"
+        "    namespace_options:\n      network: 0\n"
+    )
     client = CriClient(containerd.endpoint, timeout=10)
     app = Host(lambda: NewPodScreen(client, config=spec.load_pod_config(path)))
     try:

@@ -113,7 +113,8 @@ async def test_export_into_a_directory_is_refused_in_one_sentence(client, tmp_pa
         dlg = await _open_export(pilot, scr)
         await _enter_path(pilot, dlg, tmp_path)
         assert str(scr.query_one("#status").render()) == (
-            f"Not exported: {tmp_path} is a directory; add a file name such as web.yaml.")
+            f"Not exported: {tmp_path} is a directory; add a file name such as web.yaml."
+        )
     assert os.listdir(tmp_path) == []
 
 

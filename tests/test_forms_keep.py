@@ -95,8 +95,9 @@ async def test_escape_after_an_import_asks(client, tmp_path):
         assert scr.section.read().name == "imported"
 
 
-@pytest.mark.parametrize("content", ["", "# nothing here\n", "{}\n", "---\n"], ids=["empty", "comment", "braces",
-                                                                                    "document"])
+@pytest.mark.parametrize(
+    "content", ["", "# nothing here\n", "{}\n", "---\n"], ids=["empty", "comment", "braces", "document"]
+)
 async def test_import_of_an_empty_file_is_refused_and_the_form_unchanged(client, tmp_path, content):
     f = tmp_path / "empty.yaml"
     f.write_text(content)
@@ -129,8 +130,7 @@ def test_discard_question_on_screen(frozen, snap_compare, monkeypatch, size):
         scr = await screen_of(app, pilot, NewPodScreen)
         await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
         await fill(pilot, scr, "f-name", "web")
-        await wait_for(lambda: scr._preview_text is not None and "name: web" in scr._preview_text, 10,
-                       "the preview")
+        await wait_for(lambda: scr._preview_text is not None and "name: web" in scr._preview_text, 10, "the preview")
         await _escape_asks(pilot, scr)
         assert QUESTION in screen_text(app)
 
@@ -193,13 +193,13 @@ def test_empty_import_refused_on_screen(frozen, snap_compare, monkeypatch, tmp_p
         await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
         await fill(pilot, scr, "f-name", "web")
         await _dialog(pilot, scr, "ctrl+o", "empty.yaml")
-        await wait_for(lambda: scr._preview_text is not None and "name: web" in scr._preview_text, 10,
-                       "the preview")
+        await wait_for(lambda: scr._preview_text is not None and "name: web" in scr._preview_text, 10, "the preview")
         await steady_cursor(pilot)
         shown = screen_text(app)
         # one sentence (wrapped at 80 columns)
-        assert ("Not imported: empty.yaml holds no pod config (it is empty); the form is unchanged."
-                in " ".join(shown.split()))
+        assert "Not imported: empty.yaml holds no pod config (it is empty); the form is unchanged." in " ".join(
+            shown.split()
+        )
         assert scr.section.read().name == "web"
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

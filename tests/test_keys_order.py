@@ -20,9 +20,7 @@ from tests.tmux import TmuxCrit, tmux_missing
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
-
-_CHARS = {"slash": "/", "colon": ":", "space": " ", "question_mark": "?", "enter": "\r", "escape": "\x1b",
-          "tab": "\t"}
+_CHARS = {"slash": "/", "colon": ":", "space": " ", "question_mark": "?", "enter": "\r", "escape": "\x1b", "tab": "\t"}
 
 
 async def press_together(pilot, *keys: str) -> None:
@@ -100,8 +98,9 @@ async def test_enter_on_a_pod_then_d_acts_in_its_containers(frozen):
         await settled(pilot)
         # the first pod has no containers: d right after enter speaks of the (empty) Containers panel
         await press_together(pilot, "enter", "d")
-        await wait_for(lambda: any("containers panel is empty" in n for n in notifications(app)), 5,
-                       "the containers panel named")
+        await wait_for(
+            lambda: any("containers panel is empty" in n for n in notifications(app)), 5, "the containers panel named"
+        )
         assert isinstance(app.screen, type(app.main))
 
 
@@ -134,6 +133,7 @@ async def test_command_enter_then_key_acts_on_the_panel_it_focused(frozen):
 
 # ---------------------------------------------------------------------------------------------- A4
 
+
 @pytest.mark.parametrize("key", ["d", "y"])
 async def test_escape_from_describe_keeps_the_filter_and_scope(frozen, key):
     app = fixed_app()
@@ -159,6 +159,7 @@ async def test_escape_from_describe_keeps_the_filter_and_scope(frozen, key):
 
 
 # ---------------------------------------------------------------------------------------------- tmux
+
 
 def test_tmux_3_and_ctrl_d_in_one_send_keys_remove_the_image():
     require(tmux_missing(), "the tmux test")

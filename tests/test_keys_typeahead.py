@@ -37,21 +37,25 @@ def _name(app) -> Input:
 async def _open_form(pilot) -> NewPodScreen:
     app = pilot.app
     await pilot.press("n")
-    await wait_for(lambda: isinstance(app.screen, NewPodScreen) and app.screen.focused is not None, 10,
-                   "the New pod form focused")
+    await wait_for(
+        lambda: isinstance(app.screen, NewPodScreen) and app.screen.focused is not None, 10, "the New pod form focused"
+    )
     return app.screen
 
 
 # ---------------------------------------------------------------------------------------------- 1
 
 
-@pytest.mark.parametrize(("keys", "expected", "cursor"), [
-    (("backspace", "z"), "abz", 3),
-    (("x", "backspace", "y"), "abcy", 4),
-    (("left", "z"), "abzc", 3),
-    (("home", "1"), "1abc", 1),
-    (("home", "right", "backspace", "q"), "qbc", 1),
-])
+@pytest.mark.parametrize(
+    ("keys", "expected", "cursor"),
+    [
+        (("backspace", "z"), "abz", 3),
+        (("x", "backspace", "y"), "abcy", 4),
+        (("left", "z"), "abzc", 3),
+        (("home", "1"), "1abc", 1),
+        (("home", "right", "backspace", "q"), "qbc", 1),
+    ],
+)
 async def test_form_editing_keys_apply_in_order(keys, expected, cursor):
     app = fixed_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -215,14 +219,16 @@ def test_form_after_keys_typed_together_on_screen(frozen, snap_compare, monkeypa
         app = pilot.app
         await settled(pilot)
         open_new_pod(app)
-        await wait_for(lambda: isinstance(app.screen, NewPodScreen) and app.screen.focused is not None, 10,
-                       "the New pod form focused")
+        await wait_for(
+            lambda: isinstance(app.screen, NewPodScreen) and app.screen.focused is not None,
+            10,
+            "the New pod form focused",
+        )
         scr = app.screen
         await wait_for(lambda: scr._network_default is not None, 10, "the runtime's network default")
         await pilot.press(*"abc")
         await press_together(pilot, "left", "z", "home", "1")
-        await wait_for(lambda: scr._preview_text is not None and "name: 1abzc" in scr._preview_text, 10,
-                       "the preview")
+        await wait_for(lambda: scr._preview_text is not None and "name: 1abzc" in scr._preview_text, 10, "the preview")
         await steady_cursor(pilot)  # the field's cursor drawn steadily: the picture must not catch a blink
         assert _name(app).value == "1abzc"
 

@@ -87,7 +87,11 @@ def test_pod_every_field():
     )
     cfg = form.to_config()
     assert (cfg.metadata.name, cfg.metadata.namespace, cfg.metadata.uid, cfg.metadata.attempt) == (
-        "web.example", "team-a", "1234-abcd", 3)
+        "web.example",
+        "team-a",
+        "1234-abcd",
+        3,
+    )
     assert cfg.hostname == ""
     assert pod(hostname="web-host").to_config().hostname == "web-host"
     assert cfg.log_directory == "/var/log/pods/web"
@@ -158,8 +162,13 @@ def test_pod_import_keeps_fields_the_form_does_not_show():
 
 
 def test_pod_import_then_clearing_a_field_clears_it():
-    cfg = pod(labels=["a=1"], dns_servers="1.1.1.1", sysctls=["kernel.msgmax=1"], cgroup_parent="/x",
-              port_mappings=[PortMappingRow(container_port="1")]).to_config()
+    cfg = pod(
+        labels=["a=1"],
+        dns_servers="1.1.1.1",
+        sysctls=["kernel.msgmax=1"],
+        cgroup_parent="/x",
+        port_mappings=[PortMappingRow(container_port="1")],
+    ).to_config()
     form = PodForm.from_config(cfg)
     form.labels, form.dns_servers, form.sysctls, form.cgroup_parent, form.port_mappings = [], "", [], "", []
     out = form.to_config()
@@ -181,16 +190,22 @@ def test_to_config_raises_with_every_error():
 POD_RULES = [
     # (form overrides, field, message)
     ({"name": ""}, "name", "Pod name is required."),
-    ({"name": "Web"}, "name",
-     "Pod name 'Web' is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', starting and "
-     "ending with a letter or digit."),
+    (
+        {"name": "Web"},
+        "name",
+        "Pod name 'Web' is not a valid DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', starting and "
+        "ending with a letter or digit.",
+    ),
     ({"name": "web_1"}, "name", None),
     ({"name": "-web"}, "name", None),
     ({"name": "a" * 254}, "name", "Pod name must be at most 253 characters long, not 254."),
     ({"namespace": ""}, "namespace", "Namespace is required."),
-    ({"namespace": "a.b"}, "namespace",
-     "Namespace 'a.b' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and ending "
-     "with a letter or digit."),
+    (
+        {"namespace": "a.b"},
+        "namespace",
+        "Namespace 'a.b' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and ending "
+        "with a letter or digit.",
+    ),
     ({"namespace": "n" * 64}, "namespace", "Namespace must be at most 63 characters long, not 64."),
     ({"uid": ""}, "uid", "Pod uid is required (a generated one is filled in; type any unique text)."),
     ({"uid": "a b"}, "uid", "Pod uid 'a b' must not contain white space."),
@@ -199,47 +214,97 @@ POD_RULES = [
     ({"attempt": "4294967296"}, "attempt", "Attempt must be between 0 and 4294967295, not 4294967296."),
     ({"hostname": "Host"}, "hostname", None),
     ({"hostname": "h" * 65}, "hostname", "Hostname must be at most 64 characters long, not 65."),
-    ({"log_directory": "var/log"}, "log_directory",
-     "Log directory must be an absolute path (starting with /), not 'var/log'."),
+    (
+        {"log_directory": "var/log"},
+        "log_directory",
+        "Log directory must be an absolute path (starting with /), not 'var/log'.",
+    ),
     ({"labels": ["app"]}, "labels.0", "Label row 1 'app' must be written key=value."),
     ({"labels": ["a=1", "=2"]}, "labels.1", "Label row 2 has an empty key."),
     ({"labels": ["a=1", "", "a=2"]}, "labels.2", "Label key 'a' appears twice (rows 1 and 3)."),
     ({"annotations": ["x"]}, "annotations.0", "Annotation row 1 'x' must be written key=value."),
     ({"annotations": ["k=1", "k=1"]}, "annotations.1", "Annotation key 'k' appears twice (rows 1 and 2)."),
-    ({"port_mappings": [PortMappingRow("ICMP", "80")]}, "port_mappings.0.protocol",
-     "Port mapping 1: protocol must be TCP, UDP or SCTP, not 'ICMP'."),
-    ({"port_mappings": [PortMappingRow("TCP", "", "80")]}, "port_mappings.0.container_port",
-     "Port mapping 1: container port is required."),
-    ({"port_mappings": [PortMappingRow("TCP", "0")]}, "port_mappings.0.container_port",
-     "Port mapping 1: container port must be between 1 and 65535, not 0."),
-    ({"port_mappings": [PortMappingRow("TCP", "65536")]}, "port_mappings.0.container_port",
-     "Port mapping 1: container port must be between 1 and 65535, not 65536."),
-    ({"port_mappings": [PortMappingRow("TCP", "http")]}, "port_mappings.0.container_port",
-     "Port mapping 1: container port must be a whole number, not 'http'."),
-    ({"port_mappings": [PortMappingRow("TCP", "80", "70000")]}, "port_mappings.0.host_port",
-     "Port mapping 1: host port must be between 1 and 65535, not 70000."),
-    ({"port_mappings": [PortMappingRow("TCP", "80", "-5")]}, "port_mappings.0.host_port",
-     "Port mapping 1: host port must be between 1 and 65535, not -5."),
-    ({"port_mappings": [PortMappingRow("TCP", "80", "8080", "localhost")]}, "port_mappings.0.host_ip",
-     "Port mapping 1: host IP 'localhost' is not an IP address."),
-    ({"port_mappings": [PortMappingRow("TCP", "80", "8080"), PortMappingRow("TCP", "81", "8080")]},
-     "port_mappings.1.host_port", "Port mapping 2: host port TCP 8080 is already mapped by port mapping 1."),
+    (
+        {"port_mappings": [PortMappingRow("ICMP", "80")]},
+        "port_mappings.0.protocol",
+        "Port mapping 1: protocol must be TCP, UDP or SCTP, not 'ICMP'.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "", "80")]},
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port is required.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "0")]},
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port must be between 1 and 65535, not 0.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "65536")]},
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port must be between 1 and 65535, not 65536.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "http")]},
+        "port_mappings.0.container_port",
+        "Port mapping 1: container port must be a whole number, not 'http'.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "80", "70000")]},
+        "port_mappings.0.host_port",
+        "Port mapping 1: host port must be between 1 and 65535, not 70000.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "80", "-5")]},
+        "port_mappings.0.host_port",
+        "Port mapping 1: host port must be between 1 and 65535, not -5.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "80", "8080", "localhost")]},
+        "port_mappings.0.host_ip",
+        "Port mapping 1: host IP 'localhost' is not an IP address.",
+    ),
+    (
+        {"port_mappings": [PortMappingRow("TCP", "80", "8080"), PortMappingRow("TCP", "81", "8080")]},
+        "port_mappings.1.host_port",
+        "Port mapping 2: host port TCP 8080 is already mapped by port mapping 1.",
+    ),
     ({"dns_servers": "10.0.0.1, dns.local"}, "dns_servers", "DNS server 'dns.local' is not an IP address."),
-    ({"dns_searches": "ok.local Bad_Domain"}, "dns_searches",
-     "DNS search domain 'Bad_Domain' is not a valid DNS-1123 subdomain."),
+    (
+        {"dns_searches": "ok.local Bad_Domain"},
+        "dns_searches",
+        "DNS search domain 'Bad_Domain' is not a valid DNS-1123 subdomain.",
+    ),
     ({"network": "host"}, "network", "Network mode must be pod or node, not 'host'."),
-    ({"network": "node", "hostname": "h1"}, "hostname",
-     "Hostname cannot be set with network mode node: the pod shares the node's hostname."),
+    (
+        {"network": "node", "hostname": "h1"},
+        "hostname",
+        "Hostname cannot be set with network mode node: the pod shares the node's hostname.",
+    ),
     ({"runtime_handler": "my runc"}, "runtime_handler", "Runtime handler 'my runc' must not contain white space."),
-    ({"cgroup_parent": "kubepods"}, "cgroup_parent",
-     "Cgroup parent 'kubepods' must be an absolute cgroup path (starting with /) or a systemd slice (ending in "
-     ".slice)."),
+    (
+        {"cgroup_parent": "kubepods"},
+        "cgroup_parent",
+        "Cgroup parent 'kubepods' must be an absolute cgroup path (starting with /) or a systemd slice (ending in "
+        ".slice).",
+    ),
     ({"cgroup_parent": "/a b"}, "cgroup_parent", "Cgroup parent '/a b' must not contain white space."),
-    ({"sysctls": ["net.ipv4.ip_forward"]}, "sysctls.0", "Sysctl row 1 'net.ipv4.ip_forward' must be written key=value."),
-    ({"sysctls": ["Net Ipv4=1"]}, "sysctls.0", "Sysctl row 1: 'Net Ipv4' is not a sysctl name (like net.ipv4.ip_forward)."),
+    (
+        {"sysctls": ["net.ipv4.ip_forward"]},
+        "sysctls.0",
+        "Sysctl row 1 'net.ipv4.ip_forward' must be written key=value.",
+    ),
+    (
+        {"sysctls": ["Net Ipv4=1"]},
+        "sysctls.0",
+        "Sysctl row 1: 'Net Ipv4' is not a sysctl name (like net.ipv4.ip_forward).",
+    ),
     ({"sysctls": ["kernel.msgmax="]}, "sysctls.0", "Sysctl row 1: 'kernel.msgmax' needs a value."),
-    ({"sysctls": ["kernel.msgmax=1", "kernel.msgmax=2"]}, "sysctls.1",
-     "Sysctl key 'kernel.msgmax' appears twice (rows 1 and 2)."),
+    (
+        {"sysctls": ["kernel.msgmax=1", "kernel.msgmax=2"]},
+        "sysctls.1",
+        "Sysctl key 'kernel.msgmax' appears twice (rows 1 and 2).",
+    ),
     ({"run_as_user": "root"}, "run_as_user", "Run as user must be a whole number, not 'root'."),
     ({"run_as_user": "-1"}, "run_as_user", "Run as user must be between 0 and 4294967294, not -1."),
 ]
@@ -257,15 +322,28 @@ def test_pod_validation_rule(overrides, fld, message):
         pod(**overrides).to_config()
 
 
-@pytest.mark.parametrize("overrides", [
-    {"name": "a" * 253}, {"name": "a.b-c.d"}, {"namespace": "n" * 63}, {"attempt": ""}, {"attempt": "4294967295"},
-    {"hostname": "my-host.local"}, {"log_directory": "/"}, {"labels": ["", "k="]},
-    {"port_mappings": [PortMappingRow("TCP", "1"), PortMappingRow("UDP", "65535", "65535", "0.0.0.0")]},
-    {"port_mappings": [PortMappingRow("TCP", "80", "8080"), PortMappingRow("UDP", "80", "8080")]},
-    {"port_mappings": [PortMappingRow("TCP", "80", "0")]},
-    {"dns_servers": "::1 10.1.1.1"}, {"dns_searches": "cluster.local."}, {"dns_options": "anything:goes"},
-    {"cgroup_parent": "kubepods.slice"}, {"sysctls": ["net.core.somaxconn=1024"]}, {"run_as_user": "4294967294"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"name": "a" * 253},
+        {"name": "a.b-c.d"},
+        {"namespace": "n" * 63},
+        {"attempt": ""},
+        {"attempt": "4294967295"},
+        {"hostname": "my-host.local"},
+        {"log_directory": "/"},
+        {"labels": ["", "k="]},
+        {"port_mappings": [PortMappingRow("TCP", "1"), PortMappingRow("UDP", "65535", "65535", "0.0.0.0")]},
+        {"port_mappings": [PortMappingRow("TCP", "80", "8080"), PortMappingRow("UDP", "80", "8080")]},
+        {"port_mappings": [PortMappingRow("TCP", "80", "0")]},
+        {"dns_servers": "::1 10.1.1.1"},
+        {"dns_searches": "cluster.local."},
+        {"dns_options": "anything:goes"},
+        {"cgroup_parent": "kubepods.slice"},
+        {"sysctls": ["net.core.somaxconn=1024"]},
+        {"run_as_user": "4294967294"},
+    ],
+)
 def test_pod_valid_values(overrides):
     assert pod(**overrides).validate() == []
     pod(**overrides).to_config()
@@ -277,10 +355,26 @@ def test_hostname_error_comes_in_form_order():
 
 
 def test_pod_errors_are_in_form_order():
-    form = PodForm(name="X", namespace="", uid="", attempt="-1", log_directory="rel", labels=["x"],
-                   port_mappings=[PortMappingRow("TCP", "0")], run_as_user="u")
-    assert fields(form.validate()) == ["name", "namespace", "uid", "attempt", "log_directory", "labels.0",
-                                       "port_mappings.0.container_port", "run_as_user"]
+    form = PodForm(
+        name="X",
+        namespace="",
+        uid="",
+        attempt="-1",
+        log_directory="rel",
+        labels=["x"],
+        port_mappings=[PortMappingRow("TCP", "0")],
+        run_as_user="u",
+    )
+    assert fields(form.validate()) == [
+        "name",
+        "namespace",
+        "uid",
+        "attempt",
+        "log_directory",
+        "labels.0",
+        "port_mappings.0.container_port",
+        "run_as_user",
+    ]
 
 
 def test_validation_prefix():
@@ -309,8 +403,12 @@ def test_container_every_field():
         args='--flag "two words"',
         working_dir="/tmp",
         env=["A=1", "B=x=y", "EMPTY="],
-        mounts=[MountRow("/srv/data", "/data", True, "host-to-container"),
-                MountRow("/srv/x", "/x", False, "bidirectional"), MountRow("/a", "/a"), MountRow()],
+        mounts=[
+            MountRow("/srv/data", "/data", True, "host-to-container"),
+            MountRow("/srv/x", "/x", False, "bidirectional"),
+            MountRow("/a", "/a"),
+            MountRow(),
+        ],
         log_path="logs/app-0.log",
         log_path_auto=False,
         stdin=True,
@@ -402,9 +500,12 @@ def test_split_list():
 
 CTR_RULES = [
     ({"name": ""}, "name", "Container name is required."),
-    ({"name": "App"}, "name",
-     "Container name 'App' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and "
-     "ending with a letter or digit."),
+    (
+        {"name": "App"},
+        "name",
+        "Container name 'App' is not a valid DNS-1123 label: use lower-case letters, digits and '-', starting and "
+        "ending with a letter or digit.",
+    ),
     ({"name": "a.b"}, "name", None),
     ({"name": "c" * 64}, "name", "Container name must be at most 63 characters long, not 64."),
     ({"attempt": "-2"}, "attempt", "Attempt must be between 0 and 4294967295, not -2."),
@@ -420,19 +521,37 @@ CTR_RULES = [
     ({"env": ["A=1", "A=2"]}, "env.1", "Environment key 'A' appears twice (rows 1 and 2)."),
     ({"env": ["MY VAR=1"]}, "env.0", "Environment row 1: environment variable name 'MY VAR' contains white space."),
     ({"mounts": [MountRow("", "/data")]}, "mounts.0.host_path", "Mount 1: host path is required."),
-    ({"mounts": [MountRow("srv", "/data")]}, "mounts.0.host_path",
-     "Mount 1: host path must be an absolute path (starting with /), not 'srv'."),
+    (
+        {"mounts": [MountRow("srv", "/data")]},
+        "mounts.0.host_path",
+        "Mount 1: host path must be an absolute path (starting with /), not 'srv'.",
+    ),
     ({"mounts": [MountRow("/srv", "")]}, "mounts.0.container_path", "Mount 1: container path is required."),
-    ({"mounts": [MountRow("/srv", "data")]}, "mounts.0.container_path",
-     "Mount 1: container path must be an absolute path (starting with /), not 'data'."),
-    ({"mounts": [MountRow("/a", "/data"), MountRow("/b", "/data/")]}, "mounts.1.container_path",
-     "Mount 2: container path '/data' is already used by mount 1."),
-    ({"mounts": [MountRow("/a", "/data", propagation="shared")]}, "mounts.0.propagation",
-     "Mount 1: propagation must be private, host-to-container or bidirectional, not 'shared'."),
-    ({"log_path": "/var/log/x.log", "log_path_auto": False}, "log_path",
-     "Log path '/var/log/x.log' must be relative: it is placed under the pod's log directory."),
-    ({"log_path": "../x.log", "log_path_auto": False}, "log_path",
-     "Log path '../x.log' must not leave the pod's log directory with '..'."),
+    (
+        {"mounts": [MountRow("/srv", "data")]},
+        "mounts.0.container_path",
+        "Mount 1: container path must be an absolute path (starting with /), not 'data'.",
+    ),
+    (
+        {"mounts": [MountRow("/a", "/data"), MountRow("/b", "/data/")]},
+        "mounts.1.container_path",
+        "Mount 2: container path '/data' is already used by mount 1.",
+    ),
+    (
+        {"mounts": [MountRow("/a", "/data", propagation="shared")]},
+        "mounts.0.propagation",
+        "Mount 1: propagation must be private, host-to-container or bidirectional, not 'shared'.",
+    ),
+    (
+        {"log_path": "/var/log/x.log", "log_path_auto": False},
+        "log_path",
+        "Log path '/var/log/x.log' must be relative: it is placed under the pod's log directory.",
+    ),
+    (
+        {"log_path": "../x.log", "log_path_auto": False},
+        "log_path",
+        "Log path '../x.log' must not leave the pod's log directory with '..'.",
+    ),
     ({"stdin_once": True}, "stdin_once", "Stdin once needs stdin to be ticked too."),
     ({"labels": ["a"]}, "labels.0", "Label row 1 'a' must be written key=value."),
     ({"labels": ["a=1", "a=1"]}, "labels.1", "Label key 'a' appears twice (rows 1 and 2)."),
@@ -444,8 +563,11 @@ CTR_RULES = [
     ({"cpu_quota": "-1"}, "cpu_quota", "CPU quota must be between 1000 and 9223372036854775807, not -1."),
     ({"cpu_shares": "1"}, "cpu_shares", "CPU shares must be between 2 and 262144, not 1."),
     ({"cpu_shares": "262145"}, "cpu_shares", "CPU shares must be between 2 and 262144, not 262145."),
-    ({"memory_limit": "lots"}, "memory_limit",
-     "Memory limit 'lots' must be a number of bytes, optionally with a unit (K, M, G, Ki, Mi, Gi …)."),
+    (
+        {"memory_limit": "lots"},
+        "memory_limit",
+        "Memory limit 'lots' must be a number of bytes, optionally with a unit (K, M, G, Ki, Mi, Gi …).",
+    ),
     ({"memory_limit": "1Mi"}, "memory_limit", "Memory limit must be 0 (none) or at least 6Mi, not 1Mi."),
     ({"memory_limit": "9999999Ti"}, "memory_limit", "Memory limit 9999999Ti is too large."),
     ({"run_as_user": "nobody"}, "run_as_user", "Run as user must be a whole number, not 'nobody'."),
@@ -467,26 +589,47 @@ def test_container_validation_rule(overrides, fld, message):
 
 def test_container_privileged_needs_privileged_pod():
     errors = ctr(privileged=True).validate(pod=pod(privileged=False))
-    assert errors == [FieldError("privileged",
-                                 "A privileged container needs a privileged pod: tick privileged in the pod too.")]
+    assert errors == [
+        FieldError("privileged", "A privileged container needs a privileged pod: tick privileged in the pod too.")
+    ]
     assert ctr(privileged=True).validate(pod=pod(privileged=True)) == []
     assert ctr(privileged=True).validate() == []  # pod unknown: the runtime decides
 
 
-@pytest.mark.parametrize("overrides", [
-    {"name": "c" * 63}, {"cpu_period": "1000"}, {"cpu_period": "0"}, {"cpu_quota": "1000"}, {"cpu_shares": "2"},
-    {"cpu_shares": "262144"}, {"memory_limit": "0"}, {"memory_limit": "6Mi"}, {"stdin": True, "stdin_once": True},
-    {"env": ["A=", "B=="]}, {"mounts": [MountRow("/", "/")]}, {"run_as_user": "0"}, {"command": ""},
-    {"log_path": "", "log_path_auto": False}, {"working_dir": "/"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"name": "c" * 63},
+        {"cpu_period": "1000"},
+        {"cpu_period": "0"},
+        {"cpu_quota": "1000"},
+        {"cpu_shares": "2"},
+        {"cpu_shares": "262144"},
+        {"memory_limit": "0"},
+        {"memory_limit": "6Mi"},
+        {"stdin": True, "stdin_once": True},
+        {"env": ["A=", "B=="]},
+        {"mounts": [MountRow("/", "/")]},
+        {"run_as_user": "0"},
+        {"command": ""},
+        {"log_path": "", "log_path_auto": False},
+        {"working_dir": "/"},
+    ],
+)
 def test_container_valid_values(overrides):
     assert ctr(**overrides).validate() == []
 
 
 def test_container_errors_in_form_order():
     f = ContainerForm(name="", image="", working_dir="x", env=["y"], cpu_shares="1", run_as_user="u")
-    assert fields(f.validate(prefix="c.")) == ["c.name", "c.image", "c.working_dir", "c.env.0", "c.cpu_shares",
-                                               "c.run_as_user"]
+    assert fields(f.validate(prefix="c.")) == [
+        "c.name",
+        "c.image",
+        "c.working_dir",
+        "c.env.0",
+        "c.cpu_shares",
+        "c.run_as_user",
+    ]
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -499,8 +642,10 @@ def test_default_network_mode():
     assert default_network_mode(None) == ("pod", "")
     mode, why = default_network_mode(False, "NetworkPluginNotReady", "cni plugin not initialized")
     assert mode == "node"
-    assert why == ("Network mode is node because the runtime reports NetworkReady false "
-                   "(NetworkPluginNotReady cni plugin not initialized).")
+    assert why == (
+        "Network mode is node because the runtime reports NetworkReady false "
+        "(NetworkPluginNotReady cni plugin not initialized)."
+    )
     assert default_network_mode(False)[1].endswith("(no reason given).")
 
 

@@ -29,22 +29,24 @@ async def wait_state(c: CriClient, cid: str, state: int, timeout: float = 30.0) 
 async def test_follow_live_container_log(containerd):
     name = f"logs-{uuid.uuid4().hex[:8]}"
     cfg = specs.pod_config(name, namespace="crit-logs", log_dir=containerd.log_dir / name)
-    script = ('i=0; while true; do echo "tick $i [b]x[/b]"; '
-              'if [ $((i % 3)) -eq 0 ]; then echo "warn $i" >&2; fi; '
-              'printf "partial-"; sleep 0.2; echo "done $i"; i=$((i+1)); sleep 0.8; done')
+    script = (
+        'i=0; while true; do echo "tick $i [b]x[/b]"; '
+        'if [ $((i % 3)) -eq 0 ]; then echo "warn $i" >&2; fi; '
+        'printf "partial-"; sleep 0.2; echo "done $i"; i=$((i+1)); sleep 0.8; done'
+    )
     async with CriClient(containerd.endpoint, timeout=20) as client:
         pod_id = await client.run_pod_sandbox(cfg)
         try:
-            ccfg = specs.container_config("ticker", containerd.shell_image, ["sh", "-c", script],
-                                          log_path="ticker/0.log")
+            ccfg = specs.container_config(
+                "ticker", containerd.shell_image, ["sh", "-c", script], log_path="ticker/0.log"
+            )
             cid = await client.create_container(pod_id, ccfg, cfg)
             await client.start_container(cid)
             st = await wait_state(client, cid, pb.CONTAINER_RUNNING)
             assert st.state == pb.CONTAINER_RUNNING
             assert st.log_path == os.path.join(cfg.log_directory, "ticker/0.log")
 
-            follower = LogFollower(st.log_path, tail_lines=100, interval=0.1,
-                                   runtime_endpoint=containerd.endpoint)
+            follower = LogFollower(st.log_path, tail_lines=100, interval=0.1, runtime_endpoint=containerd.endpoint)
             loop = asyncio.get_running_loop()
             end = loop.time() + 10
             first = None
@@ -93,9 +95,13 @@ async def test_previous_attempt_log(containerd):
         try:
             ids = []
             for attempt in (0, 1):
-                ccfg = specs.container_config("app", containerd.shell_image,
-                                              ["sh", "-c", f"echo attempt {attempt}; echo oops {attempt} >&2"],
-                                              log_path=f"app/{attempt}.log", attempt=attempt)
+                ccfg = specs.container_config(
+                    "app",
+                    containerd.shell_image,
+                    ["sh", "-c", f"echo attempt {attempt}; echo oops {attempt} >&2"],
+                    log_path=f"app/{attempt}.log",
+                    attempt=attempt,
+                )
                 cid = await client.create_container(pod_id, ccfg, cfg)
                 await client.start_container(cid)
                 st = await wait_state(client, cid, pb.CONTAINER_EXITED)
@@ -106,8 +112,9 @@ async def test_previous_attempt_log(containerd):
             prev = previous_log_path(cur.log_path, cur.metadata.attempt, container_name="app")
             assert prev == os.path.join(cfg.log_directory, "app/0.log")
             res = read_tail(prev, 10)
-            assert [(r.stream, r.text) for r in res.records] == [("stdout", "attempt 0"), ("stderr", "oops 0")] or \
-                   [(r.stream, r.text) for r in res.records] == [("stderr", "oops 0"), ("stdout", "attempt 0")]
+            assert [(r.stream, r.text) for r in res.records] == [("stdout", "attempt 0"), ("stderr", "oops 0")] or [
+                (r.stream, r.text) for r in res.records
+            ] == [("stderr", "oops 0"), ("stdout", "attempt 0")]
             assert {r.text for r in read_tail(cur.log_path, 10).records} == {"attempt 1", "oops 1"}
         finally:
             await client.stop_pod_sandbox(pod_id)

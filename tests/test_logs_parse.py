@@ -6,9 +6,21 @@ import re
 
 import pytest
 
-from crit.logs import LineJoiner, LogFileError, parse_line, parse_lines
-from crit.logs import compile_query, find_next, find_prev, match_spans, save_records, copy_log
-from crit.logs import previous_log_candidates, previous_log_path, neutralise
+from crit.logs import (
+    LineJoiner,
+    LogFileError,
+    compile_query,
+    copy_log,
+    find_next,
+    find_prev,
+    match_spans,
+    neutralise,
+    parse_line,
+    parse_lines,
+    previous_log_candidates,
+    previous_log_path,
+    save_records,
+)
 from crit.logs.errors import check_log_access, describe_os_error, is_remote_endpoint
 
 TS = "2026-11-28T08:00:00.123456789Z"
@@ -36,15 +48,18 @@ def test_empty_content_with_and_without_separator():
     assert rec.text == "" and not rec.bad
 
 
-@pytest.mark.parametrize("raw", [
-    b"just some text",
-    b"",
-    b"2026-11-28 stdout F date only",
-    f"{TS} stdcrap F wrong stream".encode(),
-    f"{TS} stdout X wrong tag".encode(),
-    f"{TS} stdout".encode(),
-    b"not-a-time stdout F x",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"just some text",
+        b"",
+        b"2026-11-28 stdout F date only",
+        f"{TS} stdcrap F wrong stream".encode(),
+        f"{TS} stdout X wrong tag".encode(),
+        f"{TS} stdout".encode(),
+        b"not-a-time stdout F x",
+    ],
+)
 def test_bad_lines_are_kept_and_flagged(raw):
     rec = parse_line(raw)
     assert rec.bad and rec.text == raw.decode() and rec.stream == "" and rec.timestamp == ""
@@ -73,7 +88,10 @@ def test_partials_are_joined_per_stream_when_interleaved():
     ]
     recs = parse_lines(lines)
     assert [(r.stream, r.text) for r in recs] == [
-        ("stderr", "err-line"), ("stdout", "out-a out-end"), ("stderr", "err-b err-end")]
+        ("stderr", "err-line"),
+        ("stdout", "out-a out-end"),
+        ("stderr", "err-b err-end"),
+    ]
 
 
 def test_trailing_partial_is_pending_then_flushed():
@@ -188,12 +206,17 @@ def test_previous_log_paths(tmp_path):
 def test_error_sentences(tmp_path):
     p = "/var/log/pods/x/0.log"
     assert "permission denied" in describe_os_error(p, PermissionError(13, "Permission denied"))
-    assert describe_os_error(p, FileNotFoundError(2, "No such file")).startswith(f"Cannot read the log file {p}: the file does not exist")
+    assert describe_os_error(p, FileNotFoundError(2, "No such file")).startswith(
+        f"Cannot read the log file {p}: the file does not exist"
+    )
     msg = describe_os_error(p, FileNotFoundError(2, "x"), runtime_endpoint="tcp://10.1.2.3:1234")
     assert "another host" in msg and "tcp://10.1.2.3:1234" in msg
     assert is_remote_endpoint("tcp://10.1.2.3:1234") and not is_remote_endpoint("tcp://127.0.0.1:1")
     assert not is_remote_endpoint("unix:///run/containerd/containerd.sock") and not is_remote_endpoint(None)
-    with pytest.raises(LogFileError, match=re.escape(f"Cannot read the log file {p}: the runtime endpoint tcp://node7:1 is on another host")):
+    with pytest.raises(
+        LogFileError,
+        match=re.escape(f"Cannot read the log file {p}: the runtime endpoint tcp://node7:1 is on another host"),
+    ):
         check_log_access(p, "tcp://node7:1")
     with pytest.raises(LogFileError, match="no log path"):
         check_log_access("", None)

@@ -71,13 +71,13 @@ def test_tail_matches_brute_force_with_partials_and_bad_lines(tmp_path, seed, bl
         got = [r.text for r in res.records]
         # at least n records (interleaved partial stdout/stderr records may pull in a few more)
         assert len(got) >= min(n, len(full)) or res.at_start
-        assert got == full[len(full) - len(got):], (n, block)
+        assert got == full[len(full) - len(got) :], (n, block)
         assert res.end == data.rfind(b"\n") + 1
         # paging back from the window's start continues seamlessly
         if not res.at_start:
             back = [r.text for r in read_tail(str(p), n, before=res.start, block_size=block).records]
             both = back + got
-            assert both == full[len(full) - len(both):]
+            assert both == full[len(full) - len(both) :]
 
 
 def test_tail_completes_partial_record_at_window_start(tmp_path):
@@ -253,8 +253,7 @@ def test_bench_script_small_file_reads_only_the_tail():
     from pathlib import Path
 
     bench = Path(__file__).resolve().parent.parent / "bench" / "logs.py"
-    proc = subprocess.run([sys.executable, str(bench), "--size-mb", "64"], capture_output=True, text=True,
-                          timeout=240)
+    proc = subprocess.run([sys.executable, str(bench), "--size-mb", "64"], capture_output=True, text=True, timeout=240)
     assert proc.returncode in (0, 2), proc.stderr
     out = json.loads(proc.stdout)
     assert out["file_bytes"] > 60 * 1024 * 1024

@@ -5,21 +5,28 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from crit.cri.pb import api_pb2 as pb
 from crit.model import Changes, Diff, KeyedStore, NodeModel
 
 
 def pod(i, state=0):
-    return pb.PodSandbox(id=f"p{i:063x}", metadata=pb.PodSandboxMetadata(name=f"pod{i}", namespace="ns", uid=f"u{i}"),
-                         state=state, created_at=1)
+    return pb.PodSandbox(
+        id=f"p{i:063x}",
+        metadata=pb.PodSandboxMetadata(name=f"pod{i}", namespace="ns", uid=f"u{i}"),
+        state=state,
+        created_at=1,
+    )
 
 
 def ctr(i, pod_i=0, state=1):
-    return pb.Container(id=f"c{i:063x}", pod_sandbox_id=f"p{pod_i:063x}",
-                        metadata=pb.ContainerMetadata(name=f"c{i}"), state=state,
-                        image=pb.ImageSpec(image="localhost:5000/busybox:1"), created_at=1)
+    return pb.Container(
+        id=f"c{i:063x}",
+        pod_sandbox_id=f"p{pod_i:063x}",
+        metadata=pb.ContainerMetadata(name=f"c{i}"),
+        state=state,
+        image=pb.ImageSpec(image="localhost:5000/busybox:1"),
+        created_at=1,
+    )
 
 
 def test_keyed_store_diff():
@@ -59,9 +66,14 @@ class ScriptedClient:
 
     async def status(self, verbose=False):
         self._check()
-        return pb.StatusResponse(status=pb.RuntimeStatus(conditions=[
-            pb.RuntimeCondition(type="RuntimeReady", status=True),
-            pb.RuntimeCondition(type="NetworkReady", status=False, reason="NoCNI", message="no cni")]))
+        return pb.StatusResponse(
+            status=pb.RuntimeStatus(
+                conditions=[
+                    pb.RuntimeCondition(type="RuntimeReady", status=True),
+                    pb.RuntimeCondition(type="NetworkReady", status=False, reason="NoCNI", message="no cni"),
+                ]
+            )
+        )
 
     async def list_pod_sandbox(self, *a, **k):
         self._check()
@@ -82,8 +94,9 @@ class ScriptedClient:
 
     async def pod_sandbox_status(self, pid, verbose=False):
         self._check()
-        return pb.PodSandboxStatusResponse(status=pb.PodSandboxStatus(
-            id=pid, network=pb.PodSandboxNetworkStatus(ip="10.0.0.7")))
+        return pb.PodSandboxStatusResponse(
+            status=pb.PodSandboxStatus(id=pid, network=pb.PodSandboxNetworkStatus(ip="10.0.0.7"))
+        )
 
     async def get_container_events(self):
         while True:

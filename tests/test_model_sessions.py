@@ -122,12 +122,16 @@ def test_store_survives_a_bad_file_and_rejects_markers_that_are_not_tokens(store
     store.path.write_text("{not json")
     assert store.load() == []
     good = S.new_token()
-    store.path.write_text(json.dumps([
-        {"endpoint": ENDPOINT, "container_id": "c", "marker": "x; rm -rf /", "time": 1},
-        {"endpoint": ENDPOINT, "container_id": "c"},
-        "junk",
-        {"endpoint": ENDPOINT, "container_id": "c", "marker": good, "time": 1},
-    ]))
+    store.path.write_text(
+        json.dumps(
+            [
+                {"endpoint": ENDPOINT, "container_id": "c", "marker": "x; rm -rf /", "time": 1},
+                {"endpoint": ENDPOINT, "container_id": "c"},
+                "junk",
+                {"endpoint": ENDPOINT, "container_id": "c", "marker": good, "time": 1},
+            ]
+        )
+    )
     assert markers(store) == [good]
 
 
@@ -142,11 +146,14 @@ def test_an_unwritable_state_dir_costs_the_note_not_the_session(tmp_path, monkey
 # ------------------------------------------------------------------------------------------ kill_marked
 
 
-@pytest.mark.parametrize("client, outcome", [
-    (FakeClient(), S.KILLED),
-    (FakeClient(down=True), S.UNREACHABLE),
-    (FakeClient(gone={"c"}), S.GONE),
-])
+@pytest.mark.parametrize(
+    "client, outcome",
+    [
+        (FakeClient(), S.KILLED),
+        (FakeClient(down=True), S.UNREACHABLE),
+        (FakeClient(gone={"c"}), S.GONE),
+    ],
+)
 async def test_kill_marked_outcomes(client, outcome):
     assert await S.kill_marked(client, "c", S.new_token()) == outcome
 
@@ -245,8 +252,9 @@ async def test_the_next_start_does_not_touch_sessions_of_a_crit_that_still_runs(
     live.started("c1", token)
     # an entry of another live process (our parent) and one of a process that is gone
     parent = S.Leftover(ENDPOINT, "c1", S.new_token(), 1, f"{S.process_identity(os.getppid())}/aa")
-    dead_proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                               text=True).stdout.strip()
+    dead_proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     dead = S.Leftover(ENDPOINT, "c1", S.new_token(), 1, f"{dead_proc}:1/bb")
     store.put(parent)
     store.put(dead)

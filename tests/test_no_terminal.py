@@ -17,10 +17,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")}
-    env.update(PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path), HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"), TERM="xterm-256color")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CONTAINER_RUNTIME_ENDPOINT", "IMAGE_SERVICE_ENDPOINT", "CRI_CONFIG_FILE")
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TMPDIR=str(tmp_path),
+        HOME=str(tmp_path),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        TERM="xterm-256color",
+    )
     return env
 
 
@@ -37,7 +46,10 @@ def _run(args: list[str], tmp_path: Path, *, stdin_tty: bool, stdout_tty: bool) 
             [sys.executable, "-m", "crit", *args],
             stdin=slave if stdin_tty else subprocess.DEVNULL,
             stdout=slave if stdout_tty else subprocess.PIPE,
-            stderr=subprocess.PIPE, env=_env(tmp_path), cwd=str(tmp_path), start_new_session=True,
+            stderr=subprocess.PIPE,
+            env=_env(tmp_path),
+            cwd=str(tmp_path),
+            start_new_session=True,
         )
         try:
             out, err = proc.communicate(timeout=30)
@@ -62,9 +74,13 @@ def _one_sentence(stderr: str) -> str:
     "args,stdin_tty,stdout_tty,which",
     [
         (["-r", "unix:///nonexistent.sock"], False, False, "stdin and stdout are not one"),  # </dev/null | head
-        (["-r", "unix:///nonexistent.sock"], True, False, "stdout is not one"),              # | head
-        (["new", "pod", "--from", str(FIXTURES / "pod.yaml"), "-r", "unix:///nonexistent.sock"], False, True,
-         "stdin is not one"),                                                                 # </dev/null
+        (["-r", "unix:///nonexistent.sock"], True, False, "stdout is not one"),  # | head
+        (
+            ["new", "pod", "--from", str(FIXTURES / "pod.yaml"), "-r", "unix:///nonexistent.sock"],
+            False,
+            True,
+            "stdin is not one",
+        ),  # </dev/null
         (["--demo"], False, True, "stdin is not one"),
     ],
     ids=["plain-no-tty", "plain-stdout-pipe", "new-pod-stdin-devnull", "demo-stdin-devnull"],
@@ -85,17 +101,23 @@ def test_non_ui_commands_work_in_pipes(tmp_path):
     rc, out, err = _run(["--help"], tmp_path, stdin_tty=False, stdout_tty=False)
     assert rc == 0 and "usage: crit" in out, (rc, out, err)
     # --check answers in a pipe (here: with the runtime's own one sentence, not the terminal one)
-    rc, out, err = _run(["--check", "-r", f"unix://{tmp_path}/gone.sock", "-t", "1s"], tmp_path,
-                        stdin_tty=False, stdout_tty=False)
+    rc, out, err = _run(
+        ["--check", "-r", f"unix://{tmp_path}/gone.sock", "-t", "1s"], tmp_path, stdin_tty=False, stdout_tty=False
+    )
     assert rc == 1 and "runtime endpoint:" in out, (rc, out, err)
     assert "needs a terminal" not in err
 
 
 def test_node_serve_works_in_pipes(tmp_path):
     sock = tmp_path / "n.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=_env(tmp_path), cwd=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+        cwd=str(tmp_path),
+    )
     try:
         banner = proc.stdout.readline().decode()  # printed once the node serves; EOF if it exited
         assert str(sock) in banner and sock.exists(), (banner, proc.poll())

@@ -62,8 +62,9 @@ def pod_cfg(name: str, log_dir: str, uid: str = "uid-1", attempt: int = 0, **lab
     return cfg
 
 
-def ctr_cfg(name: str, command=(), *, attempt: int = 0, tty=False, stdin=False, log_path=None, image=SHELL,
-            **labels) -> pb.ContainerConfig:
+def ctr_cfg(
+    name: str, command=(), *, attempt: int = 0, tty=False, stdin=False, log_path=None, image=SHELL, **labels
+) -> pb.ContainerConfig:
     cfg = pb.ContainerConfig(command=list(command), log_path=log_path or f"{name}.log", tty=tty, stdin=stdin)
     cfg.metadata.name, cfg.metadata.attempt = name, attempt
     cfg.image.image = image
@@ -88,8 +89,9 @@ async def wait_state(c: CriClient, cid: str, state: int, timeout: float = 10.0) 
         await asyncio.sleep(0.05)
 
 
-async def ws_session(url: str, *, send=(), resize=None, protocols=("v5.channel.k8s.io", "v4.channel.k8s.io"),
-                     timeout: float = 15.0):
+async def ws_session(
+    url: str, *, send=(), resize=None, protocols=("v5.channel.k8s.io", "v4.channel.k8s.io"), timeout: float = 15.0
+):
     """Run one streaming session; returns (subprotocol, frames, output by channel, status dict)."""
     frames: list[bytes] = []
     out = {1: b"", 2: b""}
@@ -138,7 +140,9 @@ def test_node_serve_scale_starts_fast_and_lists(tmp_path):
                 ps = await c.pod_sandbox_status(pods[7].id, verbose=True)
                 assert ps.status.id == pods[7].id and json.loads(ps.info["info"])["config"]["metadata"]["name"]
                 cs = await c.container_status(ctrs[42].id, verbose=True)
-                assert cs.status.id == ctrs[42].id and json.loads(cs.info["info"])["sandboxID"] == ctrs[42].pod_sandbox_id
+                assert (
+                    cs.status.id == ctrs[42].id and json.loads(cs.info["info"])["sandboxID"] == ctrs[42].pod_sandbox_id
+                )
                 im = await c.image_status(imgs[3].repo_tags[0] if imgs[3].repo_tags else imgs[3].id, verbose=True)
                 assert im.image.id == imgs[3].id and "imageSpec" in json.loads(im.info["info"])
                 for p in pods:
@@ -152,20 +156,26 @@ def test_node_serve_scale_starts_fast_and_lists(tmp_path):
         first = asyncio.run(check())
     # deterministic: the same numbers build the same node
     with NodeProcess(scale="200:1000:50") as proc2:
+
         async def ids():
             async with CriClient(proc2.endpoint, timeout=15) as c:
                 return [p.id for p in await c.list_pod_sandbox()], [x.id for x in await c.list_containers()]
+
         assert asyncio.run(ids()) == first
 
 
 def test_node_serve_errors_are_one_sentence(tmp_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "crit.node", "serve", *args], capture_output=True, text=True,
-                              timeout=30)
+        return subprocess.run(
+            [sys.executable, "-m", "crit.node", "serve", *args], capture_output=True, text=True, timeout=30
+        )
 
     r = run("--listen", "tcp://127.0.0.1:1234")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.strip() == "crit node: --listen 'tcp://127.0.0.1:1234' is not a unix socket: use unix:///PATH/TO/node.sock"
+    assert (
+        r.stderr.strip()
+        == "crit node: --listen 'tcp://127.0.0.1:1234' is not a unix socket: use unix:///PATH/TO/node.sock"
+    )
     r = run("--listen", f"unix://{tmp_path}/x.sock", "--scale", "lots")
     assert r.returncode == 2 and "PODS:CONTAINERS:IMAGES" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run("--listen", f"unix://{tmp_path}/nodir/x.sock")
@@ -260,10 +270,13 @@ async def test_exec_exit_code_3_and_v4_status(node):
         assert frames[0] == b"\x01" and all(len(f) > 1 for f in frames[1:])
         assert (out[1], out[2]) == (b"out\n", b"err\n")
         assert status == {
-            "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+            "metadata": {},
+            "status": "Failure",
+            "reason": "NonZeroExitCode",
             "message": "command terminated with non-zero exit code: error executing command "
-                       "[sh -c echo out; echo err >&2; exit 3], exit code 3",  # (sent as \u003e\u00262, as Go)
-            "details": {"causes": [{"reason": "ExitCode", "message": "3"}]}}
+            "[sh -c echo out; echo err >&2; exit 3], exit code 3",  # (sent as \u003e\u00262, as Go)
+            "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
+        }
         # command not found: Failure with a message and no ExitCode cause
         url = await c.exec(cid, ["no-such-command-xyz"], stdout=True, stderr=True)
         *_, status = await ws_session(url)
@@ -350,8 +363,7 @@ async def test_port_forward_relays_to_loopback(node):
         async with client(node) as c:
             pid, _, _ = await running(c, node)
             url = await c.port_forward(pid, [port])
-            async with connect(url.replace("http", "ws") + f"?ports={port}",
-                               subprotocols=["v4.channel.k8s.io"]) as ws:
+            async with connect(url.replace("http", "ws") + f"?ports={port}", subprotocols=["v4.channel.k8s.io"]) as ws:
                 prefix = port.to_bytes(2, "little")
                 assert [await ws.recv(), await ws.recv()] == [b"\x00" + prefix, b"\x01" + prefix]
                 await ws.send(b"\x00ping")  # the client sends no port prefix (containerd relays every byte)
@@ -394,8 +406,11 @@ async def test_lifecycle_semantics_like_containerd(node):
         with pytest.raises(E.NotFound):
             await raw.container_status("f" * 64)
         # logs: a real CRI log file
-        await wait_for(lambda: os.path.exists(st.log_path) and b" stdout F hello" in open(st.log_path, "rb").read(),
-                       10, what="the log line")
+        await wait_for(
+            lambda: os.path.exists(st.log_path) and b" stdout F hello" in open(st.log_path, "rb").read(),
+            10,
+            what="the log line",
+        )
         lines = open(st.log_path, "rb").read().splitlines()
         assert lines and LOG_LINE.match(lines[0]) and lines[0].endswith(b" stdout F hello")
         # RemovePodSandbox on a ready pod stops it forcibly and removes its containers (containerd 1.6)
@@ -462,12 +477,19 @@ async def test_events_on_every_state_change(node):
         await asyncio.gather(task, return_exceptions=True)
         await events.aclose()
         got = [(e.container_id, e.container_event_type) for e in seen]
-        assert [t for i, t in got if i == cid] == [pb.CONTAINER_CREATED_EVENT, pb.CONTAINER_STARTED_EVENT,
-                                                   pb.CONTAINER_STOPPED_EVENT, pb.CONTAINER_DELETED_EVENT]
+        assert [t for i, t in got if i == cid] == [
+            pb.CONTAINER_CREATED_EVENT,
+            pb.CONTAINER_STARTED_EVENT,
+            pb.CONTAINER_STOPPED_EVENT,
+            pb.CONTAINER_DELETED_EVENT,
+        ]
         assert (pid, pb.CONTAINER_DELETED_EVENT) in got
         assert all(e.created_at > 0 for e in seen)
-        assert all(e.pod_sandbox_status.id == pid for e in seen if (e.container_id, e.container_event_type) !=
-                   (pid, pb.CONTAINER_DELETED_EVENT))
+        assert all(
+            e.pod_sandbox_status.id == pid
+            for e in seen
+            if (e.container_id, e.container_event_type) != (pid, pb.CONTAINER_DELETED_EVENT)
+        )
         deleted = [e for e in seen if (e.container_id, e.container_event_type) == (pid, pb.CONTAINER_DELETED_EVENT)]
         assert not deleted[0].HasField("pod_sandbox_status") and not deleted[0].containers_statuses
 
@@ -541,6 +563,7 @@ def test_host_processes_die_with_a_killed_node(tmp_path):
     import signal as _signal
 
     with NodeProcess(images=[SHELL], root=str(tmp_path), module="crit.node") as proc:
+
         async def start() -> int:
             async with CriClient(proc.endpoint, timeout=15) as c:
                 pcfg = pod_cfg("orphan", str(tmp_path / "logs"))
@@ -564,10 +587,12 @@ def test_host_processes_die_with_a_killed_node(tmp_path):
 
 
 def test_node_started_by_a_tool_exits_when_the_tool_dies(tmp_path):
-    script = ("import sys, time; sys.path.insert(0, %r)\n"
-              "from crit.node.process import NodeProcess\n"
-              "p = NodeProcess(root=%r).start(); print(p.pid, flush=True); time.sleep(60)\n"
-              % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), str(tmp_path)))
+    script = (
+        "import sys, time; sys.path.insert(0, %r)\n"
+        "from crit.node.process import NodeProcess\n"
+        "p = NodeProcess(root=%r).start(); print(p.pid, flush=True); time.sleep(60)\n"
+        % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), str(tmp_path))
+    )
     tool = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         node_pid = int(tool.stdout.readline())

@@ -9,7 +9,6 @@ import uuid
 import pytest
 
 from crit.cri.client import CriClient
-from crit.cri.pb import api_pb2 as pb
 from crit.model import NodeModel
 from crit.model.poller import sandbox_image_of
 from crit.render.rows import IMAGE_COLUMNS, in_use_text
@@ -23,8 +22,10 @@ NGINX = "sha256:" + "1" * 64
 
 
 def test_sandbox_image_of_status_info():
-    assert sandbox_image_of({"config": json.dumps({"sandboxImage": "localhost:5000/pause:3.9"})}) == \
-        "localhost:5000/pause:3.9"
+    assert (
+        sandbox_image_of({"config": json.dumps({"sandboxImage": "localhost:5000/pause:3.9"})})
+        == "localhost:5000/pause:3.9"
+    )
     assert sandbox_image_of({"config": json.dumps({"containerd": {}})}) == ""
     assert sandbox_image_of({"config": "not json"}) == ""
     assert sandbox_image_of({}) == ""
@@ -35,7 +36,8 @@ def test_in_use_text():
     assert in_use_text(0, 13) == "13 pods" and in_use_text(0, 1) == "1 pod"
     assert in_use_text(1, 13) == "1+13p"
     assert max(len(in_use_text(0, n)) for n in (1, 99, 999)) <= next(
-        c.max_width for c in IMAGE_COLUMNS if c.key == "inuse")
+        c.max_width for c in IMAGE_COLUMNS if c.key == "inuse"
+    )
 
 
 async def _image_cells(client) -> dict[str, tuple]:
@@ -93,8 +95,11 @@ async def test_pause_image_in_use_on_containerd(containerd):
         try:
             pods = await client.list_pod_sandbox()
             cells = await _image_cells(client)
-            pause = next(iid for iid, img in
-                         ((i.id, i) for i in await client.list_images()) if containerd.pause_image in img.repo_tags)
+            pause = next(
+                iid
+                for iid, img in ((i.id, i) for i in await client.list_images())
+                if containerd.pause_image in img.repo_tags
+            )
             n = len(pods)
             assert cells[pause][INUSE] == (f"{n} pods" if n > 1 else "1 pod"), cells[pause]
         finally:

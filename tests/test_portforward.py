@@ -32,10 +32,19 @@ class FakeRuntime:
         self.port = 0
 
     async def start(self):
-        self.server = await serve(self.handler, "127.0.0.1", 0, subprotocols=["v4.channel.k8s.io"],
-                                  process_request=self.check, compression=None)
-        self.port = self.server.sockets[0].getsockname()[1] if hasattr(self.server, "sockets") else \
-            list(self.server.server.sockets)[0].getsockname()[1]
+        self.server = await serve(
+            self.handler,
+            "127.0.0.1",
+            0,
+            subprotocols=["v4.channel.k8s.io"],
+            process_request=self.check,
+            compression=None,
+        )
+        self.port = (
+            self.server.sockets[0].getsockname()[1]
+            if hasattr(self.server, "sockets")
+            else list(self.server.server.sockets)[0].getsockname()[1]
+        )
 
     async def url(self) -> str:
         token = f"tok{next(self.tokens)}"

@@ -60,7 +60,9 @@ async def test_port_forward_to_host_network_pod(containerd):
             replies = await asyncio.gather(*(_ask(fwd.local_port, f"ping {i}\n".encode()) for i in range(5)))
             assert sorted(replies) == [f"pong:ping {i}\n".encode() for i in range(5)], errors
             assert fwd.connections_total == 5 and len(set(urls)) == 5  # a fresh single-use URL per connection
-            assert fwd.bytes_in == sum(len(r) for r in replies) and fwd.bytes_out == sum(len(f"ping {i}\n") for i in range(5))
+            assert fwd.bytes_in == sum(len(r) for r in replies) and fwd.bytes_out == sum(
+                len(f"ping {i}\n") for i in range(5)
+            )
             assert errors == [] and fwd.failures == 0
 
             # nothing listens on the pod port any more: the error channel's text is surfaced as one sentence

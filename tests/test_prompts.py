@@ -12,10 +12,9 @@ import pytest
 from crit.ui.logs.screen import LogScreen
 from crit.ui.prompt import PromptInput
 from tests.conftest import require
-from tests.fixed_node import fixed_app, settled
+from tests.fixed_node import fixed_app, fixed_path_lock, settled
 from tests.tmux import TmuxCrit, tmux_missing
 from tests.ui_helpers import notifications, screen_text
-from tests.fixed_node import fixed_path_lock
 from tests.waiting import wait_for
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -26,6 +25,7 @@ def bottom(app, n: int = 1) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
+
 
 async def _filter_typed(pilot) -> None:
     await settled(pilot)
@@ -91,6 +91,7 @@ def _log_search_typed(path: Path):
         await pilot.press("slash", *"timed")
         await wait_for(lambda: screen.query_one("#log-search").value == "timed", 5, "typed search")
         await pilot.pause()
+
     return run_before
 
 
@@ -104,8 +105,11 @@ async def _describe_search_typed(pilot) -> None:
 
     await settled(pilot)
     await pilot.press("2", "d")
-    await wait_for(lambda: isinstance(pilot.app.screen, TextViewScreen) and "loading" not in screen_text(pilot.app),
-                   5, "the describe view")
+    await wait_for(
+        lambda: isinstance(pilot.app.screen, TextViewScreen) and "loading" not in screen_text(pilot.app),
+        5,
+        "the describe view",
+    )
     await pilot.press("slash", *"exit.*1")
     await wait_for(lambda: pilot.app.screen.query_one("#search").value == "exit.*1", 5, "typed search")
     await pilot.pause()
@@ -117,6 +121,7 @@ def test_snap_describe_search_prompt_with_text(frozen, snap_compare, size):
 
 
 # ---------------------------------------------------------------------------------------------- Pilot
+
 
 async def test_filter_prompt_and_text_on_the_bottom_line(frozen):
     app = fixed_app()
@@ -144,6 +149,7 @@ async def test_refused_filter_stays_visibly_open_and_a_new_filter_starts_clean(f
 
 
 # ---------------------------------------------------------------------------------------------- tmux
+
 
 def test_tmux_filter_prompt_is_visible_in_the_real_crit():
     require(tmux_missing(), "the tmux test")
@@ -194,8 +200,11 @@ async def test_keys_typed_with_slash_in_a_log_go_into_the_search(frozen, log_fil
         assert (screen.view.timestamps, screen.view.wrap) == (timestamps, wrap)
         assert bottom(app)[0].strip() == "/tw"
         await press_together(pilot, "backspace", "enter", "t")
-        await wait_for(lambda: screen.search_text == "t" and screen.view.timestamps != timestamps, 5,
-                       "the search for 't', then t toggling timestamps")
+        await wait_for(
+            lambda: screen.search_text == "t" and screen.view.timestamps != timestamps,
+            5,
+            "the search for 't', then t toggling timestamps",
+        )
 
 
 async def test_keys_typed_with_slash_in_describe_go_into_the_search(frozen):
@@ -209,6 +218,9 @@ async def test_keys_typed_with_slash_in_describe_go_into_the_search(frozen):
         await wait_for(lambda: isinstance(app.screen, TextViewScreen), 5, "the describe view")
         view = app.screen
         await press_together(pilot, "slash", *"nc", "enter")
-        await wait_for(lambda: view.pattern is not None and view.pattern.pattern.startswith("(?:nc)"), 5,
-                       "the search for 'nc' (n and c not taken as next-match and copy)")
+        await wait_for(
+            lambda: view.pattern is not None and view.pattern.pattern.startswith("(?:nc)"),
+            5,
+            "the search for 'nc' (n and c not taken as next-match and copy)",
+        )
         assert app.clipboard != view.export_text or not view.export_text

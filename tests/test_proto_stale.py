@@ -21,7 +21,7 @@ PB = ROOT / "crit" / "cri" / "pb"
 pytest.importorskip("grpc_tools", reason="grpcio-tools (test extra) is needed to regenerate the stubs")
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import gen_protos  # noqa: E402
+import gen_protos
 
 sys.path.pop(0)
 

@@ -12,23 +12,35 @@ from crit.render import age, sanitize, sanitize_multiline, short_id, size, times
 from crit.render.filters import FilterError, parse_filter
 from crit.render.layout import fit_cell, fit_columns
 from crit.render.rows import (
-    CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS, ExitInfo, LiveAge, container_cells, container_image_name,
-    image_cells, image_display_name, pod_cells, split_image_ref,
+    CONTAINER_COLUMNS,
+    IMAGE_COLUMNS,
+    POD_COLUMNS,
+    ExitInfo,
+    LiveAge,
+    container_cells,
+    container_image_name,
+    image_cells,
+    image_display_name,
+    pod_cells,
+    split_image_ref,
 )
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("plain", "plain"),
-    ("[bold red]x[/]", "[bold red]x[/]"),          # markup is not touched: widgets never parse it
-    ("a\x1b[31mb", "a^[[31mb"),                    # ESC → ^[
-    ("\x00\x07\x08\t\n\r\x7f", "^@^G^H^I^J^M^?"),  # C0 and DEL in caret notation
-    ("x\x9by", "x\\x9by"),                         # C1 (CSI) as text
-    ("evil\u202eexe.txt", "evil\\u202eexe.txt"),   # bidi override
-    ("zero\u200bwidth", "zero\\u200bwidth"),
-    ("é 日本 ✓", "é 日本 ✓"),                      # printable unicode stays
-    (None, ""),
-    (42, "42"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("plain", "plain"),
+        ("[bold red]x[/]", "[bold red]x[/]"),  # markup is not touched: widgets never parse it
+        ("a\x1b[31mb", "a^[[31mb"),  # ESC → ^[
+        ("\x00\x07\x08\t\n\r\x7f", "^@^G^H^I^J^M^?"),  # C0 and DEL in caret notation
+        ("x\x9by", "x\\x9by"),  # C1 (CSI) as text
+        ("evil\u202eexe.txt", "evil\\u202eexe.txt"),  # bidi override
+        ("zero\u200bwidth", "zero\\u200bwidth"),
+        ("é 日本 ✓", "é 日本 ✓"),  # printable unicode stays
+        (None, ""),
+        (42, "42"),
+    ],
+)
 def test_sanitize(raw, shown):
     assert sanitize(raw) == shown
 
@@ -36,7 +48,7 @@ def test_sanitize(raw, shown):
 def test_sanitize_never_leaves_controls():
     every = "".join(chr(i) for i in range(0, 0x250)) + "\u2028\u2029\u200e\u2066\ufeff"
     out = sanitize(every)
-    assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in out)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in out)
     assert "\u2028" not in out and "\u202e" not in sanitize("\u202e")
 
 
@@ -54,7 +66,7 @@ def test_age():
     assert age(ns(5 * 86400), now) == "5d"
     assert age(ns(800 * 86400), now) == "2y"
     assert age(0, now) == "?"
-    assert age(int((now + 50) * 1e9), now) == "0s"   # clock skew: never negative
+    assert age(int((now + 50) * 1e9), now) == "0s"  # clock skew: never negative
 
 
 def test_size_short_id_timestamp():
@@ -72,8 +84,13 @@ def test_live_age_is_computed_when_drawn():
 
 
 def test_pod_cells():
-    pod = pb.PodSandbox(id="a" * 64, metadata=pb.PodSandboxMetadata(name="web\x1b", namespace="ns", attempt=2),
-                        state=pb.SANDBOX_NOTREADY, created_at=1, runtime_handler="")
+    pod = pb.PodSandbox(
+        id="a" * 64,
+        metadata=pb.PodSandboxMetadata(name="web\x1b", namespace="ns", attempt=2),
+        state=pb.SANDBOX_NOTREADY,
+        created_at=1,
+        runtime_handler="",
+    )
     cells = pod_cells(pod, 1, 3, "10.0.0.1")
     assert len(cells) == len(POD_COLUMNS)
     assert cells[:4] == ("a" * 13, "web^[", "ns", "NotReady")
@@ -81,9 +98,15 @@ def test_pod_cells():
 
 
 def test_container_cells_and_image_name():
-    ctr = pb.Container(id="b" * 64, pod_sandbox_id="a" * 64, metadata=pb.ContainerMetadata(name="app", attempt=1),
-                       image=pb.ImageSpec(image="sha256:" + "c" * 64), image_ref="sha256:" + "c" * 64,
-                       state=pb.CONTAINER_EXITED, created_at=1)
+    ctr = pb.Container(
+        id="b" * 64,
+        pod_sandbox_id="a" * 64,
+        metadata=pb.ContainerMetadata(name="app", attempt=1),
+        image=pb.ImageSpec(image="sha256:" + "c" * 64),
+        image_ref="sha256:" + "c" * 64,
+        state=pb.CONTAINER_EXITED,
+        created_at=1,
+    )
     # a sha in the spec is resolved to the image's tag
     assert container_image_name(ctr, {"sha256:" + "c" * 64: "localhost:5000/app:1"}) == "localhost:5000/app:1"
     assert container_image_name(ctr, {}) == "c" * 13
@@ -101,8 +124,12 @@ def test_image_cells():
     assert split_image_ref("localhost:5000/a/b:1.2") == ("localhost:5000/a/b", "1.2")
     assert split_image_ref("localhost:5000/a/b") == ("localhost:5000/a/b", "<none>")
     assert split_image_ref("localhost:5000/a@sha256:00") == ("localhost:5000/a", "<none>")
-    img = pb.Image(id="sha256:" + "d" * 64, repo_tags=["localhost:5000/x:1", "localhost:5000/x:latest"],
-                   size=1_500_000, pinned=True)
+    img = pb.Image(
+        id="sha256:" + "d" * 64,
+        repo_tags=["localhost:5000/x:1", "localhost:5000/x:latest"],
+        size=1_500_000,
+        pinned=True,
+    )
     assert image_display_name(img) == ("localhost:5000/x", "1 +1")
     cells = image_cells(img, 3)
     assert len(cells) == len(IMAGE_COLUMNS) and cells[2:] == ("d" * 13, "1.5MB", "yes", "3")
@@ -159,18 +186,22 @@ def test_live_age_reserves_its_widest_form():
     # issue 10 D: the AGE column is sized when rows change, the age text grows after: reserve the widest form
     from crit.render.rows import LiveAge
 
-    assert LiveAge.max_cells == max(len(age(int((1000 - s) * 1e9), now_s=1000)) for s in
-                                    (0, 9, 119, 7199, 47 * 3600, 729 * 86400))
+    assert LiveAge.max_cells == max(
+        len(age(int((1000 - s) * 1e9), now_s=1000)) for s in (0, 9, 119, 7199, 47 * 3600, 729 * 86400)
+    )
 
 
-@pytest.mark.parametrize(("width", "shown"), [
-    (40, "localhost:5000/library/nginx:1.25.3     "),   # fits: unchanged
-    (22, "…/library/nginx:1.25.3"),                      # the registry goes first
-    (18, "…/nginx:1.25.3    "),                          # then the path: name and tag stay
-    (12, "…/ng…:1.25.3"),                                # then the name's end: "…/" and the tag stay
-    (11, "…/n…:1.25.3"),
-    (10, "…/nginx:1…"),                                  # no room for the tag whole: its end is cut
-])
+@pytest.mark.parametrize(
+    ("width", "shown"),
+    [
+        (40, "localhost:5000/library/nginx:1.25.3     "),  # fits: unchanged
+        (22, "…/library/nginx:1.25.3"),  # the registry goes first
+        (18, "…/nginx:1.25.3    "),  # then the path: name and tag stay
+        (12, "…/ng…:1.25.3"),  # then the name's end: "…/" and the tag stay
+        (11, "…/n…:1.25.3"),
+        (10, "…/nginx:1…"),  # no room for the tag whole: its end is cut
+    ],
+)
 def test_image_cells_cut_the_registry_and_path_first(width, shown):
     # issue 10 D: at 80-100 columns IMAGE showed `localhost:5000/…` and lost the name and tag
     assert fit_cell("localhost:5000/library/nginx:1.25.3", width, cut="path") == shown
@@ -184,14 +215,17 @@ def test_image_columns_cut_paths():
     assert next(c for c in IMAGE_COLUMNS if c.key == "image").cut == "path"
 
 
-@pytest.mark.parametrize(("ref", "width", "shown"), [
-    # issue 10 D: at 80 columns some rows lost "…/" (a local image looked like a Docker Hub one) and tags were cut
-    ("localhost:5000/kube-proxy:v1.27.3", 18, "…/kube-pr…:v1.27.3"),
-    ("localhost:5000/prom/prometheus:v2.45.0", 18, "…/prometh…:v2.45.0"),
-    ("localhost:5000/shop/checkout:0.8.0-rc.2", 19, "…/check…:0.8.0-rc.2"),
-    ("localhost:5000/prom/node-exporter:v1.6.1", 19, "…/node-expo…:v1.6.1"),
-    ("localhost:5000/etcd:3.5.7-0", 19, "…/etcd:3.5.7-0     "),
-    ("nginx-with-a-long-name:1.25.3", 16, "nginx-wi…:1.25.3"),  # no registry: nothing dropped, no "…/"
-])
+@pytest.mark.parametrize(
+    ("ref", "width", "shown"),
+    [
+        # issue 10 D: at 80 columns some rows lost "…/" (a local image looked like a Docker Hub one) and tags were cut
+        ("localhost:5000/kube-proxy:v1.27.3", 18, "…/kube-pr…:v1.27.3"),
+        ("localhost:5000/prom/prometheus:v2.45.0", 18, "…/prometh…:v2.45.0"),
+        ("localhost:5000/shop/checkout:0.8.0-rc.2", 19, "…/check…:0.8.0-rc.2"),
+        ("localhost:5000/prom/node-exporter:v1.6.1", 19, "…/node-expo…:v1.6.1"),
+        ("localhost:5000/etcd:3.5.7-0", 19, "…/etcd:3.5.7-0     "),
+        ("nginx-with-a-long-name:1.25.3", 16, "nginx-wi…:1.25.3"),  # no registry: nothing dropped, no "…/"
+    ],
+)
 def test_image_cells_keep_the_ellipsis_slash_and_the_whole_tag(ref, width, shown):
     assert fit_cell(ref, width, cut="path") == shown

@@ -14,9 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ["crit", "tests", "bench", "scripts", "themes"]
 FILES = ["README.md", "ARCHITECTURE.md"]
-PUBLIC = re.compile(r"\b(docker\.io|index\.docker\.io|registry-1\.docker\.io|quay\.io|(?:[a-z0-9-]+\.)?gcr\.io|"
-                    r"registry\.k8s\.io|ghcr\.io|public\.ecr\.aws|mcr\.microsoft\.com|registry\.access\.redhat\.com)"
-                    r"(?=[/:])")
+PUBLIC = re.compile(
+    r"\b(docker\.io|index\.docker\.io|registry-1\.docker\.io|quay\.io|(?:[a-z0-9-]+\.)?gcr\.io|"
+    r"registry\.k8s\.io|ghcr\.io|public\.ecr\.aws|mcr\.microsoft\.com|registry\.access\.redhat\.com)"
+    r"(?=[/:])"
+)
 # (file, reason): the seed fixture and the assertions on its content; the node's reference normalisation (the
 # rule containerd applies to a short name, applied in memory: the node never contacts a registry)
 ALLOWED = {
@@ -36,8 +38,12 @@ def _files():
         base = ROOT / tree
         if base.is_dir():
             for p in sorted(base.rglob("*")):
-                if p.is_file() and p.suffix in (".py", ".md", ".yaml", ".yml", ".json", ".toml", ".sh", ".txt") \
-                        and "/pb/" not in str(p) and "__pycache__" not in str(p):
+                if (
+                    p.is_file()
+                    and p.suffix in (".py", ".md", ".yaml", ".yml", ".json", ".toml", ".sh", ".txt")
+                    and "/pb/" not in str(p)
+                    and "__pycache__" not in str(p)
+                ):
                     yield p
     for f in FILES:
         if (ROOT / f).is_file():

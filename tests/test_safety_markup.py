@@ -66,8 +66,9 @@ def table_cells_given_as_str() -> list[str]:
                 continue
             cells = node.args if _name(node.func) == "add_row" else node.args[2:3]
             for cell in cells:
-                if isinstance(cell, ast.JoinedStr) or (isinstance(cell, ast.BinOp) and any(
-                        isinstance(n, ast.JoinedStr) for n in ast.walk(cell))):
+                if isinstance(cell, ast.JoinedStr) or (
+                    isinstance(cell, ast.BinOp) and any(isinstance(n, ast.JoinedStr) for n in ast.walk(cell))
+                ):
                     found.append(f"{path.relative_to(UI.parent.parent)}:{node.lineno}: {ast.unparse(node)[:120]}")
     return found
 
@@ -83,8 +84,11 @@ def test_no_dynamic_text_reaches_a_markup_sink():
 def test_the_guard_sees_a_violation():
     tree = ast.parse('self.notify(f"Pulled {name}")\nself.notify(f"x {y}", markup=False)\nStatic(Text(n))')
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _name(n.func) in SINKS]
-    dynamic = [c for c in calls if not _is_literal(c.args[0])
-               and not any(k.arg == "markup" and k.value.value is False for k in c.keywords)]
+    dynamic = [
+        c
+        for c in calls
+        if not _is_literal(c.args[0]) and not any(k.arg == "markup" and k.value.value is False for k in c.keywords)
+    ]
     assert len(dynamic) == 1 and "Pulled" in ast.unparse(dynamic[0])
 
 

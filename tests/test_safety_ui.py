@@ -9,9 +9,7 @@ from __future__ import annotations
 import pytest
 
 from crit.cri.client import CriClient
-from crit.cri.pb import api_pb2 as pb
-from tests.test_forms import SHELL, Host, fill, screen_of, set_select, submit_and_wait
-from tests.test_forms import client, node_endpoint  # noqa: F401 - fixtures
+from tests.test_forms import SHELL, Host, client, fill, node_endpoint, screen_of, set_select, submit_and_wait  # noqa: F401 - fixtures
 from tests.ui_helpers import notifications
 from tests.waiting import wait_for
 
@@ -57,8 +55,10 @@ async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(t
     from crit.ui.forms import NewPodScreen
 
     f = tmp_path / "pod.yaml"
-    f.write_text('metadata:\n  name: web\n  namespace: default\n  uid: u1\n'
-                 'hostname: "h\\e[2Jx"\nlabels:\n  app: "a\\e]52;c;cHdu\\ab\\u202ec\\x9b1m"\n')
+    f.write_text(
+        "metadata:\n  name: web\n  namespace: default\n  uid: u1\n"
+        'hostname: "h\\e[2Jx"\nlabels:\n  app: "a\\e]52;c;cHdu\\ab\\u202ec\\x9b1m"\n'
+    )
     cfg = spec.load_pod_config(f)
 
     class Opts:
@@ -105,6 +105,7 @@ def test_control_filter_deletes_controls_and_keeps_the_width():
     assert strip_controls("tab\there") == "tabhere" and strip_controls("ok ✓") == "ok ✓"
     # what the UI relies on for visibility stays: sanitised text has no control character left to delete
     from crit.render.sanitize import sanitize
+
     assert strip_controls(sanitize("x\x1b\u202e\x9b")) == sanitize("x\x1b\u202e\x9b")
 
 
@@ -113,8 +114,9 @@ async def test_preview_shows_imported_values_literally(client, tmp_path):  # noq
     from crit.ui.forms import NewPodScreen
 
     f = tmp_path / "pod.yaml"
-    f.write_text('metadata:\n  name: web\n  namespace: default\n  uid: u1\n'
-                 'annotations:\n  note: "[/][bold red]x[/] \\e[2J"\n')
+    f.write_text(
+        'metadata:\n  name: web\n  namespace: default\n  uid: u1\nannotations:\n  note: "[/][bold red]x[/] \\e[2J"\n'
+    )
     app = Host(lambda: NewPodScreen(client))
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         scr = await screen_of(app, pilot, NewPodScreen)

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from crit.cri.client import CriClient
-from crit.cri.pb import api_pb2 as pb
 from crit.model import ConnectionState
 from crit.model.poller import Condition
 from crit.ui.app import CritApp
@@ -21,8 +20,7 @@ from crit.ui.header import NodeHeader
 from crit.ui.logs import EventsScreen
 from crit.ui.terminal.actions import SessionsScreen, sessions_of
 from tests.bed import specs
-from tests.test_ui_sessions import (Opts, command_line, select_container, started, wait_for, wait_main,
-                                    wait_prompt)
+from tests.test_ui_sessions import Opts, command_line, select_container, started, wait_for, wait_main, wait_prompt
 from tests.ui_helpers import screen_text
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -46,7 +44,7 @@ class HostilePod:
         self.cfg = specs.pod_config(POD, namespace="crit-safety", log_dir=logs)
         self.pod_id = ""
 
-    async def __aenter__(self) -> "HostilePod":
+    async def __aenter__(self) -> HostilePod:
         self.pod_id = await self.client.run_pod_sandbox(self.cfg)
         return self
 
@@ -74,8 +72,9 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             await wait_for(lambda: isinstance(app.screen, EventsScreen) and app.screen.mode != "connecting", 10)
             cid = await p.container()
             await wait_for(lambda: any(e.obj_id == cid for e in app.screen.events), 10, "the container's events")
-            await wait_for(lambda: POD_SHOWN in screen_text(app) and CTR_SHOWN in screen_text(app), 10,
-                           "the events drawn")
+            await wait_for(
+                lambda: POD_SHOWN in screen_text(app) and CTR_SHOWN in screen_text(app), 10, "the events drawn"
+            )
             text = screen_text(app)
             assert POD_SHOWN in text and CTR_SHOWN in text, text
             assert_clean(text)
@@ -88,8 +87,13 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             await wait_prompt(app)
             await pilot.press("ctrl+right_square_bracket")
             await wait_main(app)
-            await wait_for(lambda: any(f"Detached from the shell in container {CTR_SHOWN}" in str(n.message)
-                                       for n in app._notifications), 5, "the detach notification")
+            await wait_for(
+                lambda: any(
+                    f"Detached from the shell in container {CTR_SHOWN}" in str(n.message) for n in app._notifications
+                ),
+                5,
+                "the detach notification",
+            )
             text = screen_text(app)
             assert_clean(text)
             await command_line(pilot, "sessions")
@@ -101,8 +105,11 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             # close it (x): the notification names it literally too
             await pilot.press("x")
             await wait_for(lambda: len(sessions_of(app)) == 0, 10, "the session to close")
-            await wait_for(lambda: any(f"Closed the session shell in {CTR_SHOWN}" in str(n.message)
-                                       for n in app._notifications), 10, "the closing notification")
+            await wait_for(
+                lambda: any(f"Closed the session shell in {CTR_SHOWN}" in str(n.message) for n in app._notifications),
+                10,
+                "the closing notification",
+            )
             assert_clean(screen_text(app))
         assert app._exception is None
         await client.close()

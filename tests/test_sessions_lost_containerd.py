@@ -22,8 +22,8 @@ from crit.ui.terminal import TerminalScreen
 from crit.ui.terminal.actions import sessions_of
 from tests.conftest import require
 from tests.test_ui_sessions import Opts, Pod, select_container, started, term_text, type_line, wait_main, wait_prompt
-from tests.ui_helpers import notifications
 from tests.tmux import TmuxCrit, tmux_missing
+from tests.ui_helpers import notifications
 from tests.waiting import wait_for, wait_for_sync
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(240)]
@@ -90,14 +90,22 @@ async def test_a_lost_shell_is_ended_once_containerd_answers_again(containerd):
             left = len(marked_processes(token))
             print(f"leftover processes after the connection-loss test: {left}")
             assert left == 0
-            await wait_for(lambda: any("Ended the processes of an exec session in web whose connection had been "
-                                       "lost." in n for n in notifications(app)), 10, "the notification")
+            await wait_for(
+                lambda: any(
+                    "Ended the processes of an exec session in web whose connection had been lost." in n
+                    for n in notifications(app)
+                ),
+                10,
+                "the notification",
+            )
             assert MarkerStore().load() == []  # settled: nothing left for a next start
 
             await pilot.press("space")  # the ended session's screen closes with any key
             await wait_main(app)
-            assert ("Shell in web ended: the exec connection was lost; crit ends its processes in the container as "
-                    "soon as the runtime answers.") in notifications(app)
+            assert (
+                "Shell in web ended: the exec connection was lost; crit ends its processes in the container as "
+                "soon as the runtime answers."
+            ) in notifications(app)
         await client.close()
 
 
@@ -130,8 +138,14 @@ async def test_crit_quits_while_containerd_is_down_and_its_next_start_ends_the_s
             await started(app, pilot)
             await wait_for(lambda: not marked_processes(token), 30, "the next start to end the leftover shell")
             assert not isinstance(app.screen, TerminalScreen)
-            await wait_for(lambda: "Ended the processes of an exec session in web that an earlier crit left running."
-                           in notifications(app), 10, "the notification")
+            await wait_for(
+                lambda: (
+                    "Ended the processes of an exec session in web that an earlier crit left running."
+                    in notifications(app)
+                ),
+                10,
+                "the notification",
+            )
         await client.close()
         left = len(marked_processes(token))
         print(f"leftover processes after quitting while containerd was down: {left}")

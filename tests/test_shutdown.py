@@ -29,8 +29,9 @@ ROUNDS = 20
 def _busy(p: PtyCrit) -> list[int]:
     """Open a shell in the demo's toolbox container and run ``yes`` in it: the screen changes all the time.
     Returns crit's process tree (crit, the demo node, the shell, yes)."""
-    open_demo_shell(p.send, p.screen, lambda pred, what: wait_for_sync(lambda: pred(p.screen()), 30,
-                                                                       what=f"{what}:\n{p.screen()}"))
+    open_demo_shell(
+        p.send, p.screen, lambda pred, what: wait_for_sync(lambda: pred(p.screen()), 30, what=f"{what}:\n{p.screen()}")
+    )
     p.send("yes\r")
     wait_for_sync(lambda: p.screen().count("│y ") > 10, 30, what=f"yes flooding the shell view:\n{p.screen()}")
     tree = p.tree()

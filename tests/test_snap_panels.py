@@ -30,9 +30,14 @@ async def _filter(pilot, text: str) -> None:
     """Type ``/text⏎`` on the focused panel, as a user does, and wait until the filter is on."""
     app = pilot.app
     await pilot.press("slash", *text, "enter")
-    await wait_for(lambda: app.main.prompt_mode is None and any(
-        p.filter is not None and p.filter.source == text for p in app.main.panels.values()), 10,
-        f"the filter {text!r} applied")
+    await wait_for(
+        lambda: (
+            app.main.prompt_mode is None
+            and any(p.filter is not None and p.filter.source == text for p in app.main.panels.values())
+        ),
+        10,
+        f"the filter {text!r} applied",
+    )
     await pilot.pause()
 
 
@@ -99,7 +104,7 @@ async def _advance_ages(pilot, monkeypatch, seconds: float) -> None:
 def _title_block(app, title: str) -> str:
     lines = screen_text(app).splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith(title))
-    return "\n".join(lines[start:start + 5])
+    return "\n".join(lines[start : start + 5])
 
 
 async def test_age_column_fits_ages_that_grow(frozen, monkeypatch):
@@ -165,14 +170,19 @@ async def test_cursor_visible_on_marked_row(frozen):
         cursor_bg = table.get_component_rich_style("nodetable--cursor").bgcolor
         await _mark_both_pods(pilot)
         assert table.cursor_key == "a" * 64
-        under = _line_backgrounds(app, "●aaaaaaaaaaaa")     # marked, under the cursor
-        other = _line_backgrounds(app, "●bbbbbbbbbbbb")     # marked, not under the cursor
+        under = _line_backgrounds(app, "●aaaaaaaaaaaa")  # marked, under the cursor
+        other = _line_backgrounds(app, "●bbbbbbbbbbbb")  # marked, not under the cursor
         assert under == {cursor_bg}, (under, cursor_bg)
         assert other == plain and cursor_bg not in other
         # the mark still shows under the cursor: its text has the marked colour, not the cursor's
         marked_fg = table.get_component_rich_style("nodetable--marked").color
-        colours = {seg.style.color for strip in app.screen._compositor.render_strips() if "aaaaaaaaaaaa" in strip.text
-                   for seg in strip if seg.text.strip()}
+        colours = {
+            seg.style.color
+            for strip in app.screen._compositor.render_strips()
+            if "aaaaaaaaaaaa" in strip.text
+            for seg in strip
+            if seg.text.strip()
+        }
         assert colours == {marked_fg}
 
 
@@ -198,8 +208,11 @@ async def _scope_to_web_pod(pilot) -> None:
     app = pilot.app
     await pilot.press("j", "enter")
     ctrs = app.main.panels["containers"]
-    await wait_for(lambda: ctrs.scope_pod is not None and app.screen.focused is ctrs.table, 10,
-                   "the containers of the web pod, focused")
+    await wait_for(
+        lambda: ctrs.scope_pod is not None and app.screen.focused is ctrs.table,
+        10,
+        "the containers of the web pod, focused",
+    )
     await pilot.pause()
 
 
@@ -224,9 +237,14 @@ def _crowded_node(pods: int = 30) -> FixedNode:
     """The fixed node plus ``pods`` more pods without containers (older than the others)."""
     node = FixedNode()
     for i in range(pods):
-        node.pods.append(pb.PodSandbox(id=f"{i:02d}" * 32, metadata=pb.PodSandboxMetadata(
-            name=f"batch-{i:02d}", namespace="jobs", uid=f"b{i}"), state=pb.SANDBOX_READY,
-            created_at=at(7 * 3600 + i)))
+        node.pods.append(
+            pb.PodSandbox(
+                id=f"{i:02d}" * 32,
+                metadata=pb.PodSandboxMetadata(name=f"batch-{i:02d}", namespace="jobs", uid=f"b{i}"),
+                state=pb.SANDBOX_READY,
+                created_at=at(7 * 3600 + i),
+            )
+        )
     return node
 
 
@@ -250,8 +268,14 @@ async def test_pods_take_the_space_a_scoped_panel_leaves(frozen):
 
 def _new_pods(node: FixedNode, n: int) -> None:
     for i in range(n):
-        node.pods.append(pb.PodSandbox(id=f"n{i}" * 32, metadata=pb.PodSandboxMetadata(
-            name=f"new-{i}", namespace="jobs", uid=f"n{i}"), state=pb.SANDBOX_READY, created_at=at(1 + i)))
+        node.pods.append(
+            pb.PodSandbox(
+                id=f"n{i}" * 32,
+                metadata=pb.PodSandboxMetadata(name=f"new-{i}", namespace="jobs", uid=f"n{i}"),
+                state=pb.SANDBOX_READY,
+                created_at=at(1 + i),
+            )
+        )
 
 
 async def _pods_after_refresh(pilot, count: int) -> None:
@@ -266,7 +290,7 @@ def _pod_lines(app) -> list[str]:
     lines = screen_text(app).splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith("Pods"))
     end = next(i for i, line in enumerate(lines) if line.lstrip("─╭").startswith("Containers"))
-    return [line[:-1] for line in lines[start + 1:end]]  # without the scrollbar column (its thumb moves)
+    return [line[:-1] for line in lines[start + 1 : end]]  # without the scrollbar column (its thumb moves)
 
 
 async def test_rows_added_above_keep_the_view_and_hint(frozen):
@@ -331,16 +355,20 @@ def test_tmux_filter_and_scope_titles_in_the_real_crit():
     with TmuxCrit(["--demo"], size=(80, 24)) as t:
         t.wait_text("Pods [")
         t.keys("/", "redis", "Enter")
-        screen = t.wait(lambda s: any(line.startswith("─Pods [") and "/redis" in line for line in s.split("\n")),
-                        what="the filter in the Pods title")
+        screen = t.wait(
+            lambda s: any(line.startswith("─Pods [") and "/redis" in line for line in s.split("\n")),
+            what="the filter in the Pods title",
+        )
         title = next(line for line in screen.split("\n") if line.startswith("─Pods ["))
         shown, total = title.split("[", 1)[1].split("]", 1)[0].split("/")
         assert 0 < int(shown) < int(total), title
         t.keys("Enter")  # the containers of the (filtered) pod under the cursor
-        screen = t.wait(lambda s: any(line.startswith("─Containers of pod ") for line in s.split("\n")),
-                        what="the pod scope in the Containers title")
+        screen = t.wait(
+            lambda s: any(line.startswith("─Containers of pod ") for line in s.split("\n")),
+            what="the pod scope in the Containers title",
+        )
         lines = screen.split("\n")
         start = next(i for i, line in enumerate(lines) if line.startswith("─Containers of pod "))
         end = next(i for i, line in enumerate(lines) if line.startswith("─Images"))
-        rows = [line for line in lines[start + 2:end] if line.strip()]
+        rows = [line for line in lines[start + 2 : end] if line.strip()]
         assert rows and end - start == 2 + len(rows), screen  # no blank lines under its few rows

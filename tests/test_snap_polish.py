@@ -14,8 +14,12 @@ from tests.waiting import wait_for
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
-_IMAGES = ("localhost:5000/kube-proxy:v1.27.3", "localhost:5000/prom/node-exporter:v1.6.1",
-           "localhost:5000/shop/checkout:0.8.0-rc.2", "localhost:5000/etcd:3.5.7-0")
+_IMAGES = (
+    "localhost:5000/kube-proxy:v1.27.3",
+    "localhost:5000/prom/node-exporter:v1.6.1",
+    "localhost:5000/shop/checkout:0.8.0-rc.2",
+    "localhost:5000/etcd:3.5.7-0",
+)
 
 
 def _image_node() -> FixedNode:
@@ -24,9 +28,17 @@ def _image_node() -> FixedNode:
     for n, ref in enumerate(_IMAGES):
         iid = "sha256:" + str(5 + n) * 64
         node.images.append(pb.Image(id=iid, repo_tags=[ref], size=20_000_000 + n))
-        node.containers.append(pb.Container(
-            id=f"{n}" * 64, pod_sandbox_id="a" * 64, metadata=pb.ContainerMetadata(name=f"c{n}"),
-            image=pb.ImageSpec(image=ref), image_ref=iid, state=pb.CONTAINER_RUNNING, created_at=at(4 * 3600 + n)))
+        node.containers.append(
+            pb.Container(
+                id=f"{n}" * 64,
+                pod_sandbox_id="a" * 64,
+                metadata=pb.ContainerMetadata(name=f"c{n}"),
+                image=pb.ImageSpec(image=ref),
+                image_ref=iid,
+                state=pb.CONTAINER_RUNNING,
+                created_at=at(4 * 3600 + n),
+            )
+        )
     return node
 
 
@@ -43,8 +55,11 @@ def _cells(app, kind: str, key: str = "image") -> list[str]:
         raise AssertionError(f"no {key} column in {kind}")
     top = table.region.y + 1
     lines = screen_text(app).splitlines()
-    return [lines[top + r][table.region.x + x:table.region.x + x + w].rstrip() for r in range(table.row_count)
-            if top + r < table.region.bottom]
+    return [
+        lines[top + r][table.region.x + x : table.region.x + x + w].rstrip()
+        for r in range(table.row_count)
+        if top + r < table.region.bottom
+    ]
 
 
 @SIZES
@@ -140,8 +155,11 @@ def test_a_burst_of_notifications_on_screen(frozen, snap_compare, size):
         app = pilot.app
         await settled(pilot)
         _burst(app)
-        await wait_for(lambda: "number 7 " in screen_text(app) and "number 2 " not in screen_text(app), 10,
-                       "the newest toasts drawn, the older gone")
+        await wait_for(
+            lambda: "number 7 " in screen_text(app) and "number 2 " not in screen_text(app),
+            10,
+            "the newest toasts drawn, the older gone",
+        )
         await pilot.pause()
 
     assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)

@@ -47,6 +47,7 @@ class ScriptedStream:
 
 def exited_shell(exit_code: int = 3):
     """run_before: a shell session in nginx (pod web-…) that printed a little and exited with ``exit_code``."""
+
     async def run_before(pilot) -> None:
         await settled(pilot)
         app = pilot.app
@@ -54,10 +55,15 @@ def exited_shell(exit_code: int = 3):
 
         async def factory():
             return stream
-        sessions_of(app).open(factory, kind="shell", container_id="c" * 64, container="nginx",
-                              pod="web-7c9d8f6b5-abcde", command="shell")
-        await wait_for(lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(), 10,
-                       "the session screen")
+
+        sessions_of(app).open(
+            factory, kind="shell", container_id="c" * 64, container="nginx", pod="web-7c9d8f6b5-abcde", command="shell"
+        )
+        await wait_for(
+            lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(),
+            10,
+            "the session screen",
+        )
         view = app.screen.view
         await wait_for(lambda: view.size_sent == (view.size.width, view.size.height), 10, "the terminal size")
         stream.go.set()
@@ -67,6 +73,7 @@ def exited_shell(exit_code: int = 3):
         await pilot.pause()
         await wait_for(lambda: view.last_render >= view.finished_at, 10, "the frame after the end")
         await pilot.pause()
+
     return run_before
 
 
@@ -84,16 +91,23 @@ async def test_title_while_running_offers_detach_then_after_exit_any_key(frozen)
 
         async def factory():
             return stream
-        sessions_of(app).open(factory, kind="shell", container_id="c" * 64, container="nginx",
-                              pod="web-7c9d8f6b5-abcde", command="shell")
-        await wait_for(lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(), 10,
-                       "the session screen")
+
+        sessions_of(app).open(
+            factory, kind="shell", container_id="c" * 64, container="nginx", pod="web-7c9d8f6b5-abcde", command="shell"
+        )
+        await wait_for(
+            lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(),
+            10,
+            "the session screen",
+        )
         view = app.screen.view
-        assert str(view.border_title) == ("shell · container nginx · pod web-7c9d8f6b5-abcde · ctrl+] detaches, "
-                                          ":sessions switches")
+        assert str(view.border_title) == (
+            "shell · container nginx · pod web-7c9d8f6b5-abcde · ctrl+] detaches, :sessions switches"
+        )
         stream.release.set()
         await wait_for(lambda: view.ended, 10, "the end")
-        assert str(view.border_title) == ("exited with code 3 — press any key to close · shell · container "
-                                          "nginx · pod web-7c9d8f6b5-abcde")
+        assert str(view.border_title) == (
+            "exited with code 3 — press any key to close · shell · container nginx · pod web-7c9d8f6b5-abcde"
+        )
         await pilot.press("x")
         await wait_for(lambda: app.screen is app.main, 10, "any key closes it")

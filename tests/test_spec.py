@@ -86,7 +86,11 @@ def fill(msg, seed: int = 1, depth: int = 0):
 def _scalar(fd, n):
     t = fd.type
     if t == FieldDescriptor.TYPE_STRING:
-        return ["plain", "123", "true", "yes", "with: colon", "multi\nline", "ünïcode ☃", "", "null", "~"][n % 10] + str(n) if n % 10 != 7 else "x"
+        return (
+            ["plain", "123", "true", "yes", "with: colon", "multi\nline", "ünïcode ☃", "", "null", "~"][n % 10] + str(n)
+            if n % 10 != 7
+            else "x"
+        )
     if t == FieldDescriptor.TYPE_BOOL:
         return True
     if t == FieldDescriptor.TYPE_ENUM:
@@ -113,8 +117,16 @@ def count_set(msg) -> int:
     )
 
 
-ROUND_TRIP_TYPES = [pb.PodSandboxConfig, pb.ContainerConfig, pb.LinuxContainerResources, pb.ImageSpec,
-                    pb.PodSandboxStatus, pb.ContainerStatus, pb.Image, pb.ContainerEventResponse]
+ROUND_TRIP_TYPES = [
+    pb.PodSandboxConfig,
+    pb.ContainerConfig,
+    pb.LinuxContainerResources,
+    pb.ImageSpec,
+    pb.PodSandboxStatus,
+    pb.ContainerStatus,
+    pb.Image,
+    pb.ContainerEventResponse,
+]
 
 
 @pytest.mark.parametrize("cls", ROUND_TRIP_TYPES, ids=lambda c: c.__name__)
@@ -123,8 +135,11 @@ def test_round_trip_every_field(cls, fmt):
     orig = fill(cls(), seed=3)
     assert count_set(orig) > 3
     names = fmt.endswith("names")
-    text = spec.dump_yaml(orig, enums_as_names=names) if fmt.startswith("yaml") else spec.dump_json(
-        orig, enums_as_names=names)
+    text = (
+        spec.dump_yaml(orig, enums_as_names=names)
+        if fmt.startswith("yaml")
+        else spec.dump_json(orig, enums_as_names=names)
+    )
     back = spec.loads(text, cls, file=f"x.{fmt}")
     assert back == orig, text
     assert back.SerializeToString(deterministic=True) == orig.SerializeToString(deterministic=True)
@@ -210,8 +225,14 @@ def test_json_input_with_tabs_and_line_numbers():
 
 
 def test_from_dict_and_to_dict():
-    c = spec.from_dict({"metadata": {"name": "c"}, "envs": [{"key": "A", "value": "1"}],
-                        "linux": {"security_context": {"run_as_user": {"value": 0}}}}, pb.ContainerConfig)
+    c = spec.from_dict(
+        {
+            "metadata": {"name": "c"},
+            "envs": [{"key": "A", "value": "1"}],
+            "linux": {"security_context": {"run_as_user": {"value": 0}}},
+        },
+        pb.ContainerConfig,
+    )
     assert c.envs[0].key == "A" and c.linux.security_context.HasField("run_as_user")
     assert spec.from_dict(spec.to_dict(c), pb.ContainerConfig) == c
     with pytest.raises(SpecError) as ei:
@@ -232,8 +253,12 @@ def test_loads_accepts_bytes_and_bom():
     [
         ("metadata:\n  nmae: x\n", "metadata.nmae", 2, ["unknown key", "did you mean metadata.name?"]),
         ("metadata: {name: x}\nlog_dir: /x\n", "log_dir", 2, ["unknown key", "PodSandboxConfig"]),
-        ("port_mappings:\n  - protocol: 0\n  - container_prot: 8\n", "port_mappings[1].container_prot", 3,
-         ["did you mean port_mappings[1].container_port?"]),
+        (
+            "port_mappings:\n  - protocol: 0\n  - container_prot: 8\n",
+            "port_mappings[1].container_prot",
+            3,
+            ["did you mean port_mappings[1].container_port?"],
+        ),
         ("metadata:\n  attempt: one\n", "metadata.attempt", 2, ["unsigned 32-bit integer", "'one'"]),
         ("metadata:\n  attempt: -1\n", "metadata.attempt", 2, ["out of range"]),
         ("metadata:\n  attempt: 1.5\n", "metadata.attempt", 2, ["unsigned 32-bit integer"]),
@@ -242,18 +267,30 @@ def test_loads_accepts_bytes_and_bom():
         ("metadata:\n  name: yes\n", "metadata.name", 2, ["expected a string"]),
         ("metadata: web\n", "metadata", 1, ["expected a mapping of PodSandboxMetadata fields"]),
         ("port_mappings:\n  protocol: TCP\n", "port_mappings", 2, ["expected a list"]),
-        ("port_mappings:\n - protocol: HTTP\n", "port_mappings[0].protocol", 2,
-         ["'HTTP' is not a valid Protocol", "TCP=0"]),
+        (
+            "port_mappings:\n - protocol: HTTP\n",
+            "port_mappings[0].protocol",
+            2,
+            ["'HTTP' is not a valid Protocol", "TCP=0"],
+        ),
         ("port_mappings:\n - protocol: 7\n", "port_mappings[0].protocol", 2, ["7 is not a valid Protocol"]),
         ("port_mappings:\n - protocol: true\n", "port_mappings[0].protocol", 2, ["Protocol name or number"]),
         ("labels:\n  - a\n", "labels", 2, ["mapping of keys to values"]),
         ("labels:\n  a: 1\n", "labels.a", 2, ["expected a string"]),
         ("labels:\n  a: x\n  a: y\n", "labels.a", 3, ["duplicate key, already given at line 2"]),
         ("hostname: a\nhostname: b\n", "hostname", 2, ["duplicate key"]),
-        ("linux:\n  security_context:\n    privileged: 'true'\n", "linux.security_context.privileged", 3,
-         ["true or false"]),
-        ("linux:\n  security_context:\n    run_as_user: 0\n", "linux.security_context.run_as_user", 3,
-         ["expected a mapping of Int64Value"]),
+        (
+            "linux:\n  security_context:\n    privileged: 'true'\n",
+            "linux.security_context.privileged",
+            3,
+            ["true or false"],
+        ),
+        (
+            "linux:\n  security_context:\n    run_as_user: 0\n",
+            "linux.security_context.run_as_user",
+            3,
+            ["expected a mapping of Int64Value"],
+        ),
         ("dns_config:\n  servers: 8.8.8.8\n", "dns_config.servers", 2, ["expected a list"]),
         ("dns_config:\n  servers: [[a]]\n", "dns_config.servers[0]", 2, ["expected a string, got a list"]),
         ("- metadata\n", "", 1, ["expected a mapping of PodSandboxConfig fields"]),

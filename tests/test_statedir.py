@@ -15,7 +15,10 @@ def test_every_state_file_is_under_xdg_state_home_crit(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert state_path("x") == tmp_path / "crit" / "x"
     assert {export_place.state_file(), themes.theme_state_file(), sessions.state_file()} == {
-        tmp_path / "crit" / "export-dir", tmp_path / "crit" / "theme", tmp_path / "crit" / "sessions.json"}
+        tmp_path / "crit" / "export-dir",
+        tmp_path / "crit" / "theme",
+        tmp_path / "crit" / "sessions.json",
+    }
     monkeypatch.setenv("XDG_STATE_HOME", "")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert state_path("x") == tmp_path / "home" / ".local" / "state" / "crit" / "x"

@@ -9,15 +9,29 @@ import pytest
 from crit.cri.errors import CriError, Unsupported
 from crit.cri.pb import api_pb2 as pb
 from crit.model.stats import (
-    CONTAINER, NA, POD, StatsPoller, StatsTracker, cpu_percent, format_cpu, sparkline,
+    CONTAINER,
+    NA,
+    POD,
+    StatsPoller,
+    StatsTracker,
+    cpu_percent,
+    format_cpu,
+    sparkline,
 )
 
 S = 1_000_000_000  # ns per second
 T0 = 1_800_000_000 * S
 
 
-def cstats(cid: str, ts: int | None, usage: int | None, mem: int | None = None, fs: int | None = None,
-           nano_cores: int | None = None, name: str = "") -> pb.ContainerStats:
+def cstats(
+    cid: str,
+    ts: int | None,
+    usage: int | None,
+    mem: int | None = None,
+    fs: int | None = None,
+    nano_cores: int | None = None,
+    name: str = "",
+) -> pb.ContainerStats:
     s = pb.ContainerStats(attributes=pb.ContainerAttributes(id=cid, metadata=pb.ContainerMetadata(name=name or cid)))
     if ts is not None or usage is not None or nano_cores is not None:
         s.cpu.timestamp = ts or 0
@@ -108,9 +122,17 @@ def test_unsupported_pod_stats_fall_back_to_containers_and_na():
     t = StatsTracker()
     t.set_pod_of({"c1": "p", "c2": "p", "c3": "q"})
     t.mark_unsupported(POD, "the runtime does not implement ListPodSandboxStats")
-    t.update_containers([cstats("c1", T0, 0, mem=10, fs=1), cstats("c2", T0, 0, mem=20), cstats("c3", T0, 0, mem=5)], now=1.0)
-    t.update_containers([cstats("c1", T0 + S, S // 10, mem=10, fs=1), cstats("c2", T0 + S, S // 5, mem=20),
-                         cstats("c3", T0 + S, 0, mem=5)], now=2.0)
+    t.update_containers(
+        [cstats("c1", T0, 0, mem=10, fs=1), cstats("c2", T0, 0, mem=20), cstats("c3", T0, 0, mem=5)], now=1.0
+    )
+    t.update_containers(
+        [
+            cstats("c1", T0 + S, S // 10, mem=10, fs=1),
+            cstats("c2", T0 + S, S // 5, mem=20),
+            cstats("c3", T0 + S, 0, mem=5),
+        ],
+        now=2.0,
+    )
     assert t.state(POD) == "ok" and t.pods_from_containers
     p = t.pod("p")
     assert p.cpu == pytest.approx(30.0) and p.memory == 30 and p.fs == 1
@@ -156,8 +178,13 @@ class FakeClient:
 async def test_poller_updates_and_marks_unsupported():
     client = FakeClient(pods_exc=Unsupported("The runtime does not implement ListPodSandboxStats."))
     updates = []
-    poller = StatsPoller(client, interval=0.01, on_update=lambda tr: updates.append(tr.generation),
-                         pod_of=lambda: {"c1": "p"}, recheck=1000)
+    poller = StatsPoller(
+        client,
+        interval=0.01,
+        on_update=lambda tr: updates.append(tr.generation),
+        pod_of=lambda: {"c1": "p"},
+        recheck=1000,
+    )
     await poller.poll_once()
     await poller.poll_once()
     tr = poller.tracker

@@ -41,12 +41,12 @@ def test_values_the_runtime_leaves_out_say_na_not_dash():
     # as if its CPU and memory were still to come
     t = StatsTracker()
     t.set_pod_of({"exited": "p", "running": "p"})
-    t.update_containers([cstats("exited", None, None, fs=2_650_000), cstats("running", T0, S, mem=10, fs=1)],
-                        now=100.0)
+    t.update_containers([cstats("exited", None, None, fs=2_650_000), cstats("running", T0, S, mem=10, fs=1)], now=100.0)
     assert t.cells(CONTAINER, "exited", ns(50)) == (NA, NA, "2.65MB")
     assert t.cells(CONTAINER, "running", ns(50)) == ("-", "10B", "1B")  # its CPU % comes with the next sample
-    t.update_containers([cstats("exited", None, None, fs=2_650_000), cstats("running", T0 + S, S + S // 10,
-                         mem=10, fs=1)], now=101.0)
+    t.update_containers(
+        [cstats("exited", None, None, fs=2_650_000), cstats("running", T0 + S, S + S // 10, mem=10, fs=1)], now=101.0
+    )
     assert t.cells(CONTAINER, "running", ns(50))[0] == "10%"
     assert t.cells(CONTAINER, "exited", ns(50)) == (NA, NA, "2.65MB")
     t.mark_error(POD, "ListPodSandboxStats failed")  # pods summed from their containers
@@ -99,8 +99,9 @@ async def test_stopped_pod_on_containerd(containerd):
                 cfg = specs.pod_config(name, namespace="crit-na", log_dir=containerd.log_dir / name)
                 ids.append(await client.run_pod_sandbox(cfg))
                 if name.startswith("na-up"):
-                    cid = await client.create_container(ids[-1], specs.container_config(
-                        "sleeper", containerd.shell_image, ["sleep", "600"]), cfg)
+                    cid = await client.create_container(
+                        ids[-1], specs.container_config("sleeper", containerd.shell_image, ["sleep", "600"]), cfg
+                    )
                     await client.start_container(cid)
             await client.stop_pod_sandbox(ids[1])
             pods = {p.id: p for p in await client.list_pod_sandbox()}

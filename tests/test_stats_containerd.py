@@ -21,9 +21,11 @@ async def test_stats_poller_against_containerd(containerd):
         pod_id = await client.run_pod_sandbox(cfg)
         try:
             # a short CPU burner (bounded: it stops by itself after ~6 s) and an idle container
-            busy = specs.container_config("busy", containerd.shell_image,
-                                          ["sh", "-c", "end=$(( $(date +%s) + 6 )); "
-                                                       "while [ $(date +%s) -lt $end ]; do :; done; sleep 600"])
+            busy = specs.container_config(
+                "busy",
+                containerd.shell_image,
+                ["sh", "-c", "end=$(( $(date +%s) + 6 )); while [ $(date +%s) -lt $end ]; do :; done; sleep 600"],
+            )
             idle = specs.container_config("idle", containerd.shell_image, ["sleep", "600"])
             ids = {}
             for c in (busy, idle):

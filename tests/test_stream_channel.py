@@ -27,11 +27,15 @@ from crit.stream.channel import (
 from crit.stream.ptyserver import PtyExecServer
 
 SUCCESS = b'\x03{"metadata":{},"status":"Success"}'
-EXIT3 = (b'\x03{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: '
-         b'error executing command [sh -c exit 3], exit code 3","reason":"NonZeroExitCode",'
-         b'"details":{"causes":[{"reason":"ExitCode","message":"3"}]}}')
-NOTFOUND = (b'\x03{"metadata":{},"status":"Failure","message":"failed to exec in container: starting container '
-            b'process caused: exec: \\"nope\\": executable file not found in $PATH: unknown"}')
+EXIT3 = (
+    b'\x03{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: '
+    b'error executing command [sh -c exit 3], exit code 3","reason":"NonZeroExitCode",'
+    b'"details":{"causes":[{"reason":"ExitCode","message":"3"}]}}'
+)
+NOTFOUND = (
+    b'\x03{"metadata":{},"status":"Failure","message":"failed to exec in container: starting container '
+    b'process caused: exec: \\"nope\\": executable file not found in $PATH: unknown"}'
+)
 
 
 class Server:
@@ -70,14 +74,15 @@ class Server:
         finally:
             try:
                 await asyncio.wait_for(ws.wait_closed(), 2)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self.close_codes.append(ws.close_code)
             task.cancel()
 
     async def __aenter__(self):
-        self._srv = await serve(self._handler, "127.0.0.1", 0, subprotocols=self.protocols,
-                                process_request=self._check, max_size=None)
+        self._srv = await serve(
+            self._handler, "127.0.0.1", 0, subprotocols=self.protocols, process_request=self._check, max_size=None
+        )
         port = self._srv.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/exec/token"
         return self
@@ -95,6 +100,7 @@ async def run_then_status(ws, status=SUCCESS, before=(b"\x01", b"\x02")):
 
 
 # --- pure functions --------------------------------------------------------------------------------------------
+
 
 def test_framing_functions():
     assert encode_frame(0, b"ls\r") == b"\x00ls\r"
@@ -114,22 +120,34 @@ def test_websocket_url():
         websocket_url("/exec/abc")
 
 
-@pytest.mark.parametrize("payload,expected", [
-    (SUCCESS[1:], (0, None)),
-    (EXIT3[1:], (3, None)),
-    (b'{"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"137"}]}}',
-     (137, None)),
-    (NOTFOUND[1:], (None, 'failed to exec in container: starting container process caused: exec: "nope": '
-                          'executable file not found in $PATH: unknown')),
-    (b'{"status":"Failure","reason":"InternalError"}', (None, "InternalError")),
-    (b"not json", (None, "the runtime sent an unreadable status message")),
-    (b"[1,2]", (None, "the runtime sent an unreadable status message")),
-])
+@pytest.mark.parametrize(
+    "payload,expected",
+    [
+        (SUCCESS[1:], (0, None)),
+        (EXIT3[1:], (3, None)),
+        (
+            b'{"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"137"}]}}',
+            (137, None),
+        ),
+        (
+            NOTFOUND[1:],
+            (
+                None,
+                'failed to exec in container: starting container process caused: exec: "nope": '
+                "executable file not found in $PATH: unknown",
+            ),
+        ),
+        (b'{"status":"Failure","reason":"InternalError"}', (None, "InternalError")),
+        (b"not json", (None, "the runtime sent an unreadable status message")),
+        (b"[1,2]", (None, "the runtime sent an unreadable status message")),
+    ],
+)
 def test_parse_status(payload, expected):
     assert parse_status(payload) == expected
 
 
 # --- negotiation and handshake errors ---------------------------------------------------------------------------
+
 
 async def test_offers_v5_and_v4_in_one_handshake_and_takes_v5():
     async with Server(run_then_status) as srv:
@@ -156,9 +174,14 @@ async def test_server_without_common_protocol_is_403_and_one_sentence():
         assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("code,needle", [(403, "rejected (token used or expired"),
-                                         (404, "rejected (token used or expired"),
-                                         (500, "refused the connection (HTTP 500)")])
+@pytest.mark.parametrize(
+    "code,needle",
+    [
+        (403, "rejected (token used or expired"),
+        (404, "rejected (token used or expired"),
+        (500, "refused the connection (HTTP 500)"),
+    ],
+)
 async def test_handshake_http_errors(code, needle):
     async with Server(run_then_status, reject=code) as srv:
         with pytest.raises(StreamError, match=None) as err:
@@ -188,6 +211,7 @@ async def test_connect_timeout():
 
 # --- framing in a session ----------------------------------------------------------------------------------------
 
+
 async def test_output_channels_stdin_resize_and_status():
     got_input = asyncio.Event()
 
@@ -215,7 +239,7 @@ async def test_output_channels_stdin_resize_and_status():
         assert stream.status["reason"] == "NonZeroExitCode"
         assert stream.describe_end() == "exited with code 3"
         await got_input.wait()
-    assert srv.received[0] == b'\x04' + json.dumps({"Width": 100, "Height": 30}).encode()
+    assert srv.received[0] == b"\x04" + json.dumps({"Width": 100, "Height": 30}).encode()
     assert srv.received[1] == b"\x00ls -l\r"
     assert srv.received[2] == b"\x00" + "é".encode()
     assert json.loads(srv.received[3][1:]) == {"Width": 120, "Height": 40} and srv.received[3][0] == 4
@@ -333,13 +357,32 @@ async def test_open_channel_socket_is_reusable_for_port_forward_style_protocols(
 
 # --- TLS -------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def self_signed(tmp_path):
     if not shutil.which("openssl"):
         pytest.skip("openssl is missing")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     return ctx
@@ -363,6 +406,7 @@ async def test_https_url_uses_wss_and_verifies_certificates(self_signed):
 
 # --- against real processes (the local PTY exec server) ------------------------------------------------------------
 
+
 async def test_pty_server_round_trip_exit_code_and_size():
     async with PtyExecServer() as srv:
         stream = await ExecStream.connect(srv.exec_url(["sh", "-c", "sleep 0.3; stty size; exit 3"]), size=(77, 21))
@@ -373,8 +417,7 @@ async def test_pty_server_round_trip_exit_code_and_size():
 
 async def test_pty_server_without_tty_keeps_stderr_apart():
     async with PtyExecServer() as srv:
-        stream = await ExecStream.connect(srv.exec_url(["sh", "-c", "echo out; echo err >&2"], tty=False),
-                                          tty=False)
+        stream = await ExecStream.connect(srv.exec_url(["sh", "-c", "echo out; echo err >&2"], tty=False), tty=False)
         items = []
         while (item := await stream.read_channel()) is not None:
             items.append(item)

@@ -51,8 +51,9 @@ async def start_container(client: CriClient, containerd, *, command, tty=False, 
     name = f"term-{uuid.uuid4().hex[:8]}"
     pod_cfg = specs.pod_config(name, namespace="crit-term", log_dir=containerd.log_dir / name)
     pod_id = await client.run_pod_sandbox(pod_cfg)
-    cfg = specs.container_config("box", containerd.shell_image, command=command, tty=tty, stdin=stdin,
-                                 log_path="box.log")
+    cfg = specs.container_config(
+        "box", containerd.shell_image, command=command, tty=tty, stdin=stdin, log_path="box.log"
+    )
     cid = await client.create_container(pod_id, cfg, pod_cfg)
     await client.start_container(cid)
     return cid
@@ -113,8 +114,11 @@ async def test_attach_to_a_container_created_with_stdin_and_tty(containerd):
             for attempt in range(10):
                 await type_line(pilot, "echo attached-$((40+2))")
                 try:
-                    await wait_for(lambda: "attached-42" in text(view).replace("$((40+2))", ""), timeout=2,
-                                   what="output from the main process")
+                    await wait_for(
+                        lambda: "attached-42" in text(view).replace("$((40+2))", ""),
+                        timeout=2,
+                        what="output from the main process",
+                    )
                     break
                 except AssertionError:
                     if attempt == 9:

@@ -40,7 +40,7 @@ def feed_all(stream: pyte.ByteStream, data: bytes, chunks: list[int]) -> None:
     pos, i = 0, 0
     while pos < len(data):
         size = chunks[i % len(chunks)]
-        stream.feed(data[pos:pos + size])
+        stream.feed(data[pos : pos + size])
         pos += size
         i += 1
 
@@ -72,21 +72,28 @@ def compare_with_features(data: bytes, columns: int, lines: int, chunks: list[in
     assert snapshot(fast) == snapshot(ref)
     assert fast.in_alternate_screen == ref.in_alternate_screen
     assert (fast.cursor_shape, fast.keypad_application, fast.bell_count) == (
-        ref.cursor_shape, ref.keypad_application, ref.bell_count)
+        ref.cursor_shape,
+        ref.keypad_application,
+        ref.bell_count,
+    )
     assert fast.replies == ref.replies
     assert [fast.history_cells(h, columns) for h in fast.history] == [
-        ref.history_cells(h, columns) for h in ref.history]
+        ref.history_cells(h, columns) for h in ref.history
+    ]
 
 
 # --- corpora ---------------------------------------------------------------------------------------------------
+
 
 def synth_ls(n: int = 400, seed: int = 1) -> bytes:
     rnd = random.Random(seed)
     colors = ["01;34", "01;32", "0", "01;36", "38;5;208", "38;2;10;20;30", "1;4;7", "31;42", "", "00", "40;33;01"]
     out = []
     for i in range(n):
-        entries = [f"\x1b[{rnd.choice(colors)}m{'file%d' % rnd.randint(0, 10 ** rnd.randint(1, 9))}\x1b[0m"
-                   for _ in range(rnd.randint(1, 9))]
+        entries = [
+            f"\x1b[{rnd.choice(colors)}m{'file%d' % rnd.randint(0, 10 ** rnd.randint(1, 9))}\x1b[0m"
+            for _ in range(rnd.randint(1, 9))
+        ]
         out.append("  ".join(entries))
     return ("\r\n".join(out) + "\r\n").encode()
 
@@ -108,8 +115,10 @@ def synth_flood(n: int = 2500, seed: int = 3) -> bytes:
         elif k < 0.3:
             line = "W" * rnd.randint(81, 200)
         elif k < 0.7:
-            line = "".join(f"\x1b[{rnd.choice(['1;31', '0', '38;5;33', '7', ''])}m{'x' * rnd.randint(0, 20)}"
-                           for _ in range(rnd.randint(1, 6)))
+            line = "".join(
+                f"\x1b[{rnd.choice(['1;31', '0', '38;5;33', '7', ''])}m{'x' * rnd.randint(0, 20)}"
+                for _ in range(rnd.randint(1, 6))
+            )
         else:
             line = f"{i:05d} plain text line " + "." * rnd.randint(0, 50)
         out.append(line + ("\r\n" if rnd.random() < 0.95 else "\n"))
@@ -162,44 +171,99 @@ def synth_flood_edges(n: int = 1500, seed: int = 7, only: int | None = None) -> 
 
 def synth_controls() -> bytes:
     parts = [
-        "\x1b[2J\x1b[H", "A" * 250, "\r\n",                    # wrap
-        "\x1b[5;20r\x1b[20;1H", "scroll\n" * 30, "\x1b[r",      # scrolling region
-        "\x1b[3;3H\x1b[1K\x1b[2K\x1b[0K", "\x1b[10;10Habcdef\x1b[10;12H\x1b[2@\x1b[3P\x1b[2X",
-        "\x1b[12;1H\x1b[3L\x1b[2M", "\x1b[1J\x1b[0J\x1b[2J",
-        "\x1bM" * 5, "\x1bD" * 5, "\x1bE", "\x1b7\x1b[15;15Hsaved\x1b8restored",
-        "\x1b[4hinsert mode\x1b[4l", "\x1b[?7lno wrap " + "x" * 120 + "\x1b[?7h",
+        "\x1b[2J\x1b[H",
+        "A" * 250,
+        "\r\n",  # wrap
+        "\x1b[5;20r\x1b[20;1H",
+        "scroll\n" * 30,
+        "\x1b[r",  # scrolling region
+        "\x1b[3;3H\x1b[1K\x1b[2K\x1b[0K",
+        "\x1b[10;10Habcdef\x1b[10;12H\x1b[2@\x1b[3P\x1b[2X",
+        "\x1b[12;1H\x1b[3L\x1b[2M",
+        "\x1b[1J\x1b[0J\x1b[2J",
+        "\x1bM" * 5,
+        "\x1bD" * 5,
+        "\x1bE",
+        "\x1b7\x1b[15;15Hsaved\x1b8restored",
+        "\x1b[4hinsert mode\x1b[4l",
+        "\x1b[?7lno wrap " + "x" * 120 + "\x1b[?7h",
         "\x1b[20;70Hwide: 日本語漢字テスト and more wide 漢字漢字漢字",
         "\x1b[21;1Hcombining: e\u0301 a\u0308 \u200b zero width \u0301 at start",
         "\x1b[22;1H\x1b[1;3;4;5;7;9mall\x1b[22;23;24;25;27;29moff\x1b[38;5;196m\x1b[48;2;1;2;3mcolor\x1b[39;49m",
-        "\x1b[90;100mbright\x1b[m\x1b[38;5m\x1b[38;2;1m", "\x07\x07", "\t\ttabs\x1b[3g\x1bH\t",
+        "\x1b[90;100mbright\x1b[m\x1b[38;5m\x1b[38;2;1m",
+        "\x07\x07",
+        "\t\ttabs\x1b[3g\x1bH\t",
         "\x1b]0;title one\x07\x1b]2;title two\x1b\\\x1b]1;icon\x07",
-        "\x1b[?25l\x1b[?25h\x1b[?25l", "\x1b[2 q\x1b[5 q", "\x1b=\x1b>\x1b=", "\x1b[?1h\x1b[?2004h",
-        "\x1b(0lqqk\x1b(B", "\x0e\x0f", "ctrl\x01after", "\x1b[?5h\x1b[?5l",
-        "\x1b[6n\x1b[5n\x1b[c", "\x1b[999;999H\x1b[H\x1b[0;0H\x1b[100G\x1b[100d\x1b[A\x1b[B\x1b[C\x1b[D\x1b[E\x1b[F",
-        "\x1b[3;2;1;4m", "\x1b[>4;2m", "\x1b[=5h", "\x1b[1$p", "\x1b%G", "\x1b#8", "\x1bc", "after reset\r\n",
-        "é\x9b31mC1 csi\x9b0m", "\x18cancel\x1b[1\x18m",
+        "\x1b[?25l\x1b[?25h\x1b[?25l",
+        "\x1b[2 q\x1b[5 q",
+        "\x1b=\x1b>\x1b=",
+        "\x1b[?1h\x1b[?2004h",
+        "\x1b(0lqqk\x1b(B",
+        "\x0e\x0f",
+        "ctrl\x01after",
+        "\x1b[?5h\x1b[?5l",
+        "\x1b[6n\x1b[5n\x1b[c",
+        "\x1b[999;999H\x1b[H\x1b[0;0H\x1b[100G\x1b[100d\x1b[A\x1b[B\x1b[C\x1b[D\x1b[E\x1b[F",
+        "\x1b[3;2;1;4m",
+        "\x1b[>4;2m",
+        "\x1b[=5h",
+        "\x1b[1$p",
+        "\x1b%G",
+        "\x1b#8",
+        "\x1bc",
+        "after reset\r\n",
+        "é\x9b31mC1 csi\x9b0m",
+        "\x18cancel\x1b[1\x18m",
     ]
     return "".join(parts).encode("utf-8") + b"bad utf8 \xff\xfe\xc3 end"
 
 
 def synth_alt_screen() -> bytes:
-    return ("before alt\r\nline two\r\n" + "\x1b[?1049h\x1b[H\x1b[2Jin alt\r\n" + "x\r\n" * 40
-            + "\x1b[?1049lback\r\n" + "\x1b[?47hold alt\x1b[?47l" + "\x1b[?1047h1047\x1b[?1047l" + "end\r\n"
-            + "\x1b[?1049h\x1b[?1049h\x1b[?1049l\x1b[?1049l").encode()
+    return (
+        "before alt\r\nline two\r\n"
+        + "\x1b[?1049h\x1b[H\x1b[2Jin alt\r\n"
+        + "x\r\n" * 40
+        + "\x1b[?1049lback\r\n"
+        + "\x1b[?47hold alt\x1b[?47l"
+        + "\x1b[?1047h1047\x1b[?1047l"
+        + "end\r\n"
+        + "\x1b[?1049h\x1b[?1049h\x1b[?1049l\x1b[?1049l"
+    ).encode()
 
 
 TOKENS = [
     lambda r: "".join(r.choice("abcdefgh XYZ0123") for _ in range(r.randint(1, 120))),
-    lambda r: f"\x1b[{r.choice(['', '0', '1', '4', '7', '31', '1;32', '38;5;%d' % r.randint(0, 255), '48;2;%d;%d;%d' % (r.randint(0, 255), r.randint(0, 255), r.randint(0, 255)), '22;24;27', '39;49'])}m",
-    lambda r: "\r\n", lambda r: "\n", lambda r: "\r", lambda r: "\b", lambda r: "\t",
+    lambda r: (
+        f"\x1b[{r.choice(['', '0', '1', '4', '7', '31', '1;32', '38;5;%d' % r.randint(0, 255), '48;2;%d;%d;%d' % (r.randint(0, 255), r.randint(0, 255), r.randint(0, 255)), '22;24;27', '39;49'])}m"
+    ),
+    lambda r: "\r\n",
+    lambda r: "\n",
+    lambda r: "\r",
+    lambda r: "\b",
+    lambda r: "\t",
     lambda r: f"\x1b[{r.randint(0, 30)};{r.randint(0, 100)}H",
     lambda r: f"\x1b[{r.choice(['', '0', '1', '2'])}{r.choice('JK')}",
     lambda r: f"\x1b[{r.randint(0, 5)}{r.choice('@PXLMABCDEFGd')}",
     lambda r: f"\x1b[{r.randint(0, 12)};{r.randint(0, 30)}r",
     lambda r: r.choice(["\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8", "\x1b[s", "\x1b[u"]),
     lambda r: r.choice(["日本", "é", "e\u0301", "\u200b", "✓", "🙂", "ｱ", "\u0301"]),
-    lambda r: r.choice(["\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[4h", "\x1b[4l",
-                        "\x1b[?7l", "\x1b[?7h", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b[?25l"]),
+    lambda r: r.choice(
+        [
+            "\x1b[?1049h",
+            "\x1b[?1049l",
+            "\x1b[?47h",
+            "\x1b[?47l",
+            "\x1b[4h",
+            "\x1b[4l",
+            "\x1b[?7l",
+            "\x1b[?7h",
+            "\x1b[?6h",
+            "\x1b[?6l",
+            "\x1b[20h",
+            "\x1b[20l",
+            "\x1b[?25l",
+        ]
+    ),
     lambda r: r.choice(["\x1b]2;t\x07", "\x1b]0;x\x1b\\", "\x07", "\x1b[3 q", "\x1b=", "\x1b>"]),
 ]
 
@@ -225,6 +289,7 @@ SYNTH = {
 
 
 # --- tests -----------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(RECORDED))
 @pytest.mark.parametrize("chunks", CHUNKINGS, ids=lambda c: "chunks" + "-".join(map(str, c)))
@@ -304,9 +369,9 @@ def test_flood_blocks_stay_bounded() -> None:
         if alternate:
             term.feed(b"\x1b[?1049h")
         for i in range(0, len(data), 4096):
-            term.feed(data[i:i + 4096])
+            term.feed(data[i : i + 4096])
             if i % (4 * 4096) == 0:
-                term.screen  # noqa: B018 - applies the pending flood, like a frame
+                term.screen
         screen = term.screen
         refs = {e >> BLOCK_SHIFT for e in screen.history if is_block_line(e)}
         assert refs or alternate
@@ -323,8 +388,18 @@ def test_lazy_block_start_of_is_the_attributes_after_every_line_before() -> None
 
     rnd = random.Random(12)
     start = _BLANK._replace(fg="red", bold=True)
-    pieces = ["plain", "", "\x1b[32mgreen", "\x1b[1;4mbold", "\x1b[0mreset", "a\x1b[mb", "\x1b[00m", "\x1b[7mrev",
-              "x\x1b[44my\x1b[0m", "\x1b[0m\x1b[35mm"]
+    pieces = [
+        "plain",
+        "",
+        "\x1b[32mgreen",
+        "\x1b[1;4mbold",
+        "\x1b[0mreset",
+        "a\x1b[mb",
+        "\x1b[00m",
+        "\x1b[7mrev",
+        "x\x1b[44my\x1b[0m",
+        "\x1b[0m\x1b[35mm",
+    ]
     for reverse in (False, True):
         for weights in ((50, 1, 1, 1, 1, 1, 1, 1, 1, 1), (1,) * 10, (1, 1, 5, 5, 0, 0, 0, 5, 0, 0)):
             lines = rnd.choices(pieces, weights=weights, k=400)

@@ -3,7 +3,6 @@ local WebSocket exec server (crit.stream.ptyserver) — no fakes between the wid
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 
@@ -64,6 +63,7 @@ async def server():
 def factory_for(server: PtyExecServer, argv=(BUSYBOX, "sh")):
     async def factory() -> ExecStream:
         return await ExecStream.connect(server.exec_url(list(argv)), tty=True)
+
     return factory
 
 
@@ -74,9 +74,11 @@ async def test_echo_shows_the_result(server):
         await wait_for(lambda: "$" in screen_text(view), what="the prompt")
         await type_line(pilot, "echo $((6*7))")
         await wait_for(lambda: "\n42" in screen_text(view), what="42")
+
         # the rendered strips (what reaches the host terminal) show it too
         def rendered() -> list[str]:
             return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
         await wait_for(lambda: "42" in rendered(), what="42 in the rendered lines")
 
 
@@ -200,7 +202,9 @@ async def test_failing_factory_is_one_sentence():
 
 
 async def test_untrusted_title_is_sanitised_and_cells_are_plain_text(server):
-    script = r"printf '\033]2;evil\033[31m\007\033]0;x\033[2J[b]markup[/b]\007'; printf '[bold]not markup[/bold]\n'; sleep 5"
+    script = (
+        r"printf '\033]2;evil\033[31m\007\033]0;x\033[2J[b]markup[/b]\007'; printf '[bold]not markup[/bold]\n'; sleep 5"
+    )
     app = TermApp(factory_for(server, (BUSYBOX, "sh", "-c", script)))
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(TerminalView)
@@ -212,7 +216,7 @@ async def test_untrusted_title_is_sanitised_and_cells_are_plain_text(server):
         assert "[bold]not markup[/bold]" in text
         for y in range(24):
             for seg in view.render_line(y):
-                assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in seg.text)
+                assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in seg.text)
 
 
 async def test_terminal_screen_dismisses_on_detach(server):
@@ -251,8 +255,7 @@ async def test_detached_session_keeps_running_in_an_installed_screen(server):
         await wait_for(lambda: results == ["detached"], what="dismissed")
         assert app.screen is not screen
         # the command line holds the text once; the background job's output adds it a second time
-        await wait_for(lambda: screen_text(screen.view).count("done-in-background") >= 2,
-                       what="output while away")
+        await wait_for(lambda: screen_text(screen.view).count("done-in-background") >= 2, what="output while away")
         app.push_screen("session-1", results.append)
         await wait_for(lambda: app.screen is screen, what="the session shown again")
         await type_line(pilot, "echo back-again")
@@ -335,7 +338,9 @@ async def test_widget_on_the_embedded_node(node):
                 await pilot.resize_terminal(70, 20)
                 await wait_for(lambda: view.size_sent == (70, 20), what="the resize")
                 # the shell waits until the runtime has passed the resize on (no fixed pause before stty)
-                await type_line(pilot, "until [ \"$(stty size)\" = '20 70' ]; do sleep 0.1; done; echo resized-$((6*7))")
+                await type_line(
+                    pilot, "until [ \"$(stty size)\" = '20 70' ]; do sleep 0.1; done; echo resized-$((6*7))"
+                )
                 await wait_for(lambda: "resized-42" in screen_text(view), what="stty size 20 70")
                 await type_line(pilot, "exit 3")
                 await wait_for(lambda: view.ended, what="the exit")
@@ -346,6 +351,7 @@ async def test_widget_on_the_embedded_node(node):
 
 
 # --- output batching (a scripted channel-protocol server: exact messages, then a lost connection) -------------------
+
 
 async def _scripted_server(messages: list[bytes], *, drop: bool):
     """A WebSocket server speaking v4.channel.k8s.io that sends ``messages`` on stdout, then drops the TCP
@@ -362,8 +368,7 @@ async def _scripted_server(messages: list[bytes], *, drop: bool):
         await ws.send(b'\x03{"metadata":{},"status":"Success"}')
         await ws.close()
 
-    return await serve(handler, "127.0.0.1", 0, subprotocols=["v4.channel.k8s.io"], compression=None,
-                       max_size=None)
+    return await serve(handler, "127.0.0.1", 0, subprotocols=["v4.channel.k8s.io"], compression=None, max_size=None)
 
 
 async def test_output_before_a_lost_connection_is_shown_then_the_loss():
@@ -412,6 +417,7 @@ async def test_output_waiting_to_be_fed_is_bounded(monkeypatch):
                 total[0] += len(data)
                 ahead.append(total[0] - app.query_one(TerminalView).bytes_in)
             return data
+
         stream.read = counting_read  # type: ignore[method-assign]
         return stream
 
@@ -424,6 +430,7 @@ async def test_output_waiting_to_be_fed_is_bounded(monkeypatch):
             def slow_feed(data: bytes) -> None:
                 time.sleep(len(data) / 20e6)  # a screen at 20 MB/s, slower than this loopback stream
                 feed(data)
+
             view.term.feed = slow_feed  # type: ignore[method-assign]
             await wait_for(lambda: view.ended, timeout=60, what="the end")
             assert view.exit_code == 0

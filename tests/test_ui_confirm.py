@@ -35,8 +35,8 @@ class RemovingNode(FixedNode):
 def dialog_text(app) -> str:
     """The dialog's text as drawn: the screen cropped to the dialog's box, lines joined with spaces."""
     box = app.screen.query_one("Vertical").region
-    lines = screen_text(app).splitlines()[box.y:box.bottom]
-    return " ".join(" ".join(line[box.x:box.right].strip(" ▊▎▌▐▔▁█") for line in lines).split())
+    lines = screen_text(app).splitlines()[box.y : box.bottom]
+    return " ".join(" ".join(line[box.x : box.right].strip(" ▊▎▌▐▔▁█") for line in lines).split())
 
 
 async def _open(pilot, panel: str, key: str, what: str) -> None:
@@ -48,8 +48,9 @@ async def _open(pilot, panel: str, key: str, what: str) -> None:
     await pilot.press(what)
     await wait_for(lambda: type(app.screen).__name__ == "ConfirmDialog", 5, "the confirmation")
     question = str(app.screen.question)
-    await wait_for(lambda: question in dialog_text(app) and "Cancel" in dialog_text(app), 5,
-                   "the question drawn in full")
+    await wait_for(
+        lambda: question in dialog_text(app) and "Cancel" in dialog_text(app), 5, "the question drawn in full"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- the dialog
@@ -74,8 +75,11 @@ async def test_remove_pinned_image_names_it_warns_and_defaults_to_no():
         await _open(pilot, "3", PAUSE, "ctrl+d")
         await pilot.press("tab", "enter")  # tabbing to Remove confirms
         await wait_for(lambda: node.calls == [("remove_image", PAUSE)], 5, "the removal")
-        await wait_for(lambda: "Removed image localhost:5000/pause:3.9 (id 2222222222222)." in notifications(app), 5,
-                       "the notification naming the image")
+        await wait_for(
+            lambda: "Removed image localhost:5000/pause:3.9 (id 2222222222222)." in notifications(app),
+            5,
+            "the notification naming the image",
+        )
 
 
 async def test_remove_image_in_use_warns_with_the_count():
@@ -136,13 +140,25 @@ async def test_bulk_notifications_count_in_singular_and_plural():
 
 
 def _pod(pid: str, name: str) -> Row:
-    return Row(pid, (pid[:13], name), name, obj=pb.PodSandbox(
-        id=pid, metadata=pb.PodSandboxMetadata(name=name, namespace="ns"), state=pb.SANDBOX_READY))
+    return Row(
+        pid,
+        (pid[:13], name),
+        name,
+        obj=pb.PodSandbox(id=pid, metadata=pb.PodSandboxMetadata(name=name, namespace="ns"), state=pb.SANDBOX_READY),
+    )
 
 
 def _ctr(cid: str, running: bool) -> Row:
-    return Row(cid, (cid[:13], "c", "pod-x"), cid, obj=pb.Container(
-        id=cid, metadata=pb.ContainerMetadata(name="c"), state=pb.CONTAINER_RUNNING if running else pb.CONTAINER_EXITED))
+    return Row(
+        cid,
+        (cid[:13], "c", "pod-x"),
+        cid,
+        obj=pb.Container(
+            id=cid,
+            metadata=pb.ContainerMetadata(name="c"),
+            state=pb.CONTAINER_RUNNING if running else pb.CONTAINER_EXITED,
+        ),
+    )
 
 
 def _img(iid: str, tag: str, pinned: bool = False) -> Row:
@@ -158,8 +174,9 @@ def test_pod_wording_singular_and_plural():
     assert confirmation("stop", "pods", [one, two], counts, {})[2] == "Their 3 running containers stop too."
     assert confirmation("stop", "pods", [one], {one.key: (0, 2)}, {})[2] == "None of its containers is running."
     assert confirmation("remove", "pods", [one], counts, {})[2] == "Its 2 containers are stopped and removed too."
-    assert confirmation("remove", "pods", [one], {one.key: (0, 1)}, {})[2] == \
-        "Its 1 container is stopped and removed too."
+    assert (
+        confirmation("remove", "pods", [one], {one.key: (0, 1)}, {})[2] == "Its 1 container is stopped and removed too."
+    )
     assert confirmation("remove", "pods", [one], {}, {})[2] == ""  # no containers: nothing to add
     q, items, note, _ = confirmation("remove", "pods", [one, two], counts, {})
     assert q == "Remove 2 pods?" and note == "Their 5 containers are stopped and removed too."
@@ -172,10 +189,14 @@ def test_container_wording():
     assert confirmation("remove", "containers", [done], {}, {})[2] == ""
     assert confirmation("remove", "containers", [run, done], {}, {})[2] == "1 of them is running and stopped first."
     assert confirmation("stop", "containers", [run], {}, {})[0] == "Stop container c in pod pod-x (id ccccccccccccc)?"
-    assert confirmation("stop", "containers", [run], {}, {})[2] == \
-        "It gets 10 s to exit after the stop signal, then is killed."
-    assert confirmation("stop", "containers", [run, done], {}, {})[2] == \
-        "Each gets 10 s to exit after the stop signal, then is killed."
+    assert (
+        confirmation("stop", "containers", [run], {}, {})[2]
+        == "It gets 10 s to exit after the stop signal, then is killed."
+    )
+    assert (
+        confirmation("stop", "containers", [run, done], {}, {})[2]
+        == "Each gets 10 s to exit after the stop signal, then is killed."
+    )
     assert confirmation("stop", "containers", [done], {}, {})[2] == "It is not running: there is nothing to stop."
     assert confirmation("stop", "containers", [done, done], {}, {})[2] == "None of them is running."
 
@@ -185,25 +206,37 @@ def test_image_warnings_for_several():
     free = _img("sha256:" + "3" * 64, "r/free:1")
     q, items, note, warning = confirmation("remove", "images", [pause, nginx, free], {}, {NGINX: 1})
     assert q == "Remove 3 images?" and note == ""
-    assert warning == ("1 of them is pinned (the runtime's sandbox image?): new pods may not start without it. "
-                       "1 of them is used by 1 container; removal will fail or break it.")
-    assert items == ["image r/pause:3.9 (id 2222222222222) — pinned",
-                     "image r/nginx:1 (id 1111111111111) — used by 1 container",
-                     "image r/free:1 (id 3333333333333)"]
-    assert confirmation("remove", "images", [nginx], {}, {NGINX: 1})[3] == \
-        "1 container uses it; removal will fail or break it."
+    assert warning == (
+        "1 of them is pinned (the runtime's sandbox image?): new pods may not start without it. "
+        "1 of them is used by 1 container; removal will fail or break it."
+    )
+    assert items == [
+        "image r/pause:3.9 (id 2222222222222) — pinned",
+        "image r/nginx:1 (id 1111111111111) — used by 1 container",
+        "image r/free:1 (id 3333333333333)",
+    ]
+    assert (
+        confirmation("remove", "images", [nginx], {}, {NGINX: 1})[3]
+        == "1 container uses it; removal will fail or break it."
+    )
     assert confirmation("remove", "images", [free], {}, {})[3] == ""
 
 
 def test_image_names_untagged_and_several_tags():
-    several = Row("sha256:" + "5" * 64, (), "", obj=pb.Image(id="sha256:" + "5" * 64, repo_tags=["r/a:1", "r/a:2", "r/b:1"]))
+    several = Row(
+        "sha256:" + "5" * 64, (), "", obj=pb.Image(id="sha256:" + "5" * 64, repo_tags=["r/a:1", "r/a:2", "r/b:1"])
+    )
     q, _, note, _ = confirmation("remove", "images", [several], {}, {})
     assert q == "Remove image r/a:1 (2 more tags, id 5555555555555)?"
     assert note == "All its 3 tags are removed with it."
-    untagged = Row("sha256:" + "6" * 64, (), "", obj=pb.Image(id="sha256:" + "6" * 64,
-                                                             repo_digests=["r/old@sha256:" + "7" * 64]))
+    untagged = Row(
+        "sha256:" + "6" * 64, (), "", obj=pb.Image(id="sha256:" + "6" * 64, repo_digests=["r/old@sha256:" + "7" * 64])
+    )
     assert confirmation("remove", "images", [untagged], {}, {})[:3] == (
-        "Remove image r/old (untagged, id 6666666666666)?", [], "")
+        "Remove image r/old (untagged, id 6666666666666)?",
+        [],
+        "",
+    )
     nameless = Row("sha256:" + "8" * 64, (), "", obj=pb.Image(id="sha256:" + "8" * 64))
     assert confirmation("remove", "images", [nameless], {}, {})[0] == "Remove image 8888888888888 (no name)?"
 
@@ -212,12 +245,15 @@ def test_image_run_by_pods_as_their_sandbox():
     pause, other = _img(PAUSE, "r/pause:3.9", pinned=True), _img(NGINX, "r/pause:3.10")
     assert confirmation("remove", "images", [pause], {}, {}, {PAUSE: 2})[3] == (
         "It is pinned (the runtime's sandbox image?) and 2 pods run on it: new pods may not start without it, and it "
-        "may not be possible to pull it back.")
+        "may not be possible to pull it back."
+    )
     assert confirmation("remove", "images", [other], {}, {}, {NGINX: 1})[3] == (
-        "1 pod runs on it (the runtime's sandbox image): new pods may not start without it.")
+        "1 pod runs on it (the runtime's sandbox image): new pods may not start without it."
+    )
     assert confirmation("remove", "images", [pause, other], {}, {NGINX: 3}, {PAUSE: 2})[1] == [
         "image r/pause:3.9 (id 2222222222222) — pinned; 2 pods run on it",
-        "image r/pause:3.10 (id 1111111111111) — used by 3 containers"]
+        "image r/pause:3.10 (id 1111111111111) — used by 3 containers",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
@@ -273,6 +309,7 @@ def test_tmux_removing_the_pinned_pause_image_warns_and_enter_keeps_it():
 @SIZES
 def test_snapshot_remove_marked_images(frozen, snap_compare, size):
     """Three marked images: the count in the question, each listed with what is special about it."""
+
     async def run_before(pilot):
         await settled(pilot)
         app = pilot.app
@@ -284,7 +321,8 @@ def test_snapshot_remove_marked_images(frozen, snap_compare, size):
         await wait_for(lambda: len(table.marks) == 3, 5, "three marked images")
         await pilot.press("ctrl+d")
         await wait_for(lambda: type(app.screen).__name__ == "ConfirmDialog", 5, "the confirmation")
-        await wait_for(lambda: "Remove 3 images?" in dialog_text(app) and "Cancel" in dialog_text(app), 5,
-                       "the dialog drawn")
+        await wait_for(
+            lambda: "Remove 3 images?" in dialog_text(app) and "Cancel" in dialog_text(app), 5, "the dialog drawn"
+        )
 
     assert snap_compare(fixed_app(RemovingNode()), terminal_size=size, run_before=run_before)

@@ -43,11 +43,17 @@ async def test_panels_follow_containerd(containerd):
     pod_name = unique("e2e-web")
     cfg = specs.pod_config(pod_name, namespace="crit-ui", log_dir=containerd.log_dir / pod_name)
     pod_id = await other.run_pod_sandbox(cfg)
-    runner = await other.create_container(pod_id, specs.container_config(
-        "runner", containerd.shell_image, ["sh", "-c", "exec sleep 600"], log_path="runner.log"), cfg)
+    runner = await other.create_container(
+        pod_id,
+        specs.container_config("runner", containerd.shell_image, ["sh", "-c", "exec sleep 600"], log_path="runner.log"),
+        cfg,
+    )
     await other.start_container(runner)
-    failer = await other.create_container(pod_id, specs.container_config(
-        "failer", containerd.shell_image, ["sh", "-c", "exit 3"], log_path="failer.log"), cfg)
+    failer = await other.create_container(
+        pod_id,
+        specs.container_config("failer", containerd.shell_image, ["sh", "-c", "exit 3"], log_path="failer.log"),
+        cfg,
+    )
     await other.start_container(failer)
     for _ in range(200):
         if (await other.container_status(failer)).status.state == pb.CONTAINER_EXITED:
@@ -106,10 +112,16 @@ async def test_panels_follow_containerd(containerd):
             await pilot.press("escape")
             # y shows the crictl config the runtime kept
             await pilot.press("y")
-            await wait_for(lambda: "failer" in app.screen.query_one("TextArea").text
-                           and "command" in app.screen.query_one("TextArea").text, 10)
+            await wait_for(
+                lambda: (
+                    "failer" in app.screen.query_one("TextArea").text
+                    and "command" in app.screen.query_one("TextArea").text
+                ),
+                10,
+            )
             # it is crictl's format: our crictl-format loader (strict about keys) takes it back
             from crit.cri import spec
+
             cfg = spec.loads(app.screen.query_one("TextArea").text, pb.ContainerConfig)
             assert cfg.metadata.name == "failer" and list(cfg.command) == ["sh", "-c", "exit 3"]
             assert cfg.image.image == containerd.shell_image and cfg.log_path == "failer.log"
@@ -144,7 +156,7 @@ async def test_pull_through_the_dialog(containerd, registry):
     other = CriClient(containerd.endpoint, timeout=30)
     try:
         await other.remove_image(registry.pull_ref)
-    except Exception:  # noqa: BLE001 - not there yet
+    except Exception:
         pass
     opts = Opts()
     opts.runtime_endpoint = containerd.endpoint

@@ -88,8 +88,11 @@ async def test_port_forward_keys_and_forwards_view(node):
                 # :forwards lists it with byte counts
                 app.run_command("forwards")
                 await wait_for(lambda: isinstance(app.screen, ForwardsScreen), 5)
-                await wait_for(lambda: f"127.0.0.1:{fwd.local_port}" in screen_text(app)
-                               and str(app.screen.row(fwd)[4]) == "8", 5, what="the forward listed")
+                await wait_for(
+                    lambda: f"127.0.0.1:{fwd.local_port}" in screen_text(app) and str(app.screen.row(fwd)[4]) == "8",
+                    5,
+                    what="the forward listed",
+                )
                 text = screen_text(app)
                 assert f"127.0.0.1:{fwd.local_port}" in text and w.name in text and str(port) in text
                 row = app.screen.row(fwd)
@@ -99,12 +102,16 @@ async def test_port_forward_keys_and_forwards_view(node):
                 srv.close()
                 await srv.wait_closed()
                 assert await ask(fwd.local_port, b"ping\n") == b""
-                await wait_for(lambda: any(f"Port-forward to pod port {port} failed" in n
-                                           for n in notifications(app)), 10)
+                await wait_for(
+                    lambda: any(f"Port-forward to pod port {port} failed" in n for n in notifications(app)), 10
+                )
                 table = app.screen.query_one("#fw-table")
                 key = app.screen.key(fwd)
-                await wait_for(lambda: str(table.get_cell(key, table.ordered_columns[7].key)) == "1", 5,
-                               what="the failure counted in the table")
+                await wait_for(
+                    lambda: str(table.get_cell(key, table.ordered_columns[7].key)) == "1",
+                    5,
+                    what="the failure counted in the table",
+                )
                 assert str(table.get_cell(key, table.ordered_columns[7].key)) == "1"  # FAILED
                 assert "connect" in str(table.get_cell(key, table.ordered_columns[8].key))  # LAST ERROR
                 assert fwd.failures == 1

@@ -33,14 +33,17 @@ def test_result_and_other_errors_pass_through():
         Fake(ValueError("a real bug")).redraw(1)
 
 
-@pytest.mark.parametrize("where", [
-    "crit.ui.logs.screen:LogScreen._update_status",
-    "crit.ui.logs.screen:LogScreen._update_title",
-    "crit.ui.forms.screens:LaunchScreen.update_preview",
-    "crit.ui.logs.forwards:ForwardsScreen.redraw",
-    "crit.ui.terminal.actions:SessionsScreen.redraw",
-    "crit.ui.logs.stats:StatsScreen.redraw",
-])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "crit.ui.logs.screen:LogScreen._update_status",
+        "crit.ui.logs.screen:LogScreen._update_title",
+        "crit.ui.forms.screens:LaunchScreen.update_preview",
+        "crit.ui.logs.forwards:ForwardsScreen.redraw",
+        "crit.ui.terminal.actions:SessionsScreen.redraw",
+        "crit.ui.logs.stats:StatsScreen.redraw",
+    ],
+)
 def test_timer_driven_updaters_are_guarded(where):
     import importlib
 

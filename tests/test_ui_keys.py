@@ -24,8 +24,9 @@ class Opts:
 
 def footer_keys(app) -> dict[str, str]:
     """Key → label of what the footer offers now (shown and not hidden by check_action)."""
-    return {key: ab.binding.description for key, ab in app.screen.active_bindings.items()
-            if ab.binding.show and ab.enabled}
+    return {
+        key: ab.binding.description for key, ab in app.screen.active_bindings.items() if ab.binding.show and ab.enabled
+    }
 
 
 async def started(app, pilot):
@@ -75,8 +76,13 @@ def extension():
     def xray(app, sel):
         calls.append(("x", sel.panel, sel.row.key, [r.key for r in sel.rows]))
 
-    @registry.panel_key("X", "Explode the container", panels=("containers",), mutating=True,
-                        help="explode the container with a long sentence")
+    @registry.panel_key(
+        "X",
+        "Explode the container",
+        panels=("containers",),
+        mutating=True,
+        help="explode the container with a long sentence",
+    )
     async def explode(app, sel):
         raise RuntimeError("the runtime said no.")
 

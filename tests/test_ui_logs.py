@@ -60,14 +60,20 @@ class Workload:
         self.client = CriClient(runtime.endpoint, timeout=30)
         self.pod_id = ""
 
-    async def __aenter__(self) -> "Workload":
+    async def __aenter__(self) -> Workload:
         self.pod_id = await self.client.run_pod_sandbox(self.cfg)
         return self
 
-    async def container(self, name: str, script: str, *, attempt: int = 0, start: bool = True,
-                        log_path: str | None = None) -> str:
-        ccfg = specs.container_config(name, self.runtime.shell_image, ["sh", "-c", script],
-                                      log_path=log_path or f"{name}/{attempt}.log", attempt=attempt)
+    async def container(
+        self, name: str, script: str, *, attempt: int = 0, start: bool = True, log_path: str | None = None
+    ) -> str:
+        ccfg = specs.container_config(
+            name,
+            self.runtime.shell_image,
+            ["sh", "-c", script],
+            log_path=log_path or f"{name}/{attempt}.log",
+            attempt=attempt,
+        )
         cid = await self.client.create_container(self.pod_id, ccfg, self.cfg)
         if start:
             await self.client.start_container(cid)
@@ -90,8 +96,10 @@ class Workload:
             await self.client.close()
 
 
-TICKER = ('i=0; while true; do echo "tick $i [b]bold[/b] \033[31mred"; '
-          'if [ $((i % 2)) -eq 0 ]; then echo "warn $i" >&2; fi; i=$((i+1)); sleep 0.3; done')
+TICKER = (
+    'i=0; while true; do echo "tick $i [b]bold[/b] \033[31mred"; '
+    'if [ $((i % 2)) -eq 0 ]; then echo "warn $i" >&2; fi; i=$((i+1)); sleep 0.3; done'
+)
 
 
 def log_screen(app) -> LogScreen:
@@ -246,8 +254,10 @@ async def test_logs_on_pod_picks_container_and_previous_attempt(node):
             await pilot.press("p")
             await wait_for(lambda: screen.previous and any(r.text == "attempt-zero" for r in screen.view.records))
             assert screen.path == str(w.log_dir / "app" / "0.log")
-            assert {(r.stream, r.text) for r in screen.view.records} == {("stdout", "attempt-zero"),
-                                                                        ("stderr", "oops-zero")}
+            assert {(r.stream, r.text) for r in screen.view.records} == {
+                ("stdout", "attempt-zero"),
+                ("stderr", "oops-zero"),
+            }
             assert "previous attempt" in screen_text(app)
             await pilot.press("p")
             await wait_for(lambda: not screen.previous and any(r.text == "attempt-one" for r in screen.view.records))
@@ -325,8 +335,12 @@ async def test_logs_rotation_and_truncation_while_following(node, tmp_path):
         app.screen.query_one("#path").value = str(tmp_path / "raw-copy.log")
         app.screen.query_one("#raw").value = True
         await pilot.click("#save")
-        await wait_for(lambda: (tmp_path / "raw-copy.log").exists()
-                       and (tmp_path / "raw-copy.log").read_bytes() == path.read_bytes(), 5)
+        await wait_for(
+            lambda: (
+                (tmp_path / "raw-copy.log").exists() and (tmp_path / "raw-copy.log").read_bytes() == path.read_bytes()
+            ),
+            5,
+        )
         await wait_for(lambda: any("Saved the whole log file" in n for n in notifications(app)), 5)
     await client.close()
 
@@ -418,8 +432,11 @@ async def test_logs_of_a_container_not_started_yet_appear_when_it_starts(node):
             assert "has not started yet: its log appears here when it starts" in screen_text(app)
             await w.client.start_container(cid)
             try:
-                await wait_for(lambda: [r.text for r in screen.view.records] == ["hello-after-start"], 20,
-                               what="the log line after the start")
+                await wait_for(
+                    lambda: [r.text for r in screen.view.records] == ["hello-after-start"],
+                    20,
+                    what="the log line after the start",
+                )
             except AssertionError as exc:
                 shown = [r.text for r in screen.view.records][:5]
                 raise AssertionError(f"{exc}; shown: {shown}, error: {screen.error}, path: {screen.path!r}") from None

@@ -77,8 +77,9 @@ async def test_previous_attempt_on_containerd(containerd):
             await asyncio.wait_for(screen.loaded.wait(), 15)
             await wait_for(lambda: any(r.text == "second-run" for r in screen.view.records), 10)
             await pilot.press("p")
-            await wait_for(lambda: screen.previous and {r.text for r in screen.view.records} ==
-                           {"first-run", "first-err"}, 10)
+            await wait_for(
+                lambda: screen.previous and {r.text for r in screen.view.records} == {"first-run", "first-err"}, 10
+            )
             assert screen.path == str(w.log_dir / "app" / "0.log")
         await client.close()
 
@@ -125,8 +126,14 @@ async def test_port_forward_on_containerd(containerd):
                 assert sorted(replies) == [f"reply:hello {i}\n".encode() for i in range(4)]
                 app.run_command("forwards")
                 await wait_for(lambda: isinstance(app.screen, ForwardsScreen), 5)
-                await wait_for(lambda: f"127.0.0.1:{fwd.local_port}" in screen_text(app)
-                               and str(app.screen.row(fwd)[5]) == f"{fwd.bytes_in}B", 5, what="the forward listed")
+                await wait_for(
+                    lambda: (
+                        f"127.0.0.1:{fwd.local_port}" in screen_text(app)
+                        and str(app.screen.row(fwd)[5]) == f"{fwd.bytes_in}B"
+                    ),
+                    5,
+                    what="the forward listed",
+                )
                 assert f"127.0.0.1:{fwd.local_port}" in screen_text(app)
                 assert str(app.screen.row(fwd)[5]) == f"{fwd.bytes_in}B" and fwd.bytes_in == sum(map(len, replies))
                 await pilot.press("x")
@@ -139,9 +146,11 @@ async def test_port_forward_on_containerd(containerd):
 
 async def test_stats_columns_change_on_containerd(containerd):
     # some CPU, and memory that grows by ~100 kB every half second (up to a few MB)
-    script = ('s=""; n=0; while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; '
-              'if [ $n -lt 40 ]; then s="$s$(head -c 100000 /dev/zero | tr "\\0" x)"; n=$((n+1)); fi; '
-              'sleep 0.5; done')
+    script = (
+        's=""; n=0; while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; '
+        'if [ $n -lt 40 ]; then s="$s$(head -c 100000 /dev/zero | tr "\\0" x)"; n=$((n+1)); fi; '
+        "sleep 0.5; done"
+    )
     async with Workload(containerd, "e2e-stats") as w:
         cid = await w.container("busy", script)
         await w.wait_state(cid, pb.CONTAINER_RUNNING)
@@ -164,8 +173,14 @@ async def test_stats_columns_change_on_containerd(containerd):
             assert all(BYTES.match(mem) for _, mem, _ in seen), seen
             assert any(float(c[:-1]) > 0 for c, _, _ in seen), seen
             pods = app.main.panels["pods"].table
-            await wait_for(lambda: w.pod_id in pods.rows and CPU.match(str(pods.rows[w.pod_id].cells[-3]))
-                           and BYTES.match(str(pods.rows[w.pod_id].cells[-2])), 15)
+            await wait_for(
+                lambda: (
+                    w.pod_id in pods.rows
+                    and CPU.match(str(pods.rows[w.pod_id].cells[-3]))
+                    and BYTES.match(str(pods.rows[w.pod_id].cells[-2]))
+                ),
+                15,
+            )
             await select_row(app, pilot, "containers", cid)
             await pilot.press("m")
             await pilot.pause()

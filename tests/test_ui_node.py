@@ -4,7 +4,6 @@ navigation, filter, describe, config YAML, bulk remove with confirmation, readon
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +44,10 @@ class NodeProcess:
             self.sock.unlink()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crit", "node", "serve", "--listen", self.endpoint, "--demo"],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             wait_for_sync(lambda: self.sock.exists() or self.proc.poll() is not None, 20, what="the node's socket")
         except AssertionError:
@@ -154,12 +156,12 @@ async def test_filter_regex_plain_invert_labels(node):
         pods, ctrs, _ = tables(app)
         total = pods.row_count
         names = lambda: [pods.rows[k].cells[1] for k in pods.view_keys]  # noqa: E731
-        await pilot.press("slash", *"^web|CART", "enter")   # regex, case-insensitive
+        await pilot.press("slash", *"^web|CART", "enter")  # regex, case-insensitive
         assert names() and all(n.startswith("web") or n.startswith("cart") for n in names())
         assert app.focused is pods
         await pilot.press("escape")
         assert pods.row_count == total
-        await pilot.press("slash", *"!shop", "enter")      # inverted
+        await pilot.press("slash", *"!shop", "enter")  # inverted
         assert names() and all(pods.rows[k].cells[2] != "shop" for k in pods.view_keys)
         await pilot.press("escape")
         # an invalid regex is taken as plain text: "(" matches nothing here but does not fail
@@ -214,6 +216,7 @@ async def test_describe_and_config_yaml(node):
         name = pods.rows[pid].obj.metadata.name
         assert f"name: {name}" in area.text
         from crit.cri import spec
+
         assert spec.loads(area.text, pb.PodSandboxConfig).metadata.name == name  # crictl's format
         await pilot.press("escape")
         # containers and images too
@@ -331,8 +334,10 @@ async def test_readonly_hides_and_refuses(node):
 async def test_untrusted_text_is_shown_literally(node):
     client = CriClient(node.endpoint)
     other = CriClient(node.endpoint)
-    cfg = pb.PodSandboxConfig(metadata=pb.PodSandboxMetadata(name="[bold red]x[/]", namespace="evil\x1b[2Jns",
-                                                             uid="u-evil"), labels={"app": "[link=http://x]y"})
+    cfg = pb.PodSandboxConfig(
+        metadata=pb.PodSandboxMetadata(name="[bold red]x[/]", namespace="evil\x1b[2Jns", uid="u-evil"),
+        labels={"app": "[link=http://x]y"},
+    )
     pid = await other.run_pod_sandbox(cfg)
     app = CritApp(client, Opts(node.endpoint))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -344,7 +349,7 @@ async def test_untrusted_text_is_shown_literally(node):
         strips = app.screen._compositor.render_strips()
         text = "\n".join(s.text for s in strips)
         assert "[bold red]x[/]" in text  # the markup is shown as characters
-        assert "evil^[[2Jns" in text     # the escape character is made visible
+        assert "evil^[[2Jns" in text  # the escape character is made visible
         assert "\x1b" not in text
         # the same in the describe view, the confirmation and the filter
         await pilot.press("d")

@@ -23,7 +23,7 @@ def toast_text(app) -> str:
     out = []
     for toast in app.screen.query("Toast"):
         r = toast.region
-        part = " ".join(line[r.x:r.right].strip(" ▌▐▎▊") for line in lines[r.y:r.bottom])
+        part = " ".join(line[r.x : r.right].strip(" ▌▐▎▊") for line in lines[r.y : r.bottom])
         out.append(" ".join(part.split()))
     return "\n".join(out)
 
@@ -80,8 +80,9 @@ async def test_ctrl_k_on_images_says_images_cannot_be_stopped():
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settled(pilot)
         await pilot.press("3", "ctrl+k")
-        await wait_for(lambda: "Images cannot be stopped; ctrl+d removes an image." in toast_text(app), 5,
-                       "the explanation")
+        await wait_for(
+            lambda: "Images cannot be stopped; ctrl+d removes an image." in toast_text(app), 5, "the explanation"
+        )
         assert app.screen is app.main
 
 
@@ -90,8 +91,11 @@ async def test_refused_commands_use_the_same_wording():
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settled(pilot)
         await pilot.press("colon", *"new pod", "enter")
-        await wait_for(lambda: "crit is read-only (--readonly): creating pods is disabled." in toast_text(app), 5,
-                       "the refusal of :new pod")
+        await wait_for(
+            lambda: "crit is read-only (--readonly): creating pods is disabled." in toast_text(app),
+            5,
+            "the refusal of :new pod",
+        )
         assert app.screen is app.main
 
 

@@ -15,8 +15,16 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from crit.ui.terminal import TerminalScreen
-from crit.ui.terminal.actions import (CommandDialog, Marker, SessionsScreen, attach_blocker, command_factory,
-                                     parse_command, sessions_of, shell_factory)
+from crit.ui.terminal.actions import (
+    CommandDialog,
+    Marker,
+    SessionsScreen,
+    attach_blocker,
+    command_factory,
+    parse_command,
+    sessions_of,
+    shell_factory,
+)
 from tests.bed import specs
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
@@ -43,14 +51,23 @@ class Pod:
         self.client = CriClient(runtime.endpoint, timeout=30)
         self.pod_id = ""
 
-    async def __aenter__(self) -> "Pod":
+    async def __aenter__(self) -> Pod:
         self.pod_id = await self.client.run_pod_sandbox(self.cfg)
         return self
 
-    async def container(self, name: str, command: list[str], *, tty: bool = False, stdin: bool = False,
-                        start: bool = True, wait: bool = True) -> str:
-        ccfg = specs.container_config(name, self.runtime.shell_image, command, tty=tty, stdin=stdin,
-                                      log_path=f"{name}.log")
+    async def container(
+        self,
+        name: str,
+        command: list[str],
+        *,
+        tty: bool = False,
+        stdin: bool = False,
+        start: bool = True,
+        wait: bool = True,
+    ) -> str:
+        ccfg = specs.container_config(
+            name, self.runtime.shell_image, command, tty=tty, stdin=stdin, log_path=f"{name}.log"
+        )
         cid = await self.client.create_container(self.pod_id, ccfg, self.cfg)
         if start:
             await self.client.start_container(cid)
@@ -104,8 +121,11 @@ async def command_line(pilot, text: str) -> None:
 
 
 async def wait_prompt(app) -> None:
-    await wait_for(lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(), 15,
-                   "the session to connect")
+    await wait_for(
+        lambda: isinstance(app.screen, TerminalScreen) and app.screen.view.connected.is_set(),
+        15,
+        "the session to connect",
+    )
     view = app.screen.view
     await wait_for(lambda: any(c in term_text(app) for c in "$#>"), 15, "a prompt")
     assert not view.ended, view.end_description
@@ -221,7 +241,9 @@ async def test_shell_detach_sessions_reopen_and_exit_code(node):
             assert len(sessions_of(app)) == 1
             session = next(iter(sessions_of(app)))
             assert not session.ended and session.state == "running"
-            assert any("Detached from the shell in container web; it keeps running (:sessions" in n for n in notifications(app))
+            assert any(
+                "Detached from the shell in container web; it keeps running (:sessions" in n for n in notifications(app)
+            )
 
             # :sessions lists it; enter switches back to the same live screen
             await command_line(pilot, "sessions")
@@ -279,7 +301,9 @@ async def test_detach_right_after_reentering_a_flooding_session(node):
                 await wait_for(lambda at_entry=at_entry: view.bytes_in > at_entry, 10, "more of the flood")
                 left: list[float] = []
 
-                async def watch(left: list[float]) -> None:  # Pilot.press waits for the app to settle (a flood delays it)
+                async def watch(
+                    left: list[float],
+                ) -> None:  # Pilot.press waits for the app to settle (a flood delays it)
                     while app.screen is not app.main:
                         await asyncio.sleep(0.002)
                     left.append(time.monotonic())
@@ -383,8 +407,9 @@ async def test_custom_command_exit_code_bad_quoting_and_background_exit(node):
             await pilot.press("enter")
             await wait_main(app)
             label = "Command sh -c 'echo in-tty; test -t 0 && echo i… in web"  # cut at 40 characters
-            assert any(n.endswith("exited with code 3.") and n.startswith(label) for n in notifications(app)), \
+            assert any(n.endswith("exited with code 3.") and n.startswith(label) for n in notifications(app)), (
                 notifications(app)
+            )
             await wait_for(lambda: len(sessions_of(app)) == 0, 5, "the session to be dropped")
 
             # a command that ends while detached: announced, then listed as exited until closed
@@ -397,8 +422,11 @@ async def test_custom_command_exit_code_bad_quoting_and_background_exit(node):
             await pilot.press("ctrl+right_square_bracket")
             await wait_main(app)
             await wait_for(lambda: session.ended, 10, "the background end")
-            await wait_for(lambda: any("exited with code 4. :sessions shows its last screen." in n
-                                       for n in notifications(app)), 5, "the announcement")
+            await wait_for(
+                lambda: any("exited with code 4. :sessions shows its last screen." in n for n in notifications(app)),
+                5,
+                "the announcement",
+            )
             await command_line(pilot, "sessions")
             await wait_for(lambda: isinstance(app.screen, SessionsScreen), 5, ":sessions")
             assert "exited with code 4" in screen_text(app)
@@ -424,17 +452,21 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
 
             await select_container(app, pilot, plain)
             await pilot.press("a")
-            await wait_for(lambda: any("was created without stdin and tty" in n for n in notifications(app)), 5,
-                           "the explanation")
+            await wait_for(
+                lambda: any("was created without stdin and tty" in n for n in notifications(app)), 5, "the explanation"
+            )
             assert app.screen is app.main and len(sessions_of(app)) == 0
 
             # not running: s, S and a say why
             table = app.main.panels["containers"].table
-            await wait_for(lambda: done in table.rows and table.rows[done].obj.state == pb.CONTAINER_EXITED, 10,
-                           "the exited row")
+            await wait_for(
+                lambda: done in table.rows and table.rows[done].obj.state == pb.CONTAINER_EXITED, 10, "the exited row"
+            )
             await select_container(app, pilot, done)
+
             def said() -> list[str]:
                 return [n for n in notifications(app) if "Container done is exited, not running" in n]
+
             for n, key in enumerate(("s", "S", "a"), 1):
                 await pilot.press(key)
                 await wait_for(lambda: len(said()) >= n, 5, f"the explanation for {key}")
@@ -451,8 +483,11 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
             for attempt in range(10):
                 await type_line(pilot, "echo attached-$((40+2))")
                 try:
-                    await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 2,
-                                   "output of the main process")
+                    await wait_for(
+                        lambda: "attached-42" in term_text(app).replace("$((40+2))", ""),
+                        2,
+                        "output of the main process",
+                    )
                     break
                 except AssertionError:
                     if attempt == 9:
@@ -471,8 +506,11 @@ async def test_attach_explains_non_tty_and_attaches_to_tty(node):
             await pilot.press("space")
             await wait_main(app)
             # the container's exit code (the attach stream itself only reports that it ended)
-            await wait_for(lambda: "Main process of console exited with code 5." in notifications(app), 10,
-                           "the exit code of the main process")
+            await wait_for(
+                lambda: "Main process of console exited with code 5." in notifications(app),
+                10,
+                "the exit code of the main process",
+            )
             await wait_for(lambda: len(sessions_of(app)) == 0, 5, "the session dropped")
         await client.close()
 

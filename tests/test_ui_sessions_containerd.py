@@ -14,8 +14,18 @@ from crit.cri.client import CriClient
 from crit.ui.app import CritApp
 from crit.ui.terminal import TerminalScreen
 from crit.ui.terminal.actions import SessionsScreen, sessions_of
-from tests.test_ui_sessions import (Opts, Pod, command_line, select_container, started, term_text, type_line,
-                                    wait_for, wait_main, wait_prompt)
+from tests.test_ui_sessions import (
+    Opts,
+    Pod,
+    command_line,
+    select_container,
+    started,
+    term_text,
+    type_line,
+    wait_for,
+    wait_main,
+    wait_prompt,
+)
 from tests.ui_helpers import notifications, screen_text
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(180)]
@@ -45,12 +55,19 @@ async def test_shell_in_crit_on_containerd_prompt_stty_size_exit_code(containerd
             await wait_for(lambda: f"\n{rows} {cols}" in term_text(app), 15, f"stty size {rows} {cols}")
 
             await pilot.resize_terminal(96, 28)
-            await wait_for(lambda: view.size_sent == (view.size.width, view.size.height)
-                           and (view.size.width, view.size.height) != (cols, rows), 10, "the resize")
+            await wait_for(
+                lambda: (
+                    view.size_sent == (view.size.width, view.size.height)
+                    and (view.size.width, view.size.height) != (cols, rows)
+                ),
+                10,
+                "the resize",
+            )
             rows, cols = view.size.height, view.size.width
             # the shell waits until the runtime has passed the resize on (no fixed pause before stty)
-            await type_line(pilot, f"until [ \"$(stty size)\" = '{rows} {cols}' ]; do sleep 0.1; done; "
-                                   "echo size-ok-$((1+1))")
+            await type_line(
+                pilot, f"until [ \"$(stty size)\" = '{rows} {cols}' ]; do sleep 0.1; done; echo size-ok-$((1+1))"
+            )
             await wait_for(lambda: "size-ok-2" in term_text(app), 15, f"stty size {rows} {cols} after resize")
 
             # detach and come back through :sessions
@@ -84,8 +101,11 @@ async def test_attach_in_crit_on_containerd(containerd):
             # containerd's verbose ContainerStatus tells a container without stdin/tty: explained, not attached
             await select_container(app, pilot, plain)
             await pilot.press("a")
-            await wait_for(lambda: any("Container plain was created without stdin and tty" in n
-                                       for n in notifications(app)), 10, "the explanation")
+            await wait_for(
+                lambda: any("Container plain was created without stdin and tty" in n for n in notifications(app)),
+                10,
+                "the explanation",
+            )
             assert app.screen is app.main and len(sessions_of(app)) == 0
 
             await select_container(app, pilot, console)
@@ -97,8 +117,11 @@ async def test_attach_in_crit_on_containerd(containerd):
             for attempt in range(10):
                 await type_line(pilot, "echo attached-$((40+2))")
                 try:
-                    await wait_for(lambda: "attached-42" in term_text(app).replace("$((40+2))", ""), 2,
-                                   "output of the main process")
+                    await wait_for(
+                        lambda: "attached-42" in term_text(app).replace("$((40+2))", ""),
+                        2,
+                        "output of the main process",
+                    )
                     break
                 except AssertionError:
                     if attempt == 9:
@@ -108,8 +131,11 @@ async def test_attach_in_crit_on_containerd(containerd):
             await pilot.press("space")
             await wait_main(app)
             # the exit code is the container's (the attach stream itself only says it ended)
-            await wait_for(lambda: "Main process of console exited with code 5." in notifications(app), 10,
-                           "the main process's exit code")
+            await wait_for(
+                lambda: "Main process of console exited with code 5." in notifications(app),
+                10,
+                "the main process's exit code",
+            )
         await client.close()
 
 
@@ -129,8 +155,11 @@ async def test_closed_and_abandoned_sessions_end_their_processes(containerd):
             await select_container(app, pilot, cid)
             for marker in ("closed-one", "left-open"):
                 await pilot.press("S")
-                await wait_for(lambda: not isinstance(app.screen, TerminalScreen) and app.screen is not app.main,
-                               5, "the command dialog")
+                await wait_for(
+                    lambda: not isinstance(app.screen, TerminalScreen) and app.screen is not app.main,
+                    5,
+                    "the command dialog",
+                )
                 await type_line(pilot, f"sh -c 'exec sleep 1000 # {marker}'")
                 await wait_for(lambda: isinstance(app.screen, TerminalScreen), 10, "the terminal")
                 view = app.screen.view

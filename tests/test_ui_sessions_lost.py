@@ -23,6 +23,7 @@ class Runtime:
     async def exec_sync(self, container_id, cmd, timeout=0):
         from crit.cri.errors import ConnectError
         from crit.cri.pb import api_pb2 as pb
+
         if not self.up:
             raise ConnectError("Cannot connect to the container runtime.")
         if cmd[:3] == ["sh", "-c", KILL_SCRIPT]:
@@ -36,11 +37,20 @@ async def open_session(app, stream: ScriptedStream) -> tuple[object, Marker]:
     async def factory():
         marker.active = True
         return stream
-    session = sessions_of(app).open(factory, kind="shell", container_id="c" * 64, container="nginx",
-                                    pod="web-7c9d8f6b5-abcde", command="shell", marker=marker)
+
+    session = sessions_of(app).open(
+        factory,
+        kind="shell",
+        container_id="c" * 64,
+        container="nginx",
+        pod="web-7c9d8f6b5-abcde",
+        command="shell",
+        marker=marker,
+    )
     await wait_for(lambda: session.view.connected.is_set(), 10, "the session")
-    await wait_for(lambda: [e.marker for e in MarkerStore().load()] == [marker.token], 10,
-                   "the marker noted in the state file")
+    await wait_for(
+        lambda: [e.marker for e in MarkerStore().load()] == [marker.token], 10, "the marker noted in the state file"
+    )
     return session, marker
 
 
@@ -89,12 +99,18 @@ async def test_a_lost_connection_is_ended_once_the_runtime_answers_an_exit_is_fo
         await wait_for(lambda: not manager.janitor.pending, 10, "the kill once the runtime answers")
         assert runtime.kills == [f"CRIT_SESSION={marker.token}"]
         assert MarkerStore().load() == []
-        await wait_for(lambda: "Ended the processes of an exec session in nginx whose connection had been lost."
-                       in notifications(app), 10, "the notification")
+        await wait_for(
+            lambda: (
+                "Ended the processes of an exec session in nginx whose connection had been lost." in notifications(app)
+            ),
+            10,
+            "the notification",
+        )
 
 
 async def test_the_start_ends_what_an_earlier_crit_left_and_readonly_leaves_it(frozen):
     from crit.model.sessions import Leftover, new_token
+
     token, other = new_token(), new_token()
     # entries nobody owns any more (an earlier crit that is gone)
     MarkerStore().put(Leftover(Opts.runtime_endpoint, "c" * 64, token, 1.0, ""))
@@ -102,6 +118,7 @@ async def test_the_start_ends_what_an_earlier_crit_left_and_readonly_leaves_it(f
 
     class ReadOnly(Opts):
         readonly = True
+
     app = fixed_app(opts=ReadOnly())
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot)
@@ -115,6 +132,12 @@ async def test_the_start_ends_what_an_earlier_crit_left_and_readonly_leaves_it(f
         await settled(pilot)
         await wait_for(lambda: runtime.kills == [f"CRIT_SESSION={token}"], 10, "the leftover ended at start")
         # (the fixed node names the container nginx)
-        await wait_for(lambda: "Ended the processes of an exec session in nginx that an earlier crit left running."
-                       in notifications(app), 10, "the notification")
+        await wait_for(
+            lambda: (
+                "Ended the processes of an exec session in nginx that an earlier crit left running."
+                in notifications(app)
+            ),
+            10,
+            "the notification",
+        )
     assert [e.marker for e in MarkerStore().load()] == [other]  # left for a crit on that runtime

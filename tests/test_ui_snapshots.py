@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -47,8 +46,11 @@ async def test_main_help_describe_snapshots(frozen, size):
     async with app.run_test(size=size) as pilot:
         await asyncio.wait_for(app.first_frame.wait(), 10)
         ctrs = app.main.panels["containers"].table
-        await wait_for(lambda: ctrs.rows["d" * 64].cells[7] == "1" and app.model.pod_ip.get("a" * 64), 10,
-                       what="the exit code and the pod IP")
+        await wait_for(
+            lambda: ctrs.rows["d" * 64].cells[7] == "1" and app.model.pod_ip.get("a" * 64),
+            10,
+            what="the exit code and the pod IP",
+        )
         await pilot.pause()
         tag = f"{size[0]}x{size[1]}"
         check(f"main-{tag}", screen_text(app), app)

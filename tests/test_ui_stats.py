@@ -32,8 +32,14 @@ async def test_stats_columns_fill_and_detail_view(node):
     async with Workload(node, "stats") as w:
         # no command: a simulated workload whose CPU and memory the node computes
         ccfg_cid = await w.client.create_container(
-            w.pod_id, pb.ContainerConfig(metadata=pb.ContainerMetadata(name="sim"),
-                                         image=pb.ImageSpec(image=node.shell_image), log_path="sim/0.log"), w.cfg)
+            w.pod_id,
+            pb.ContainerConfig(
+                metadata=pb.ContainerMetadata(name="sim"),
+                image=pb.ImageSpec(image=node.shell_image),
+                log_path="sim/0.log",
+            ),
+            w.cfg,
+        )
         await w.client.start_container(ccfg_cid)
         cid = ccfg_cid
         client = CriClient(node.endpoint, timeout=10)
@@ -49,8 +55,14 @@ async def test_stats_columns_fill_and_detail_view(node):
             await wait_for(lambda: cid in ctrs.rows and CPU.match(usage(app, "containers", cid)[0]), 10)
             cpu, mem, fs = usage(app, "containers", cid)
             assert BYTES.match(mem), mem
-            await wait_for(lambda: w.pod_id in pods.rows and CPU.match(usage(app, "pods", w.pod_id)[0])
-                           and BYTES.match(usage(app, "pods", w.pod_id)[1]), 10)
+            await wait_for(
+                lambda: (
+                    w.pod_id in pods.rows
+                    and CPU.match(usage(app, "pods", w.pod_id)[0])
+                    and BYTES.match(usage(app, "pods", w.pod_id)[1])
+                ),
+                10,
+            )
             await select_row(app, pilot, "containers", cid)
             await pilot.pause()
             text = screen_text(app)
@@ -62,8 +74,11 @@ async def test_stats_columns_fill_and_detail_view(node):
             assert isinstance(app.screen, StatsScreen) and app.screen.kind == CONTAINER
             tracker = app.stats.tracker
             await wait_for(lambda: len(tracker.history(CONTAINER, cid)) >= 4, 10)
-            await wait_for(lambda: re.search(r"[▁▂▃▄▅▆▇█]{3,}", screen_text(app)) and "samples over" in screen_text(app),
-                           10, what="the sparklines drawn")
+            await wait_for(
+                lambda: re.search(r"[▁▂▃▄▅▆▇█]{3,}", screen_text(app)) and "samples over" in screen_text(app),
+                10,
+                what="the sparklines drawn",
+            )
             text = screen_text(app)
             assert "CPU" in text and "MEM" in text and "FS" in text and "100% = one core" in text
             assert re.search(r"[▁▂▃▄▅▆▇█]{3,}", text), text
@@ -97,8 +112,13 @@ async def test_stats_unsupported_shows_na(node):
         app = CritApp(client, Opts(node.endpoint, stats_interval=0.3))
         async with app.run_test(size=(180, 40)) as pilot:
             await started(app, pilot)
-            await wait_for(lambda: cid in app.main.panels["containers"].table.rows
-                           and usage(app, "containers", cid) == ("n/a", "n/a", "n/a"), 10)
+            await wait_for(
+                lambda: (
+                    cid in app.main.panels["containers"].table.rows
+                    and usage(app, "containers", cid) == ("n/a", "n/a", "n/a")
+                ),
+                10,
+            )
             await wait_for(lambda: usage(app, "pods", w.pod_id) == ("n/a", "n/a", "n/a"), 10)
             await select_row(app, pilot, "containers", cid)
             await pilot.press("m")

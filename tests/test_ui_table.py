@@ -33,7 +33,7 @@ async def test_keyed_updates_keep_cursor_marks_and_scroll():
         t = app.query_one(NodeTable)
         t.update_rows([row(i) for i in range(100)])
         t.focus()
-        await pilot.press("j", "j", "space")       # mark k0002; the cursor moves on to k0003
+        await pilot.press("j", "j", "space")  # mark k0002; the cursor moves on to k0003
         assert t.marks == {"k0002"} and t.cursor_key == "k0003"
         await pilot.press(*["pagedown"] * 3)
         key, top = t.cursor_key, int(t.scroll_y)
@@ -94,8 +94,17 @@ async def test_columns_drop_by_priority_on_narrow_screens():
     app = TableApp(CONTAINER_COLUMNS)
     async with app.run_test(size=(80, 8)) as pilot:
         t = app.query_one(NodeTable)
-        cells = ("0123456789abc", "my-container", "my-pod-abcdef", "localhost:5000/busybox:1.36", "Running",
-                 "5m", "3", "", "")
+        cells = (
+            "0123456789abc",
+            "my-container",
+            "my-pod-abcdef",
+            "localhost:5000/busybox:1.36",
+            "Running",
+            "5m",
+            "3",
+            "",
+            "",
+        )
         t.update_rows([Row("x", cells, (0,), {}, None)])
         await pilot.pause()
         header = screen_text(app).splitlines()[0]

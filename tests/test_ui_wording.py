@@ -42,8 +42,10 @@ async def test_sessions_hint_names_no_refused_key(readonly):
         await pilot.pause()
         text = flat(app)
         if readonly:
-            assert ("No open sessions. crit is read-only (--readonly): opening a shell, running a command or "
-                    "attaching is disabled.") in text
+            assert (
+                "No open sessions. crit is read-only (--readonly): opening a shell, running a command or "
+                "attaching is disabled."
+            ) in text
             assert "press s" not in text
         else:
             assert "press s (shell), S (a command) or a (attach)" in text
@@ -65,18 +67,23 @@ async def test_forwards_hint_names_no_refused_key(readonly):
             assert "shift+f on a pod starts one" in text and "press shift+f" in text
 
 
-@pytest.mark.parametrize("was_running,expected", [
-    (True, "Closed the attach session to ttybox; crit detached, and the container's main process keeps running."),
-    (False, "Closed the attach session to ttybox."),
-], ids=["running", "ended"])
+@pytest.mark.parametrize(
+    "was_running,expected",
+    [
+        (True, "Closed the attach session to ttybox; crit detached, and the container's main process keeps running."),
+        (False, "Closed the attach session to ttybox."),
+    ],
+    ids=["running", "ended"],
+)
 async def test_closing_an_attach_session_is_one_clear_sentence(was_running, expected):
     app = fixed_app()
     async with app.run_test(size=(160, 30), notifications=True) as pilot:
         await settled(pilot)
         await _show(pilot, SessionsScreen)
         screen = app.screen
-        session = SimpleNamespace(kind="attach", container="ttybox", what="main process of ttybox",
-                                  ended=not was_running, lost=False)
+        session = SimpleNamespace(
+            kind="attach", container="ttybox", what="main process of ttybox", ended=not was_running, lost=False
+        )
 
         async def close(s):
             return True

@@ -18,9 +18,8 @@ from crit.ui import registry
 from crit.ui.header import NodeHeader
 from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
-from tests.fixed_node import NOW, fixed_app, settled
+from tests.fixed_node import NOW, fixed_app, fixed_path_lock, settled
 from tests.ui_helpers import notifications, screen_text
-from tests.fixed_node import fixed_path_lock
 from tests.waiting import wait_for
 
 
@@ -29,8 +28,15 @@ def test_one_age_formatter_for_panels_and_sessions():
     for secs in (0, 21, 119, 600, 3 * 3600, 5 * 86400):
         assert age_seconds(secs) == age(int((now - secs) * 1e9), now)
     assert age_seconds(21) == "21s" and age_seconds(-3) == "0s"
-    session = SimpleNamespace(state="running", number=1, container="web", pod="p", command="shell", bytes_in=0,
-                              started=time.monotonic() - 21.4)
+    session = SimpleNamespace(
+        state="running",
+        number=1,
+        container="web",
+        pod="p",
+        command="shell",
+        bytes_in=0,
+        started=time.monotonic() - 21.4,
+    )
     cells = [str(c) for c in SessionsScreen.row(session)]
     assert cells[-1] in ("21s", "22s"), cells  # was 0m21s while the main screen says 21s
 
@@ -77,8 +83,7 @@ async def test_command_prompt_hint_and_tab_completion(commands):
         await pilot.press("colon")
         await wait_for(lambda: app.main.query_one("#prompt", PromptInput).is_open, 5, "the command prompt")
         last = screen_text(app).split("\n")[-1]
-        for name in ("pods", "containers", "images", "events", "sessions", "forwards", "stats", "new", "run",
-                     "help"):
+        for name in ("pods", "containers", "images", "events", "sessions", "forwards", "stats", "new", "run", "help"):
             assert name in last, last
         prompt = app.main.query_one("#prompt", PromptInput)
         await pilot.press(*"po", "tab")
@@ -100,6 +105,7 @@ def test_help_of_theme_names_the_themes():
 
 
 # ---------------------------------------------------------------------------------------------- j/k scroll the text
+
 
 async def test_help_scrolls_with_j_and_k(frozen):
     from textual.containers import VerticalScroll
@@ -142,6 +148,7 @@ async def _help_after_jjjj(pilot) -> None:
 
     await settled(pilot)
     await pilot.press("question_mark", "j", "j", "j", "j")
+
     def scrolled() -> bool:
         found = pilot.app.screen.query(VerticalScroll)
         return bool(found) and found.first().scroll_y == min(4, found.first().max_scroll_y)
@@ -192,6 +199,7 @@ def _failed_log_search(path: Path):
         await pilot.press("slash", *"zzzz", "enter")
         await wait_for(lambda: "No line matches 'zzzz'." in notifications(pilot.app), 5, "the toast")
         await pilot.pause()
+
     return run_before
 
 
@@ -221,9 +229,11 @@ async def test_a_log_search_that_finds_nothing_keeps_following(frozen, log_file)
 
 # ---------------------------------------------------------------------------------------------- fitting 80 columns
 
-MISSING_SOCKET = ("The container runtime socket /tmp/nope/crit.sock does not exist (nor does its directory "
-                  "/tmp/nope): is the runtime installed and running? If it listens elsewhere, fix the "
-                  "-r/--runtime-endpoint flag.")
+MISSING_SOCKET = (
+    "The container runtime socket /tmp/nope/crit.sock does not exist (nor does its directory "
+    "/tmp/nope): is the runtime installed and running? If it listens elsewhere, fix the "
+    "-r/--runtime-endpoint flag."
+)
 
 
 class HeaderApp(App):
@@ -243,8 +253,9 @@ class HeaderApp(App):
 
 
 def _disconnected() -> ConnectionState:
-    return ConnectionState(endpoint="unix:///tmp/nope/crit.sock", connected=False, reason=MISSING_SOCKET,
-                           next_retry=4.0)
+    return ConnectionState(
+        endpoint="unix:///tmp/nope/crit.sock", connected=False, reason=MISSING_SOCKET, next_retry=4.0
+    )
 
 
 @SIZES
@@ -346,8 +357,11 @@ async def _forwards_with_error(pilot) -> None:
     await settled(pilot)
     _with_a_failed_forward(pilot.app)
     pilot.app.open_view(ForwardsScreen(pilot.app))
-    await wait_for(lambda: isinstance(pilot.app.screen, ForwardsScreen)
-                   and "connection refused" in screen_text(pilot.app), 5, ":forwards with the error")
+    await wait_for(
+        lambda: isinstance(pilot.app.screen, ForwardsScreen) and "connection refused" in screen_text(pilot.app),
+        5,
+        ":forwards with the error",
+    )
     await pilot.pause()
 
 
@@ -361,11 +375,14 @@ async def test_forwards_last_error_is_read_in_full_at_80_columns(frozen):
     async with app.run_test(size=(80, 24)) as pilot:
         await _forwards_with_error(pilot)
         text = " ".join(screen_text(app).split())
-        assert "Last error of 127.0.0.1:18080: error forwarding port 80 to pod: dial tcp4 127.0.0.1:80: connect: " \
-               "connection refused" in text, text
+        assert (
+            "Last error of 127.0.0.1:18080: error forwarding port 80 to pod: dial tcp4 127.0.0.1:80: connect: "
+            "connection refused" in text
+        ), text
 
 
 # ---------------------------------------------------------------------------------------------- stats
+
 
 class FakeTracker:
     """Two minutes of samples of one container: memory and the writable layer vary a little (long scales)."""
@@ -377,8 +394,9 @@ class FakeTracker:
 
         self.usage = Usage(id="c" * 64, name="nginx", cpu=12.5, memory=3_775_000, fs=3_774_000, at=NOW)
         for i in range(120):
-            self.usage.history.append(StatPoint(at=NOW - 600 + 5 * i, cpu=10.0 + i % 7, memory=3_770_000 + 97 * i,
-                                                fs=3_765_000 + 81 * i))
+            self.usage.history.append(
+                StatPoint(at=NOW - 600 + 5 * i, cpu=10.0 + i % 7, memory=3_770_000 + 97 * i, fs=3_765_000 + 81 * i)
+            )
 
     def supported(self, kind: str) -> bool:
         return True
@@ -404,6 +422,7 @@ def _stats_view(pilot):
         app.open_view(StatsScreen(app, "container", "c" * 64, "nginx"))
         await wait_for(lambda: "writable layer" in screen_text(app), 5, "the stats view")
         await pilot.pause()
+
     return run_before(pilot)
 
 
@@ -424,6 +443,7 @@ async def test_stats_fs_scale_is_not_wrapped_at_80_columns(frozen):
 
 
 # ---------------------------------------------------------------------------------------------- stop, import, bulk
+
 
 async def _ctrl_k_on_the_exited_container(pilot) -> None:
     app = pilot.app
@@ -446,8 +466,12 @@ async def test_stop_of_an_exited_container_opens_no_confirmation(frozen):
     async with app.run_test(size=(80, 24)) as pilot:
         await _ctrl_k_on_the_exited_container(pilot)
         assert app.screen is app.main  # no dialog with a Stop button
-        assert any(n.startswith("Container init in pod web-7c9d8f6b5-abcde (id ddddddddddddd) is not running: "
-                                "there is nothing to stop.") for n in notifications(app)), notifications(app)
+        assert any(
+            n.startswith(
+                "Container init in pod web-7c9d8f6b5-abcde (id ddddddddddddd) is not running: there is nothing to stop."
+            )
+            for n in notifications(app)
+        ), notifications(app)
 
 
 def _import_dialog(monkeypatch):
@@ -470,6 +494,7 @@ def _import_dialog(monkeypatch):
         await pilot.press("ctrl+o")
         await wait_for(lambda: isinstance(app.screen, PathDialog), 5, "the import dialog")
         await steady_cursor(pilot)
+
     return run_before
 
 
@@ -489,6 +514,7 @@ async def test_import_dialog_wording(frozen, monkeypatch):
 
 # ---------------------------------------------------------------------------------------------- checkboxes
 
+
 def _new_container_form(monkeypatch):
     import uuid
 
@@ -502,9 +528,13 @@ def _new_container_form(monkeypatch):
         app = pilot.app
         await settled(pilot)
         open_new_container(app, pod_id="a" * 64)
-        await wait_for(lambda: isinstance(app.screen, NewContainerScreen) and "Pull image if missing"
-                       in screen_text(app), 10, "the New container form")
+        await wait_for(
+            lambda: isinstance(app.screen, NewContainerScreen) and "Pull image if missing" in screen_text(app),
+            10,
+            "the New container form",
+        )
         await steady_cursor(pilot)
+
     return run_before
 
 
@@ -530,6 +560,7 @@ async def test_an_off_checkbox_draws_no_x(frozen, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------- the real crit
+
 
 def _rows(screen: str) -> list[str]:
     """The view's text rows, left part (a toast may come and go at the bottom right)."""

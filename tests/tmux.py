@@ -14,7 +14,6 @@ kills the tmux server and with it crit.
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -34,8 +33,14 @@ def tmux_missing() -> list[str]:
 
 
 class TmuxCrit:
-    def __init__(self, args: list[str], size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 cwd: str | Path | None = None, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        size: tuple[int, int] = (80, 24),
+        env: dict[str, str] | None = None,
+        cwd: str | Path | None = None,
+        command: list[str] | None = None,
+    ) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="crit-tmux-"))
         self.socket = str(self.dir / "tmux.sock")
         self.width, self.height = size
@@ -57,9 +62,24 @@ class TmuxCrit:
         argv = command if command is not None else [sys.executable, "-m", "crit", *args]
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environ.items())
         # `exec` so the pane's process is crit itself; remain-on-exit keeps its last screen and status readable
-        shell_cmd = f"cd {shlex.quote(str(cwd or self.dir))} && exec env -u COLUMNS -u LINES {exports} {shlex.join(argv)}"
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "crit", "-x", str(self.width), "-y",
-                   str(self.height), "sh", "-c", shell_cmd)
+        shell_cmd = (
+            f"cd {shlex.quote(str(cwd or self.dir))} && exec env -u COLUMNS -u LINES {exports} {shlex.join(argv)}"
+        )
+        self._tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "crit",
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "sh",
+            "-c",
+            shell_cmd,
+        )
         self._tmux("set-option", "-s", "escape-time", "0")  # else Escape then q arrives as alt+q
         self._tmux("set-option", "-t", "crit", "remain-on-exit", "on")
         self._tmux("set-option", "-t", "crit", "status", "off")
@@ -110,7 +130,7 @@ class TmuxCrit:
     def _last(self) -> str:
         try:
             return self.screen()
-        except Exception as exc:  # noqa: BLE001 - only for the failure message
+        except Exception as exc:
             return f"(no screen: {exc})"
 
     def pid(self) -> int:
@@ -128,15 +148,33 @@ class TmuxCrit:
         self._tmux("kill-server", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "TmuxCrit":
+    def __enter__(self) -> TmuxCrit:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-_KEY_NAMES = {"Enter", "Escape", "Tab", "BTab", "Space", "BSpace", "Up", "Down", "Left", "Right", "Home", "End",
-              "PageUp", "PageDown", "PPage", "NPage", "DC", "IC"}
+_KEY_NAMES = {
+    "Enter",
+    "Escape",
+    "Tab",
+    "BTab",
+    "Space",
+    "BSpace",
+    "Up",
+    "Down",
+    "Left",
+    "Right",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+    "PPage",
+    "NPage",
+    "DC",
+    "IC",
+}
 
 
 def _is_key_name(key: str) -> bool:

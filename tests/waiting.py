@@ -16,8 +16,9 @@ from typing import Any
 __all__ = ["wait_for", "wait_for_sync"]
 
 
-async def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition",
-                   step: float = 0.02) -> float:
+async def wait_for(
+    predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition", step: float = 0.02
+) -> float:
     """Seconds until ``predicate()`` is truthy; AssertionError naming ``what`` after ``timeout``."""
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -28,8 +29,9 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: st
     return loop.time() - start
 
 
-def wait_for_sync(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition",
-                  step: float = 0.02) -> float:
+def wait_for_sync(
+    predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition", step: float = 0.02
+) -> float:
     """``wait_for`` for synchronous code (subprocesses, tmux panes, files)."""
     start = time.monotonic()
     while not predicate():

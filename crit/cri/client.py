@@ -203,7 +203,7 @@ class CriClient:
 
     @property
     def runtime_name(self) -> str | None:
-        """"NAME VERSION" of the runtime once Version has answered, else None."""
+        """ "NAME VERSION" of the runtime once Version has answered, else None."""
         v = self.runtime_version
         if v is None:
             return None
@@ -639,7 +639,9 @@ class CriClient:
         resp = await self.image_status(image, verbose)
         if not resp.HasField("image"):
             raise E.NotFound(
-                f"Image {image} not found.", operation="ImageStatus", object_id=image,
+                f"Image {image} not found.",
+                operation="ImageStatus",
+                object_id=image,
                 endpoint=str(self.image_endpoint),
             )
         return resp
@@ -677,15 +679,16 @@ class CriClient:
                 req.auth.CopyFrom(pb.AuthConfig(username=str(user), password=str(password)))
         if sandbox_config is not None:
             req.sandbox_config.CopyFrom(sandbox_config)
-        resp = await self._unary(
-            "image", "PullImage", req, object_id=spec.image, timeout=timeout or self.pull_timeout
-        )
+        resp = await self._unary("image", "PullImage", req, object_id=spec.image, timeout=timeout or self.pull_timeout)
         return resp.image_ref
 
     async def remove_image(self, image: str | pb.ImageSpec) -> None:
         spec = image if isinstance(image, pb.ImageSpec) else pb.ImageSpec(image=image)
         await self._unary(
-            "image", "RemoveImage", pb.RemoveImageRequest(image=spec), object_id=spec.image,
+            "image",
+            "RemoveImage",
+            pb.RemoveImageRequest(image=spec),
+            object_id=spec.image,
             timeout=self.action_timeout,
         )
 

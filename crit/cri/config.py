@@ -28,14 +28,13 @@ import math
 import os
 import re
 import socket
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 import yaml
 
 from crit.cri.duration import format_duration
 from crit.cri.errors import CriError
-
 
 __all__ = [
     "ConfigError",
@@ -70,9 +69,7 @@ ENV_RUNTIME_ENDPOINT = "CONTAINER_RUNTIME_ENDPOINT"
 ENV_IMAGE_ENDPOINT = "IMAGE_SERVICE_ENDPOINT"
 ENV_CONFIG_FILE = "CRI_CONFIG_FILE"
 
-SET_RUNTIME_HINT = (
-    f"set -r/--runtime-endpoint, {ENV_RUNTIME_ENDPOINT} or runtime-endpoint in {DEFAULT_CONFIG_PATH}"
-)
+SET_RUNTIME_HINT = f"set -r/--runtime-endpoint, {ENV_RUNTIME_ENDPOINT} or runtime-endpoint in {DEFAULT_CONFIG_PATH}"
 
 
 class ConfigError(CriError):
@@ -126,7 +123,7 @@ def parse_endpoint(text: str, *, what: str = "endpoint") -> Endpoint:
     if not text:
         raise ConfigError(f"The {what} is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT.")
     if text.startswith("unix://"):
-        path = text[len("unix://"):]
+        path = text[len("unix://") :]
         if not path.startswith("/"):
             raise ConfigError(
                 f"The {what} {raw!r} is not an absolute unix socket path; write it as unix:///ABSOLUTE/PATH."
@@ -135,7 +132,7 @@ def parse_endpoint(text: str, *, what: str = "endpoint") -> Endpoint:
     if text.startswith("/"):
         return Endpoint("unix", os.path.normpath(text))
     if text.startswith("tcp://"):
-        hostport = text[len("tcp://"):].rstrip("/")
+        hostport = text[len("tcp://") :].rstrip("/")
         m = _HOSTPORT.match(hostport)
         if not m or not (0 < int(m.group("port")) < 65536):
             raise ConfigError(f"The {what} {raw!r} is not of the form tcp://HOST:PORT with a port from 1 to 65535.")
@@ -145,9 +142,7 @@ def parse_endpoint(text: str, *, what: str = "endpoint") -> Endpoint:
         raise ConfigError(
             f"The {what} {raw!r} uses the unsupported scheme {scheme!r}; use unix:///PATH or tcp://HOST:PORT."
         )
-    raise ConfigError(
-        f"The {what} {raw!r} is neither unix:///PATH, an absolute socket path nor tcp://HOST:PORT."
-    )
+    raise ConfigError(f"The {what} {raw!r} is neither unix:///PATH, an absolute socket path nor tcp://HOST:PORT.")
 
 
 def probe_endpoint(endpoint: Endpoint, timeout: float) -> str | None:
@@ -173,7 +168,7 @@ def probe_endpoint(endpoint: Endpoint, timeout: float) -> str | None:
         return f"permission denied on {endpoint.address} (run as root or join the socket's group)"
     except ConnectionRefusedError:
         return f"connection refused on {endpoint.address} (is the runtime running?)"
-    except socket.timeout:
+    except TimeoutError:
         return f"no answer from {endpoint.address} within {format_seconds(timeout)}"
     except OSError as exc:
         return f"cannot connect to {endpoint.address}: {exc.strerror or exc}"
@@ -285,7 +280,9 @@ def read_config_file(path: str) -> ConfigFile:
         with open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
-        raise ConfigError(f"The config file {path} does not exist; create it or point -c/--config or {ENV_CONFIG_FILE} elsewhere.") from None
+        raise ConfigError(
+            f"The config file {path} does not exist; create it or point -c/--config or {ENV_CONFIG_FILE} elsewhere."
+        ) from None
     except IsADirectoryError:
         raise ConfigError(f"The config file {path} is a directory, not a file.") from None
     except PermissionError:
@@ -321,11 +318,15 @@ def read_config_file(path: str) -> ConfigFile:
         key = knode.value
         if key not in _CONFIG_KEYS:
             valid = ", ".join(sorted(_CONFIG_KEYS))
-            raise ConfigError(f"The config file {path} has an unknown option {key!r} at line {line}; valid options are {valid}.")
+            raise ConfigError(
+                f"The config file {path} has an unknown option {key!r} at line {line}; valid options are {valid}."
+            )
         attr, kind = _CONFIG_KEYS[key]
         vline = vnode.start_mark.line + 1
         if not isinstance(vnode, yaml.ScalarNode):
-            raise ConfigError(f"The config file {path} option {key!r} at line {vline} must be a single value, not a list or mapping.")
+            raise ConfigError(
+                f"The config file {path} option {key!r} at line {vline} must be a single value, not a list or mapping."
+            )
         value = vnode.value
         is_null = vnode.tag == "tag:yaml.org,2002:null"
         if kind == "str":
@@ -347,7 +348,9 @@ def read_config_file(path: str) -> ConfigFile:
             elif value in _BOOL_FALSE:
                 setattr(cfg, attr, False)
             else:
-                raise ConfigError(f"The config file {path} option {key!r} at line {vline} must be true or false, not {value!r}.")
+                raise ConfigError(
+                    f"The config file {path} option {key!r} at line {vline} must be true or false, not {value!r}."
+                )
         cfg.lines[key] = line
     return cfg
 
@@ -405,7 +408,7 @@ class ResolvedConfig:
 
     def with_default_endpoint(
         self, probe: Callable[[Endpoint, float], str | None] = probe_endpoint
-    ) -> "ResolvedConfig":
+    ) -> ResolvedConfig:
         """Fill in the runtime endpoint from the defaults when nothing set it (crictl's fallback: the first
         of the default sockets that is reachable).  Returns ``self``; raises :class:`ConfigError` when none
         is reachable."""
@@ -479,12 +482,15 @@ def resolve(
         line = cfg.lines.get(key)
         return Source("config file", f"{cfg.path}:{line}" if line else cfg.path)
 
-    def endpoint(what: str, flag_value: str | None, flag: str, env_name: str, cfg_value: str, key: str,
-                 default: str) -> tuple[Endpoint | None, Source]:
+    def endpoint(
+        what: str, flag_value: str | None, flag: str, env_name: str, cfg_value: str, key: str, default: str
+    ) -> tuple[Endpoint | None, Source]:
         """One endpoint, flag > env > config file > default (None: the caller's default)."""
         if _flag_given(flag_value):
             if not str(flag_value).strip():
-                raise ConfigError(f"The {flag} flag is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT.")
+                raise ConfigError(
+                    f"The {flag} flag is empty; give unix:///PATH, an absolute socket path or tcp://HOST:PORT."
+                )
             return parse_endpoint(str(flag_value), what=f"{what} from {flag}"), Source("flag", flag)
         if env.get(env_name, "").strip():
             return parse_endpoint(env[env_name], what=f"{what} from {env_name}"), Source("env", env_name)
@@ -493,12 +499,24 @@ def resolve(
             return parse_endpoint(cfg_value, what=f"{key} in {src.detail}"), src
         return None, Source("default", default)
 
-    rt, rt_src = endpoint("runtime endpoint", runtime_endpoint, "-r/--runtime-endpoint", ENV_RUNTIME_ENDPOINT,
-                          cfg.runtime_endpoint if cfg is not None else "", "runtime-endpoint",
-                          "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS))
-    im, im_src = endpoint("image endpoint", image_endpoint, "-i/--image-endpoint", ENV_IMAGE_ENDPOINT,
-                          cfg.image_endpoint if cfg is not None else "", "image-endpoint",
-                          "same as the runtime endpoint")
+    rt, rt_src = endpoint(
+        "runtime endpoint",
+        runtime_endpoint,
+        "-r/--runtime-endpoint",
+        ENV_RUNTIME_ENDPOINT,
+        cfg.runtime_endpoint if cfg is not None else "",
+        "runtime-endpoint",
+        "first reachable of " + ", ".join(DEFAULT_RUNTIME_ENDPOINTS),
+    )
+    im, im_src = endpoint(
+        "image endpoint",
+        image_endpoint,
+        "-i/--image-endpoint",
+        ENV_IMAGE_ENDPOINT,
+        cfg.image_endpoint if cfg is not None else "",
+        "image-endpoint",
+        "same as the runtime endpoint",
+    )
 
     # -- timeout
     if timeout is not None:

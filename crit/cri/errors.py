@@ -227,12 +227,15 @@ def _socket_problem(path: str, endpoint: str, which: str, hint: str | None) -> C
             endpoint=endpoint,
         )
     except OSError as exc:
-        return ConnectError(
-            f"Cannot use the {what} socket {path}: {exc.strerror or exc}; {hint}.", endpoint=endpoint
-        )
+        return ConnectError(f"Cannot use the {what} socket {path}: {exc.strerror or exc}; {hint}.", endpoint=endpoint)
     if not stat.S_ISSOCK(st.st_mode):
-        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a regular file" if stat.S_ISREG(st.st_mode)
-                else "a special file")
+        kind = (
+            "a directory"
+            if stat.S_ISDIR(st.st_mode)
+            else "a regular file"
+            if stat.S_ISREG(st.st_mode)
+            else "a special file"
+        )
         return ConnectError(f"The {what} endpoint {path} is {kind}, not a unix socket; {hint}.", endpoint=endpoint)
     if not os.access(path, os.R_OK | os.W_OK):
         return PermissionDenied(_permission_sentence(path, st, what), endpoint=endpoint)
@@ -369,9 +372,7 @@ def translate(
         if object_id and operation not in _ID_NOT_PRIMARY:
             return NotFound(f"{kind.capitalize()} {object_id} not found.", **kw)
         return NotFound(f"{operation} failed: not found{said}.", **kw)
-    if code == grpc.StatusCode.ALREADY_EXISTS or (
-        code == grpc.StatusCode.UNKNOWN and _RESERVED.search(raw or "")
-    ):
+    if code == grpc.StatusCode.ALREADY_EXISTS or (code == grpc.StatusCode.UNKNOWN and _RESERVED.search(raw or "")):
         # containerd reports a duplicate pod/container name as Unknown "failed to reserve ... name".
         made = {"RunPodSandbox": "pod sandbox", "CreateContainer": "container"}.get(operation, kind)
         m = _RESERVED.search(raw or "")
@@ -406,4 +407,3 @@ def translate(
     target = f" for {kind} {object_id}" if object_id else ""
     name = code.name if code is not None else "error"
     return CriError(f"{operation}{target} failed ({name}): {details or 'no details given'}.", **kw)
-

@@ -20,7 +20,7 @@ numbers, bytes as base64 — so a dumped file is accepted by crictl and loads ba
 
 Dumping is exact and safe to look at: every string is written as it is (never sanitised), and a string holding
 a character that is not printable (controls, ESC, newline, tab, bidi overrides, zero-width joiners, NBSP, …)
-is written double-quoted with YAML/JSON escapes (``"abc\u202Etxt.exe"``), which load back to the same
+is written double-quoted with YAML/JSON escapes (``"abc\u202etxt.exe"``), which load back to the same
 characters — so the text of a dump never hides or reorders anything on a terminal and round-trips byte for byte.
 
 The mapping is generic: it walks the protobuf descriptors, nothing is written field by field.  Never
@@ -42,10 +42,8 @@ import yaml
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from crit.cri.pb import api_pb2 as pb
-
 from crit.cri.errors import CriError
-
+from crit.cri.pb import api_pb2 as pb
 
 __all__ = [
     "SpecError",
@@ -105,6 +103,7 @@ class SpecError(CriError):
         if not prefix:
             text = text[:1].upper() + text[1:]
         super().__init__(f"{prefix}{text}.")
+
 
 # --------------------------------------------------------------------------------------------------
 # loading
@@ -227,9 +226,7 @@ class _Walker:
         t = fd.type
         if t == FieldDescriptor.TYPE_STRING:
             if tag != _STR:
-                raise self.error(
-                    f"expected a string, got {_kind(node)} {text!r} (put it in quotes)", path, node
-                )
+                raise self.error(f"expected a string, got {_kind(node)} {text!r} (put it in quotes)", path, node)
             return text
         if t == FieldDescriptor.TYPE_BOOL:
             if tag != _BOOL:
@@ -267,9 +264,7 @@ class _Walker:
         value = _int_of(node)
         if value is not None:
             if et.values_by_number.get(value) is None:
-                raise self.error(
-                    f"{value} is not a valid {et.name} (valid: {_enum_choices(et)})", path, node
-                )
+                raise self.error(f"{value} is not a valid {et.name} (valid: {_enum_choices(et)})", path, node)
             return value
         if node.tag == _STR:
             v = et.values_by_name.get(node.value)
@@ -278,9 +273,7 @@ class _Walker:
                 v = folded.get(node.value.lower())
             if v is not None:
                 return v.number
-            raise self.error(
-                f"{node.value!r} is not a valid {et.name} (valid: {_enum_choices(et)})", path, node
-            )
+            raise self.error(f"{node.value!r} is not a valid {et.name} (valid: {_enum_choices(et)})", path, node)
         raise self.error(f"expected a {et.name} name or number, got {_kind(node)} {node.value!r}", path, node)
 
 
@@ -361,9 +354,7 @@ def _compose(text: str, file: str | None) -> yaml.Node | None:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "syntax error").strip()
         fmt = "JSON" if text.lstrip().startswith(("{", "[")) else "YAML"
-        raise SpecError(
-            f"not valid {fmt}: {problem}", line=mark.line + 1 if mark else None, file=file
-        ) from None
+        raise SpecError(f"not valid {fmt}: {problem}", line=mark.line + 1 if mark else None, file=file) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML: {exc}", file=file) from None
 
@@ -414,8 +405,9 @@ def load_file(path: str | os.PathLike, message_type: type[M]) -> M:
                 raise SpecError(f"The path {name} is {kind}, not a YAML or JSON file")
             data = f.read(MAX_SPEC_BYTES + 1)
         if len(data) > MAX_SPEC_BYTES:
-            raise SpecError(f"The file {name} is larger than {MAX_SPEC_BYTES >> 20} MiB: it is not a pod or "
-                            f"container config")
+            raise SpecError(
+                f"The file {name} is larger than {MAX_SPEC_BYTES >> 20} MiB: it is not a pod or container config"
+            )
     except FileNotFoundError:
         raise SpecError(f"The file {name} does not exist") from None
     except IsADirectoryError:
@@ -462,9 +454,7 @@ def to_dict(msg: Message, *, enums_as_names: bool = False) -> dict[str, Any]:
         if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
             if len(value):
                 vfd = fd.message_type.fields_by_name["value"]
-                out[fd.name] = {
-                    k: _value(vfd, value[k], enums_as_names) for k in sorted(value)
-                }
+                out[fd.name] = {k: _value(vfd, value[k], enums_as_names) for k in sorted(value)}
         elif fd.is_repeated:
             if len(value):
                 out[fd.name] = [_value(fd, v, enums_as_names) for v in value]
@@ -525,25 +515,53 @@ class _ExactEmitter(yaml.emitter.Emitter):
             self.allow_unicode = allow
 
 
-class _ExactDumper(_ExactEmitter, yaml.serializer.Serializer, yaml.representer.SafeRepresenter,
-                   yaml.resolver.Resolver):
-    def __init__(self, stream, default_style=None, default_flow_style=False, canonical=None, indent=None,
-                 width=None, allow_unicode=None, line_break=None, encoding=None, explicit_start=None,
-                 explicit_end=None, version=None, tags=None, sort_keys=True):
-        _ExactEmitter.__init__(self, stream, canonical=canonical, indent=indent, width=width,
-                               allow_unicode=allow_unicode, line_break=line_break)
-        yaml.serializer.Serializer.__init__(self, encoding=encoding, explicit_start=explicit_start,
-                                            explicit_end=explicit_end, version=version, tags=tags)
-        yaml.representer.SafeRepresenter.__init__(self, default_style=default_style,
-                                                  default_flow_style=default_flow_style, sort_keys=sort_keys)
+class _ExactDumper(_ExactEmitter, yaml.serializer.Serializer, yaml.representer.SafeRepresenter, yaml.resolver.Resolver):
+    def __init__(
+        self,
+        stream,
+        default_style=None,
+        default_flow_style=False,
+        canonical=None,
+        indent=None,
+        width=None,
+        allow_unicode=None,
+        line_break=None,
+        encoding=None,
+        explicit_start=None,
+        explicit_end=None,
+        version=None,
+        tags=None,
+        sort_keys=True,
+    ):
+        _ExactEmitter.__init__(
+            self,
+            stream,
+            canonical=canonical,
+            indent=indent,
+            width=width,
+            allow_unicode=allow_unicode,
+            line_break=line_break,
+        )
+        yaml.serializer.Serializer.__init__(
+            self,
+            encoding=encoding,
+            explicit_start=explicit_start,
+            explicit_end=explicit_end,
+            version=version,
+            tags=tags,
+        )
+        yaml.representer.SafeRepresenter.__init__(
+            self, default_style=default_style, default_flow_style=default_flow_style, sort_keys=sort_keys
+        )
         yaml.resolver.Resolver.__init__(self)
 
 
 def exact_yaml(data: Any, *, width: int = 4096) -> str:
     """Plain data (dicts, lists, str, numbers) as block YAML, keys in their order, every string exact and every
     non-printable character escaped (see the module docstring).  For exports and copies of what is shown."""
-    return yaml.dump(data, Dumper=_ExactDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=width)
+    return yaml.dump(
+        data, Dumper=_ExactDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=width
+    )
 
 
 def dump_yaml(msg: Message, *, enums_as_names: bool = False) -> str:

@@ -44,16 +44,19 @@ def is_remote_endpoint(endpoint: str | None) -> bool:
     return host is not None and host not in _LOOPBACK and not host.startswith("127.")
 
 
-def describe_os_error(path: str, exc: BaseException, *, runtime_endpoint: str | None = None,
-                      action: str = "read the log file") -> str:
+def describe_os_error(
+    path: str, exc: BaseException, *, runtime_endpoint: str | None = None, action: str = "read the log file"
+) -> str:
     """One sentence saying why ``path`` could not be used."""
     if isinstance(exc, LogFileError):
         return str(exc)
     code = getattr(exc, "errno", None)
     if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
         if _endpoint_host(runtime_endpoint) is not None:
-            return (f"Cannot {action} {path}: it does not exist on this machine, and the runtime endpoint "
-                    f"{runtime_endpoint} may be on another host where the file lives.")
+            return (
+                f"Cannot {action} {path}: it does not exist on this machine, and the runtime endpoint "
+                f"{runtime_endpoint} may be on another host where the file lives."
+            )
         return f"Cannot {action} {path}: the file does not exist (the container may have been removed or its log rotated away)."
     if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
         return f"Cannot {action} {path}: permission denied (run crit as a user who can read the runtime's log directory, e.g. root)."
@@ -74,4 +77,6 @@ def check_log_access(path: str, runtime_endpoint: str | None = None) -> None:
     if is_remote_endpoint(runtime_endpoint):
         raise LogFileError(
             f"Cannot read the log file {path}: the runtime endpoint {runtime_endpoint} is on another host, "
-            f"so the file is on that host, not here.", path)
+            f"so the file is on that host, not here.",
+            path,
+        )

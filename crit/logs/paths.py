@@ -52,4 +52,6 @@ def previous_log_path(log_path: str, attempt: int, *, container_name: str = "") 
             return path
     raise LogFileError(
         f"The log of the previous attempt ({attempt - 1}) of {what} was not found "
-        f"(looked for {', '.join(candidates) or 'nothing'}).", candidates[0] if candidates else log_path)
+        f"(looked for {', '.join(candidates) or 'nothing'}).",
+        candidates[0] if candidates else log_path,
+    )

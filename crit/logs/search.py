@@ -27,8 +27,15 @@ def _pattern(query: str | re.Pattern[str]) -> re.Pattern[str]:
     return query if isinstance(query, re.Pattern) else compile_query(query)
 
 
-def find_next(records: Sequence[LogRecord], query: str | re.Pattern[str], start: int = -1, *,
-              backwards: bool = False, wrap: bool = True, timestamps: bool = False) -> int | None:
+def find_next(
+    records: Sequence[LogRecord],
+    query: str | re.Pattern[str],
+    start: int = -1,
+    *,
+    backwards: bool = False,
+    wrap: bool = True,
+    timestamps: bool = False,
+) -> int | None:
     """Index of the next record after ``start`` (before it when ``backwards``) whose text matches, or None.
 
     ``start=-1`` searches from the beginning (from the end when backwards).  With ``wrap`` the search continues
@@ -41,7 +48,7 @@ def find_next(records: Sequence[LogRecord], query: str | re.Pattern[str], start:
     if start < 0 or start >= n:
         start = n if backwards else -1
     step = -1 if backwards else 1
-    count = n if wrap else ((start if backwards else n - 1 - start))
+    count = n if wrap else (start if backwards else n - 1 - start)
     i = start
     for _ in range(count):
         i += step
@@ -56,8 +63,14 @@ def find_next(records: Sequence[LogRecord], query: str | re.Pattern[str], start:
     return None
 
 
-def find_prev(records: Sequence[LogRecord], query: str | re.Pattern[str], start: int = -1, *,
-              wrap: bool = True, timestamps: bool = False) -> int | None:
+def find_prev(
+    records: Sequence[LogRecord],
+    query: str | re.Pattern[str],
+    start: int = -1,
+    *,
+    wrap: bool = True,
+    timestamps: bool = False,
+) -> int | None:
     return find_next(records, query, start, backwards=True, wrap=wrap, timestamps=timestamps)
 
 
@@ -66,8 +79,14 @@ def match_spans(text: str, query: str | re.Pattern[str]) -> list[tuple[int, int]
     return [m.span() for m in _pattern(query).finditer(text) if m.end() > m.start()]
 
 
-def save_records(records: Sequence[LogRecord], path: str, *, timestamps: bool = False,
-                 overwrite: bool = False, include_streams: bool = False) -> int:
+def save_records(
+    records: Sequence[LogRecord],
+    path: str,
+    *,
+    timestamps: bool = False,
+    overwrite: bool = False,
+    include_streams: bool = False,
+) -> int:
     """Write the records' original text (one per line) to ``path``; return the number of lines written.
 
     Notices made up by crit are left out.  Raises :class:`LogFileError` with one sentence on failure
@@ -88,7 +107,9 @@ def save_records(records: Sequence[LogRecord], path: str, *, timestamps: bool = 
                 fh.write("\n")
                 written += 1
     except FileExistsError:
-        raise LogFileError(f"Cannot save the log to {path}: the file already exists (choose another name).", path) from None
+        raise LogFileError(
+            f"Cannot save the log to {path}: the file already exists (choose another name).", path
+        ) from None
     except OSError as exc:
         raise LogFileError(describe_os_error(path, exc, action="save the log to"), path) from exc
     return written
@@ -102,7 +123,9 @@ def copy_log(src: str, dst: str, *, overwrite: bool = False) -> int:
             try:
                 fout = open(dst, "wb" if overwrite else "xb")
             except FileExistsError:
-                raise LogFileError(f"Cannot save the log to {dst}: the file already exists (choose another name).", dst) from None
+                raise LogFileError(
+                    f"Cannot save the log to {dst}: the file already exists (choose another name).", dst
+                ) from None
             except OSError as exc:
                 raise LogFileError(describe_os_error(dst, exc, action="save the log to"), dst) from exc
             with fout:

@@ -54,8 +54,13 @@ class TailResult:
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
 
 
 def open_log(path: str) -> int:
@@ -85,8 +90,9 @@ def _open(path: str) -> int:
         raise LogFileError(describe_os_error(path, exc), path) from exc
 
 
-def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: int = BLOCK_SIZE,
-                 max_bytes: int = MAX_TAIL_BYTES) -> TailResult:
+def read_tail_fd(
+    fd: int, lines: int, *, before: int | None = None, block_size: int = BLOCK_SIZE, max_bytes: int = MAX_TAIL_BYTES
+) -> TailResult:
     """Like :func:`read_tail` on an open file descriptor."""
     st = os.fstat(fd)
     size = st.st_size
@@ -199,12 +205,27 @@ def read_tail_fd(fd: int, lines: int, *, before: int | None = None, block_size: 
     rev.reverse()
     joiner = LineJoiner()
     records = joiner.feed_many(rev)
-    return TailResult(records=records, pending=joiner.pending(), start=max(start, 0), end=end, size=size,
-                      bytes_read=bytes_read, limited=limited, joiner=joiner, dev_ino=(st.st_dev, st.st_ino))
+    return TailResult(
+        records=records,
+        pending=joiner.pending(),
+        start=max(start, 0),
+        end=end,
+        size=size,
+        bytes_read=bytes_read,
+        limited=limited,
+        joiner=joiner,
+        dev_ino=(st.st_dev, st.st_ino),
+    )
 
 
-def read_tail(path: str, lines: int = 1000, *, before: int | None = None, block_size: int = BLOCK_SIZE,
-              max_bytes: int = MAX_TAIL_BYTES) -> TailResult:
+def read_tail(
+    path: str,
+    lines: int = 1000,
+    *,
+    before: int | None = None,
+    block_size: int = BLOCK_SIZE,
+    max_bytes: int = MAX_TAIL_BYTES,
+) -> TailResult:
     """Return the last ``lines`` records of the CRI log at ``path`` (ending at offset ``before`` if given).
 
     Reads backwards in ``block_size`` blocks and holds at most about ``max_bytes`` of lines.  Raises
@@ -230,9 +251,17 @@ class LogFollower:
     ``async for batch in follow()``.  File work runs in a worker thread so the event loop never blocks on disk.
     """
 
-    def __init__(self, path: str, *, tail_lines: int = 1000, interval: float = 0.5,
-                 max_read: int = 4 * 1024 * 1024, max_bytes: int = MAX_TAIL_BYTES,
-                 skip_bytes: int = 32 * 1024 * 1024, runtime_endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        tail_lines: int = 1000,
+        interval: float = 0.5,
+        max_read: int = 4 * 1024 * 1024,
+        max_bytes: int = MAX_TAIL_BYTES,
+        skip_bytes: int = 32 * 1024 * 1024,
+        runtime_endpoint: str | None = None,
+    ) -> None:
         self.path = path
         self.tail_lines = tail_lines
         self.interval = interval
@@ -290,8 +319,9 @@ class LogFollower:
             res = read_tail_fd(fd, self.tail_lines, max_bytes=self.max_bytes)
             self.bytes_read += res.bytes_read
             if res.start > self.offset:
-                out.append(_notice(f"skipped {human_size(res.start - self.offset)} of log written faster than it "
-                                   f"can be shown"))
+                out.append(
+                    _notice(f"skipped {human_size(res.start - self.offset)} of log written faster than it can be shown")
+                )
                 self.joiner = res.joiner
                 out.extend(res.records)
                 self.offset = res.end

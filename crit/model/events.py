@@ -38,10 +38,10 @@ def _short(obj_id: str) -> str:
 
 @dataclass(frozen=True)
 class Event:
-    at: float           # wall time, seconds
-    kind: str           # created / started / stopped / deleted
-    pod: str            # pod name
-    container: str      # container name ("" for a pod sandbox event)
+    at: float  # wall time, seconds
+    kind: str  # created / started / stopped / deleted
+    pod: str  # pod name
+    container: str  # container name ("" for a pod sandbox event)
     obj_id: str
     detail: str = ""
     source: str = "stream"  # "stream" (GetContainerEvents) or "poll" (detected between two list polls)
@@ -53,15 +53,17 @@ class EventDiffer:
     def __init__(self, model: Any) -> None:
         self.model = model
         self.ctrs: dict[str, tuple[int, str, str, int]] = {}  # id -> (state, name, pod id, attempt)
-        self.pods: dict[str, tuple[int, str]] = {}             # id -> (state, name)
+        self.pods: dict[str, tuple[int, str]] = {}  # id -> (state, name)
         self.pod_names: dict[str, str] = {}
         self.snapshot()
 
     def snapshot(self) -> None:
         self.pods = {pid: (int(p.state), p.metadata.name) for pid, p in self.model.pods.items.items()}
         self.pod_names = {pid: name for pid, (_, name) in self.pods.items()}
-        self.ctrs = {cid: (int(c.state), c.metadata.name, c.pod_sandbox_id, int(c.metadata.attempt))
-                     for cid, c in self.model.containers.items.items()}
+        self.ctrs = {
+            cid: (int(c.state), c.metadata.name, c.pod_sandbox_id, int(c.metadata.attempt))
+            for cid, c in self.model.containers.items.items()
+        }
 
     def _pod_name(self, pid: str) -> str:
         pod = self.model.pods.items.get(pid)
@@ -217,5 +219,5 @@ class EventLog:
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - a view's listener must never stop the collection
+            except Exception:
                 log.exception("event listener failed")

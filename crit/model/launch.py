@@ -16,8 +16,8 @@ import ipaddress
 import re
 import shlex
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from crit.cri.pb import api_pb2 as pb
 
@@ -39,11 +39,24 @@ _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 _SYSCTL_NAME = re.compile(r"^[a-z0-9]([-_a-z0-9]*[a-z0-9])?([./][a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$")
 _MEMORY = re.compile(r"^(\d+)\s*(|b|k|kb|ki|kib|m|mb|mi|mib|g|gb|gi|gib|t|tb|ti|tib)$", re.IGNORECASE)
 _MEMORY_UNITS = {
-    "": 1, "b": 1,
-    "k": 1000, "kb": 1000, "ki": 1024, "kib": 1024,
-    "m": 1000**2, "mb": 1000**2, "mi": 1024**2, "mib": 1024**2,
-    "g": 1000**3, "gb": 1000**3, "gi": 1024**3, "gib": 1024**3,
-    "t": 1000**4, "tb": 1000**4, "ti": 1024**4, "tib": 1024**4,
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "ki": 1024,
+    "kib": 1024,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mi": 1024**2,
+    "mib": 1024**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gi": 1024**3,
+    "gib": 1024**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "ti": 1024**4,
+    "tib": 1024**4,
 }
 _SPLIT_LIST = re.compile(r"[\s,]+")
 
@@ -55,7 +68,7 @@ MAX_UID = 2**32 - 2  # (uid_t)-1 is reserved
 class FormInvalid(ValueError):
     """Raised by ``to_config`` when the form does not validate; ``errors`` lists every problem in form order."""
 
-    def __init__(self, errors: list["FieldError"]):
+    def __init__(self, errors: list[FieldError]):
         self.errors = errors
         first = errors[0].message if errors else "The form is invalid."
         more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
@@ -161,8 +174,17 @@ class _Checker:
     def add(self, fld: str, message: str) -> None:
         self.errors.append(FieldError(self.prefix + fld, message))
 
-    def integer(self, fld: str, label: str, text: str, lo: int | None, hi: int | None, *, required: bool = False,
-                allow_zero: bool = False) -> None:
+    def integer(
+        self,
+        fld: str,
+        label: str,
+        text: str,
+        lo: int | None,
+        hi: int | None,
+        *,
+        required: bool = False,
+        allow_zero: bool = False,
+    ) -> None:
         t = text.strip()
         if not t:
             if required:
@@ -193,8 +215,9 @@ class _Checker:
             self.add(fld, f"{label} must be at most {max_len} characters long, not {len(t)}.")
         elif not rx.match(t):
             what = "lower-case letters, digits, '-' and '.'" if subdomain else "lower-case letters, digits and '-'"
-            self.add(fld, f"{label} {t!r} is not a valid {kind}: use {what}, starting and ending with a letter "
-                          f"or digit.")
+            self.add(
+                fld, f"{label} {t!r} is not a valid {kind}: use {what}, starting and ending with a letter or digit."
+            )
 
     def kv_rows(self, fld: str, label: str, rows: list[str], *, key_check=None) -> None:
         seen: dict[str, int] = {}
@@ -303,24 +326,30 @@ class PodForm:
                 continue
             f = f"port_mappings.{i}"
             if pm.protocol not in PROTOCOLS:
-                c.add(f"{f}.protocol", f"Port mapping {i + 1}: protocol must be TCP, UDP or SCTP, not "
-                                       f"{pm.protocol!r}.")
-            c.integer(f"{f}.container_port", f"Port mapping {i + 1}: container port", pm.container_port, 1, 65535,
-                      required=True)
-            c.integer(f"{f}.host_port", f"Port mapping {i + 1}: host port", pm.host_port, 1, 65535,
-                      allow_zero=True)
+                c.add(f"{f}.protocol", f"Port mapping {i + 1}: protocol must be TCP, UDP or SCTP, not {pm.protocol!r}.")
+            c.integer(
+                f"{f}.container_port",
+                f"Port mapping {i + 1}: container port",
+                pm.container_port,
+                1,
+                65535,
+                required=True,
+            )
+            c.integer(f"{f}.host_port", f"Port mapping {i + 1}: host port", pm.host_port, 1, 65535, allow_zero=True)
             if pm.host_ip.strip():
                 try:
                     ipaddress.ip_address(pm.host_ip.strip())
                 except ValueError:
-                    c.add(f"{f}.host_ip", f"Port mapping {i + 1}: host IP {pm.host_ip.strip()!r} is not an IP "
-                                          f"address.")
+                    c.add(f"{f}.host_ip", f"Port mapping {i + 1}: host IP {pm.host_ip.strip()!r} is not an IP address.")
             hp = pm.host_port.strip()
             if hp and hp != "0":
                 key = (pm.protocol, hp, pm.host_ip.strip())
                 if key in seen_ports:
-                    c.add(f"{f}.host_port", f"Port mapping {i + 1}: host port {pm.protocol} {hp} is already "
-                                            f"mapped by port mapping {seen_ports[key] + 1}.")
+                    c.add(
+                        f"{f}.host_port",
+                        f"Port mapping {i + 1}: host port {pm.protocol} {hp} is already "
+                        f"mapped by port mapping {seen_ports[key] + 1}.",
+                    )
                 else:
                     seen_ports[key] = i
         for s in split_list(self.dns_servers):
@@ -343,8 +372,11 @@ class PodForm:
             if any(ch.isspace() for ch in cg):
                 c.add("cgroup_parent", f"Cgroup parent {cg!r} must not contain white space.")
             elif not (cg.startswith("/") or cg.endswith(".slice")):
-                c.add("cgroup_parent", f"Cgroup parent {cg!r} must be an absolute cgroup path (starting with /) or "
-                                       f"a systemd slice (ending in .slice).")
+                c.add(
+                    "cgroup_parent",
+                    f"Cgroup parent {cg!r} must be an absolute cgroup path (starting with /) or "
+                    f"a systemd slice (ending in .slice).",
+                )
         c.kv_rows("sysctls", "Sysctl", self.sysctls, key_check=_sysctl_key)
         for i, row in _kv_rows(self.sysctls):
             kv = split_kv(row)
@@ -382,8 +414,11 @@ class PodForm:
                 host_port=int(pm.host_port.strip() or 0),
                 host_ip=pm.host_ip.strip(),
             )
-        servers, searches, options = (split_list(self.dns_servers), split_list(self.dns_searches),
-                                      split_list(self.dns_options))
+        servers, searches, options = (
+            split_list(self.dns_servers),
+            split_list(self.dns_searches),
+            split_list(self.dns_options),
+        )
         if servers or searches or options:
             del cfg.dns_config.servers[:]
             del cfg.dns_config.searches[:]
@@ -411,7 +446,7 @@ class PodForm:
         return cfg
 
     @classmethod
-    def from_config(cls, cfg, runtime_handler: str = "") -> "PodForm":
+    def from_config(cls, cfg, runtime_handler: str = "") -> PodForm:
         """A form holding ``cfg`` (for import and ``--from``); a missing uid gets a generated one."""
         md = cfg.metadata
         linux = cfg.linux
@@ -528,13 +563,18 @@ class ContainerForm:
             cp = m.container_path.rstrip("/") or "/"
             if m.container_path.strip():
                 if cp in seen:
-                    c.add(f"{f}.container_path", f"Mount {i + 1}: container path {cp!r} is already used by mount "
-                                                 f"{seen[cp] + 1}.")
+                    c.add(
+                        f"{f}.container_path",
+                        f"Mount {i + 1}: container path {cp!r} is already used by mount {seen[cp] + 1}.",
+                    )
                 else:
                     seen[cp] = i
             if m.propagation not in PROPAGATIONS:
-                c.add(f"{f}.propagation", f"Mount {i + 1}: propagation must be private, host-to-container or "
-                                          f"bidirectional, not {m.propagation!r}.")
+                c.add(
+                    f"{f}.propagation",
+                    f"Mount {i + 1}: propagation must be private, host-to-container or "
+                    f"bidirectional, not {m.propagation!r}.",
+                )
         lp = self.effective_log_path()
         if lp:
             if lp.startswith("/"):
@@ -552,8 +592,10 @@ class ContainerForm:
         if mem:
             v = parse_memory(mem)
             if v is None:
-                c.add("memory_limit", f"Memory limit {mem!r} must be a number of bytes, optionally with a unit "
-                                      f"(K, M, G, Ki, Mi, Gi …).")
+                c.add(
+                    "memory_limit",
+                    f"Memory limit {mem!r} must be a number of bytes, optionally with a unit (K, M, G, Ki, Mi, Gi …).",
+                )
             elif v != 0 and v < 6 * 1024**2:
                 c.add("memory_limit", f"Memory limit must be 0 (none) or at least 6Mi, not {mem}.")
             elif v > INT64_MAX:
@@ -588,8 +630,12 @@ class ContainerForm:
         for m in self.mounts:
             if m.is_blank():
                 continue
-            cfg.mounts.add(host_path=m.host_path, container_path=m.container_path, readonly=m.readonly,
-                           propagation=_PROPAGATION_TO_PB[m.propagation])
+            cfg.mounts.add(
+                host_path=m.host_path,
+                container_path=m.container_path,
+                readonly=m.readonly,
+                propagation=_PROPAGATION_TO_PB[m.propagation],
+            )
         cfg.labels.clear()
         cfg.labels.update(_kv_dict(self.labels))
         cfg.annotations.clear()
@@ -616,7 +662,7 @@ class ContainerForm:
         return cfg
 
     @classmethod
-    def from_config(cls, cfg, pull_if_missing: bool = False) -> "ContainerForm":
+    def from_config(cls, cfg, pull_if_missing: bool = False) -> ContainerForm:
         linux = cfg.linux
         res = linux.resources
         sc = linux.security_context
@@ -629,8 +675,12 @@ class ContainerForm:
             working_dir=cfg.working_dir,
             env=[f"{kv.key}={kv.value}" for kv in cfg.envs],
             mounts=[
-                MountRow(host_path=m.host_path, container_path=m.container_path, readonly=m.readonly,
-                         propagation=_PROPAGATION_FROM_PB.get(m.propagation, "private"))
+                MountRow(
+                    host_path=m.host_path,
+                    container_path=m.container_path,
+                    readonly=m.readonly,
+                    propagation=_PROPAGATION_FROM_PB.get(m.propagation, "private"),
+                )
                 for m in cfg.mounts
             ],
             log_path=cfg.log_path,

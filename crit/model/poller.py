@@ -255,7 +255,7 @@ class NodeModel:
     def _emit_state(self) -> None:
         try:
             self.on_state(self.state)
-        except Exception:  # noqa: BLE001 - a UI callback must never kill polling
+        except Exception:
             log.exception("state callback failed")
 
     def _forget(self, changes: Changes) -> None:
@@ -383,8 +383,14 @@ class NodeModel:
         sent after it (a runtime without GetContainerEvents answers Unimplemented at once, before that)."""
         opened = self._events_opened
         task = self._events_task
-        if (self.state.events == "unknown" and opened is not None and task is not None and not task.done()
-                and self.cycles > opened[0] and time.monotonic() - opened[1] >= EVENTS_CONFIRM_S):
+        if (
+            self.state.events == "unknown"
+            and opened is not None
+            and task is not None
+            and not task.done()
+            and self.cycles > opened[0]
+            and time.monotonic() - opened[1] >= EVENTS_CONFIRM_S
+        ):
             self._events_streaming()
 
     def _events_streaming(self) -> None:
@@ -413,7 +419,7 @@ class NodeModel:
                 self._events_streaming()
                 try:
                     self.events.add(event_from_response(event, self, self.events.names))
-                except Exception:  # noqa: BLE001 - an odd event must not end the subscription
+                except Exception:
                     log.exception("could not read a container event")
                 self.request_refresh()
             raise ConnectionError("the runtime ended the event stream")

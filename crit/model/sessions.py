@@ -50,9 +50,25 @@ except ImportError:  # pragma: no cover - only while the client layer is being w
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MARK_ENV", "SHELL_SCRIPT", "KILL_SCRIPT", "new_token", "marked", "marked_shell", "kill_argv",
-           "Leftover", "MarkerStore", "SessionJanitor", "kill_marked", "state_file", "process_identity",
-           "KILLED", "NONE", "GONE", "UNREACHABLE"]
+__all__ = [
+    "MARK_ENV",
+    "SHELL_SCRIPT",
+    "KILL_SCRIPT",
+    "new_token",
+    "marked",
+    "marked_shell",
+    "kill_argv",
+    "Leftover",
+    "MarkerStore",
+    "SessionJanitor",
+    "kill_marked",
+    "state_file",
+    "process_identity",
+    "KILLED",
+    "NONE",
+    "GONE",
+    "UNREACHABLE",
+]
 
 MARK_ENV = "CRIT_SESSION"
 #: like k9s: bash when the image has it, sh otherwise
@@ -98,11 +114,12 @@ async def kill_marked(client: Any, container_id: str, token: str, timeout: float
     """End every process carrying ``token`` in the container (ExecSync); :data:`KILLED`, :data:`NONE`,
     :data:`GONE` or :data:`UNREACHABLE`."""
     try:
-        resp = await asyncio.wait_for(client.exec_sync(container_id, kill_argv(token),
-                                                       timeout=max(1, int(timeout))), timeout + 2)
+        resp = await asyncio.wait_for(
+            client.exec_sync(container_id, kill_argv(token), timeout=max(1, int(timeout))), timeout + 2
+        )
     except NotFound:
         return GONE
-    except (ConnectError, DeadlineExceeded, asyncio.TimeoutError, OSError):
+    except (TimeoutError, ConnectError, DeadlineExceeded, OSError):
         return UNREACHABLE
     except CriError as exc:
         # the runtime answered and refused (the container stopped, no sh in it): nothing more can be done —
@@ -173,12 +190,17 @@ class Leftover:
     owner: str = ""
 
     @classmethod
-    def parse(cls, raw: Any) -> "Leftover | None":
+    def parse(cls, raw: Any) -> Leftover | None:
         if not isinstance(raw, dict):
             return None
         try:
-            entry = cls(str(raw["endpoint"]), str(raw["container_id"]), str(raw["marker"]), float(raw["time"]),
-                        str(raw.get("owner", "")))
+            entry = cls(
+                str(raw["endpoint"]),
+                str(raw["container_id"]),
+                str(raw["marker"]),
+                float(raw["time"]),
+                str(raw.get("owner", "")),
+            )
         except (KeyError, TypeError, ValueError):
             return None
         # the marker goes into a shell argument: only what new_token makes
@@ -208,6 +230,7 @@ class MarkerStore:
         try:
             try:
                 import fcntl
+
                 fcntl.flock(fd, fcntl.LOCK_EX)
             except (ImportError, OSError):  # pragma: no cover - no flock: last writer wins
                 pass
@@ -250,6 +273,7 @@ class MarkerStore:
                     e.owner = owner
                     claimed.append(e)
             return entries
+
         # the owner changes, so the list differs from what was read: compare on a copy
         if self.update(lambda es: change([Leftover(**asdict(e)) for e in es])) is None:
             return []
@@ -264,8 +288,15 @@ class SessionJanitor:
     runtime restart or a restart of crit (see the module docstring).  ``on_killed(entry, outcome)`` is called
     for each pending entry that got settled (from the retry task, the sweep or :meth:`shutdown`)."""
 
-    def __init__(self, client: Any, endpoint: str, store: MarkerStore | None = None, *, retry: float = 1.0,
-                 on_killed: Callable[[Leftover, str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        endpoint: str,
+        store: MarkerStore | None = None,
+        *,
+        retry: float = 1.0,
+        on_killed: Callable[[Leftover, str], Any] | None = None,
+    ) -> None:
         self.client = client
         self.endpoint = str(endpoint)
         self.store = store if store is not None else MarkerStore()
@@ -327,8 +358,9 @@ class SessionJanitor:
     async def settle(self, timeout: float = 5.0) -> int:
         """One try for every pending marker; the number still pending."""
         entries = list(self.pending.values())
-        outcomes = await asyncio.gather(*(kill_marked(self.client, e.container_id, e.marker, timeout)
-                                          for e in entries), return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(kill_marked(self.client, e.container_id, e.marker, timeout) for e in entries), return_exceptions=True
+        )
         for entry, outcome in zip(entries, outcomes):
             if outcome in (KILLED, NONE, GONE):
                 self.pending.pop(entry.marker, None)
@@ -337,7 +369,7 @@ class SessionJanitor:
                 if self.on_killed is not None:
                     try:
                         self.on_killed(entry, outcome)
-                    except Exception:  # noqa: BLE001 - a notification failing must not stop the janitor
+                    except Exception:
                         log.exception("on_killed")
         return len(self.pending)
 
@@ -362,5 +394,5 @@ class SessionJanitor:
             return 0
         try:
             return await asyncio.wait_for(self.settle(timeout), timeout + 2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return len(self.pending)

@@ -40,11 +40,21 @@ except ImportError:  # pragma: no cover - the client layer is written in paralle
     class Unsupported(Exception):  # type: ignore[no-redef]
         pass
 
+
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CONTAINER", "POD", "NA", "StatPoint", "Usage", "StatsTracker", "StatsPoller",
-    "cpu_percent", "format_cpu", "format_bytes", "sparkline",
+    "CONTAINER",
+    "POD",
+    "NA",
+    "StatPoint",
+    "Usage",
+    "StatsTracker",
+    "StatsPoller",
+    "cpu_percent",
+    "format_cpu",
+    "format_bytes",
+    "sparkline",
 ]
 
 CONTAINER = "container"
@@ -52,7 +62,7 @@ POD = "pod"
 NA = "n/a"
 
 # kind states
-UNKNOWN = "unknown"   # not polled yet
+UNKNOWN = "unknown"  # not polled yet
 OK = "ok"
 UNSUPPORTED = "unsupported"
 ERROR = "error"
@@ -148,7 +158,11 @@ class StatsTracker:
 
     def mark_unsupported(self, kind: str, message: str = "") -> None:
         st = self._state[kind]
-        st.state, st.message, st.at = UNSUPPORTED, message or f"the runtime does not report {kind} statistics", time.time()
+        st.state, st.message, st.at = (
+            UNSUPPORTED,
+            message or f"the runtime does not report {kind} statistics",
+            time.time(),
+        )
         self._objs[kind].clear()
         if kind == POD:
             self.pods_from_containers = True
@@ -210,16 +224,29 @@ class StatsTracker:
                 return NA, NA, NA
             return "-", "-", "-"
         cpu = format_cpu(u.cpu) if u.cpu is not None or u.cpu_pending else NA
-        return (cpu, format_bytes(u.memory) if u.memory is not None else NA,
-                format_bytes(u.fs) if u.fs is not None else NA)
+        return (
+            cpu,
+            format_bytes(u.memory) if u.memory is not None else NA,
+            format_bytes(u.fs) if u.fs is not None else NA,
+        )
 
     # -- feeding -----------------------------------------------------------------------------------------------
     def set_pod_of(self, mapping: Mapping[str, str]) -> None:
         """Container id → pod sandbox id (from ListContainers), used to sum pod values when needed."""
         self._pod_of = dict(mapping)
 
-    def _record(self, kind: str, obj_id: str, name: str, now: float, cpu_ts: int | None,
-                cpu_usage: int | None, nano_cores: int | None, memory: int | None, fs: int | None) -> Usage:
+    def _record(
+        self,
+        kind: str,
+        obj_id: str,
+        name: str,
+        now: float,
+        cpu_ts: int | None,
+        cpu_usage: int | None,
+        nano_cores: int | None,
+        memory: int | None,
+        fs: int | None,
+    ) -> Usage:
         objs = self._objs[kind]
         u = objs.get(obj_id)
         if u is None:
@@ -236,7 +263,12 @@ class StatsTracker:
                     cpu = u.cpu
                 else:
                     cpu = cpu_percent(u.cpu_usage_ns, u.cpu_ts_ns, cpu_usage, ts)
-            if cpu is None and fresh and nano_cores is not None and (u.cpu_usage_ns is None or cpu_usage >= u.cpu_usage_ns):
+            if (
+                cpu is None
+                and fresh
+                and nano_cores is not None
+                and (u.cpu_usage_ns is None or cpu_usage >= u.cpu_usage_ns)
+            ):
                 cpu = nano_cores / 1e9 * 100.0
             u.cpu_usage_ns, u.cpu_ts_ns = cpu_usage, ts
         elif nano_cores is not None:
@@ -272,7 +304,7 @@ class StatsTracker:
                 cpu_usage = _u64(s.cpu, "usage_core_nano_seconds")
                 nano = _u64(s.cpu, "usage_nano_cores")
             memory = _u64(s.memory, "working_set_bytes") if _has(s, "memory") else None
-            fs = _u64(s.writable_layer, 'used_bytes') if _has(s, "writable_layer") else None
+            fs = _u64(s.writable_layer, "used_bytes") if _has(s, "writable_layer") else None
             self._record(CONTAINER, cid, attrs.metadata.name, now, cpu_ts, cpu_usage, nano, memory, fs)
         for gone in set(self._objs[CONTAINER]) - seen:
             del self._objs[CONTAINER][gone]
@@ -301,7 +333,7 @@ class StatsTracker:
                     nano = _u64(linux.cpu, "usage_nano_cores")
                 if _has(linux, "memory"):
                     memory = _u64(linux.memory, "working_set_bytes")
-                layers = [_u64(c.writable_layer, 'used_bytes') for c in linux.containers if _has(c, "writable_layer")]
+                layers = [_u64(c.writable_layer, "used_bytes") for c in linux.containers if _has(c, "writable_layer")]
                 known = [v for v in layers if v is not None]
                 fs = sum(known) if known else None
             if fs is None:  # the pod message may carry no container list: sum what the container stats say
@@ -327,9 +359,11 @@ class StatsTracker:
                 groups.setdefault(pid, []).append(u)
         pods = self._objs[POD]
         for pid, members in groups.items():
+
             def total(values: list[Any]) -> Any:
                 known = [v for v in values if v is not None]
                 return sum(known) if known else None
+
             u = pods.get(pid)
             if u is None:
                 u = pods[pid] = Usage(pid)
@@ -345,6 +379,7 @@ class StatsTracker:
 
 
 # -- formatting (column cells, sparklines) --------------------------------------------------------------------
+
 
 def format_cpu(value: float | None) -> str:
     if value is None:
@@ -386,6 +421,7 @@ def sparkline(values: Iterable[float | None], width: int | None = None, top: flo
 
 # -- the poller ------------------------------------------------------------------------------------------------
 
+
 async def _call(client: Any, name: str) -> Any:
     """``client.name()``; a client without that method has no such statistics (NotImplementedError)."""
     method = getattr(client, name, None)
@@ -416,10 +452,18 @@ class StatsPoller:
     asked again only every ``recheck`` polls.  Polls never overlap; a slow poll delays only the next poll.
     """
 
-    def __init__(self, client: Any, tracker: StatsTracker | None = None, *, interval: float = 5.0,
-                 on_update: Callable[[StatsTracker], Any] | None = None,
-                 pod_of: Callable[[], Mapping[str, str]] | None = None, pods: bool = True,
-                 containers: bool = True, recheck: int = 60) -> None:
+    def __init__(
+        self,
+        client: Any,
+        tracker: StatsTracker | None = None,
+        *,
+        interval: float = 5.0,
+        on_update: Callable[[StatsTracker], Any] | None = None,
+        pod_of: Callable[[], Mapping[str, str]] | None = None,
+        pods: bool = True,
+        containers: bool = True,
+        recheck: int = 60,
+    ) -> None:
         self.client = client
         self.tracker = tracker or StatsTracker()
         self.interval = interval

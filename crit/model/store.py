@@ -23,7 +23,7 @@ class Diff:
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.updated)
 
-    def merge(self, other: "Diff") -> None:
+    def merge(self, other: Diff) -> None:
         """Fold a later diff into this one (an id added then removed disappears, and so on)."""
         for key in other.added:
             if key in self.removed:
@@ -59,7 +59,7 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.pods or self.containers or self.images)
 
-    def merge(self, other: "Changes") -> None:
+    def merge(self, other: Changes) -> None:
         self.pods.merge(other.pods)
         self.containers.merge(other.containers)
         self.images.merge(other.images)

@@ -21,9 +21,17 @@ class NodeProcessError(RuntimeError):
 class NodeProcess:
     """``with NodeProcess(scale="200:1000:50") as node: ... node.endpoint ...``"""
 
-    def __init__(self, *, demo: bool = False, scale: str | None = None, churn: float = 0.0,
-                 images: list[str] = (), root: str | None = None, module: str = "crit",
-                 start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        demo: bool = False,
+        scale: str | None = None,
+        churn: float = 0.0,
+        images: list[str] = (),
+        root: str | None = None,
+        module: str = "crit",
+        start_timeout: float = 30.0,
+    ) -> None:
         self._own_root = root is None
         self.root = root or tempfile.mkdtemp(prefix="crit-nodeproc-")
         os.chmod(self.root, 0o755)
@@ -41,20 +49,21 @@ class NodeProcess:
         if churn:
             self.argv += ["--churn", str(churn)]
         if images:  # only `python -m crit.node` knows --image
-            self.argv = [sys.executable, "-m", "crit.node", *self.argv[self.argv.index("serve"):]]
+            self.argv = [sys.executable, "-m", "crit.node", *self.argv[self.argv.index("serve") :]]
             for ref in images:
                 self.argv += ["--image", ref]
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
         self.started_in = 0.0
 
-    def start(self) -> "NodeProcess":
+    def start(self) -> NodeProcess:
         t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
             # no orphan node if our process dies; its state directory lives under our root
             env = dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=self.root)
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         start_new_session=True, env=env)
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=env
+            )
         deadline = t0 + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -92,7 +101,7 @@ class NodeProcess:
             shutil.rmtree(self.root, ignore_errors=True)
         return rc
 
-    def __enter__(self) -> "NodeProcess":
+    def __enter__(self) -> NodeProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -24,8 +24,23 @@ import grpc
 import crit
 from crit.cri.pb import api_pb2 as pb
 from crit.node.state import (
-    C_RUNNING, NS, POD_READY, Image, NodeError, NodeState, det_id, frame_field1, is_loopback_registry,
-    match_labels, normalize_ref, now_ns, registry_host, state_name, to_json_dict, unknown, wrap,
+    C_RUNNING,
+    NS,
+    POD_READY,
+    Image,
+    NodeError,
+    NodeState,
+    det_id,
+    frame_field1,
+    is_loopback_registry,
+    match_labels,
+    normalize_ref,
+    now_ns,
+    registry_host,
+    state_name,
+    to_json_dict,
+    unknown,
+    wrap,
 )
 from crit.node.workload import Workloads, host_env
 
@@ -52,8 +67,9 @@ class Runtime:
     # ================================================================== RuntimeService
 
     async def Version(self, req, ctx):
-        return pb.VersionResponse(version="0.1.0", runtime_name=RUNTIME_NAME, runtime_version=crit.__version__,
-                                  runtime_api_version="v1")
+        return pb.VersionResponse(
+            version="0.1.0", runtime_name=RUNTIME_NAME, runtime_version=crit.__version__, runtime_api_version="v1"
+        )
 
     async def Status(self, req, ctx):
         resp = pb.StatusResponse()
@@ -61,12 +77,19 @@ class Runtime:
         resp.status.conditions.add(type="NetworkReady", status=True)
         if req.verbose:
             s = self.state
-            resp.info["config"] = _j({
-                "runtime": RUNTIME_NAME, "version": crit.__version__, "stateDir": s.state_dir,
-                "streamServerAddress": "127.0.0.1", "streamServerPort": str(self.streaming.port),
-                "snapshotter": SNAPSHOTTER, "sandboxImage": "localhost:5000/pause:3.9", "demo": s.demo,
-                "hostProcesses": s.host_note,
-            })
+            resp.info["config"] = _j(
+                {
+                    "runtime": RUNTIME_NAME,
+                    "version": crit.__version__,
+                    "stateDir": s.state_dir,
+                    "streamServerAddress": "127.0.0.1",
+                    "streamServerPort": str(self.streaming.port),
+                    "snapshotter": SNAPSHOTTER,
+                    "sandboxImage": "localhost:5000/pause:3.9",
+                    "demo": s.demo,
+                    "hostProcesses": s.host_note,
+                }
+            )
             resp.info["python"] = _j(sys.version.split()[0] + " " + platform.machine())
             resp.info["lastCNILoadStatus"] = "OK"
             resp.info["lastCNILoadStatus.default"] = "OK"
@@ -124,20 +147,34 @@ class Runtime:
                 "config": cfg,
                 "runtimeSpec": {
                     "ociVersion": "1.0.2-dev",
-                    "process": {"user": {"uid": 65535, "gid": 65535}, "args": ["/pause"], "cwd": "/",
-                                "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+                    "process": {
+                        "user": {"uid": 65535, "gid": 65535},
+                        "args": ["/pause"],
+                        "cwd": "/",
+                        "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                    },
                     "root": {"path": "rootfs", "readonly": True},
                     "hostname": pod.config.hostname,
-                    "annotations": {"io.kubernetes.cri.container-type": "sandbox",
-                                    "io.kubernetes.cri.sandbox-id": pod.id,
-                                    "io.kubernetes.cri.sandbox-name": pod.config.metadata.name,
-                                    "io.kubernetes.cri.sandbox-namespace": pod.config.metadata.namespace},
+                    "annotations": {
+                        "io.kubernetes.cri.container-type": "sandbox",
+                        "io.kubernetes.cri.sandbox-id": pod.id,
+                        "io.kubernetes.cri.sandbox-name": pod.config.metadata.name,
+                        "io.kubernetes.cri.sandbox-namespace": pod.config.metadata.namespace,
+                    },
                 },
-                "cniResult": None if pod.host_network else {
-                    "Interfaces": {"eth0": {"IPConfigs": [{"IP": pod.ip, "Gateway": "10.88.0.1"}],
-                                            "Mac": "0a:58:" + ":".join(pod.id[i:i + 2] for i in range(0, 8, 2)),
-                                            "Sandbox": f"/var/run/netns/cni-{pod.id[:8]}"}},
-                    "DNS": [{}, {}], "Routes": [{"dst": "0.0.0.0/0"}]},
+                "cniResult": None
+                if pod.host_network
+                else {
+                    "Interfaces": {
+                        "eth0": {
+                            "IPConfigs": [{"IP": pod.ip, "Gateway": "10.88.0.1"}],
+                            "Mac": "0a:58:" + ":".join(pod.id[i : i + 2] for i in range(0, 8, 2)),
+                            "Sandbox": f"/var/run/netns/cni-{pod.id[:8]}",
+                        }
+                    },
+                    "DNS": [{}, {}],
+                    "Routes": [{"dst": "0.0.0.0/0"}],
+                },
                 "critNode": self.state.host_note,
             }
             resp.info["info"] = _j(info)
@@ -155,9 +192,13 @@ class Runtime:
                     pass
             want_state = f.state.state if f.HasField("state") else None
             sel = f.label_selector
-            pods = [p for p in pods if (not fid or p.id == fid)
-                    and (want_state is None or p.state == want_state)
-                    and (not sel or match_labels(sel, p.config.labels))]
+            pods = [
+                p
+                for p in pods
+                if (not fid or p.id == fid)
+                and (want_state is None or p.state == want_state)
+                and (not sel or match_labels(sel, p.config.labels))
+            ]
         out = []
         for p in pods:
             if p.framed is None:
@@ -220,8 +261,14 @@ class Runtime:
             sel = f.label_selector
             if fpod and not fid and fpod in self.state.pods:
                 cs = self.state.pods[fpod].containers.values()
-            cs = [c for c in cs if (not fid or c.id == fid) and (not fpod or c.pod.id == fpod)
-                  and (want is None or c.state == want) and (not sel or match_labels(sel, c.config.labels))]
+            cs = [
+                c
+                for c in cs
+                if (not fid or c.id == fid)
+                and (not fpod or c.pod.id == fpod)
+                and (want is None or c.state == want)
+                and (not sel or match_labels(sel, c.config.labels))
+            ]
         out = []
         for c in cs:
             if c.framed is None:
@@ -240,7 +287,8 @@ class Runtime:
             argv = list(c.config.command) + list(c.config.args)
             if not argv and c.image is not None:
                 argv = list(c.image.config.get("Entrypoint") or []) + list(
-                    c.config.args or c.image.config.get("Cmd") or [])
+                    c.config.args or c.image.config.get("Cmd") or []
+                )
             env = host_env(c, scratch, c.config.tty)
             info = {
                 "sandboxID": c.pod.id,
@@ -253,16 +301,26 @@ class Runtime:
                 "config": to_json_dict(c.config),
                 "runtimeSpec": {
                     "ociVersion": "1.0.2-dev",
-                    "process": {"terminal": c.config.tty, "user": {"uid": 0, "gid": 0}, "args": argv,
-                                "env": [f"{k}={v}" for k, v in env.items()], "cwd": scratch},
+                    "process": {
+                        "terminal": c.config.tty,
+                        "user": {"uid": 0, "gid": 0},
+                        "args": argv,
+                        "env": [f"{k}={v}" for k, v in env.items()],
+                        "cwd": scratch,
+                    },
                     "root": {"path": "rootfs"},
-                    "annotations": {"io.kubernetes.cri.container-type": "container",
-                                    "io.kubernetes.cri.container-name": c.config.metadata.name,
-                                    "io.kubernetes.cri.sandbox-id": c.pod.id,
-                                    "io.kubernetes.cri.image-name": c.config.image.image},
+                    "annotations": {
+                        "io.kubernetes.cri.container-type": "container",
+                        "io.kubernetes.cri.container-name": c.config.metadata.name,
+                        "io.kubernetes.cri.sandbox-id": c.pod.id,
+                        "io.kubernetes.cri.image-name": c.config.image.image,
+                    },
                 },
-                "critNode": {"workload": "host process" if host else "simulated", "scratchDir": scratch,
-                             "note": self.state.host_note},
+                "critNode": {
+                    "workload": "host process" if host else "simulated",
+                    "scratchDir": scratch,
+                    "note": self.state.host_note,
+                },
             }
             resp.info["info"] = _j(info)
         return resp
@@ -282,8 +340,15 @@ class Runtime:
         if req.HasField("linux"):
             # containerd's updateOCIResource: only non-zero values replace the current ones
             new = req.linux
-            for fld in ("cpu_period", "cpu_quota", "cpu_shares", "memory_limit_in_bytes", "memory_swap_limit_in_bytes",
-                        "cpuset_cpus", "cpuset_mems"):
+            for fld in (
+                "cpu_period",
+                "cpu_quota",
+                "cpu_shares",
+                "memory_limit_in_bytes",
+                "memory_swap_limit_in_bytes",
+                "cpuset_cpus",
+                "cpuset_mems",
+            ):
                 v = getattr(new, fld)
                 if v:
                     setattr(res, fld, v)
@@ -305,8 +370,9 @@ class Runtime:
     # ------------------------------------------------------------------ exec / attach / port-forward
 
     async def ExecSync(self, req, ctx):
-        c = self._find(req.container_id,
-                       f"failed to exec in container: failed to find container {Q(req.container_id)} in store")
+        c = self._find(
+            req.container_id, f"failed to exec in container: failed to find container {Q(req.container_id)} in store"
+        )
         if c.state != C_RUNNING:
             raise unknown(f"failed to exec in container: container is in {state_name(c.state)} state")
         return await self.streaming.exec_sync(c, list(req.cmd), req.timeout)
@@ -412,8 +478,13 @@ class Runtime:
                 fpod = self.state.get_pod(fpod).id if fpod else ""
             except NodeError:
                 pass
-            cs = [c for c in cs if (not fid or c.id == fid) and (not fpod or c.pod.id == fpod)
-                  and (not f.label_selector or match_labels(f.label_selector, c.config.labels))]
+            cs = [
+                c
+                for c in cs
+                if (not fid or c.id == fid)
+                and (not fpod or c.pod.id == fpod)
+                and (not f.label_selector or match_labels(f.label_selector, c.config.labels))
+            ]
         t = now_ns()
         return b"".join(self._container_stats_bytes(c, t) for c in cs)
 
@@ -462,8 +533,10 @@ class Runtime:
         except NodeError as e:
             raise wrap(e, f"an error occurred when trying to find sandbox {req.pod_sandbox_id}")
         if pod.state != POD_READY:
-            raise unknown(f"failed to decode pod sandbox metrics {req.pod_sandbox_id}: failed to get pod sandbox stats "
-                          f"since sandbox container {Q(pod.id)} is not in ready state")
+            raise unknown(
+                f"failed to decode pod sandbox metrics {req.pod_sandbox_id}: failed to get pod sandbox stats "
+                f"since sandbox container {Q(pod.id)} is not in ready state"
+            )
         return pb.PodSandboxStatsResponse(stats=self._pod_stats(pod, now_ns()))
 
     async def ListPodSandboxStats(self, req, ctx):
@@ -475,8 +548,12 @@ class Runtime:
                 fid = self.state.get_pod(fid).id if fid else ""
             except NodeError:
                 pass
-            pods = [p for p in pods if (not fid or p.id == fid)
-                    and (not f.label_selector or match_labels(f.label_selector, p.config.labels))]
+            pods = [
+                p
+                for p in pods
+                if (not fid or p.id == fid)
+                and (not f.label_selector or match_labels(f.label_selector, p.config.labels))
+            ]
         t = now_ns()
         resp = pb.ListPodSandboxStatsResponse()
         # Only ready sandboxes are reported.  containerd 1.6 skips the others only when a filter is given; without
@@ -534,11 +611,13 @@ class Runtime:
         if norm is None:
             raise unknown(f"failed to parse image reference {Q(ref)}: invalid reference format")
         host = registry_host(norm)
-        fail = (f"failed to pull and unpack image {Q(norm)}: failed to resolve reference {Q(norm)}: "
-                f"{norm}: not found")
+        fail = f"failed to pull and unpack image {Q(norm)}: failed to resolve reference {Q(norm)}: {norm}: not found"
         repo_tag = norm.split("/", 1)[1].lower()
-        if (not is_loopback_registry(host) or norm in self.state.missing_images
-                or any(m in repo_tag for m in MISSING_MARKERS)):
+        if (
+            not is_loopback_registry(host)
+            or norm in self.state.missing_images
+            or any(m in repo_tag for m in MISSING_MARKERS)
+        ):
             # A registry off this machine cannot be reached (crit never talks to one), and marked names do not
             # exist: both fail like a registry's "not found".
             await asyncio.sleep(0.05)
@@ -582,9 +661,14 @@ def probe_registry(norm: str) -> str | None:
         repo, ref = rest.split("@", 1)
     else:
         repo, _, ref = rest.rpartition(":")
-    req = urllib.request.Request(f"http://{host}/v2/{repo}/manifests/{ref}", method="HEAD", headers={
-        "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json,"
-                  " application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json"})
+    req = urllib.request.Request(
+        f"http://{host}/v2/{repo}/manifests/{ref}",
+        method="HEAD",
+        headers={
+            "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json,"
+            " application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json"
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=0.7) as r:
             return r.headers.get("Docker-Content-Digest") or None
@@ -605,8 +689,9 @@ ENTRYPOINTS = {
 }
 
 
-def make_image(norm: str, *, digest: str | None = None, size: int | None = None, created: str | None = None,
-               pinned: bool = False) -> Image:
+def make_image(
+    norm: str, *, digest: str | None = None, size: int | None = None, created: str | None = None, pinned: bool = False
+) -> Image:
     """A believable image for a normalized reference (deterministic: the same name gives the same image)."""
     repo = norm.split("@", 1)[0].rsplit(":", 1)[0] if "@" not in norm else norm.split("@", 1)[0]
     rng = random.Random(zlib.crc32(norm.encode()))
@@ -614,17 +699,28 @@ def make_image(norm: str, *, digest: str | None = None, size: int | None = None,
     digest = digest or "sha256:" + det_id("manifest", norm)
     kind = next((k for k in ENTRYPOINTS if k in repo.rsplit("/", 1)[-1]), "")
     entry, cmd, stop = ENTRYPOINTS.get(kind, ([], ["/app/server"], ""))
-    config = {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Entrypoint": entry or None,
-              "Cmd": cmd or None, "WorkingDir": "/", "Labels": {"org.opencontainers.image.source": "crit-node demo"}}
+    config = {
+        "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+        "Entrypoint": entry or None,
+        "Cmd": cmd or None,
+        "WorkingDir": "/",
+        "Labels": {"org.opencontainers.image.source": "crit-node demo"},
+    }
     if kind == "pause":
         config["User"] = "65535:65535"
     if stop:
         config["StopSignal"] = stop
     tags = [norm] if "@" not in norm else []
-    return Image(id=image_id, repo_tags=tags, repo_digests=[f"{repo}@{digest}"],
-                 size=size if size is not None else rng.randint(2, 220) * 1024 * 1024 + rng.randint(0, 1 << 20),
-                 config=config, created=created or "2024-0%d-1%dT10:00:00Z" % (rng.randint(1, 9), rng.randint(0, 9)),
-                 pinned=pinned, chain_id="sha256:" + det_id("chain", norm))
+    return Image(
+        id=image_id,
+        repo_tags=tags,
+        repo_digests=[f"{repo}@{digest}"],
+        size=size if size is not None else rng.randint(2, 220) * 1024 * 1024 + rng.randint(0, 1 << 20),
+        config=config,
+        created=created or "2024-0%d-1%dT10:00:00Z" % (rng.randint(1, 9), rng.randint(0, 9)),
+        pinned=pinned,
+        chain_id="sha256:" + det_id("chain", norm),
+    )
 
 
 # ----------------------------------------------------------------------------------------- registration
@@ -641,8 +737,9 @@ def _unary(fn, req_cls):
         except NodeError as e:
             await context.abort(e.code, e.message)
 
-    return grpc.unary_unary_rpc_method_handler(handler, request_deserializer=req_cls.FromString,
-                                               response_serializer=_ser)
+    return grpc.unary_unary_rpc_method_handler(
+        handler, request_deserializer=req_cls.FromString, response_serializer=_ser
+    )
 
 
 def _stream(fn, req_cls):
@@ -653,26 +750,42 @@ def _stream(fn, req_cls):
         except NodeError as e:
             await context.abort(e.code, e.message)
 
-    return grpc.unary_stream_rpc_method_handler(handler, request_deserializer=req_cls.FromString,
-                                                response_serializer=_ser)
+    return grpc.unary_stream_rpc_method_handler(
+        handler, request_deserializer=req_cls.FromString, response_serializer=_ser
+    )
 
 
 RUNTIME_METHODS = {
-    "Version": pb.VersionRequest, "Status": pb.StatusRequest,
-    "RunPodSandbox": pb.RunPodSandboxRequest, "StopPodSandbox": pb.StopPodSandboxRequest,
-    "RemovePodSandbox": pb.RemovePodSandboxRequest, "PodSandboxStatus": pb.PodSandboxStatusRequest,
-    "ListPodSandbox": pb.ListPodSandboxRequest, "CreateContainer": pb.CreateContainerRequest,
-    "StartContainer": pb.StartContainerRequest, "StopContainer": pb.StopContainerRequest,
-    "RemoveContainer": pb.RemoveContainerRequest, "ListContainers": pb.ListContainersRequest,
-    "ContainerStatus": pb.ContainerStatusRequest, "UpdateContainerResources": pb.UpdateContainerResourcesRequest,
-    "ReopenContainerLog": pb.ReopenContainerLogRequest, "ExecSync": pb.ExecSyncRequest, "Exec": pb.ExecRequest,
-    "Attach": pb.AttachRequest, "PortForward": pb.PortForwardRequest, "ContainerStats": pb.ContainerStatsRequest,
-    "ListContainerStats": pb.ListContainerStatsRequest, "PodSandboxStats": pb.PodSandboxStatsRequest,
+    "Version": pb.VersionRequest,
+    "Status": pb.StatusRequest,
+    "RunPodSandbox": pb.RunPodSandboxRequest,
+    "StopPodSandbox": pb.StopPodSandboxRequest,
+    "RemovePodSandbox": pb.RemovePodSandboxRequest,
+    "PodSandboxStatus": pb.PodSandboxStatusRequest,
+    "ListPodSandbox": pb.ListPodSandboxRequest,
+    "CreateContainer": pb.CreateContainerRequest,
+    "StartContainer": pb.StartContainerRequest,
+    "StopContainer": pb.StopContainerRequest,
+    "RemoveContainer": pb.RemoveContainerRequest,
+    "ListContainers": pb.ListContainersRequest,
+    "ContainerStatus": pb.ContainerStatusRequest,
+    "UpdateContainerResources": pb.UpdateContainerResourcesRequest,
+    "ReopenContainerLog": pb.ReopenContainerLogRequest,
+    "ExecSync": pb.ExecSyncRequest,
+    "Exec": pb.ExecRequest,
+    "Attach": pb.AttachRequest,
+    "PortForward": pb.PortForwardRequest,
+    "ContainerStats": pb.ContainerStatsRequest,
+    "ListContainerStats": pb.ListContainerStatsRequest,
+    "PodSandboxStats": pb.PodSandboxStatsRequest,
     "ListPodSandboxStats": pb.ListPodSandboxStatsRequest,
 }
 IMAGE_METHODS = {
-    "ListImages": pb.ListImagesRequest, "ImageStatus": pb.ImageStatusRequest, "PullImage": pb.PullImageRequest,
-    "RemoveImage": pb.RemoveImageRequest, "ImageFsInfo": pb.ImageFsInfoRequest,
+    "ListImages": pb.ListImagesRequest,
+    "ImageStatus": pb.ImageStatusRequest,
+    "PullImage": pb.PullImageRequest,
+    "RemoveImage": pb.RemoveImageRequest,
+    "ImageFsInfo": pb.ImageFsInfoRequest,
 }
 
 
@@ -680,7 +793,7 @@ def generic_handlers(rt: Runtime) -> list:
     runtime = {name: _unary(getattr(rt, name), cls) for name, cls in RUNTIME_METHODS.items()}
     runtime["GetContainerEvents"] = _stream(rt.GetContainerEvents, pb.GetEventsRequest)
     image = {name: _unary(getattr(rt, name), cls) for name, cls in IMAGE_METHODS.items()}
-    return [grpc.method_handlers_generic_handler("runtime.v1.RuntimeService", runtime),
-            grpc.method_handlers_generic_handler("runtime.v1.ImageService", image)]
-
-
+    return [
+        grpc.method_handlers_generic_handler("runtime.v1.RuntimeService", runtime),
+        grpc.method_handlers_generic_handler("runtime.v1.ImageService", image),
+    ]

@@ -14,7 +14,16 @@ import re
 from crit.cri.pb import api_pb2 as pb
 from crit.node.runtime import make_image
 from crit.node.state import (
-    C_EXITED, C_RUNNING, NS, POD_NOTREADY, POD_READY, Container, NodeError, NodeState, det_id, now_ns,
+    C_EXITED,
+    C_RUNNING,
+    NS,
+    POD_NOTREADY,
+    POD_READY,
+    Container,
+    NodeError,
+    NodeState,
+    det_id,
+    now_ns,
 )
 from crit.node.workload import Workloads
 
@@ -42,17 +51,37 @@ def parse_scale(spec: str) -> tuple[int, int, int]:
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def pod_config(name: str, namespace: str, uid: str, *, attempt: int = 0, host_network: bool = False,
-               labels: dict | None = None, annotations: dict | None = None, log_root: str = "") -> pb.PodSandboxConfig:
+def pod_config(
+    name: str,
+    namespace: str,
+    uid: str,
+    *,
+    attempt: int = 0,
+    host_network: bool = False,
+    labels: dict | None = None,
+    annotations: dict | None = None,
+    log_root: str = "",
+) -> pb.PodSandboxConfig:
     cfg = pb.PodSandboxConfig()
     cfg.metadata.name, cfg.metadata.namespace, cfg.metadata.uid, cfg.metadata.attempt = name, namespace, uid, attempt
     cfg.hostname = "crit-demo" if host_network else name
     if log_root:
         cfg.log_directory = os.path.join(log_root, f"{namespace}_{name}_{uid}")
-    cfg.labels.update({"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace,
-                       "io.kubernetes.pod.uid": uid, **(labels or {})})
-    cfg.annotations.update({"kubernetes.io/config.source": "api", "kubernetes.io/config.seen": "2026-11-28T08:00:00Z",
-                            **(annotations or {})})
+    cfg.labels.update(
+        {
+            "io.kubernetes.pod.name": name,
+            "io.kubernetes.pod.namespace": namespace,
+            "io.kubernetes.pod.uid": uid,
+            **(labels or {}),
+        }
+    )
+    cfg.annotations.update(
+        {
+            "kubernetes.io/config.source": "api",
+            "kubernetes.io/config.seen": "2026-11-28T08:00:00Z",
+            **(annotations or {}),
+        }
+    )
     cfg.dns_config.servers.append("10.96.0.10")
     cfg.dns_config.searches.extend([f"{namespace}.svc.cluster.local", "svc.cluster.local", "cluster.local"])
     cfg.dns_config.options.append("ndots:5")
@@ -62,9 +91,19 @@ def pod_config(name: str, namespace: str, uid: str, *, attempt: int = 0, host_ne
     return cfg
 
 
-def container_config(pod: pb.PodSandboxConfig, name: str, image: str, *, attempt: int = 0,
-                     command: list[str] | None = None, args: list[str] | None = None, tty: bool = False,
-                     stdin: bool = False, env: dict | None = None, memory_limit: int = 0) -> pb.ContainerConfig:
+def container_config(
+    pod: pb.PodSandboxConfig,
+    name: str,
+    image: str,
+    *,
+    attempt: int = 0,
+    command: list[str] | None = None,
+    args: list[str] | None = None,
+    tty: bool = False,
+    stdin: bool = False,
+    env: dict | None = None,
+    memory_limit: int = 0,
+) -> pb.ContainerConfig:
     cfg = pb.ContainerConfig()
     cfg.metadata.name, cfg.metadata.attempt = name, attempt
     cfg.image.image = image
@@ -77,11 +116,21 @@ def container_config(pod: pb.PodSandboxConfig, name: str, image: str, *, attempt
     cfg.log_path = f"{name}/{attempt}.log"
     cfg.tty, cfg.stdin = tty, stdin
     md = pod.metadata
-    cfg.labels.update({"io.kubernetes.container.name": name, "io.kubernetes.pod.name": md.name,
-                       "io.kubernetes.pod.namespace": md.namespace, "io.kubernetes.pod.uid": md.uid})
-    cfg.annotations.update({"io.kubernetes.container.restartCount": str(attempt),
-                            "io.kubernetes.container.terminationMessagePath": "/dev/termination-log",
-                            "io.kubernetes.container.terminationMessagePolicy": "File"})
+    cfg.labels.update(
+        {
+            "io.kubernetes.container.name": name,
+            "io.kubernetes.pod.name": md.name,
+            "io.kubernetes.pod.namespace": md.namespace,
+            "io.kubernetes.pod.uid": md.uid,
+        }
+    )
+    cfg.annotations.update(
+        {
+            "io.kubernetes.container.restartCount": str(attempt),
+            "io.kubernetes.container.terminationMessagePath": "/dev/termination-log",
+            "io.kubernetes.container.terminationMessagePolicy": "File",
+        }
+    )
     res = cfg.linux.resources
     res.cpu_period, res.cpu_quota, res.cpu_shares = 100000, 0, 102
     res.oom_score_adj = 1000 if not memory_limit else 999
@@ -145,18 +194,27 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def pod(name, ns, age, *, host=False, app=None, ready=True, attempt=0):
-        cfg = pod_config(name, ns, uid(), host_network=host, attempt=attempt, labels={"app": app or name.split("-")[0]},
-                         log_root=log_root)
+        cfg = pod_config(
+            name,
+            ns,
+            uid(),
+            host_network=host,
+            attempt=attempt,
+            labels={"app": app or name.split("-")[0]},
+            log_root=log_root,
+        )
         p = state.run_pod(cfg, "", pod_id=det_id("demo", "pod", name), created_at=t - age)
         if not ready:
             stopped.append(p)  # marked NotReady once its containers exist
         return p
 
-    def ctr(p, name, image, age, *, attempt=0, exited=None, reason="", lines=40, planned_exit=None, created_only=False,
-            **kw):
+    def ctr(
+        p, name, image, age, *, attempt=0, exited=None, reason="", lines=40, planned_exit=None, created_only=False, **kw
+    ):
         cfg = container_config(p.config, name, image, attempt=attempt, **kw)
-        c = state.create_container(p.id, cfg, p.config, cid=det_id("demo", "ctr", p.id, name, attempt),
-                                   created_at=t - age - 2 * NS)
+        c = state.create_container(
+            p.id, cfg, p.config, cid=det_id("demo", "ctr", p.id, name, attempt), created_at=t - age - 2 * NS
+        )
         if created_only:
             return c
         start_at(state, wl, c, t - age)
@@ -171,47 +229,98 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
     stopped = []
     # kube-system
     p = pod("coredns-5d78c9869d-4xk7p", "kube-system", 3 * DAY + 4 * HOUR, app="kube-dns")
-    ctr(p, "coredns", "localhost:5000/coredns/coredns:v1.10.1", 3 * DAY + 4 * HOUR, args=["-conf", "/etc/coredns/Corefile"],
-        memory_limit=170 * 1024 * 1024)
+    ctr(
+        p,
+        "coredns",
+        "localhost:5000/coredns/coredns:v1.10.1",
+        3 * DAY + 4 * HOUR,
+        args=["-conf", "/etc/coredns/Corefile"],
+        memory_limit=170 * 1024 * 1024,
+    )
     p = pod("coredns-5d78c9869d-q8w2m", "kube-system", 3 * DAY + 4 * HOUR, app="kube-dns")
-    ctr(p, "coredns", "localhost:5000/coredns/coredns:v1.10.1", 3 * DAY + 4 * HOUR, exited=(2, 2 * DAY + 5 * HOUR),
-        lines=25)
-    ctr(p, "coredns", "localhost:5000/coredns/coredns:v1.10.1", 2 * DAY + 5 * HOUR, attempt=1,
-        memory_limit=170 * 1024 * 1024)
+    ctr(
+        p,
+        "coredns",
+        "localhost:5000/coredns/coredns:v1.10.1",
+        3 * DAY + 4 * HOUR,
+        exited=(2, 2 * DAY + 5 * HOUR),
+        lines=25,
+    )
+    ctr(
+        p,
+        "coredns",
+        "localhost:5000/coredns/coredns:v1.10.1",
+        2 * DAY + 5 * HOUR,
+        attempt=1,
+        memory_limit=170 * 1024 * 1024,
+    )
     p = pod("kube-proxy-7xq2v", "kube-system", 3 * DAY + 5 * HOUR, host=True)
-    ctr(p, "kube-proxy", "localhost:5000/kube-proxy:v1.27.3", 3 * DAY + 5 * HOUR,
-        command=None, args=["--config=/var/lib/kube-proxy/config.conf", "--hostname-override=crit-demo"])
+    ctr(
+        p,
+        "kube-proxy",
+        "localhost:5000/kube-proxy:v1.27.3",
+        3 * DAY + 5 * HOUR,
+        command=None,
+        args=["--config=/var/lib/kube-proxy/config.conf", "--hostname-override=crit-demo"],
+    )
     p = pod("etcd-crit-demo", "kube-system", 3 * DAY + 5 * HOUR, host=True, app="etcd")
-    ctr(p, "etcd", "localhost:5000/etcd:3.5.7-0", 3 * DAY + 5 * HOUR,
-        args=["--data-dir=/var/lib/etcd", "--listen-client-urls=https://127.0.0.1:2379"])
+    ctr(
+        p,
+        "etcd",
+        "localhost:5000/etcd:3.5.7-0",
+        3 * DAY + 5 * HOUR,
+        args=["--data-dir=/var/lib/etcd", "--listen-client-urls=https://127.0.0.1:2379"],
+    )
     # default
     p = pod("web-7c9d8f6b5-abcde", "default", 5 * HOUR + 12 * MIN, app="web")
     ctr(p, "nginx", "localhost:5000/library/nginx:1.25.3", 5 * HOUR + 12 * MIN, memory_limit=256 * 1024 * 1024)
     ctr(p, "log-shipper", "localhost:5000/fluent-bit:2.1.9", 5 * HOUR + 11 * MIN)
     p = pod("toolbox", "default", 40 * MIN, host=True, app="toolbox")
-    ctr(p, "shell", "localhost:5000/busybox:1.36", 40 * MIN, command=["sh"], tty=True, stdin=True, lines=0,
-        env={"PS1": "toolbox$ "})
+    ctr(
+        p,
+        "shell",
+        "localhost:5000/busybox:1.36",
+        40 * MIN,
+        command=["sh"],
+        tty=True,
+        stdin=True,
+        lines=0,
+        env={"PS1": "toolbox$ "},
+    )
     p = pod("db-migrate-28375920-x2b4c", "default", 2 * HOUR, app="db-migrate", ready=False)
     ctr(p, "migrate", "localhost:5000/shop/batch:2024.11", 2 * HOUR, exited=(0, 2 * HOUR - 47 * NS), lines=30)
     # shop
     p = pod("cart-api-6b7f9c8d4-9zt5r", "shop", 26 * HOUR, app="cart-api")
-    ctr(p, "api", "localhost:5000/shop/cart-api:2.4.1", 26 * HOUR, env={"REDIS_ADDR": "redis-0.shop:6379"},
-        memory_limit=512 * 1024 * 1024)
+    ctr(
+        p,
+        "api",
+        "localhost:5000/shop/cart-api:2.4.1",
+        26 * HOUR,
+        env={"REDIS_ADDR": "redis-0.shop:6379"},
+        memory_limit=512 * 1024 * 1024,
+    )
     p = pod("redis-0", "shop", 6 * DAY, app="redis")
     ctr(p, "redis", "localhost:5000/library/redis:7.2.4", 6 * DAY, args=["--appendonly", "yes"])
     p = pod("payments-worker-5f6d7c-kq2lm", "shop", 50 * MIN, app="payments")
-    ctr(p, "worker", "localhost:5000/shop/payments:1.9.0", 9 * MIN, attempt=2, exited=(1, 6 * MIN),
-        reason="", lines=12)
-    ctr(p, "worker", "localhost:5000/shop/payments:1.9.0", 90 * NS, attempt=3, lines=8,
-        planned_exit=(135.0, 1))  # crashes again about 45 s after the node starts
+    ctr(p, "worker", "localhost:5000/shop/payments:1.9.0", 9 * MIN, attempt=2, exited=(1, 6 * MIN), reason="", lines=12)
+    ctr(
+        p, "worker", "localhost:5000/shop/payments:1.9.0", 90 * NS, attempt=3, lines=8, planned_exit=(135.0, 1)
+    )  # crashes again about 45 s after the node starts
     p = pod("checkout-7d8e9f-ab12c", "shop", 20 * NS, app="checkout")
     ctr(p, "checkout", "localhost:5000/shop/checkout:0.8.0-rc.2", 20 * NS, created_only=True)
     # monitoring
     p = pod("node-exporter-8xk2p", "monitoring", 3 * DAY, host=True, app="node-exporter")
     ctr(p, "node-exporter", "localhost:5000/prom/node-exporter:v1.6.1", 3 * DAY, args=["--path.rootfs=/host"])
     p = pod("prometheus-0", "monitoring", 2 * DAY, app="prometheus", ready=False)
-    ctr(p, "prometheus", "localhost:5000/prom/prometheus:v2.45.0", 2 * DAY, exited=(137, 3 * HOUR), reason="OOMKilled",
-        memory_limit=1024 * 1024 * 1024)
+    ctr(
+        p,
+        "prometheus",
+        "localhost:5000/prom/prometheus:v2.45.0",
+        2 * DAY,
+        exited=(137, 3 * HOUR),
+        reason="OOMKilled",
+        memory_limit=1024 * 1024 * 1024,
+    )
     for p in stopped:
         p.state, p.pid, p.framed = POD_NOTREADY, 0, None
 
@@ -240,8 +349,9 @@ def seed_scale(state: NodeState, wl: Workloads, pods: int, containers: int, imag
         uid = det_id("scale-uid", pods, i)[:32]
         uid = f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:]}"
         host = rng.random() < 0.1
-        cfg = pod_config(name, ns, uid, host_network=host, labels={"app": f"app-{i % 97:02d}", "tier": "scale"},
-                         log_root=log_root)
+        cfg = pod_config(
+            name, ns, uid, host_network=host, labels={"app": f"app-{i % 97:02d}", "tier": "scale"}, log_root=log_root
+        )
         age = int(rng.uniform(60, 14 * 86400) * NS)
         p = state.run_pod(cfg, "", pod_id=det_id("scale", pods, containers, images, "pod", i), created_at=t - age)
         ready = rng.random() >= 0.02
@@ -250,16 +360,21 @@ def seed_scale(state: NodeState, wl: Workloads, pods: int, containers: int, imag
             cname = f"c{j}"
             ccfg = container_config(cfg, cname, app_refs[(i * 7 + j) % len(app_refs)], attempt=attempt)
             ccfg.log_path = f"{cname}_{attempt}.log"  # flat: one directory per pod, not per container
-            c = state.create_container(p.id, ccfg, cfg, cid=det_id("scale", pods, containers, images, "ctr", i, j),
-                                       created_at=t - age + NS)
+            c = state.create_container(
+                p.id, ccfg, cfg, cid=det_id("scale", pods, containers, images, "ctr", i, j), created_at=t - age + NS
+            )
             roll = rng.random()
             if ready and roll < 0.01:
                 continue  # stays CREATED
             start_at(state, wl, c, t - age + 2 * NS)
             if not ready or roll < 0.11:
                 code = rng.choice((0, 0, 1, 2, 137, 143))
-                exit_at(c, t - int(rng.uniform(1, age / NS - 2) * NS), code, "OOMKilled" if code == 137 and roll < 0.03
-                        else "")
+                exit_at(
+                    c,
+                    t - int(rng.uniform(1, age / NS - 2) * NS),
+                    code,
+                    "OOMKilled" if code == 137 and roll < 0.03 else "",
+                )
         if not ready:
             p.state, p.pid = POD_NOTREADY, 0
 
@@ -327,8 +442,11 @@ class Churn:
             pod = c0.pod if c0 is not None and c0.pod.state == POD_READY else (ready[0] if ready else None)
             if pod is None:
                 return
-            image = next(iter(pod.containers.values())).config.image.image if pod.containers else \
-                next(iter(self.state.images.values())).repo_tags[0]
+            image = (
+                next(iter(pod.containers.values())).config.image.image
+                if pod.containers
+                else next(iter(self.state.images.values())).repo_tags[0]
+            )
             cfg = container_config(pod.config, f"churn-{self.n}", image)
             c = self.state.create_container(pod.id, cfg, pod.config)
             self.state.start_container(c)
@@ -397,8 +515,10 @@ class DemoRestarter:
         pod = next((p for p in self.state.pods.values() if p.config.metadata.name == self.POD), None)
         if pod is None or pod.state != POD_READY:
             return
-        workers = sorted((c for c in pod.containers.values() if c.config.metadata.name == "worker"),
-                         key=lambda c: c.config.metadata.attempt)
+        workers = sorted(
+            (c for c in pod.containers.values() if c.config.metadata.name == "worker"),
+            key=lambda c: c.config.metadata.attempt,
+        )
         if not workers or workers[-1].state != C_EXITED:
             return
         last = workers[-1]

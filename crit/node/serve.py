@@ -33,7 +33,7 @@ class NodeStartError(Exception):
 
 def socket_path(listen: str) -> str:
     if listen.startswith("unix://"):
-        path = listen[len("unix://"):]
+        path = listen[len("unix://") :]
     elif listen.startswith("/"):
         path = listen
     else:
@@ -121,8 +121,16 @@ def _is_node_process(pid: int) -> bool:
 class Node:
     """An embedded CRI node listening on a unix socket (mode 0600)."""
 
-    def __init__(self, listen: str, *, demo: bool = False, scale: str | None = None, churn: float = 0.0,
-                 state_dir: str | None = None, images: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        listen: str,
+        *,
+        demo: bool = False,
+        scale: str | None = None,
+        churn: float = 0.0,
+        state_dir: str | None = None,
+        images: list[str] | None = None,
+    ) -> None:
         self.path = socket_path(listen)
         self.endpoint = "unix://" + self.path
         self.demo, self.scale_spec, self.churn_rate = demo, scale, churn
@@ -170,8 +178,12 @@ class Node:
                 self.state.add_image(img)
             self.warm()
             self.wl.start_ticker()
-            self.server = grpc.aio.server(options=[("grpc.max_send_message_length", MAX_MESSAGE),
-                                                   ("grpc.max_receive_message_length", MAX_MESSAGE)])
+            self.server = grpc.aio.server(
+                options=[
+                    ("grpc.max_send_message_length", MAX_MESSAGE),
+                    ("grpc.max_receive_message_length", MAX_MESSAGE),
+                ]
+            )
             self.server.add_generic_rpc_handlers(generic_handlers(self.runtime))
             # the socket is born 0600 (exec runs commands on this host): gRPC binds it in add_insecure_port
             # already, so the umask must cover that call, not only start()
@@ -225,7 +237,7 @@ class Node:
         if self._own_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
-    async def __aenter__(self) -> "Node":
+    async def __aenter__(self) -> Node:
         await self.start()
         return self
 
@@ -235,9 +247,11 @@ class Node:
     def banner(self) -> str:
         s = self.state
         what = "demo node" if self.demo else "node"
-        return (f"crit node: {what} serving CRI v1 on {self.endpoint} ({len(s.pods)} pods, {len(s.containers)} "
-                f"containers, {len(s.images)} images; streaming on 127.0.0.1:{self.streaming.port}; "
-                f"built in {self.build_seconds:.2f} s). WARNING: {s.host_note}. Stop with Ctrl+C.")
+        return (
+            f"crit node: {what} serving CRI v1 on {self.endpoint} ({len(s.pods)} pods, {len(s.containers)} "
+            f"containers, {len(s.images)} images; streaming on 127.0.0.1:{self.streaming.port}; "
+            f"built in {self.build_seconds:.2f} s). WARNING: {s.host_note}. Stop with Ctrl+C."
+        )
 
 
 async def _serve(node: Node, parent: int) -> None:
@@ -265,8 +279,9 @@ async def _exit_with_parent(ppid: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
-def run(listen: str, *, demo: bool = False, scale: str | None = None, churn: float = 0.0,
-        images: list[str] | None = None) -> int:
+def run(
+    listen: str, *, demo: bool = False, scale: str | None = None, churn: float = 0.0, images: list[str] | None = None
+) -> int:
     """Serve until SIGINT/SIGTERM. Returns the exit status; errors are printed as one sentence."""
     try:
         node = Node(listen, demo=demo, scale=scale, churn=churn, images=images)

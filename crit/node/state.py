@@ -13,13 +13,13 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import grpc
 
 from crit.cri.pb import api_pb2 as pb
-from crit.cri.refs import normalize_ref  # noqa: F401 - re-exported for the node
+from crit.cri.refs import normalize_ref
 
 NS = 1_000_000_000
 
@@ -153,8 +153,9 @@ class Image:
     framed: bytes | None = None
 
     def to_pb(self) -> pb.Image:
-        img = pb.Image(id=self.id, repo_tags=self.repo_tags, repo_digests=self.repo_digests, size=self.size,
-                       pinned=self.pinned)
+        img = pb.Image(
+            id=self.id, repo_tags=self.repo_tags, repo_digests=self.repo_digests, size=self.size, pinned=self.pinned
+        )
         user = str(self.config.get("User", ""))
         uid_part = user.split(":", 1)[0]
         if uid_part.isdigit():
@@ -165,17 +166,20 @@ class Image:
         return img
 
     def info_json(self) -> str:
-        return json.dumps({
-            "chainID": self.chain_id,
-            "imageSpec": {
-                "created": self.created,
-                "architecture": "amd64",
-                "os": "linux",
-                "config": self.config,
-                "rootfs": {"type": "layers", "diff_ids": [self.chain_id]},
-                "history": [{"created": self.created, "created_by": "crit-node: simulated image"}],
+        return json.dumps(
+            {
+                "chainID": self.chain_id,
+                "imageSpec": {
+                    "created": self.created,
+                    "architecture": "amd64",
+                    "os": "linux",
+                    "config": self.config,
+                    "rootfs": {"type": "layers", "diff_ids": [self.chain_id]},
+                    "history": [{"created": self.created, "created_by": "crit-node: simulated image"}],
+                },
             },
-        }, separators=(",", ":"))
+            separators=(",", ":"),
+        )
 
 
 # ----------------------------------------------------------------------------------------- pods/containers
@@ -200,14 +204,28 @@ class Pod:
 
     def to_pb(self) -> pb.PodSandbox:
         c = self.config
-        return pb.PodSandbox(id=self.id, metadata=c.metadata, state=self.state, created_at=self.created_at,
-                             labels=c.labels, annotations=c.annotations, runtime_handler=self.runtime_handler)
+        return pb.PodSandbox(
+            id=self.id,
+            metadata=c.metadata,
+            state=self.state,
+            created_at=self.created_at,
+            labels=c.labels,
+            annotations=c.annotations,
+            runtime_handler=self.runtime_handler,
+        )
 
     def status_pb(self) -> pb.PodSandboxStatus:
         c = self.config
         ns = c.linux.security_context.namespace_options
-        st = pb.PodSandboxStatus(id=self.id, metadata=c.metadata, state=self.state, created_at=self.created_at,
-                                 labels=c.labels, annotations=c.annotations, runtime_handler=self.runtime_handler)
+        st = pb.PodSandboxStatus(
+            id=self.id,
+            metadata=c.metadata,
+            state=self.state,
+            created_at=self.created_at,
+            labels=c.labels,
+            annotations=c.annotations,
+            runtime_handler=self.runtime_handler,
+        )
         st.network.ip = self.ip if self.state == POD_READY else ""
         st.linux.namespaces.options.network = ns.network
         st.linux.namespaces.options.pid = ns.pid
@@ -257,9 +275,17 @@ class Container:
 
     def to_pb(self) -> pb.Container:
         c = self.config
-        return pb.Container(id=self.id, pod_sandbox_id=self.pod.id, metadata=c.metadata, image=c.image,
-                            image_ref=self.image_id, state=self.state, created_at=self.created_at,
-                            labels=c.labels, annotations=c.annotations)
+        return pb.Container(
+            id=self.id,
+            pod_sandbox_id=self.pod.id,
+            metadata=c.metadata,
+            image=c.image,
+            image_ref=self.image_id,
+            state=self.state,
+            created_at=self.created_at,
+            labels=c.labels,
+            annotations=c.annotations,
+        )
 
     def status_pb(self) -> pb.ContainerStatus:
         c = self.config
@@ -267,9 +293,19 @@ class Container:
         reason = self.reason
         if state == C_EXITED and not reason:
             reason = "Completed" if self.exit_code == 0 else "Error"
-        st = pb.ContainerStatus(id=self.id, metadata=c.metadata, state=state, created_at=self.created_at,
-                                exit_code=self.exit_code, reason=reason, message=self.message, labels=c.labels,
-                                annotations=c.annotations, mounts=c.mounts, log_path=self.log_path)
+        st = pb.ContainerStatus(
+            id=self.id,
+            metadata=c.metadata,
+            state=state,
+            created_at=self.created_at,
+            exit_code=self.exit_code,
+            reason=reason,
+            message=self.message,
+            labels=c.labels,
+            annotations=c.annotations,
+            mounts=c.mounts,
+            log_path=self.log_path,
+        )
         if state == C_RUNNING:
             st.started_at = self.started_at
         elif state in (C_EXITED, C_UNKNOWN):
@@ -400,15 +436,21 @@ class NodeState:
         ev = pb.ContainerEventResponse(container_id=cid, container_event_type=etype, created_at=now_ns())
         if pod.id in self.pods:  # a removed pod has no status any more (containerd 1.7 sends none)
             ev.pod_sandbox_status.CopyFrom(pod.status_pb())
-        for c in (containers if containers is not None else list(pod.containers.values())):
+        for c in containers if containers is not None else list(pod.containers.values()):
             ev.containers_statuses.append(c.status_pb())
         for sub in list(self.subscribers):
             sub(ev)
 
     # ------------------------------------------------------------------ pods
 
-    def run_pod(self, config: pb.PodSandboxConfig, runtime_handler: str = "", *, pod_id: str | None = None,
-                created_at: int | None = None) -> Pod:
+    def run_pod(
+        self,
+        config: pb.PodSandboxConfig,
+        runtime_handler: str = "",
+        *,
+        pod_id: str | None = None,
+        created_at: int | None = None,
+    ) -> Pod:
         md = config.metadata
         if not config.HasField("metadata"):
             raise unknown("sandbox config must include metadata")  # containerd checks nothing more here
@@ -421,8 +463,7 @@ class NodeState:
         if runtime_handler not in RUNTIME_HANDLERS:
             self.pod_names.release_by_key(pid)
             raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
-        pod = Pod(id=pid, config=config, runtime_handler=runtime_handler, name=name,
-                  created_at=created_at or now_ns())
+        pod = Pod(id=pid, config=config, runtime_handler=runtime_handler, name=name, created_at=created_at or now_ns())
         if not pod.host_network:
             n = self.ip_counter
             self.ip_counter += 1
@@ -454,16 +495,24 @@ class NodeState:
 
     # ------------------------------------------------------------------ containers
 
-    def create_container(self, pod_ident: str, config: pb.ContainerConfig, sandbox_config: pb.PodSandboxConfig,
-                         *, cid: str | None = None, created_at: int | None = None) -> Container:
+    def create_container(
+        self,
+        pod_ident: str,
+        config: pb.ContainerConfig,
+        sandbox_config: pb.PodSandboxConfig,
+        *,
+        cid: str | None = None,
+        created_at: int | None = None,
+    ) -> Container:
         try:
             pod = self.get_pod(pod_ident)
         except NodeError as e:
             raise wrap(e, f"failed to find sandbox id {json.dumps(pod_ident)}")
         if pod.state != POD_READY:
             # containerd 1.6 asks for the sandbox's task, which is gone once the pod is stopped
-            raise not_found(f"failed to get sandbox container task: no running task found: task {pod.id} not found: "
-                            "not found")
+            raise not_found(
+                f"failed to get sandbox container task: no running task found: task {pod.id} not found: not found"
+            )
         if not config.HasField("metadata"):
             raise unknown("container config must include metadata")
         cid = cid or new_id()
@@ -482,8 +531,16 @@ class NodeState:
         log_path = ""
         if sandbox_config.log_directory and config.log_path:
             log_path = os.path.join(sandbox_config.log_directory, config.log_path)
-        c = Container(id=cid, pod=pod, config=config, name=name, image=image, image_id=image.id,
-                      log_path=log_path, created_at=created_at or now_ns())
+        c = Container(
+            id=cid,
+            pod=pod,
+            config=config,
+            name=name,
+            image=image,
+            image_id=image.id,
+            log_path=log_path,
+            created_at=created_at or now_ns(),
+        )
         self.containers[cid] = c
         pod.containers[cid] = c
         pod.framed = None
@@ -493,11 +550,15 @@ class NodeState:
     def start_container(self, c: Container) -> None:
         state = c.state
         if state != C_CREATED:
-            raise unknown(f"failed to set starting state for container {json.dumps(c.id)}: "
-                          f"container is in {state_name(state)} state")
+            raise unknown(
+                f"failed to set starting state for container {json.dumps(c.id)}: "
+                f"container is in {state_name(state)} state"
+            )
         if c.removing:
-            raise unknown(f"failed to set starting state for container {json.dumps(c.id)}: "
-                          "container is in removing state, can't be started")
+            raise unknown(
+                f"failed to set starting state for container {json.dumps(c.id)}: "
+                "container is in removing state, can't be started"
+            )
         if c.pod.state != POD_READY:
             err = f"sandbox container {json.dumps(c.pod.id)} is not running"
             self._start_failed(c, err)

@@ -44,8 +44,13 @@ HIGH_WATER = 64  # queued output frames before the process's output is paused
 def go_json(obj) -> str:
     """encoding/json.Marshal: compact, UTF-8, and <, >, & (and U+2028/2029) escaped as \\u00XX."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def status_success() -> str:
@@ -55,14 +60,29 @@ def status_success() -> str:
 def status_exit(cmd: list[str], code: int) -> str:
     # kubelet's remotecommand: "command terminated with non-zero exit code: " + containerd's CodeExitError
     msg = f"command terminated with non-zero exit code: error executing command [{' '.join(cmd)}], exit code {code}"
-    return go_json({"metadata": {}, "status": "Failure", "message": msg, "reason": "NonZeroExitCode",
-                    "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}})
+    return go_json(
+        {
+            "metadata": {},
+            "status": "Failure",
+            "message": msg,
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
+        }
+    )
 
 
 def status_error(err: str) -> str:
     # apierrors.NewInternalError(err).Status()
-    return go_json({"metadata": {}, "status": "Failure", "message": f"Internal error occurred: {err}",
-                    "reason": "InternalError", "details": {"causes": [{"message": err}]}, "code": 500})
+    return go_json(
+        {
+            "metadata": {},
+            "status": "Failure",
+            "message": f"Internal error occurred: {err}",
+            "reason": "InternalError",
+            "details": {"causes": [{"message": err}]},
+            "code": 500,
+        }
+    )
 
 
 @dataclass(slots=True)
@@ -83,10 +103,18 @@ class StreamServer:
         self.sessions: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        self.server = await serve(self._handler, "127.0.0.1", 0, process_request=self._process_request,
-                                  subprotocols=list(PROTOCOLS) + ["portforward.k8s.io"],
-                                  select_subprotocol=self._select, compression=None, max_size=None,
-                                  ping_interval=None, server_header=None)
+        self.server = await serve(
+            self._handler,
+            "127.0.0.1",
+            0,
+            process_request=self._process_request,
+            subprotocols=list(PROTOCOLS) + ["portforward.k8s.io"],
+            select_subprotocol=self._select,
+            compression=None,
+            max_size=None,
+            ping_interval=None,
+            server_header=None,
+        )
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
@@ -175,16 +203,20 @@ class StreamServer:
         try:
             proc = Proc(cmd, scratch, host_env(c, scratch, req.tty), tty=req.tty, stdin=req.stdin, size=size)
         except OSError as e:
-            await out.finish(status_error(f"error executing command in container: failed to exec in container: "
-                                          f"failed to start exec {json.dumps(new_id())}: OCI runtime exec failed: "
-                                          f"exec failed: {spawn_error(cmd, e)}"))
+            await out.finish(
+                status_error(
+                    f"error executing command in container: failed to exec in container: "
+                    f"failed to start exec {json.dumps(new_id())}: OCI runtime exec failed: "
+                    f"exec failed: {spawn_error(cmd, e)}"
+                )
+            )
             return
         await self._pump(conn, out, proc, req.stdout, req.stderr, early)
         if proc.exited.is_set():
             code = proc.returncode
             await out.finish(status_success() if code == 0 else status_exit(cmd, code))
 
-    async def _pump(self, conn, out: "_Out", proc: Proc, want_out: bool, want_err: bool, early: list) -> None:
+    async def _pump(self, conn, out: _Out, proc: Proc, want_out: bool, want_err: bool, early: list) -> None:
         """Relay a process's stdio to the connection until it exits or the client goes away."""
 
         def on_output(stream: str, data: bytes) -> None:
@@ -242,22 +274,33 @@ class StreamServer:
         try:
             _check_executable(cmd, host_env(c, scratch, False))
             proc = await asyncio.create_subprocess_exec(
-                *wrap_argv(cmd), cwd=scratch, env=host_env(c, scratch, False), stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+                *wrap_argv(cmd),
+                cwd=scratch,
+                env=host_env(c, scratch, False),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
         except (OSError, IndexError) as e:
             err = spawn_error(cmd, e) if isinstance(e, OSError) else "process args must not be empty: unknown"
-            raise NodeError(grpc.StatusCode.UNKNOWN, f"failed to exec in container: failed to start exec {json.dumps(new_id())}: "
-                                                     f"OCI runtime exec failed: exec failed: {err}")
+            raise NodeError(
+                grpc.StatusCode.UNKNOWN,
+                f"failed to exec in container: failed to start exec {json.dumps(new_id())}: "
+                f"OCI runtime exec failed: exec failed: {err}",
+            )
         try:
             stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout if timeout > 0 else None)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 import os
 
                 os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
-            raise NodeError(grpc.StatusCode.DEADLINE_EXCEEDED,
-                            f"failed to exec in container: timeout {timeout}s exceeded: context deadline exceeded")
+            raise NodeError(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                f"failed to exec in container: timeout {timeout}s exceeded: context deadline exceeded",
+            )
         rc = proc.returncode
         return pb.ExecSyncResponse(stdout=stdout, stderr=stderr, exit_code=128 - rc if rc < 0 else rc)
 
@@ -284,8 +327,9 @@ class StreamServer:
                 out.send(STDERR, data)
 
         self.wl.attach(c.id, sink)
-        reader = asyncio.create_task(self._attach_input(conn, proc if (req.stdin and c.config.stdin) else None,
-                                                        c.config.stdin_once, ended))
+        reader = asyncio.create_task(
+            self._attach_input(conn, proc if (req.stdin and c.config.stdin) else None, c.config.stdin_once, ended)
+        )
         try:
             await ended.wait()
             await out.drain()
@@ -346,11 +390,16 @@ class StreamServer:
                 pod = self.state.pods.get(p.target)
                 ns = "host" if pod is None or pod.host_network else f"/var/run/netns/cni-{p.target[:8]}"
                 why = os.strerror(e.errno).lower() if e.errno else str(e)
-                await send(2 * i + 1, (f"error forwarding port {port} to pod {p.target}, uid : failed to execute "
-                                       f"portforward in network namespace {json.dumps(ns)}: failed to connect to "
-                                       f"localhost:{port} inside namespace {json.dumps(p.target)}, IPv4: dial tcp4 "
-                                       f"127.0.0.1:{port}: connect: {why} IPv6 dial tcp6: address localhost: no "
-                                       "suitable address found ").encode())
+                await send(
+                    2 * i + 1,
+                    (
+                        f"error forwarding port {port} to pod {p.target}, uid : failed to execute "
+                        f"portforward in network namespace {json.dumps(ns)}: failed to connect to "
+                        f"localhost:{port} inside namespace {json.dumps(p.target)}, IPv4: dial tcp4 "
+                        f"127.0.0.1:{port}: connect: {why} IPv6 dial tcp6: address localhost: no "
+                        "suitable address found "
+                    ).encode(),
+                )
                 continue
             writers[i] = writer
             tasks.append(asyncio.create_task(self._pf_out(reader, i, send)))

@@ -33,7 +33,7 @@ import zlib
 from dataclasses import dataclass
 
 from crit.cri.pb import api_pb2 as pb
-from crit.node.state import NS, C_RUNNING, Container, NodeState, now_ns, rfc3339nano, unknown
+from crit.node.state import C_RUNNING, NS, Container, NodeState, now_ns, rfc3339nano, unknown
 
 MAX_LOG_LINE = 16 * 1024  # containerd's default max_container_log_line_size
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -79,8 +79,10 @@ def open_log(path: str) -> None:
                 probe = os.path.dirname(probe)
             if os.path.exists(probe) and not os.path.isdir(probe):
                 target, why = probe, "not a directory"
-        raise unknown(f"failed to create containerd task: failed to create container loggers: failed to create and "
-                      f"open log file: {what} {target}: {why}")
+        raise unknown(
+            f"failed to create containerd task: failed to create container loggers: failed to create and "
+            f"open log file: {what} {target}: {why}"
+        )
 
 
 class LineSplitter:
@@ -97,7 +99,7 @@ class LineSplitter:
             i = self.buf.find(b"\n")
             if i < 0:
                 break
-            line, self.buf = self.buf[:i], self.buf[i + 1:]
+            line, self.buf = self.buf[:i], self.buf[i + 1 :]
             if line.endswith(b"\r"):
                 line = line[:-1]
             while len(line) > MAX_LOG_LINE:
@@ -120,8 +122,11 @@ class LineSplitter:
 
 
 def host_env(c: Container, scratch: str, tty: bool) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", DEFAULT_PATH), "HOME": scratch,
-           "HOSTNAME": c.pod.config.hostname or c.pod.config.metadata.name}
+    env = {
+        "PATH": os.environ.get("PATH", DEFAULT_PATH),
+        "HOME": scratch,
+        "HOSTNAME": c.pod.config.hostname or c.pod.config.metadata.name,
+    }
     if tty:
         env["TERM"] = "xterm"
     img = c.image
@@ -185,8 +190,16 @@ def _make_ctty() -> None:  # runs in the child between fork and exec
 class Proc:
     """A host process with its stdio connected to non-blocking fds watched by the event loop."""
 
-    def __init__(self, argv: list[str], cwd: str, env: dict[str, str], *, tty: bool, stdin: bool,
-                 size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        cwd: str,
+        env: dict[str, str],
+        *,
+        tty: bool,
+        stdin: bool,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         self.tty = tty
         self.master = -1
         self.stdin_fd = -1
@@ -207,11 +220,27 @@ class Proc:
                     # `setsid --ctty` makes the PTY the controlling terminal without a preexec_fn (a Python-level
                     # fork in a process running gRPC threads is unsafe and makes gRPC complain)
                     _check_executable(argv, env)
-                    self.popen = subprocess.Popen([SETSID, "--ctty", *wrap_argv(argv)], cwd=cwd, env=env, stdin=slave,
-                                                  stdout=slave, stderr=slave, close_fds=True)
+                    self.popen = subprocess.Popen(
+                        [SETSID, "--ctty", *wrap_argv(argv)],
+                        cwd=cwd,
+                        env=env,
+                        stdin=slave,
+                        stdout=slave,
+                        stderr=slave,
+                        close_fds=True,
+                    )
                 else:  # pragma: no cover - util-linux is part of every Debian
-                    self.popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
-                                                  start_new_session=True, preexec_fn=_make_ctty, close_fds=True)
+                    self.popen = subprocess.Popen(
+                        argv,
+                        cwd=cwd,
+                        env=env,
+                        stdin=slave,
+                        stdout=slave,
+                        stderr=slave,
+                        start_new_session=True,
+                        preexec_fn=_make_ctty,
+                        close_fds=True,
+                    )
             except BaseException:
                 os.close(master)
                 os.close(slave)
@@ -223,10 +252,16 @@ class Proc:
             self.out_fds = {master: "stdout"}
         else:
             _check_executable(argv, env)
-            self.popen = subprocess.Popen(wrap_argv(argv), cwd=cwd, env=env,
-                                          stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                          start_new_session=True, close_fds=True)
+            self.popen = subprocess.Popen(
+                wrap_argv(argv),
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                close_fds=True,
+            )
             if stdin:
                 self.stdin_fd = self.popen.stdin.fileno()
                 os.set_blocking(self.stdin_fd, False)
@@ -369,24 +404,48 @@ class Profile:
 
 
 LOG_TEMPLATES = {
-    "nginx": [("stdout", '10.88.0.{a} - - [{clf}] "GET /{path} HTTP/1.1" 200 {b} "-" "kube-probe/1.27"'),
-              ("stdout", '10.88.0.{a} - - [{clf}] "POST /api/{path} HTTP/1.1" 201 {b} "-" "curl/8.4.0"'),
-              ("stderr", '{ts} [warn] 1#1: *{n} upstream response is buffered to a temporary file')],
-    "coredns": [("stdout", '[INFO] 10.88.0.{a}:{p} - {n} "A IN {path}.svc.cluster.local. udp 48 false 512" '
-                           'NOERROR qr,aa,rd 104 0.000{b}s'),
-                ("stdout", '[INFO] 10.88.0.{a}:{p} - {n} "AAAA IN {path}.default.svc.cluster.local. udp 52 false 512"'
-                           ' NXDOMAIN qr,aa,rd 147 0.000{b}s')],
-    "etcd": [("stderr", '{{"level":"info","ts":"{ts}","caller":"etcdserver/server.go:1383","msg":"saved snapshot",'
-                        '"snapshot-index":{n}}}'),
-             ("stderr", '{{"level":"warn","ts":"{ts}","caller":"etcdserver/util.go:166","msg":"apply request took too'
-                        ' long","took":"1{b}ms","expected-duration":"100ms"}}')],
-    "proxy": [("stderr", 'I{klog} 1 proxier.go:{p}] "Syncing iptables rules" ipFamily=IPv4'),
-              ("stderr", 'I{klog} 1 proxier.go:{p}] "SyncProxyRules complete" elapsed="{b}ms"')],
-    "redis": [("stdout", '1:M {redis} * {n} changes in 60 seconds. Saving...'),
-              ("stdout", '1:M {redis} * Background saving terminated with success')],
-    "app": [("stdout", 'level=info ts={ts} msg="request handled" path=/{path} status=200 duration={b}ms'),
-            ("stdout", 'level=info ts={ts} msg="cache refreshed" entries={n}'),
-            ("stderr", 'level=warn ts={ts} msg="slow query" table={path} duration=1{b}ms')],
+    "nginx": [
+        ("stdout", '10.88.0.{a} - - [{clf}] "GET /{path} HTTP/1.1" 200 {b} "-" "kube-probe/1.27"'),
+        ("stdout", '10.88.0.{a} - - [{clf}] "POST /api/{path} HTTP/1.1" 201 {b} "-" "curl/8.4.0"'),
+        ("stderr", "{ts} [warn] 1#1: *{n} upstream response is buffered to a temporary file"),
+    ],
+    "coredns": [
+        (
+            "stdout",
+            '[INFO] 10.88.0.{a}:{p} - {n} "A IN {path}.svc.cluster.local. udp 48 false 512" '
+            "NOERROR qr,aa,rd 104 0.000{b}s",
+        ),
+        (
+            "stdout",
+            '[INFO] 10.88.0.{a}:{p} - {n} "AAAA IN {path}.default.svc.cluster.local. udp 52 false 512"'
+            " NXDOMAIN qr,aa,rd 147 0.000{b}s",
+        ),
+    ],
+    "etcd": [
+        (
+            "stderr",
+            '{{"level":"info","ts":"{ts}","caller":"etcdserver/server.go:1383","msg":"saved snapshot",'
+            '"snapshot-index":{n}}}',
+        ),
+        (
+            "stderr",
+            '{{"level":"warn","ts":"{ts}","caller":"etcdserver/util.go:166","msg":"apply request took too'
+            ' long","took":"1{b}ms","expected-duration":"100ms"}}',
+        ),
+    ],
+    "proxy": [
+        ("stderr", 'I{klog} 1 proxier.go:{p}] "Syncing iptables rules" ipFamily=IPv4'),
+        ("stderr", 'I{klog} 1 proxier.go:{p}] "SyncProxyRules complete" elapsed="{b}ms"'),
+    ],
+    "redis": [
+        ("stdout", "1:M {redis} * {n} changes in 60 seconds. Saving..."),
+        ("stdout", "1:M {redis} * Background saving terminated with success"),
+    ],
+    "app": [
+        ("stdout", 'level=info ts={ts} msg="request handled" path=/{path} status=200 duration={b}ms'),
+        ("stdout", 'level=info ts={ts} msg="cache refreshed" entries={n}'),
+        ("stderr", 'level=warn ts={ts} msg="slow query" table={path} duration=1{b}ms'),
+    ],
 }
 MEM_MB = {"nginx": (8, 40), "coredns": (15, 45), "etcd": (80, 300), "proxy": (20, 60), "redis": (10, 200)}
 PATHS = ["healthz", "items", "cart", "orders", "users", "metrics", "login", "checkout", "inventory", "readyz"]
@@ -394,8 +453,13 @@ PATHS = ["healthz", "items", "cart", "orders", "users", "metrics", "login", "che
 
 def kind_of(image_name: str) -> str:
     n = image_name.lower()
-    for key, kind in (("nginx", "nginx"), ("coredns", "coredns"), ("etcd", "etcd"), ("proxy", "proxy"),
-                      ("redis", "redis")):
+    for key, kind in (
+        ("nginx", "nginx"),
+        ("coredns", "coredns"),
+        ("etcd", "etcd"),
+        ("proxy", "proxy"),
+        ("redis", "redis"),
+    ):
         if key in n:
             return kind
     return "app"
@@ -407,10 +471,16 @@ def make_profile(c: Container, scale: bool) -> Profile:
     kind = kind_of(c.config.image.image)
     lo, hi = MEM_MB.get(kind, (30, 400))
     # most containers idle along at a few millicores, a few are busy
-    return Profile(cpu_rate=min(400e6, 4e6 * rng.lognormvariate(0, 1.3)), mem_base=rng.randint(lo, hi) * 1024 * 1024,
-                   mem_amp=rng.uniform(0.02, 0.15), mem_period=rng.uniform(60, 600), phase=rng.uniform(0, 6.28),
-                   log_every=rng.uniform(60, 600) if scale else rng.uniform(1.0, 6.0),
-                   kind=kind, rng_seed=h)
+    return Profile(
+        cpu_rate=min(400e6, 4e6 * rng.lognormvariate(0, 1.3)),
+        mem_base=rng.randint(lo, hi) * 1024 * 1024,
+        mem_amp=rng.uniform(0.02, 0.15),
+        mem_period=rng.uniform(60, 600),
+        phase=rng.uniform(0, 6.28),
+        log_every=rng.uniform(60, 600) if scale else rng.uniform(1.0, 6.0),
+        kind=kind,
+        rng_seed=h,
+    )
 
 
 def sim_log_text(p: Profile, ts_ns: int) -> tuple[str, str]:
@@ -420,11 +490,17 @@ def sim_log_text(p: Profile, ts_ns: int) -> tuple[str, str]:
     import time as _t
 
     t = _t.gmtime(ts_ns // NS)
-    text = tpl.format(a=rng.randint(2, 250), b=rng.randint(1, 9999), n=p.seq * 7 + rng.randint(0, 6),
-                      p=rng.randint(1024, 65000), path=rng.choice(PATHS), ts=rfc3339nano(ts_ns),
-                      clf=_t.strftime("%d/%b/%Y:%H:%M:%S +0000", t),
-                      klog=_t.strftime("%m%d %H:%M:%S", t) + f".{(ts_ns // 1000) % 1_000_000:06d}",
-                      redis=_t.strftime("%d %b %Y %H:%M:%S", t) + ".%03d" % ((ts_ns // 1_000_000) % 1000))
+    text = tpl.format(
+        a=rng.randint(2, 250),
+        b=rng.randint(1, 9999),
+        n=p.seq * 7 + rng.randint(0, 6),
+        p=rng.randint(1024, 65000),
+        path=rng.choice(PATHS),
+        ts=rfc3339nano(ts_ns),
+        clf=_t.strftime("%d/%b/%Y:%H:%M:%S +0000", t),
+        klog=_t.strftime("%m%d %H:%M:%S", t) + f".{(ts_ns // 1000) % 1_000_000:06d}",
+        redis=_t.strftime("%d %b %Y %H:%M:%S", t) + ".%03d" % ((ts_ns // 1_000_000) % 1000),
+    )
     return stream, text
 
 
@@ -476,8 +552,10 @@ class Workloads:
         try:
             proc = Proc(argv, scratch, host_env(c, scratch, tty), tty=tty, stdin=cfg.stdin)
         except OSError as e:
-            raise unknown("failed to create containerd task: failed to create shim task: OCI runtime create "
-                          f"failed: runc create failed: {spawn_error(argv, e)}")
+            raise unknown(
+                "failed to create containerd task: failed to create shim task: OCI runtime create "
+                f"failed: runc create failed: {spawn_error(argv, e)}"
+            )
         splitters = {"stdout": LineSplitter("stdout"), "stderr": LineSplitter("stderr")}
 
         def on_output(stream: str, data: bytes) -> None:
@@ -664,4 +742,3 @@ class Workloads:
         for proc in list(self.procs.values()):
             with contextlib.suppress(asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(proc.exited.wait(), 2)
-

@@ -74,8 +74,13 @@ class RowFilter:
     exact: str | None = None  # ``=name``: a name equal to this
     namespace: str | None = None  # ``-n NS``
 
-    def matches(self, text: str, labels: Mapping[str, str] | None = None, names: Sequence[str] = (),
-                namespace: str | None = None) -> bool:
+    def matches(
+        self,
+        text: str,
+        labels: Mapping[str, str] | None = None,
+        names: Sequence[str] = (),
+        namespace: str | None = None,
+    ) -> bool:
         """``text``: the row's visible columns and ID; ``names``: the object's names as the runtime has them
         (not sanitised); ``namespace``: its (pod's) namespace."""
         if self.namespace is not None:
@@ -135,8 +140,11 @@ def parse_filter(text: str) -> RowFilter | None:
                 terms.append((part, "exists", ""))
             if not terms[-1][0]:
                 raise FilterError(f"The label term {part!r} has no key; write key=value.")
-        desc = ("not " if invert else "") + "labels " + ",".join(
-            k if op == "exists" else f"{k}{op}{v}" for k, op, v in terms)
+        desc = (
+            ("not " if invert else "")
+            + "labels "
+            + ",".join(k if op == "exists" else f"{k}{op}{v}" for k, op, v in terms)
+        )
         return RowFilter(src, labels=tuple(terms), invert=invert, description=desc)
     if body.startswith("="):
         name = body[1:].strip()

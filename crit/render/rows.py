@@ -56,10 +56,10 @@ class LiveAge(int):
     # it, since the text grows between draws while widths are measured when rows change
     max_cells = 4
 
-    def __str__(self) -> str:  # noqa: D105
+    def __str__(self) -> str:
         return age(int(self))
 
-    def __format__(self, spec: str) -> str:  # noqa: D105
+    def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
 

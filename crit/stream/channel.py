@@ -87,6 +87,7 @@ class StreamError(_ErrorBase):  # type: ignore[valid-type,misc]
 
 # --- framing ---------------------------------------------------------------------------------------------------
 
+
 def encode_frame(channel: int, payload: bytes = b"") -> bytes:
     """One binary message: the channel byte followed by the payload."""
     return bytes((channel,)) + payload
@@ -165,7 +166,7 @@ async def open_channel_socket(
             f"the {what} server's TLS certificate could not be verified ({exc.verify_message}); "
             "use --stream-insecure to skip verification"
         ) from None
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         raise StreamError(f"the {what} server at {host} did not answer within {format_duration(timeout)}") from None
     except InvalidHandshake as exc:
         raise StreamError(f"the {what} handshake with {host} failed ({exc})") from None
@@ -181,6 +182,7 @@ async def open_channel_socket(
 
 
 # --- status ----------------------------------------------------------------------------------------------------
+
 
 def parse_status(payload: bytes) -> tuple[int | None, str | None]:
     """Parse the channel-3 status JSON into ``(exit_code, failure_message)``.
@@ -211,6 +213,7 @@ def parse_status(payload: bytes) -> tuple[int | None, str | None]:
 
 
 # --- exec / attach ---------------------------------------------------------------------------------------------
+
 
 class ExecStream:
     """A connected exec/attach stream.
@@ -246,7 +249,7 @@ class ExecStream:
         protocols: Sequence[str] = PROTOCOLS,
         size: tuple[int, int] | None = None,
         what: str = "exec",
-    ) -> "ExecStream":
+    ) -> ExecStream:
         """Open ``url`` (from Exec/Attach). ``size=(cols, rows)`` sends the first resize right after the handshake."""
         ws = await open_channel_socket(url, protocols=protocols, insecure=insecure, timeout=timeout, what=what)
         stream = cls(ws, tty=tty, idle_timeout=idle_timeout, what=what)
@@ -296,7 +299,7 @@ class ExecStream:
                     message = await asyncio.wait_for(ws.recv(), self.idle_timeout)
                 else:
                     message = await ws.recv()
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 await self.close()
                 raise StreamError(
                     f"the {self.what} stream was idle for {format_duration(self.idle_timeout)} and was closed"
@@ -309,8 +312,7 @@ class ExecStream:
                 if self.status is None:
                     code = exc.rcvd.code if exc.rcvd else None
                     raise StreamError(
-                        f"the {self.what} connection was lost"
-                        + (f" (close code {code})" if code is not None else "")
+                        f"the {self.what} connection was lost" + (f" (close code {code})" if code is not None else "")
                     ) from None
                 break
             channel, payload = decode_frame(message)
@@ -358,7 +360,7 @@ class ExecStream:
         except Exception:  # pragma: no cover - closing a broken socket
             pass
 
-    async def __aenter__(self) -> "ExecStream":
+    async def __aenter__(self) -> ExecStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -74,7 +74,7 @@ class ConnStats:
     id: int
     peer: str
     started: float
-    bytes_in: int = 0   # pod → local client
+    bytes_in: int = 0  # pod → local client
     bytes_out: int = 0  # local client → pod
     error: str = ""
     done: bool = False
@@ -89,10 +89,21 @@ class PortForward:
     ``eof_idle``: after the local client's EOF, close once the pod has sent nothing for this long (None: never).
     """
 
-    def __init__(self, url_factory: Callable[[], Awaitable[str]], remote_port: int, local_port: int = 0, *,
-                 host: str = "127.0.0.1", pod_id: str = "", pod_name: str = "", insecure: bool = False,
-                 protocols: Sequence[str] = PROTOCOLS, connect_timeout: float = 10.0,
-                 eof_idle: float | None = 30.0, on_error: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        url_factory: Callable[[], Awaitable[str]],
+        remote_port: int,
+        local_port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        pod_id: str = "",
+        pod_name: str = "",
+        insecure: bool = False,
+        protocols: Sequence[str] = PROTOCOLS,
+        connect_timeout: float = 10.0,
+        eof_idle: float | None = 30.0,
+        on_error: Callable[[str], Any] | None = None,
+    ) -> None:
         self.url_factory = url_factory
         self.remote_port = _valid_port(remote_port, "pod port")
         self.local_port = _valid_port(local_port, "local port")
@@ -139,13 +150,15 @@ class PortForward:
         if self._server is not None:
             return
         try:
-            self._server = await asyncio.start_server(self._on_connection, self.host, self.local_port,
-                                                      reuse_address=True, limit=CHUNK)
+            self._server = await asyncio.start_server(
+                self._on_connection, self.host, self.local_port, reuse_address=True, limit=CHUNK
+            )
         except OSError as exc:
             reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
             raise PortForwardError(
                 f"Cannot listen on {self.host}:{self.local_port} for the port-forward: {reason}"
-                + (" (pick another local port)." if "in use" in reason else ".")) from None
+                + (" (pick another local port)." if "in use" in reason else ".")
+            ) from None
         sock = self._server.sockets[0]
         self.local_port = sock.getsockname()[1]
         self.started_at = time.time()
@@ -220,8 +233,13 @@ class PortForward:
             self._fail(conn, f"could not get a port-forward URL for port {port}: {exc}")
             return
         try:
-            ws = await open_channel_socket(port_url(url, port), protocols=self.protocols, insecure=self.insecure,
-                                           timeout=self.connect_timeout, what="port-forward")
+            ws = await open_channel_socket(
+                port_url(url, port),
+                protocols=self.protocols,
+                insecure=self.insecure,
+                timeout=self.connect_timeout,
+                what="port-forward",
+            )
         except StreamError as exc:
             self._fail(conn, str(exc))
             return
@@ -231,8 +249,7 @@ class PortForward:
             with contextlib.suppress(Exception):
                 await ws.close()
 
-    async def _pump(self, conn: ConnStats, ws: Any, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter) -> None:
+    async def _pump(self, conn: ConnStats, ws: Any, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         port = self.remote_port
         prefix_seen = {DATA: False, ERROR: False}
         error_text = bytearray()

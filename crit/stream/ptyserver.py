@@ -52,8 +52,13 @@ def _status(code: int | None, message: str | None = None) -> bytes:
 class PtyExecServer:
     """``async with PtyExecServer() as srv: url = srv.exec_url(["sh"], tty=True)``."""
 
-    def __init__(self, *, protocols: Sequence[str] = PROTOCOLS, env: dict[str, str] | None = None,
-                 initial_size: tuple[int, int] = (80, 24)) -> None:
+    def __init__(
+        self,
+        *,
+        protocols: Sequence[str] = PROTOCOLS,
+        env: dict[str, str] | None = None,
+        initial_size: tuple[int, int] = (80, 24),
+    ) -> None:
         self.protocols = list(protocols)
         self.env = env
         self.initial_size = initial_size
@@ -64,7 +69,7 @@ class PtyExecServer:
         self.resizes: list[tuple[int, int]] = []
         self._procs: set[asyncio.subprocess.Process] = set()
 
-    async def __aenter__(self) -> "PtyExecServer":
+    async def __aenter__(self) -> PtyExecServer:
         await self.start()
         return self
 
@@ -73,8 +78,14 @@ class PtyExecServer:
 
     async def start(self) -> None:
         self._server = await serve(
-            self._handler, "127.0.0.1", 0, subprotocols=self.protocols, process_request=self._check,
-            max_size=None, compression=None, ping_interval=None,
+            self._handler,
+            "127.0.0.1",
+            0,
+            subprotocols=self.protocols,
+            process_request=self._check,
+            max_size=None,
+            compression=None,
+            ping_interval=None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -88,7 +99,7 @@ class PtyExecServer:
         for proc in list(self._procs):
             try:
                 await asyncio.wait_for(proc.wait(), 5)
-            except (asyncio.TimeoutError, ProcessLookupError):
+            except (TimeoutError, ProcessLookupError):
                 pass
         if self._server is not None:
             self._server.close()
@@ -131,8 +142,13 @@ class PtyExecServer:
         env.setdefault("TERM", "xterm-256color")
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-                preexec_fn=child_setup, env=env,
+                *argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                start_new_session=True,
+                preexec_fn=child_setup,
+                env=env,
             )
         except OSError as exc:
             os.close(master)
@@ -201,7 +217,7 @@ class PtyExecServer:
                     pass
                 try:
                     await asyncio.wait_for(proc.wait(), 2)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 out_task.cancel()
                 code = proc.returncode if proc.returncode is not None else -signal.SIGKILL
@@ -226,8 +242,12 @@ class PtyExecServer:
     async def _run_pipes(self, ws: ServerConnection, argv: list[str]) -> None:
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True, env=self.env,
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                env=self.env,
             )
         except OSError as exc:
             await ws.send(_status(None, f"failed to start {argv[0]!r}: {exc.strerror}"))

@@ -21,17 +21,53 @@ DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 _MODIFIERS = ("shift", "alt", "meta", "ctrl", "super", "hyper")
 
 # keys whose unmodified form is CSI/SS3 + letter; the flag says whether app-cursor mode switches them to SS3
-_LETTER_KEYS = {"up": ("A", True), "down": ("B", True), "right": ("C", True), "left": ("D", True),
-                "home": ("H", True), "end": ("F", True),
-                "f1": ("P", False), "f2": ("Q", False), "f3": ("R", False), "f4": ("S", False)}
-_TILDE_KEYS = {"insert": 2, "delete": 3, "pageup": 5, "pagedown": 6, "f5": 15, "f6": 17, "f7": 18, "f8": 19,
-               "f9": 20, "f10": 21, "f11": 23, "f12": 24}
+_LETTER_KEYS = {
+    "up": ("A", True),
+    "down": ("B", True),
+    "right": ("C", True),
+    "left": ("D", True),
+    "home": ("H", True),
+    "end": ("F", True),
+    "f1": ("P", False),
+    "f2": ("Q", False),
+    "f3": ("R", False),
+    "f4": ("S", False),
+}
+_TILDE_KEYS = {
+    "insert": 2,
+    "delete": 3,
+    "pageup": 5,
+    "pagedown": 6,
+    "f5": 15,
+    "f6": 17,
+    "f7": 18,
+    "f8": 19,
+    "f9": 20,
+    "f10": 21,
+    "f11": 23,
+    "f12": 24,
+}
 _SIMPLE = {"enter": "\r", "return": "\r", "tab": "\t", "backspace": "\x7f", "escape": ESC, "space": " "}
 # ctrl + punctuation names Textual uses → control characters
-_CTRL_NAMED = {"at": "\x00", "space": "\x00", "left_square_bracket": ESC, "backslash": "\x1c",
-               "right_square_bracket": "\x1d", "circumflex_accent": "\x1e", "underscore": "\x1f",
-               "question_mark": "\x7f", "2": "\x00", "3": ESC, "4": "\x1c", "5": "\x1d", "6": "\x1e", "7": "\x1f",
-               "8": "\x7f", "slash": "\x1f", "minus": "\x1f"}
+_CTRL_NAMED = {
+    "at": "\x00",
+    "space": "\x00",
+    "left_square_bracket": ESC,
+    "backslash": "\x1c",
+    "right_square_bracket": "\x1d",
+    "circumflex_accent": "\x1e",
+    "underscore": "\x1f",
+    "question_mark": "\x7f",
+    "2": "\x00",
+    "3": ESC,
+    "4": "\x1c",
+    "5": "\x1d",
+    "6": "\x1e",
+    "7": "\x1f",
+    "8": "\x7f",
+    "slash": "\x1f",
+    "minus": "\x1f",
+}
 _NAMED_CHARS = {"plus": "+", "minus": "-", "slash": "/", "backslash": "\\", "at": "@", "underscore": "_"}
 
 
@@ -142,8 +178,14 @@ def normalize_key(spec: str) -> str:
     base = parts[-1]
     if len(base) == 1 and not base.isalnum():
         name = unicodedata.name(base, "").lower().replace("-", "_").replace(" ", "_")
-        base = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
-                "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}.get(name, name or base)
+        base = {
+            "solidus": "slash",
+            "reverse_solidus": "backslash",
+            "commercial_at": "at",
+            "hyphen_minus": "minus",
+            "plus_sign": "plus",
+            "low_line": "underscore",
+        }.get(name, name or base)
     elif len(base) > 1:
         base = base.lower()
     elif mods:

@@ -18,6 +18,7 @@ pyte has no "dim" attribute in its ``Char``; SGR 2 is ignored exactly like stock
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict, deque
 from typing import Any
@@ -25,7 +26,6 @@ from typing import Any
 import pyte
 from pyte import modes as mo
 from pyte.screens import Char, Cursor, StaticDefaultDict, wcwidth
-import unicodedata
 
 __all__ = [
     "DEFAULT_SCROLLBACK",
@@ -181,14 +181,17 @@ class LazyBlock:
         if k < 0:
             attrs = sgr_end_attrs(self.start, "".join([lines[j] for j in esc[:end]]), self.reverse)
         else:
-            attrs = sgr_end_attrs(_BLANK_REVERSE if self.reverse else _BLANK,
-                                  lines[esc[k]][cut:] + "".join([lines[j] for j in esc[k + 1:end]]), self.reverse)
+            attrs = sgr_end_attrs(
+                _BLANK_REVERSE if self.reverse else _BLANK,
+                lines[esc[k]][cut:] + "".join([lines[j] for j in esc[k + 1 : end]]),
+                self.reverse,
+            )
         if len(self._starts) > 64:
             self._starts.clear()
         self._starts[i] = attrs
         return attrs
 
-    def line(self, i: int) -> "LazyLine":
+    def line(self, i: int) -> LazyLine:
         return LazyLine((self.start_of(i), self.lines[i], self.reverse))
 
 
@@ -212,8 +215,9 @@ class TermFeatures:
     """Mixin adding crit's terminal features to a ``pyte.Screen`` (list it before the pyte class)."""
 
     # the attributes are set before pyte's __init__ because pyte calls reset() from it
-    def __init__(self, columns: int, lines: int, *, scrollback: int = DEFAULT_SCROLLBACK,
-                 alternate_screen: bool = True) -> None:
+    def __init__(
+        self, columns: int, lines: int, *, scrollback: int = DEFAULT_SCROLLBACK, alternate_screen: bool = True
+    ) -> None:
         self.scrollback_limit = max(0, int(scrollback))
         self.history: deque[HistoryLine] = deque(maxlen=self.scrollback_limit or 1)
         self.history_added = 0  # total lines ever added (lets a viewer keep its place while history grows)
@@ -341,7 +345,7 @@ class TermFeatures:
             return cells
         return list(map(line.get, range(columns)))
 
-    def lazy_line(self, entry: Any) -> "LazyLine | None":
+    def lazy_line(self, entry: Any) -> LazyLine | None:
         """The :class:`LazyLine` for a flood scrollback entry (a LazyLine or an int), else None."""
         if type(entry) is LazyLine:
             return entry
@@ -465,8 +469,7 @@ class FastScreen(TermScreen):
         return cache
 
     def draw(self, data: str) -> None:
-        if (self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode
-                or mo.DECAWM not in self.mode):
+        if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode or mo.DECAWM not in self.mode:
             return super().draw(data)
         if data.isascii() and data.isprintable():
             self._draw_ascii(data)
@@ -490,7 +493,7 @@ class FastScreen(TermScreen):
             k = columns - x
             if k > end - start:
                 k = end - start
-            buffer[cursor.y].update(zip(range(x, x + k), map(cache.__getitem__, data[start:start + k])))
+            buffer[cursor.y].update(zip(range(x, x + k), map(cache.__getitem__, data[start : start + k])))
             cursor.x = x + k
             start += k
 
@@ -562,9 +565,9 @@ class FastScreen(TermScreen):
                 history = self.history
                 first = max(0, k - (history.maxlen or 0))
                 if first < bottom:
-                    history.extend(old[first:min(k, bottom)])
+                    history.extend(old[first : min(k, bottom)])
                 if k > bottom:
-                    history.extend(done[max(0, first - bottom):k - bottom])
+                    history.extend(done[max(0, first - bottom) : k - bottom])
                 self.history_added += k
             for r in range(bottom):
                 s = k + r
@@ -623,12 +626,12 @@ class TermStream(pyte.ByteStream):
 
 
 _TOKEN = re.compile(
-    r"([\x20-\x7e]+)"                        # 1: printable ASCII run
-    r"|\x1b\[([0-9;]*)m([\x20-\x7e]*)"        # 2, 3: SGR and the (maybe empty) printable ASCII run after it
-    r"|(\r\n)"                               # 4: CR LF
-    r"|([\r\n\x08\x07\t])"                   # 5: other common controls
-    r"|\x1b\[(\?)?([0-9;]*)([A-Za-z@`])"     # 6, 7, 8: CSI with plain numeric parameters
-    r"|\x1b([78DEHMc=>])"                    # 9: two-byte ESC sequences
+    r"([\x20-\x7e]+)"  # 1: printable ASCII run
+    r"|\x1b\[([0-9;]*)m([\x20-\x7e]*)"  # 2, 3: SGR and the (maybe empty) printable ASCII run after it
+    r"|(\r\n)"  # 4: CR LF
+    r"|([\r\n\x08\x07\t])"  # 5: other common controls
+    r"|\x1b\[(\?)?([0-9;]*)([A-Za-z@`])"  # 6, 7, 8: CSI with plain numeric parameters
+    r"|\x1b([78DEHMc=>])"  # 9: two-byte ESC sequences
 )
 # ``m.lastindex`` tells the alternative: 1, 3 (SGR), 4, 5, 8 (CSI), 9.
 
@@ -737,7 +740,7 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
         self._taking_plain_text = taking
 
-    def _flood(self, screen: "FastScreen", pieces: list, k: int, visible: list | None = None) -> int:
+    def _flood(self, screen: FastScreen, pieces: list, k: int, visible: list | None = None) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path); see :meth:`_flood_lines`.
         ``visible``: ``pieces`` without their SGR sequences when the caller knows them.
 
@@ -782,7 +785,7 @@ class FastStream(TermStream):
         self._pending = (done, start, text, attrs, length)
         return -1
 
-    def _flood_lines(self, screen: "FastScreen", pieces: list, k: int) -> int:
+    def _flood_lines(self, screen: FastScreen, pieces: list, k: int) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path).
 
         Precondition: the cursor is at column 0 of a fresh bottom row with full-screen scrolling (or a flood is
@@ -886,7 +889,7 @@ class FastStream(TermStream):
 
         def state() -> tuple:
             mode = screen.mode
-            simple = (not screen.charset and screen.g0_charset is _LAT1 and DECAWM in mode and IRM not in mode)
+            simple = not screen.charset and screen.g0_charset is _LAT1 and DECAWM in mode and IRM not in mode
             return screen.cursor, screen.buffer, screen.columns, simple
 
         if self._carry:
@@ -896,7 +899,7 @@ class FastStream(TermStream):
             tail = _TAIL.search(data, max(0, len(data) - 40))
             if tail is not None:
                 self._carry = tail.group()
-                data = data[:tail.start()]
+                data = data[: tail.start()]
         cursor, buffer, columns, simple = state()
         offset, length = 0, len(data)
         # a flood chunk is usually one run (printable ASCII, SGR, CR LF) from start to end: checked with one SGR
@@ -1048,8 +1051,9 @@ class Terminal:
     #: apply a pending flood anyway beyond this many lines (bounds the memory it holds)
     MAX_PENDING_LINES = 20_000
 
-    def __init__(self, columns: int = 80, lines: int = 24, *, scrollback: int = DEFAULT_SCROLLBACK,
-                 fast: bool = True) -> None:
+    def __init__(
+        self, columns: int = 80, lines: int = 24, *, scrollback: int = DEFAULT_SCROLLBACK, fast: bool = True
+    ) -> None:
         screen_cls = FastScreen if fast else TermScreen
         stream_cls = FastStream if fast else TermStream
         self._screen: TermScreen = screen_cls(columns, lines, scrollback=scrollback)

@@ -55,10 +55,39 @@ STOP_TIMEOUT = 10  # seconds StopContainer gives a container before it is killed
 
 #: the footer's keys per panel, most useful first (a narrow footer drops from the end; unlisted keys go last)
 FOOTER_RANKS = {
-    "pods": ("enter", "ext('l')", "describe", "filter", "help", "quit", "ext('shift+f')", "ext('m')", "config",
-             "stop", "remove", "ext('n')", "ext('r')", "pull"),
-    "containers": ("ext('l')", "ext('s')", "describe", "filter", "help", "quit", "ext('a')", "ext('m')", "config",
-                   "stop", "remove", "ext('shift+s')", "ext('r')", "ext('n')", "pull"),
+    "pods": (
+        "enter",
+        "ext('l')",
+        "describe",
+        "filter",
+        "help",
+        "quit",
+        "ext('shift+f')",
+        "ext('m')",
+        "config",
+        "stop",
+        "remove",
+        "ext('n')",
+        "ext('r')",
+        "pull",
+    ),
+    "containers": (
+        "ext('l')",
+        "ext('s')",
+        "describe",
+        "filter",
+        "help",
+        "quit",
+        "ext('a')",
+        "ext('m')",
+        "config",
+        "stop",
+        "remove",
+        "ext('shift+s')",
+        "ext('r')",
+        "ext('n')",
+        "pull",
+    ),
     "images": ("filter", "describe", "remove", "pull", "help", "quit", "config", "ext('r')", "ext('n')"),
 }
 
@@ -97,8 +126,14 @@ def _image_marks(row: Row, in_use: dict[str, int], sandboxes: dict[str, int]) ->
     return " — " + "; ".join(marks) if marks else ""
 
 
-def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[int, int]],
-                 in_use: dict[str, int], sandboxes: dict[str, int] | None = None) -> tuple[str, list[str], str, str]:
+def confirmation(
+    verb: str,
+    kind: str,
+    rows: list[Row],
+    counts: dict[str, tuple[int, int]],
+    in_use: dict[str, int],
+    sandboxes: dict[str, int] | None = None,
+) -> tuple[str, list[str], str, str]:
     """What a stop / remove confirmation says: (question, listed rows, note, warning).
 
     The question names the kind and the object ("Remove image localhost:5000/pause:3.9 (id 2222…)?"), or the
@@ -132,8 +167,9 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
         if not running:
             note = "It is not running: there is nothing to stop." if one else "None of them is running."
         else:
-            note = (f"{'It gets' if one else 'Each gets'} {STOP_TIMEOUT} s to exit after the stop signal, then "
-                    f"is killed.")
+            note = (
+                f"{'It gets' if one else 'Each gets'} {STOP_TIMEOUT} s to exit after the stop signal, then is killed."
+            )
     elif kind == "images":
         pinned = [r for r in rows if getattr(r.obj, "pinned", False)]
         used = [r for r in rows if in_use.get(r.key, 0)]
@@ -142,20 +178,30 @@ def confirmation(verb: str, kind: str, rows: list[Row], counts: dict[str, tuple[
         pods = (sandboxes or {}).get(rows[0].key, 0) if one else 0
         on_it = f" and {_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it" if pods else ""
         if pinned and one:
-            parts.append(f"It is pinned (the runtime's sandbox image?){on_it}: new pods may not start without it, "
-                         f"and it may not be possible to pull it back.")
+            parts.append(
+                f"It is pinned (the runtime's sandbox image?){on_it}: new pods may not start without it, "
+                f"and it may not be possible to pull it back."
+            )
         elif pods:
-            parts.append(f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it (the runtime's sandbox image): "
-                         f"new pods may not start without it.")
+            parts.append(
+                f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it (the runtime's sandbox image): "
+                f"new pods may not start without it."
+            )
         elif pinned:
-            parts.append(f"{len(pinned)} of them {'is' if len(pinned) == 1 else 'are'} pinned (the runtime's sandbox "
-                         f"image?): new pods may not start without {'it' if len(pinned) == 1 else 'them'}.")
+            parts.append(
+                f"{len(pinned)} of them {'is' if len(pinned) == 1 else 'are'} pinned (the runtime's sandbox "
+                f"image?): new pods may not start without {'it' if len(pinned) == 1 else 'them'}."
+            )
         if used and one:
-            parts.append(f"{_n(users, 'container')} {'uses' if users == 1 else 'use'} it; removal will fail or "
-                         f"break {'it' if users == 1 else 'them'}.")
+            parts.append(
+                f"{_n(users, 'container')} {'uses' if users == 1 else 'use'} it; removal will fail or "
+                f"break {'it' if users == 1 else 'them'}."
+            )
         elif used:
-            parts.append(f"{len(used)} of them {'is' if len(used) == 1 else 'are'} used by "
-                         f"{_n(users, 'container')}; removal will fail or break {'it' if users == 1 else 'them'}.")
+            parts.append(
+                f"{len(used)} of them {'is' if len(used) == 1 else 'are'} used by "
+                f"{_n(users, 'container')}; removal will fail or break {'it' if users == 1 else 'them'}."
+            )
         warning = " ".join(parts)
         tags = len(rows[0].obj.repo_tags) if one else 0
         if tags > 1:
@@ -230,7 +276,7 @@ class MainScreen(Screen):
     MainScreen { layout: vertical; }
     """
 
-    def __init__(self, app: "CritApp") -> None:
+    def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
         self.panels = {kind: ResourcePanel(kind) for kind in KINDS}
@@ -453,8 +499,9 @@ class MainScreen(Screen):
     def _need_row(self, what: str) -> Row | None:
         row = self.table().cursor_row
         if row is None:
-            self.notify(f"Nothing selected to {what}: the {self.focused_kind} panel is empty.",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Nothing selected to {what}: the {self.focused_kind} panel is empty.", severity="warning", markup=False
+            )
         return row
 
     def action_describe(self) -> None:
@@ -551,17 +598,30 @@ class CritApp(App):
         flag_theme = getattr(options, "theme", None)
         saved = None if flag_theme else load_saved_theme()
         self.requested_theme = flag_theme or (saved if saved in self.available_themes else None) or DEFAULT_THEME
-        self._theme_note = (f"The remembered theme {saved!r} is not available any more; using {DEFAULT_THEME}."
-                            if saved and saved not in self.available_themes else None)
+        self._theme_note = (
+            f"The remembered theme {saved!r} is not available any more; using {DEFAULT_THEME}."
+            if saved and saved not in self.available_themes
+            else None
+        )
         self._theme_shown = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
         self.theme = self._theme_shown  # before the first frame: the default "textual-dark" is no longer registered
-        self.model = NodeModel(client, self.refresh_interval, on_change=self._on_change,
-                               on_state=self._on_state, endpoint=self.endpoint_label, fetch_details=fetch_details)
+        self.model = NodeModel(
+            client,
+            self.refresh_interval,
+            on_change=self._on_change,
+            on_state=self._on_state,
+            endpoint=self.endpoint_label,
+            fetch_details=fetch_details,
+        )
         self.builder = RowBuilder(self.model)
         # issue 7: statistics on their own cadence (CPU / MEM / FS columns), the session's port-forwards, and
         # listeners of model changes (views that follow the lists; :events listens to self.model.events instead)
-        self.stats = StatsPoller(client, interval=float(getattr(options, "stats_interval", 5.0) or 5.0),
-                                 on_update=self._on_stats, pod_of=self._pod_of)
+        self.stats = StatsPoller(
+            client,
+            interval=float(getattr(options, "stats_interval", 5.0) or 5.0),
+            on_update=self._on_stats,
+            pod_of=self._pod_of,
+        )
         self.builder.stats = self.stats.tracker
         self.forwards = ForwardRegistry()
         self.change_listeners: list[Callable[[Changes], None]] = []
@@ -629,8 +689,11 @@ class CritApp(App):
             self.theme = self.requested_theme
         else:
             self.theme = DEFAULT_THEME
-            self.notify(f"There is no theme named {self.requested_theme!r}; using {DEFAULT_THEME}.",
-                        severity="warning", markup=False)
+            self.notify(
+                f"There is no theme named {self.requested_theme!r}; using {DEFAULT_THEME}.",
+                severity="warning",
+                markup=False,
+            )
         if self._theme_note:
             self.notify(self._theme_note, severity="warning", markup=False)
         for error in self.theme_errors:
@@ -644,7 +707,10 @@ class CritApp(App):
 
             self.call_after_refresh(sessions_of(self).sweep)
         # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
-        if getattr(self.options, "new_pod", None) is not None or getattr(self.options, "new_container", None) is not None:
+        if (
+            getattr(self.options, "new_pod", None) is not None
+            or getattr(self.options, "new_container", None) is not None
+        ):
             from crit.ui.forms import open_from_options
 
             self.run_worker(open_from_options(self), group="commands")
@@ -667,6 +733,7 @@ class CritApp(App):
             def hung_up() -> None:  # the hang-up watch's thread
                 shutdown.WATCHDOG.arm(shutdown.SIGNAL_DEADLINE, 129, "the terminal closed")
                 loop.call_soon_threadsafe(self.exit, 129)
+
             watch = shutdown.HangupWatch(fds, hung_up).start()
         try:
             return await super().run_async(headless=headless, **kwargs)
@@ -692,6 +759,7 @@ class CritApp(App):
                 loop.call_soon_threadsafe(self.exit, 128 + sig)
             except RuntimeError:  # the loop is closed: the watchdog ends it
                 pass
+
         return shutdown.install_signal_handlers(quit_on)
 
     def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
@@ -768,7 +836,7 @@ class CritApp(App):
         for listener in list(self.change_listeners):
             try:
                 listener(changes)
-            except Exception:  # noqa: BLE001 - a view's listener must never break the panels
+            except Exception:
                 log.exception("change listener failed")
 
     def _pod_of(self) -> dict[str, str]:
@@ -809,7 +877,7 @@ class CritApp(App):
         oldest to make room (a private call: Textual has no public way to remove one toast; clearing them all and
         posting the newest again left stale toasts drawn, as its toast rack mounts them later)."""
         shown = [n for n in self._toasts if not n.has_expired]
-        for old in shown[:max(0, len(shown) - self.MAX_TOASTS + 1)]:
+        for old in shown[: max(0, len(shown) - self.MAX_TOASTS + 1)]:
             try:
                 self._unnotify(old, refresh=False)
             except KeyError:  # dismissed already (a click)
@@ -856,7 +924,7 @@ class CritApp(App):
             result = handler(*args)
             if inspect.isawaitable(result):
                 await result
-        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+        except Exception as exc:
             log.exception("extension failed")
             self.notify_error(exc)
 
@@ -869,8 +937,14 @@ class CritApp(App):
             self.exit(0)
             return
         if name in ("pods", "po", "pod", "containers", "ctr", "container", "images", "img", "image"):
-            kind = {"po": "pods", "pod": "pods", "ctr": "containers", "container": "containers",
-                    "img": "images", "image": "images"}.get(name, name)
+            kind = {
+                "po": "pods",
+                "pod": "pods",
+                "ctr": "containers",
+                "container": "containers",
+                "img": "images",
+                "image": "images",
+            }.get(name, name)
             if self.main is None:
                 return
             args = words[1:]
@@ -898,22 +972,27 @@ class CritApp(App):
                 self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
                 return
         known = ", ".join([":pods", ":containers", ":images", ":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
-        self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error",
-                    markup=False)
+        self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error", markup=False)
 
     def _namespace_filter(self, kind: str, args: list[str]) -> RowFilter | None:
         """The ``-n NS`` filter for ``:pods NS`` / ``:containers NS``, or None after one sentence saying why not."""
         if kind == "images" or len(args) != 1:
-            usage = ("images have no namespace: type :images alone" if kind == "images"
-                     else f"type one namespace, e.g. :{kind} kube-system")
+            usage = (
+                "images have no namespace: type :images alone"
+                if kind == "images"
+                else f"type one namespace, e.g. :{kind} kube-system"
+            )
             self.notify(f":{kind} takes at most one namespace; {usage}.", severity="error", markup=False)
             return None
         ns = args[0]
         namespaces = {p.metadata.namespace for p in self.model.pods.items.values()}
         if ns not in namespaces and sanitize(ns) not in {sanitize(n) for n in namespaces}:
             known = ", ".join(sorted(sanitize(n) for n in namespaces)) or "none"
-            self.notify(f"No pod is in the namespace {sanitize(ns)}; the namespaces are: {known}.",
-                        severity="error", markup=False)
+            self.notify(
+                f"No pod is in the namespace {sanitize(ns)}; the namespaces are: {known}.",
+                severity="error",
+                markup=False,
+            )
             return None
         return parse_filter(f"-n {ns}")
 
@@ -938,39 +1017,47 @@ class CritApp(App):
 
         what = "config (crictl YAML)" if config else "describe"
         name = image_display_name(row.obj)[0].rsplit("/", 1)[-1] if kind == "images" else row.obj.metadata.name
-        self.open_view(TextViewScreen(f"{what} — {describe_row(kind, row)}", load,  # the kind of view first: cut last
-                                      save_name=name if config else f"{name}-status"))
+        self.open_view(
+            TextViewScreen(
+                f"{what} — {describe_row(kind, row)}",
+                load,  # the kind of view first: cut last
+                save_name=name if config else f"{name}-status",
+            )
+        )
 
     # ------------------------------------------------------------------ stop / remove / pull
 
     def confirm_and_run(self, verb: str, kind: str, rows: list[Row]) -> None:
         if self.readonly:
-            self.notify(readonly.key_refusal({"stop": "ctrl+k", "remove": "ctrl+d"}[verb]), severity="warning",
-                        markup=False)
+            self.notify(
+                readonly.key_refusal({"stop": "ctrl+k", "remove": "ctrl+d"}[verb]), severity="warning", markup=False
+            )
             return
         if verb == "stop" and kind == "images":
             self.notify("Images cannot be stopped; ctrl+d removes an image.", severity="warning")
             return
         if not rows:
-            self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning",
-                        markup=False)
+            self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning", markup=False)
             return
         if verb == "stop" and kind == "containers" and not any(r.obj.state == CONTAINER_RUNNING for r in rows):
             # nothing to confirm: no dialog offering a Stop that would do nothing
-            what = (f"{describe_row(kind, rows[0])[:1].upper()}{describe_row(kind, rows[0])[1:]} is not running"
-                    if len(rows) == 1 else f"None of the {len(rows)} marked containers is running")
+            what = (
+                f"{describe_row(kind, rows[0])[:1].upper()}{describe_row(kind, rows[0])[1:]} is not running"
+                if len(rows) == 1
+                else f"None of the {len(rows)} marked containers is running"
+            )
             self.notify(f"{what}: there is nothing to stop.", severity="warning", markup=False)
             return
-        question, items, note, warning = confirmation(verb, kind, rows, self.builder.counts, self.builder.in_use,
-                                                      self.builder.sandbox_users)
+        question, items, note, warning = confirmation(
+            verb, kind, rows, self.builder.counts, self.builder.in_use, self.builder.sandbox_users
+        )
 
         def answered(ok: bool | None) -> None:
             if ok:
                 self.run_worker(self._bulk(verb, kind, rows), group="actions")
 
         # the answer defaults to no: the dialog focuses its Cancel button (enter, n and esc keep everything)
-        self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize(), note=note, warning=warning),
-                         answered)
+        self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize(), note=note, warning=warning), answered)
 
     async def _one(self, verb: str, kind: str, row: Row) -> None:
         c, key = self.client, row.key
@@ -1011,8 +1098,12 @@ class CritApp(App):
             self.notify(f"{past} {noun}.", markup=False)
         named = self.MAX_TOASTS - 2  # the result, the failures named, "… and N more": all shown at once
         for row, exc in failed[:named]:
-            self.notify(f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}", severity="error",
-                        markup=False, timeout=10)
+            self.notify(
+                f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
         if len(failed) > named:
             self.notify(f"… and {_n(len(failed) - named, 'more failure')}.", severity="error", markup=False)
         if self.main is not None:
@@ -1043,8 +1134,9 @@ class CritApp(App):
             return
         finally:
             self.model.request_refresh()
-        self.notify(f"Pulled {sanitize(req.image)} in {time.monotonic() - started:.1f}s ({short_id(str(ref))}).",
-                    markup=False)
+        self.notify(
+            f"Pulled {sanitize(req.image)} in {time.monotonic() - started:.1f}s ({short_id(str(ref))}).", markup=False
+        )
         self.select("images", str(ref))
 
 
@@ -1055,8 +1147,12 @@ def run_app(client: Any, options: Any = None) -> int:
         available = load_themes().themes
         if theme not in available:
             import sys
-            print(f"crit: there is no theme named {theme!r}; choose one of {', '.join(sorted(available))} "
-                  f"(or add {theme}.yaml to $XDG_CONFIG_HOME/crit/themes).", file=sys.stderr)
+
+            print(
+                f"crit: there is no theme named {theme!r}; choose one of {', '.join(sorted(available))} "
+                f"(or add {theme}.yaml to $XDG_CONFIG_HOME/crit/themes).",
+                file=sys.stderr,
+            )
             return 2
     app = CritApp(client, options)
     result = app.run()

@@ -30,6 +30,7 @@ __all__ = ["TextViewScreen", "describe_yaml", "config_yaml", "status_to_data"]
 
 # ---------------------------------------------------------------------------------------------- data → YAML
 
+
 def _humanize_times(data: Any) -> Any:
     if isinstance(data, dict):
         out = {}
@@ -57,8 +58,9 @@ def _parse_info(info: dict[str, str]) -> dict[str, Any]:
 
 
 def status_to_data(status_msg: Any, info: dict[str, str] | None = None) -> dict[str, Any]:
-    data = json_format.MessageToDict(status_msg, preserving_proto_field_name=True,
-                                     always_print_fields_with_no_presence=True)
+    data = json_format.MessageToDict(
+        status_msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
     data = _humanize_times(data)
     if info:
         data["info"] = _parse_info(dict(info))
@@ -81,6 +83,7 @@ def describe_yaml(kind: str, resp: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- config
+
 
 def _config_from_info(info: dict[str, str], message_type: type) -> Any | None:
     parsed = _parse_info(info)
@@ -119,19 +122,24 @@ def config_yaml(kind: str, resp: Any) -> str:
             return _dump_spec(cfg)
         st = resp.status
         cfg = pb.PodSandboxConfig(metadata=st.metadata, labels=st.labels, annotations=st.annotations)
-        return ("# reconstructed from the pod's status: the runtime returned no config in its verbose info\n"
-                + _dump_spec(cfg))
+        return (
+            "# reconstructed from the pod's status: the runtime returned no config in its verbose info\n"
+            + _dump_spec(cfg)
+        )
     if kind == "containers":
         cfg = _config_from_info(info, pb.ContainerConfig)
         if cfg is not None:
             return _dump_spec(cfg)
         st = resp.status
-        cfg = pb.ContainerConfig(metadata=st.metadata, image=st.image, labels=st.labels,
-                                 annotations=st.annotations, mounts=st.mounts)
+        cfg = pb.ContainerConfig(
+            metadata=st.metadata, image=st.image, labels=st.labels, annotations=st.annotations, mounts=st.mounts
+        )
         if st.log_path:
             cfg.log_path = st.log_path.rsplit("/", 1)[-1]
-        return ("# reconstructed from the container's status: the runtime returned no config in its verbose "
-                "info\n" + _dump_spec(cfg))
+        return (
+            "# reconstructed from the container's status: the runtime returned no config in its verbose "
+            "info\n" + _dump_spec(cfg)
+        )
     # images: the reference to pull, and the image's own OCI config when the runtime reports it
     if not resp.HasField("image"):
         return "# the runtime no longer knows this image\n"
@@ -146,6 +154,7 @@ def config_yaml(kind: str, resp: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the view
+
 
 class ViewArea(TextArea):
     """The read-only text of a view, moved like less/k9s: j/k and ↑/↓ scroll the text a line (the cursor, a
@@ -188,8 +197,12 @@ class TextViewScreen(Screen):
         Binding("s", "save", "Save", show=True),
         Binding("question_mark", "app.view_help", "Help", show=False),
     ]
-    HELP_MOVES = [("j k  ↑ ↓", "a line down / up"), ("pgdn pgup", "a page down / up"),
-                  ("g  home", "the top"), ("G  end", "the bottom")]
+    HELP_MOVES = [
+        ("j k  ↑ ↓", "a line down / up"),
+        ("pgdn pgup", "a page down / up"),
+        ("g  home", "the top"),
+        ("G  end", "the bottom"),
+    ]
 
     DEFAULT_CSS = """
     TextViewScreen #title { background: $panel; color: $text; text-style: bold; padding: 0 1; height: 1; }
@@ -210,8 +223,14 @@ class TextViewScreen(Screen):
         yield Static(self.view_title, id="title", markup=False)
         yield ViewArea("loading…", read_only=True, id="text", soft_wrap=False, show_line_numbers=False)
         yield Static("", id="status", markup=False)
-        yield PromptBar(PromptInput(placeholder="search: regex or text, case-insensitive   ⏎ finds, n/N next/prev, esc cancels",
-                                    id="search", on_submit=self._search_entered, on_cancel=self._close_search))
+        yield PromptBar(
+            PromptInput(
+                placeholder="search: regex or text, case-insensitive   ⏎ finds, n/N next/prev, esc cancels",
+                id="search",
+                on_submit=self._search_entered,
+                on_cancel=self._close_search,
+            )
+        )
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -286,9 +305,14 @@ class TextViewScreen(Screen):
             self.notify("Nothing to save yet: the text is still loading.", severity="warning")
             return
         proposal = export_place.propose(self.save_name, "crit")
-        self.app.push_screen(PathDialog("Save this text to a file", path or proposal,
-                                        hint="enter: save · esc: cancel · the text is written as it is"),
-                             self._save_to)
+        self.app.push_screen(
+            PathDialog(
+                "Save this text to a file",
+                path or proposal,
+                hint="enter: save · esc: cancel · the text is written as it is",
+            ),
+            self._save_to,
+        )
 
     def _save_to(self, answer: tuple[str, str] | None) -> None:
         if not answer:
@@ -296,8 +320,11 @@ class TextViewScreen(Screen):
         path = answer[0]
         if os.path.isdir(path):
             name = export_place.file_name(self.save_name, "crit")
-            self.notify(f"Not saved: {sanitize(path)} is a directory; add a file name such as {name}.",
-                        severity="error", markup=False)
+            self.notify(
+                f"Not saved: {sanitize(path)} is a directory; add a file name such as {name}.",
+                severity="error",
+                markup=False,
+            )
             return
         if os.path.lexists(path):
             from crit.ui.dialogs.confirm import ConfirmDialog
@@ -308,8 +335,7 @@ class TextViewScreen(Screen):
                 else:  # back to the path, to choose another name
                     self.action_save(path)
 
-            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"),
-                                 overwrite)
+            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"), overwrite)
             return
         self._write(path)
 
@@ -318,8 +344,11 @@ class TextViewScreen(Screen):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(self.export_text)
         except OSError as exc:
-            self.notify(f"Not saved: cannot write {sanitize(path)}: {sanitize(exc.strerror or exc)}.",
-                        severity="error", markup=False)
+            self.notify(
+                f"Not saved: cannot write {sanitize(path)}: {sanitize(exc.strerror or exc)}.",
+                severity="error",
+                markup=False,
+            )
             return
         problem = export_place.remember(path)
         self.notify(f"Saved the text to {sanitize(path)}.", markup=False)

@@ -21,9 +21,13 @@ MAIN_KEYS: list[tuple[str, str, bool]] = [
     ("1  2  3", "focus Pods / Containers / Images", False),
     ("j k ↑ ↓", "move (pgup/pgdn, home/end, g/G jump)", False),
     ("enter", "on a pod: show only its containers (enter again, or esc, shows all)", False),
-    ("/", "filter the focused panel: regex over the visible columns and the ID, also tried as plain text "
-          "(escapes as shown, e.g. \\u202e, find hidden characters); =name a name exactly; a leading ! inverts; "
-          "-l key=value,… by labels; -n NS by namespace; enter applies", False),
+    (
+        "/",
+        "filter the focused panel: regex over the visible columns and the ID, also tried as plain text "
+        "(escapes as shown, e.g. \\u202e, find hidden characters); =name a name exactly; a leading ! inverts; "
+        "-l key=value,… by labels; -n NS by namespace; enter applies",
+        False,
+    ),
     ("esc", "clear the filter / pod scope, or close a view", False),
     (":", "command line (:pods  :containers  :images  :q  and more below)", False),
     ("d", "describe: full status with verbose info as YAML (/ search, n/N next/previous)", False),
@@ -63,8 +67,16 @@ VIEW_EXTRA_KEYS = {
     "SessionsScreen": [("enter", "switch to the selected session")],
 }
 
-_KEY_NAMES = {"escape": "esc", "question_mark": "?", "slash": "/", "colon": ":", "space": "space",
-              "pageup": "pgup", "pagedown": "pgdn", "delete": "del"}
+_KEY_NAMES = {
+    "escape": "esc",
+    "question_mark": "?",
+    "slash": "/",
+    "colon": ":",
+    "space": "space",
+    "pageup": "pgup",
+    "pagedown": "pgdn",
+    "delete": "del",
+}
 
 
 def view_name(view: object) -> str:
@@ -170,7 +182,9 @@ class HelpScreen(Screen):
 
     def action_edge(self, bottom: int) -> None:
         scroll = self.query_one(VerticalScroll)
-        scroll.scroll_end(animate=False, immediate=True) if bottom else scroll.scroll_home(animate=False, immediate=True)
+        scroll.scroll_end(animate=False, immediate=True) if bottom else scroll.scroll_home(
+            animate=False, immediate=True
+        )
 
     def action_close(self) -> None:
         self.dismiss()

@@ -24,8 +24,7 @@ from collections.abc import Awaitable, Callable
 from textual import events
 from textual.widgets import Button, Checkbox, Input, Select
 
-__all__ = ["KeysInOrder", "OrderedButton", "OrderedCheckbox", "OrderedInput", "OrderedSelect", "TypeAhead",
-           "split_alt"]
+__all__ = ["KeysInOrder", "OrderedButton", "OrderedCheckbox", "OrderedInput", "OrderedSelect", "TypeAhead", "split_alt"]
 
 MOUNT_TIMEOUT = 5.0  # seconds: the longest the keys wait for the screen on top to mount
 FOCUS_TIMEOUT = 0.5  # seconds after its mount: a screen that focuses nothing gets the keys anyway
@@ -81,7 +80,7 @@ def split_alt(event: events.Key, is_bound: Callable[[str], bool]) -> list[events
     key = event.key
     if not key.startswith("alt+") or is_bound(key):
         return [event]
-    rest = key[len("alt+"):]
+    rest = key[len("alt+") :]
     if not rest or rest.startswith(("alt+", "ctrl+")):
         return [event]
     char = event.character

@@ -36,7 +36,7 @@ class PromptBar(Horizontal):
     .-prompting Footer { display: none; }
     """
 
-    def __init__(self, prompt: "PromptInput") -> None:
+    def __init__(self, prompt: PromptInput) -> None:
         super().__init__()
         self.prompt = prompt
 
@@ -54,9 +54,15 @@ class PromptInput(Input):
     Screen PromptInput, Screen PromptInput:focus { width: 1fr; height: 1; border: none; padding: 0 1 0 0; }
     """
 
-    def __init__(self, *, on_submit: Callable[[str], object], on_cancel: Callable[[], object],
-                 placeholder: str = "", id: str | None = None,
-                 complete: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        on_submit: Callable[[str], object],
+        on_cancel: Callable[[], object],
+        placeholder: str = "",
+        id: str | None = None,
+        complete: Callable[[str], str | None] | None = None,
+    ) -> None:
         """``complete``: tab completes the text with it (it returns the completed text, or None: nothing to do);
         it is called while the prompt is open only when set (the `:` command line sets it)."""
         super().__init__(placeholder=placeholder, id=id)
@@ -74,8 +80,7 @@ class PromptInput(Input):
     def is_open(self) -> bool:
         return self.has_class("-shown")
 
-    def open(self, value: str = "", *, select: bool = True, placeholder: str | None = None,
-             prefix: str = "/") -> None:
+    def open(self, value: str = "", *, select: bool = True, placeholder: str | None = None, prefix: str = "/") -> None:
         """Show the prompt holding ``value`` after ``prefix`` and focus it now; ``select``: the value selected
         (typing replaces it), else the cursor at its end."""
         if placeholder is not None:

@@ -26,8 +26,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PanelKey", "Command", "Selection", "panel_key", "command", "PANEL_KEYS", "COMMANDS",
-           "EXTENSION_MODULES", "load_extensions", "RESERVED_KEYS"]
+__all__ = [
+    "PanelKey",
+    "Command",
+    "Selection",
+    "panel_key",
+    "command",
+    "PANEL_KEYS",
+    "COMMANDS",
+    "EXTENSION_MODULES",
+    "load_extensions",
+    "RESERVED_KEYS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +45,41 @@ log = logging.getLogger(__name__)
 EXTENSION_MODULES = ("crit.ui.forms", "crit.ui.terminal", "crit.ui.logs")
 
 #: keys of the main screen itself (issue 4); extensions must use others
-RESERVED_KEYS = frozenset({
-    "tab", "shift+tab", "1", "2", "3", "j", "k", "up", "down", "enter", "slash", "escape", "colon", "d", "y",
-    "ctrl+k", "ctrl+d", "space", "p", "ctrl+r", "c", "question_mark", "q", "ctrl+c", "pageup", "pagedown",
-    "home", "end", "g", "G", "ctrl+p",
-})
+RESERVED_KEYS = frozenset(
+    {
+        "tab",
+        "shift+tab",
+        "1",
+        "2",
+        "3",
+        "j",
+        "k",
+        "up",
+        "down",
+        "enter",
+        "slash",
+        "escape",
+        "colon",
+        "d",
+        "y",
+        "ctrl+k",
+        "ctrl+d",
+        "space",
+        "p",
+        "ctrl+r",
+        "c",
+        "question_mark",
+        "q",
+        "ctrl+c",
+        "pageup",
+        "pagedown",
+        "home",
+        "end",
+        "g",
+        "G",
+        "ctrl+p",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +123,16 @@ PANEL_KEYS: dict[str, PanelKey] = {}
 COMMANDS: dict[str, Command] = {}
 
 
-def panel_key(key: str, description: str, *, panels: Sequence[str] = ("pods", "containers", "images"),
-              mutating: bool = False, needs_row: bool = True, show: bool = True, help: str = "") -> Callable:
+def panel_key(
+    key: str,
+    description: str,
+    *,
+    panels: Sequence[str] = ("pods", "containers", "images"),
+    mutating: bool = False,
+    needs_row: bool = True,
+    show: bool = True,
+    help: str = "",
+) -> Callable:
     """Decorator: bind ``key`` in the given panels to ``handler(app, selection)``.  ``description`` is the
     short footer label (one or two words, e.g. "Logs"); ``help`` the sentence for the help screen."""
     if key in RESERVED_KEYS:

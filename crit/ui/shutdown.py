@@ -30,8 +30,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SIGNAL_DEADLINE", "QUIT_DEADLINE", "Watchdog", "WATCHDOG", "HangupWatch", "install_signal_handlers",
-           "RESET_TERMINAL"]
+__all__ = [
+    "SIGNAL_DEADLINE",
+    "QUIT_DEADLINE",
+    "Watchdog",
+    "WATCHDOG",
+    "HangupWatch",
+    "install_signal_handlers",
+    "RESET_TERMINAL",
+]
 
 #: seconds from SIGTERM, SIGHUP or a vanished terminal to the end of the process (the cleanups run inside it)
 SIGNAL_DEADLINE = 1.5
@@ -39,8 +46,7 @@ SIGNAL_DEADLINE = 1.5
 QUIT_DEADLINE = 10.0
 #: what the watchdog writes to a terminal that is still there: leave the alternate screen, show the cursor, stop
 #: mouse reports, focus events, bracketed paste and the kitty keyboard protocol, wrap lines again
-RESET_TERMINAL = ("\x1b[<u\x1b[?1049l\x1b[?25h\x1b[?1004l\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
-                  "\x1b[?2004l\x1b[?7h")
+RESET_TERMINAL = "\x1b[<u\x1b[?1049l\x1b[?25h\x1b[?1004l\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?7h"
 
 
 def _bounded(fn: Callable[[], Any], seconds: float) -> None:
@@ -109,6 +115,7 @@ class Watchdog:
             with self._cond:
                 if fn in self._cleanups:
                     self._cleanups.remove(fn)
+
         return remove
 
     # ------------------------------------------------------------------ the thread
@@ -160,7 +167,7 @@ class HangupWatch:
         self._stop_r, self._stop_w = os.pipe()
         self._thread = threading.Thread(target=self._run, name="crit-hangup-watch", daemon=True)
 
-    def start(self) -> "HangupWatch":
+    def start(self) -> HangupWatch:
         self._thread.start()
         return self
 
@@ -197,8 +204,9 @@ class HangupWatch:
                     return
 
 
-def install_signal_handlers(on_signal: Callable[[int], Any],
-                            signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> Callable[[], None]:
+def install_signal_handlers(
+    on_signal: Callable[[int], Any], signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)
+) -> Callable[[], None]:
     """``on_signal(signum)`` for each of ``signals`` (main thread only); returns a function that puts the previous
     handlers back.  Outside the main thread nothing is installed."""
     if threading.current_thread() is not threading.main_thread():
@@ -220,6 +228,7 @@ def install_signal_handlers(on_signal: Callable[[int], Any],
                 signal.signal(sig, old if old is not None else signal.SIG_DFL)
             except (ValueError, OSError, TypeError):
                 pass
+
     return restore
 
 
@@ -242,4 +251,3 @@ def save_terminal(fd: int) -> Any:
         return termios.tcgetattr(fd)
     except Exception:  # noqa: BLE001 - not a terminal, or no termios
         return None
-

@@ -17,12 +17,32 @@ from textual.theme import Theme
 
 from crit.model.statedir import state_path, write_private
 
-__all__ = ["DEFAULT_THEME", "ThemeError", "load_theme_file", "load_themes", "builtin_theme_dir", "user_theme_dir",
-           "theme_state_file", "load_saved_theme", "save_theme"]
+__all__ = [
+    "DEFAULT_THEME",
+    "ThemeError",
+    "load_theme_file",
+    "load_themes",
+    "builtin_theme_dir",
+    "user_theme_dir",
+    "theme_state_file",
+    "load_saved_theme",
+    "save_theme",
+]
 
 DEFAULT_THEME = "crit-dark"
-_COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground", "background",
-               "surface", "panel", "boost")
+_COLOR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 _ALLOWED = set(_COLOR_KEYS) | {"name", "dark", "luminosity_spread", "text_alpha", "variables"}
 
 
@@ -52,8 +72,10 @@ def load_theme_file(path: Path) -> Theme:
         raise ThemeError(f"The theme file {path} must be a mapping of keys like name, primary, background.")
     unknown = sorted(set(data) - _ALLOWED)
     if unknown:
-        raise ThemeError(f"The theme file {path} has unknown key(s) {', '.join(map(str, unknown))}; "
-                         f"allowed: {', '.join(sorted(_ALLOWED))}.")
+        raise ThemeError(
+            f"The theme file {path} has unknown key(s) {', '.join(map(str, unknown))}; "
+            f"allowed: {', '.join(sorted(_ALLOWED))}."
+        )
     name = data.get("name") or path.stem
     if not isinstance(name, str):
         raise ThemeError(f"The theme file {path}: 'name' must be text.")
@@ -65,12 +87,17 @@ def load_theme_file(path: Path) -> Theme:
     kwargs = {k: str(data[k]) for k in _COLOR_KEYS if data.get(k) is not None}
     try:
         from textual.color import Color
+
         for key, value in kwargs.items():
             Color.parse(value)
-        theme = Theme(name=name, dark=bool(data.get("dark", True)),
-                      luminosity_spread=float(data.get("luminosity_spread", 0.15)),
-                      text_alpha=float(data.get("text_alpha", 0.95)),
-                      variables={str(k): str(v) for k, v in variables.items()}, **kwargs)
+        theme = Theme(
+            name=name,
+            dark=bool(data.get("dark", True)),
+            luminosity_spread=float(data.get("luminosity_spread", 0.15)),
+            text_alpha=float(data.get("text_alpha", 0.95)),
+            variables={str(k): str(v) for k, v in variables.items()},
+            **kwargs,
+        )
     except Exception as exc:  # noqa: BLE001 - bad colour names and the like
         raise ThemeError(f"The theme file {path} has a bad value: {exc}.") from None
     return theme

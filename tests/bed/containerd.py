@@ -186,8 +186,11 @@ class Containerd:
         try:
             self.process = subprocess.Popen(
                 ["containerd", "--config", str(config)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.root, start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -201,7 +204,7 @@ class Containerd:
                     with self.raw(timeout=2) as cri:
                         self.version = cri.version(timeout=2)
                     return
-                except Exception as e:  # noqa: BLE001 - retry until the deadline
+                except Exception as e:
                     last = e
             time.sleep(0.1)
         raise BedError(f"containerd did not answer CRI Version within {timeout:.0f}s ({last}):\n{self.log_tail()}")
@@ -261,16 +264,22 @@ class Containerd:
         if alive:
             try:
                 self.cleanup()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 problems.append(f"removing pods via CRI: {e}")
             # Tasks or containers made outside the CRI (e.g. with ctr) too.
             try:
                 for line in self.ctr("tasks", "ls", "-q").split():
-                    subprocess.run(["ctr", "--address", str(self.socket), "-n", "k8s.io", "tasks", "kill",
-                                    "-s", "SIGKILL", line], capture_output=True, timeout=20)
-                    subprocess.run(["ctr", "--address", str(self.socket), "-n", "k8s.io", "tasks", "delete",
-                                    "-f", line], capture_output=True, timeout=20)
-            except Exception as e:  # noqa: BLE001
+                    subprocess.run(
+                        ["ctr", "--address", str(self.socket), "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL", line],
+                        capture_output=True,
+                        timeout=20,
+                    )
+                    subprocess.run(
+                        ["ctr", "--address", str(self.socket), "-n", "k8s.io", "tasks", "delete", "-f", line],
+                        capture_output=True,
+                        timeout=20,
+                    )
+            except Exception as e:
                 problems.append(f"removing tasks via ctr: {e}")
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -353,6 +362,7 @@ def start(timeout: float = 30.0, base: str | None = None, with_images: bool = Tr
 
 # --- teardown helpers ---------------------------------------------------------------------------------------
 
+
 def _task_bundles(root: Path) -> list[Path]:
     """Bundle directories of the tasks this containerd ran (``state/io.containerd.runtime.v2.task/NS/ID``)."""
     base = root / "state" / "io.containerd.runtime.v2.task"
@@ -424,7 +434,7 @@ def _remove_runtime_state(bundles: list[Path]) -> list[str]:
         except OSError:
             continue
         if address.startswith("unix:///run/containerd/s/"):
-            sock = Path(address[len("unix://"):])
+            sock = Path(address[len("unix://") :])
             if sock.exists():
                 sock.unlink(missing_ok=True)
                 removed.append(str(sock))
@@ -481,8 +491,8 @@ def _unescape(path: str) -> str:
     # mountinfo escapes space, tab, newline and backslash as \ooo octal.
     out, i = [], 0
     while i < len(path):
-        if path[i] == "\\" and i + 3 < len(path) and path[i + 1:i + 4].isdigit():
-            out.append(chr(int(path[i + 1:i + 4], 8)))
+        if path[i] == "\\" and i + 3 < len(path) and path[i + 1 : i + 4].isdigit():
+            out.append(chr(int(path[i + 1 : i + 4], 8)))
             i += 4
         else:
             out.append(path[i])

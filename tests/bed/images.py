@@ -100,9 +100,21 @@ def build_rootfs_layer(busybox: Path = BUSYBOX) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for d, mode in [
-            ("bin", 0o755), ("sbin", 0o755), ("usr", 0o755), ("usr/bin", 0o755), ("usr/sbin", 0o755),
-            ("etc", 0o755), ("root", 0o700), ("tmp", 0o1777), ("var", 0o755), ("var/tmp", 0o1777),
-            ("home", 0o755), ("proc", 0o555), ("sys", 0o555), ("dev", 0o755), ("run", 0o755),
+            ("bin", 0o755),
+            ("sbin", 0o755),
+            ("usr", 0o755),
+            ("usr/bin", 0o755),
+            ("usr/sbin", 0o755),
+            ("etc", 0o755),
+            ("root", 0o700),
+            ("tmp", 0o1777),
+            ("var", 0o755),
+            ("var/tmp", 0o1777),
+            ("home", 0o755),
+            ("proc", 0o555),
+            ("sys", 0o555),
+            ("dev", 0o755),
+            ("run", 0o755),
         ]:
             tar.addfile(_tarinfo(d, tarfile.DIRTYPE, mode))
         data = busybox.read_bytes()
@@ -239,5 +251,7 @@ def build_images(
 
 
 if __name__ == "__main__":  # pragma: no cover - manual helper
-    for k, a in build_images({"busybox": SHELL_IMAGE, "pause": PAUSE_IMAGE, "pullme": "localhost:5000/crit-test/pullme:1.0"}).items():
+    for k, a in build_images(
+        {"busybox": SHELL_IMAGE, "pause": PAUSE_IMAGE, "pullme": "localhost:5000/crit-test/pullme:1.0"}
+    ).items():
         print(k, a.ref, a.path, a.manifest_digest)

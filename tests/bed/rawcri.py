@@ -17,6 +17,7 @@ IMAGE = "/runtime.v1.ImageService/"
 
 # --- protobuf wire format -------------------------------------------------------------------------------------
 
+
 def _varint(n: int) -> bytes:
     out = bytearray()
     while True:
@@ -65,13 +66,13 @@ def decode(data: bytes) -> dict[int, list]:
             fields[field].append(varint())
         elif wire == 2:
             ln = varint()
-            fields[field].append(data[i:i + ln])
+            fields[field].append(data[i : i + ln])
             i += ln
         elif wire == 1:
-            fields[field].append(data[i:i + 8])
+            fields[field].append(data[i : i + 8])
             i += 8
         elif wire == 5:
-            fields[field].append(data[i:i + 4])
+            fields[field].append(data[i : i + 4])
             i += 4
         else:
             raise ValueError(f"unsupported wire type {wire}")
@@ -85,6 +86,7 @@ def _s(fields: dict[int, list], n: int) -> str:
 
 # --- calls -----------------------------------------------------------------------------------------------------
 
+
 class RawCri:
     """Synchronous minimal CRI client; ``target`` is a gRPC target such as ``unix:///run/x.sock``.
 
@@ -95,14 +97,14 @@ class RawCri:
         if target.startswith("/"):
             target = "unix://" + target
         elif target.startswith("tcp://"):
-            target = target[len("tcp://"):]
+            target = target[len("tcp://") :]
         self.timeout = timeout
         self.channel = grpc.insecure_channel(target)
 
     def close(self) -> None:
         self.channel.close()
 
-    def __enter__(self) -> "RawCri":
+    def __enter__(self) -> RawCri:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -128,13 +130,15 @@ class RawCri:
         for raw in f.get(1, []):
             item = decode(raw)
             meta = decode(item[2][0]) if item.get(2) else {}
-            pods.append({
-                "id": _s(item, 1),
-                "name": _s(meta, 1),
-                "uid": _s(meta, 2),
-                "namespace": _s(meta, 3),
-                "state": (item.get(3) or [0])[0],
-            })
+            pods.append(
+                {
+                    "id": _s(item, 1),
+                    "name": _s(meta, 1),
+                    "uid": _s(meta, 2),
+                    "namespace": _s(meta, 3),
+                    "state": (item.get(3) or [0])[0],
+                }
+            )
         return pods
 
     def list_containers(self) -> list[dict]:

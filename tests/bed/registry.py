@@ -95,11 +95,22 @@ class Registry:
 
     def push(self, archive: images.ImageArchive, repo_tag: str) -> None:
         """Push an OCI archive as ``ADDRESS/REPO:TAG`` (repo_tag without the host)."""
-        cmd = ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--insecure-policy",
-               f"oci-archive:{archive.path}", f"docker://{self.address}/{repo_tag}"]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.root),
-                                  "TMPDIR": str(self.root)})
+        cmd = [
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            "--insecure-policy",
+            f"oci-archive:{archive.path}",
+            f"docker://{self.address}/{repo_tag}",
+        ]
+        res = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.root), "TMPDIR": str(self.root)},
+        )
         if res.returncode != 0:
             raise BedError(f"skopeo copy to {self.address}/{repo_tag} failed: {res.stderr.strip()}")
 
@@ -111,8 +122,11 @@ class Registry:
         try:
             self.process = subprocess.Popen(
                 ["docker-registry", "serve", str(config)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.root, start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -128,8 +142,9 @@ class Registry:
             except OSError as e:
                 last = e
             time.sleep(0.1)
-        raise BedError(f"docker-registry did not answer /v2/ on {self.address} within {timeout:.0f}s "
-                       f"({last}):\n{self.log_tail()}")
+        raise BedError(
+            f"docker-registry did not answer /v2/ on {self.address} within {timeout:.0f}s ({last}):\n{self.log_tail()}"
+        )
 
     def stop(self) -> list[str]:
         problems = []

@@ -46,8 +46,9 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, items: Sequence[str] = (), verb: str = "Yes", *, note: str = "",
-                 warning: str = "") -> None:
+    def __init__(
+        self, question: str, items: Sequence[str] = (), verb: str = "Yes", *, note: str = "", warning: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.items = list(items)

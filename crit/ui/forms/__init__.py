@@ -4,8 +4,15 @@ Push :class:`NewPodScreen` / :class:`NewContainerScreen` with a ``CriClient``; t
 :class:`LaunchResult` (or None when cancelled) after notifying the new object's id.
 """
 
-from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen, PathDialog
 from crit.ui.forms.entry import open_from_options, open_new_container, open_new_pod  # registers n, r, :new pod, :run
+from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen, PathDialog
 
-__all__ = ["LaunchResult", "NewContainerScreen", "NewPodScreen", "PathDialog", "open_from_options",
-           "open_new_container", "open_new_pod"]
+__all__ = [
+    "LaunchResult",
+    "NewContainerScreen",
+    "NewPodScreen",
+    "PathDialog",
+    "open_from_options",
+    "open_new_container",
+    "open_new_pod",
+]

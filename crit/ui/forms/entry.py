@@ -44,14 +44,21 @@ def open_new_pod(app, config=None) -> None:
     app.open_view(NewPodScreen(app.client, config=config), _after(app))
 
 
-def open_new_container(app, *, pod=None, pod_id: str | None = None, config=None, pod_config=None,
-                       image: str | None = None) -> None:
+def open_new_container(
+    app, *, pod=None, pod_id: str | None = None, config=None, pod_config=None, image: str | None = None
+) -> None:
     """``pod`` (a PodSandbox) or ``pod_id``: the target pod; neither: a new pod built in the same screen."""
     if pod is not None:
         pod_id = pod.id
     label = _pod_label(pod) if pod is not None else (f"pod {short_id(pod_id)}" if pod_id else "")
-    scr = NewContainerScreen(app.client, pod_id=pod_id if pod_config is None else None, pod_label=label,
-                             config=config, pod_config=pod_config, **_pull_defaults(app))
+    scr = NewContainerScreen(
+        app.client,
+        pod_id=pod_id if pod_config is None else None,
+        pod_label=label,
+        config=config,
+        pod_config=pod_config,
+        **_pull_defaults(app),
+    )
     if image and config is None:
         scr.container_form.image = image
     app.open_view(scr, _after(app))

@@ -33,10 +33,10 @@ from crit.model.launch import (
     sandbox_config_from_status,
 )
 from crit.render.sanitize import sanitize, sanitize_multiline
-from crit.ui.guard import unless_torn_down
-from crit.ui.keyorder import OrderedInput, OrderedSelect
 from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
+from crit.ui.guard import unless_torn_down
+from crit.ui.keyorder import OrderedInput, OrderedSelect
 
 NEW_POD = "__new_pod__"
 PREVIEW_DELAY = 0.15  # seconds after the last change before the YAML preview is rebuilt
@@ -77,9 +77,15 @@ class PathDialog(ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#path"  # focused as the dialog opens: the keys typed behind ctrl+o/ctrl+e go into the path
 
-    def __init__(self, title: str, path: str, kinds: list[str] | None = None, kind: str | None = None,
-                 proposals: dict[str, str] | None = None,
-                 hint: str = "enter: OK · esc: cancel · a name ending in .json means JSON") -> None:
+    def __init__(
+        self,
+        title: str,
+        path: str,
+        kinds: list[str] | None = None,
+        kind: str | None = None,
+        proposals: dict[str, str] | None = None,
+        hint: str = "enter: OK · esc: cancel · a name ending in .json means JSON",
+    ) -> None:
         super().__init__()
         self.hint = hint
         self.title_text = title
@@ -395,8 +401,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
         if self.has_changes():
             from crit.ui.dialogs.confirm import ConfirmDialog
 
-            self.app.push_screen(ConfirmDialog("Discard the changes to this form?", verb="Discard"),
-                                 self._discard_answer)
+            self.app.push_screen(
+                ConfirmDialog("Discard the changes to this form?", verb="Discard"), self._discard_answer
+            )
             return
         self.dismiss(None)
 
@@ -413,8 +420,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
             first = self.errors[0]
             self.focus_field(first.field)
             n = len(self.errors)
-            self.set_status(f"Not submitted: {first.message}" + (f" ({n - 1} more below.)" if n > 1 else ""),
-                            error=True)
+            self.set_status(
+                f"Not submitted: {first.message}" + (f" ({n - 1} more below.)" if n > 1 else ""), error=True
+            )
             return
         self.busy = True
         self.set_status("")
@@ -442,8 +450,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
         kinds = self.export_kinds()
         proposals = {k: export_place.propose(self.export_name(k), k) for k in kinds}
         kind = kind if kind in kinds else kinds[0]
-        self.app.push_screen(PathDialog("Export to file", path or proposals[kind], kinds, kind, proposals),
-                             self._export_to)
+        self.app.push_screen(
+            PathDialog("Export to file", path or proposals[kind], kinds, kind, proposals), self._export_to
+        )
 
     def _export_to(self, answer: tuple[str, str] | None) -> None:
         if not answer:
@@ -457,8 +466,11 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self.set_status(f"Not exported: {errors[0].message}", error=True)
             return
         if os.path.isdir(path):
-            self.set_status(f"Not exported: {sanitize(path)} is a directory; add a file name such as "
-                            f"{export_place.file_name(self.export_name(kind), kind)}.", error=True)
+            self.set_status(
+                f"Not exported: {sanitize(path)} is a directory; add a file name such as "
+                f"{export_place.file_name(self.export_name(kind), kind)}.",
+                error=True,
+            )
             return
         if os.path.lexists(path):
             from crit.ui.dialogs.confirm import ConfirmDialog
@@ -469,8 +481,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
                 else:  # back to the path, to choose another name
                     self.action_export_file(path, kind)
 
-            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"),
-                                 overwrite)
+            self.app.push_screen(ConfirmDialog(f"{path} already exists. Overwrite it?", verb="Overwrite"), overwrite)
             return
         self._export(path, kind)
 
@@ -498,9 +509,15 @@ class LaunchScreen(Screen[LaunchResult | None]):
         kinds = self.export_kinds()
         directory = export_place.last_dir()
         start = os.path.join(directory, "") if directory else ""
-        self.app.push_screen(PathDialog("Import a crictl YAML or JSON file", start, kinds,
-                                        hint="enter: import · esc: cancel · YAML or JSON, whatever the name"),
-                             self._import_from)
+        self.app.push_screen(
+            PathDialog(
+                "Import a crictl YAML or JSON file",
+                start,
+                kinds,
+                hint="enter: import · esc: cancel · YAML or JSON, whatever the name",
+            ),
+            self._import_from,
+        )
 
     async def _import_from(self, answer: tuple[str, str] | None) -> None:
         if not answer:
@@ -515,8 +532,10 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self.set_status(f"Import failed: {_one_sentence(exc)}", error=True)
             return
         if not cfg.ListFields():
-            self.set_status(f"Not imported: {sanitize(path)} holds no {kind} config (it is empty); the form is "
-                            f"unchanged.", error=True)
+            self.set_status(
+                f"Not imported: {sanitize(path)} holds no {kind} config (it is empty); the form is unchanged.",
+                error=True,
+            )
             return
         self.edited = True
         export_place.remember(path)  # the next export or import starts there
@@ -538,8 +557,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self._network_default = ("pod", "")
             for cond in st.status.conditions:
                 if cond.type == "NetworkReady":
-                    self._network_default = default_network_mode(cond.status, sanitize(cond.reason),
-                                                                  sanitize(cond.message))
+                    self._network_default = default_network_mode(
+                        cond.status, sanitize(cond.reason), sanitize(cond.message)
+                    )
         if self.is_attached and section.is_mounted:
             self.apply_network_default(section)
 
@@ -557,8 +577,12 @@ class LaunchScreen(Screen[LaunchResult | None]):
             if base is not None:
                 why += " The loaded file does not choose a network mode."
         elif section._sel("network").value != "node":
-            why = why.replace("Network mode is node because the runtime reports",
-                              "Pod networking may fail: the runtime reports").rstrip(".") + "; node is the safe choice."
+            why = (
+                why.replace(
+                    "Network mode is node because the runtime reports", "Pod networking may fail: the runtime reports"
+                ).rstrip(".")
+                + "; node is the safe choice."
+            )
         section.set_network_hint(why)
 
 
@@ -567,8 +591,14 @@ class NewPodScreen(LaunchScreen):
 
     title_text = "New pod — ctrl+s create · ctrl+o import · ctrl+e export · esc cancel"
 
-    def __init__(self, client, *, form: PodForm | None = None, config: pb.PodSandboxConfig | None = None,
-                 runtime_handler: str = "") -> None:
+    def __init__(
+        self,
+        client,
+        *,
+        form: PodForm | None = None,
+        config: pb.PodSandboxConfig | None = None,
+        runtime_handler: str = "",
+    ) -> None:
         super().__init__(client)
         if form is None:
             form = PodForm.from_config(config, runtime_handler=runtime_handler) if config is not None else PodForm()
@@ -634,11 +664,20 @@ class NewContainerScreen(LaunchScreen):
     NewContainerScreen #target-box > Select { width: 1fr; }
     """
 
-    def __init__(self, client, *, pod_id: str | None = None, pod_label: str = "",
-                 form: ContainerForm | None = None, config: pb.ContainerConfig | None = None,
-                 pod_form: PodForm | None = None, pod_config: pb.PodSandboxConfig | None = None,
-                 pod_sandbox_config: pb.PodSandboxConfig | None = None,
-                 pull_image_on_create: bool = False, disable_pull_on_run: bool = False) -> None:
+    def __init__(
+        self,
+        client,
+        *,
+        pod_id: str | None = None,
+        pod_label: str = "",
+        form: ContainerForm | None = None,
+        config: pb.ContainerConfig | None = None,
+        pod_form: PodForm | None = None,
+        pod_config: pb.PodSandboxConfig | None = None,
+        pod_sandbox_config: pb.PodSandboxConfig | None = None,
+        pull_image_on_create: bool = False,
+        disable_pull_on_run: bool = False,
+    ) -> None:
         super().__init__(client)
         self.pod_id = pod_id
         self.pod_label = pod_label
@@ -648,8 +687,11 @@ class NewContainerScreen(LaunchScreen):
         new_pod = pod_id is None
         pull = default_pull_if_missing(pull_image_on_create, disable_pull_on_run, new_pod=new_pod)
         if form is None:
-            form = ContainerForm.from_config(config, pull_if_missing=pull) if config is not None else \
-                ContainerForm(pull_if_missing=pull)
+            form = (
+                ContainerForm.from_config(config, pull_if_missing=pull)
+                if config is not None
+                else ContainerForm(pull_if_missing=pull)
+            )
         if pod_form is None:
             pod_form = PodForm.from_config(pod_config) if pod_config is not None else PodForm()
         self.container_form = form
@@ -734,7 +776,8 @@ class NewContainerScreen(LaunchScreen):
                 self.pod_section.display = False
             if fid("pull_if_missing") not in self.touched:
                 self.section._cb("pull_if_missing").value = default_pull_if_missing(
-                    self.pull_image_on_create, self.disable_pull_on_run, new_pod=new)
+                    self.pull_image_on_create, self.disable_pull_on_run, new_pod=new
+                )
 
     @property
     def new_pod(self) -> bool:
@@ -798,8 +841,10 @@ class NewContainerScreen(LaunchScreen):
         if st.HasField("image"):
             return True
         if not pull:
-            self.fail(f"Image {image} is not on the node: tick \"Pull image if missing\" or pull it first (p); "
-                      f"nothing was created.")
+            self.fail(
+                f'Image {image} is not on the node: tick "Pull image if missing" or pull it first (p); '
+                f"nothing was created."
+            )
             return False
         self.start_busy(f"Pulling {image}")
         try:
@@ -849,9 +894,11 @@ class NewContainerScreen(LaunchScreen):
         except CriError as exc:
             if new_pod:
                 await self._keep_created_pod(pod_id, pform, pcfg)
-                self.fail(f"Pod {pod_name} ({_short(pod_id)}) was created, but creating container {cform.name} "
-                          f"failed: {_one_sentence(exc)} The pod is left as the runtime left it; this form now "
-                          f"targets it, so fix the container and submit again.")
+                self.fail(
+                    f"Pod {pod_name} ({_short(pod_id)}) was created, but creating container {cform.name} "
+                    f"failed: {_one_sentence(exc)} The pod is left as the runtime left it; this form now "
+                    f"targets it, so fix the container and submit again."
+                )
             else:
                 self.fail(f"Creating container {cform.name} failed: {_one_sentence(exc)}")
             return
@@ -860,8 +907,10 @@ class NewContainerScreen(LaunchScreen):
             await self.client.start_container(cid)
         except CriError as exc:
             self.stop_busy()
-            msg = (f"Container {cform.name} ({_short(cid)}) was created but failed to start: {_one_sentence(exc)} "
-                   f"It is left as the runtime left it.")
+            msg = (
+                f"Container {cform.name} ({_short(cid)}) was created but failed to start: {_one_sentence(exc)} "
+                f"It is left as the runtime left it."
+            )
             self.app.notify(msg, title="New container", severity="error", timeout=15, markup=False)
             self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg, severity="error"))
             return
@@ -877,8 +926,10 @@ class NewContainerScreen(LaunchScreen):
         self.pod_id = pod_id
         self.known_sandbox_config = pcfg
         sel = self.query_one("#target", Select)
-        options = [(Text(f"{sanitize(pform.name)} ({sanitize(pform.namespace)}) {_short(pod_id)}"), pod_id),
-                   (Text("a new pod (fields below)"), NEW_POD)]
+        options = [
+            (Text(f"{sanitize(pform.name)} ({sanitize(pform.namespace)}) {_short(pod_id)}"), pod_id),
+            (Text("a new pod (fields below)"), NEW_POD),
+        ]
         with self.prevent(Select.Changed):
             sel.set_options(options)
             sel.value = pod_id

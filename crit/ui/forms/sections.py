@@ -42,8 +42,9 @@ class PodSection(_Section):
 
     DEFAULT_CSS = _SECTION_CSS.format(name="PodSection")
 
-    def __init__(self, form: PodForm, *, prefix: str = "", title: str = "Pod", network_hint: str = "",
-                 id: str | None = None) -> None:
+    def __init__(
+        self, form: PodForm, *, prefix: str = "", title: str = "Pod", network_hint: str = "", id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.prefix = prefix
         self.form = form
@@ -63,16 +64,19 @@ class PodSection(_Section):
         yield text_field(p("log_directory"), "Log directory", f.log_directory, "absolute path, e.g. /var/log/pods/web")
         yield RowsEditor(p("labels"), "Labels", "kv", list(f.labels))
         yield RowsEditor(p("annotations"), "Annotations", "kv", list(f.annotations))
-        yield RowsEditor(p("port_mappings"), "Port mappings", "port",
-                         list(f.port_mappings))
+        yield RowsEditor(p("port_mappings"), "Port mappings", "port", list(f.port_mappings))
         yield Static("DNS", classes="subtitle")
         yield text_field(p("dns_servers"), "DNS servers", f.dns_servers, "IP addresses, comma separated")
         yield text_field(p("dns_searches"), "DNS searches", f.dns_searches, "domains, comma separated")
         yield text_field(p("dns_options"), "DNS options", f.dns_options, "e.g. ndots:5")
         yield Static("Linux", classes="subtitle")
-        yield select_field(p("network"), "Network mode",
-                           [("pod (own network namespace)", "pod"), ("node (host network)", "node")],
-                           f.network, hint=self.network_hint)
+        yield select_field(
+            p("network"),
+            "Network mode",
+            [("pod (own network namespace)", "pod"), ("node (host network)", "node")],
+            f.network,
+            hint=self.network_hint,
+        )
         yield text_field(p("runtime_handler"), "Runtime handler", f.runtime_handler, "(empty: default)")
         yield text_field(p("cgroup_parent"), "Cgroup parent", f.cgroup_parent, "(empty: runtime default)")
         yield RowsEditor(p("sysctls"), "Sysctls", "kv", list(f.sysctls), placeholder="net.ipv4.ip_forward=1")
@@ -110,8 +114,20 @@ class PodSection(_Section):
     async def load(self, form: PodForm) -> None:
         """Put ``form`` into the widgets (import)."""
         self.form = form
-        for name in ("name", "namespace", "uid", "attempt", "hostname", "log_directory", "dns_servers",
-                     "dns_searches", "dns_options", "runtime_handler", "cgroup_parent", "run_as_user"):
+        for name in (
+            "name",
+            "namespace",
+            "uid",
+            "attempt",
+            "hostname",
+            "log_directory",
+            "dns_servers",
+            "dns_searches",
+            "dns_options",
+            "runtime_handler",
+            "cgroup_parent",
+            "run_as_user",
+        ):
             self._in(name).value = getattr(form, name)
         self._sel("network").value = form.network
         self._cb("privileged").value = form.privileged
@@ -142,15 +158,19 @@ class ContainerSection(_Section):
         yield Label("Container", classes="section-title")
         yield text_field(p("name"), "Name", f.name, "DNS-1123 label, e.g. app")
         yield text_field(p("attempt"), "Attempt", f.attempt)
-        yield text_field(p("image"), "Image", f.image, "e.g. localhost:5000/busybox:latest (→ completes)",
-                         suggester=SuggestFromList(self.images, case_sensitive=True))
+        yield text_field(
+            p("image"),
+            "Image",
+            f.image,
+            "e.g. localhost:5000/busybox:latest (→ completes)",
+            suggester=SuggestFromList(self.images, case_sensitive=True),
+        )
         yield bool_field(p("pull_if_missing"), "Pull image if missing", f.pull_if_missing)
         yield text_field(p("command"), "Command", f.command, "words, shell quoting, e.g. sh -c 'sleep 3600'")
         yield text_field(p("args"), "Args", f.args, "words, shell quoting")
         yield text_field(p("working_dir"), "Working directory", f.working_dir, "absolute path")
         yield RowsEditor(p("env"), "Environment", "kv", list(f.env), placeholder="NAME=value")
-        yield RowsEditor(p("mounts"), "Mounts", "mount",
-                         list(f.mounts))
+        yield RowsEditor(p("mounts"), "Mounts", "mount", list(f.mounts))
         yield text_field(p("log_path"), "Log path", f.effective_log_path(), "NAME.log, in the pod's log directory")
         yield bool_field(p("stdin"), "Stdin", f.stdin)
         yield bool_field(p("stdin_once"), "Stdin once", f.stdin_once)
@@ -199,8 +219,19 @@ class ContainerSection(_Section):
     async def load(self, form: ContainerForm) -> None:
         self.form = form
         self.log_path_auto = form.log_path_auto
-        for name in ("name", "attempt", "image", "command", "args", "working_dir", "cpu_period", "cpu_quota",
-                     "cpu_shares", "memory_limit", "run_as_user"):
+        for name in (
+            "name",
+            "attempt",
+            "image",
+            "command",
+            "args",
+            "working_dir",
+            "cpu_period",
+            "cpu_quota",
+            "cpu_shares",
+            "memory_limit",
+            "run_as_user",
+        ):
             self._in(name).value = getattr(form, name)
         self._in("log_path").value = form.effective_log_path()
         for name in ("stdin", "stdin_once", "tty", "privileged", "readonly_rootfs"):

@@ -88,8 +88,12 @@ def bool_field(path: str, label: str, value: bool = False) -> Field:
 
 
 def select_field(path: str, label: str, options: list[tuple[str, str]], value: str, hint: str = "") -> Field:
-    return Field(path, label, Select([(Text(t), v) for t, v in options], value=value, allow_blank=False,
-                                     id=fid(path), compact=True), hint=hint)
+    return Field(
+        path,
+        label,
+        Select([(Text(t), v) for t, v in options], value=value, allow_blank=False, id=fid(path), compact=True),
+        hint=hint,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -125,8 +129,13 @@ class Row(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield from self.controls()
-            yield Button("−", classes="remove", id=f"rm-{self.row_path.replace('.', '-')}",
-                         tooltip="Remove this row", compact=True)
+            yield Button(
+                "−",
+                classes="remove",
+                id=f"rm-{self.row_path.replace('.', '-')}",
+                tooltip="Remove this row",
+                compact=True,
+            )
         yield ErrorLine(id=eid(self.row_path))
 
     def value(self):  # pragma: no cover - overridden
@@ -154,8 +163,7 @@ class PortRow(Row):
     def controls(self) -> ComposeResult:
         p = self.row_path
         proto = self.pm.protocol if self.pm.protocol in PROTOCOLS else "TCP"
-        yield Select([(x, x) for x in PROTOCOLS], value=proto, allow_blank=False, id=fid(f"{p}.protocol"),
-                     compact=True)
+        yield Select([(x, x) for x in PROTOCOLS], value=proto, allow_blank=False, id=fid(f"{p}.protocol"), compact=True)
         yield Input(self.pm.container_port, placeholder="container port", id=fid(f"{p}.container_port"), compact=True)
         yield Input(self.pm.host_port, placeholder="host port", id=fid(f"{p}.host_port"), compact=True)
         yield Input(self.pm.host_ip, placeholder="host IP", id=fid(f"{p}.host_ip"), compact=True)
@@ -181,8 +189,14 @@ class MountRowWidget(Row):
         yield Input(self.m.container_path, placeholder="container path", id=fid(f"{p}.container_path"), compact=True)
         yield Checkbox("ro", self.m.readonly, id=fid(f"{p}.readonly"), compact=True)
         prop = self.m.propagation if self.m.propagation in PROPAGATIONS else "private"
-        yield Select([(x, x) for x in PROPAGATIONS], value=prop, allow_blank=False, classes="propagation",
-                     id=fid(f"{p}.propagation"), compact=True)
+        yield Select(
+            [(x, x) for x in PROPAGATIONS],
+            value=prop,
+            allow_blank=False,
+            classes="propagation",
+            id=fid(f"{p}.propagation"),
+            compact=True,
+        )
 
     def value(self) -> MountRow:
         p = self.row_path

@@ -22,8 +22,16 @@ from crit.ui.logs.screen import LogScreen
 from crit.ui.logs.stats import StatsScreen
 from crit.ui.registry import Selection, command, panel_key
 
-__all__ = ["LogScreen", "StatsScreen", "EventsScreen", "ForwardsScreen", "open_logs", "open_stats",
-           "open_port_forward", "start_forward"]
+__all__ = [
+    "LogScreen",
+    "StatsScreen",
+    "EventsScreen",
+    "ForwardsScreen",
+    "open_logs",
+    "open_stats",
+    "open_port_forward",
+    "start_forward",
+]
 
 
 class NothingToShow(CriError):
@@ -48,8 +56,10 @@ def open_logs(app: Any, sel: Selection) -> None:
     if len(ctrs) == 1:
         app.open_view(LogScreen(app, ctrs[0].id))
         return
-    choices = [(c.id, f"{c.metadata.name}   {container_state(c.state)}   attempt {c.metadata.attempt}   "
-                      f"{short_id(c.id)}") for c in ctrs]
+    choices = [
+        (c.id, f"{c.metadata.name}   {container_state(c.state)}   attempt {c.metadata.attempt}   {short_id(c.id)}")
+        for c in ctrs
+    ]
 
     def picked(cid: str | None) -> None:
         if cid:
@@ -71,8 +81,10 @@ def _forward_handler(app: Any, sel: Selection) -> None:
 def open_port_forward(app: Any, pod: Any) -> None:
     """The port-forward dialog for ``pod``; on OK the forward starts and is listed by ``:forwards``."""
     if pod.state != 0:
-        raise NothingToShow(f"Pod {sanitize(pod.metadata.name)} is not ready, so nothing in it can be reached; "
-                            f"port-forward needs a running pod.")
+        raise NothingToShow(
+            f"Pod {sanitize(pod.metadata.name)} is not ready, so nothing in it can be reached; "
+            f"port-forward needs a running pod."
+        )
 
     def answered(req: ForwardRequest | None) -> None:
         if req is None:

@@ -35,9 +35,12 @@ class ContainerPicker(ModalScreen[str | None]):
     """Pick one of a pod's containers: ``ContainerPicker("web", [(id, "name  Running  attempt 0"), …])``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ContainerPicker") + """
+    DEFAULT_CSS = (
+        _DIALOG_CSS.format(name="ContainerPicker")
+        + """
     ContainerPicker OptionList { height: auto; max-height: 20; width: 70; }
     """
+    )
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -83,8 +86,11 @@ class SaveDialog(ModalScreen[SaveRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Save the log to a file", classes="title")
-            yield Static(f"The {self.lines} lines loaded, as shown (original text, no escapes neutralised).",
-                         classes="label", markup=False)
+            yield Static(
+                f"The {self.lines} lines loaded, as shown (original text, no escapes neutralised).",
+                classes="label",
+                markup=False,
+            )
             yield Input(self.default_path, id="path", placeholder="file path")
             yield Checkbox("with timestamps", self.timestamps, id="timestamps")
             yield Checkbox("the whole log file instead (raw CRI format, every line on disk)", False, id="raw")
@@ -101,8 +107,9 @@ class SaveDialog(ModalScreen[SaveRequest | None]):
         if not path:
             self.query_one("#error", Static).update("Type the path of the file to write.")
             return
-        self.dismiss(SaveRequest(path, self.query_one("#raw", Checkbox).value,
-                                 self.query_one("#timestamps", Checkbox).value))
+        self.dismiss(
+            SaveRequest(path, self.query_one("#raw", Checkbox).value, self.query_one("#timestamps", Checkbox).value)
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

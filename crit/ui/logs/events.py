@@ -54,15 +54,16 @@ class EventsScreen(Screen):
         """The events shown (the model's history since crit started, less what ctrl+l cleared)."""
         buffered = list(self.log_.events)
         n = min(len(buffered), self.log_.total - self.cleared)
-        return buffered[len(buffered) - n:] if n > 0 else []
+        return buffered[len(buffered) - n :] if n > 0 else []
 
     @property
     def mode(self) -> str:
         return self.log_.mode
 
     def compose(self) -> ComposeResult:
-        yield Static("Events — container and pod lifecycle since crit started, newest at the bottom",
-                     id="ev-title", markup=False)
+        yield Static(
+            "Events — container and pod lifecycle since crit started, newest at the bottom", id="ev-title", markup=False
+        )
         yield Static("Connecting to GetContainerEvents…", id="ev-mode", markup=False)
         table = DataTable(id="ev-table", cursor_type="row", zebra_stripes=False)
         table.add_columns("TIME", "EVENT", "POD", "CONTAINER", "ID", "DETAIL")
@@ -102,10 +103,15 @@ class EventsScreen(Screen):
             text = "Live from GetContainerEvents."
         elif mode == "poll":
             interval = getattr(getattr(self.crit, "model", None), "interval", 2.0)
-            name = getattr(getattr(getattr(self.crit, "model", None), "state", None), "runtime_name", "") \
-                or getattr(self.crit.client, "runtime_name", None) or "The runtime"
-            text = (f"{sanitize(name)} does not stream container events (GetContainerEvents is Unimplemented): "
-                    f"showing the changes seen between two list polls instead, every {format_duration(interval)}.")
+            name = (
+                getattr(getattr(getattr(self.crit, "model", None), "state", None), "runtime_name", "")
+                or getattr(self.crit.client, "runtime_name", None)
+                or "The runtime"
+            )
+            text = (
+                f"{sanitize(name)} does not stream container events (GetContainerEvents is Unimplemented): "
+                f"showing the changes seen between two list polls instead, every {format_duration(interval)}."
+            )
         elif why:
             text = f"The event stream is not there yet ({sanitize(why)}); crit retries at each refresh."
         else:
@@ -123,7 +129,13 @@ class EventsScreen(Screen):
         at_end = table.cursor_row >= table.row_count - 1
         stamp = time.strftime("%H:%M:%S", time.localtime(ev.at)) + f".{int(ev.at * 1000) % 1000:03d}"
         kind = Text(ev.kind.upper(), style=_STYLE.get(ev.kind, ""))
-        table.add_row(Text(stamp), kind, Text(sanitize(ev.pod)), Text(sanitize(ev.container) or "—"),
-                      Text(short_id(ev.obj_id)), Text(sanitize(ev.detail) + ("  (polled)" if ev.source == "poll" else "")))
+        table.add_row(
+            Text(stamp),
+            kind,
+            Text(sanitize(ev.pod)),
+            Text(sanitize(ev.container) or "—"),
+            Text(short_id(ev.obj_id)),
+            Text(sanitize(ev.detail) + ("  (polled)" if ev.source == "poll" else "")),
+        )
         if at_end:
             table.move_cursor(row=table.row_count - 1)

@@ -36,8 +36,16 @@ async def start_forward(app: Any, pod_id: str, pod_name: str, req: ForwardReques
         app.notify(f"{label}:{port}: {sanitize(message)}", severity="error", markup=False, timeout=8)
 
     insecure = bool(getattr(getattr(app, "options", None), "stream_insecure", False))
-    fwd = PortForward(url, port, req.local_port, host=req.address, pod_id=pod_id, pod_name=pod_name,
-                      insecure=insecure, on_error=on_error)
+    fwd = PortForward(
+        url,
+        port,
+        req.local_port,
+        host=req.address,
+        pod_id=pod_id,
+        pod_name=pod_name,
+        insecure=insecure,
+        on_error=on_error,
+    )
     await app.forwards.add(fwd)
     return fwd
 

@@ -75,7 +75,7 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.max_records = max_records
         self.records: list[LogRecord] = []
-        self._disp: list[str] = []   # neutralised text of each record
+        self._disp: list[str] = []  # neutralised text of each record
         self._cells: list[int] = []  # its width in cells
         self.pending: list[LogRecord] = []
         self._pending_disp: list[str] = []
@@ -334,7 +334,7 @@ class LogView(ScrollView, can_focus=True):
     def action_bottom(self) -> None:
         self.scroll_end(animate=False, immediate=True)
 
-    def on_mouse_scroll_up(self, event) -> None:  # noqa: ANN001 - wheel up pauses following too
+    def on_mouse_scroll_up(self, event) -> None:
         self.post_message(self.UserScrolled())
 
     # ------------------------------------------------------------------ drawing

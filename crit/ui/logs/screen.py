@@ -87,8 +87,15 @@ class LogScreen(Screen):
     LogScreen #log-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, app: Any, container_id: str = "", *, path: str | None = None,
-                 tail_lines: int = TAIL_LINES, interval: float = POLL_INTERVAL) -> None:
+    def __init__(
+        self,
+        app: Any,
+        container_id: str = "",
+        *,
+        path: str | None = None,
+        tail_lines: int = TAIL_LINES,
+        interval: float = POLL_INTERVAL,
+    ) -> None:
         """Show the log of ``container_id`` (its log_path from ContainerStatus), or of the CRI log file ``path``."""
         super().__init__()
         self.crit = app
@@ -98,16 +105,16 @@ class LogScreen(Screen):
         self.interval = interval
         self.view = LogView(id="log-view")
         self.follower: LogFollower | None = None
-        self.path = ""              # the file shown now
-        self.previous = False       # showing the previous attempt's log
+        self.path = ""  # the file shown now
+        self.previous = False  # showing the previous attempt's log
         self.follow = True
-        self.start_offset = 0       # file offset of the first loaded line (older lines: `o`)
+        self.start_offset = 0  # file offset of the first loaded line (older lines: `o`)
         self.error: str | None = None
         self.poll_error: str | None = None
         self.pattern: re.Pattern[str] | None = None
         self.search_text = ""
         self.loaded = asyncio.Event()  # the first load finished (tests)
-        self._marks = (0, 0)         # follower rotations/truncations seen
+        self._marks = (0, 0)  # follower rotations/truncations seen
 
     # ------------------------------------------------------------------ layout
 
@@ -116,8 +123,14 @@ class LogScreen(Screen):
         yield Static("", id="log-error", markup=False)
         yield self.view
         yield Static("", id="log-status", markup=False)
-        yield PromptBar(PromptInput(id="log-search", on_submit=self._search_entered, on_cancel=self._close_search,
-                                    placeholder="search: regex or text, smart case   ⏎ finds, n/N next/prev, esc cancels"))
+        yield PromptBar(
+            PromptInput(
+                id="log-search",
+                on_submit=self._search_entered,
+                on_cancel=self._close_search,
+                placeholder="search: regex or text, smart case   ⏎ finds, n/N next/prev, esc cancels",
+            )
+        )
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -162,15 +175,20 @@ class LogScreen(Screen):
             t.pod_name = pod.metadata.name if pod is not None else ""
         if not t.pod_name:
             t.pod_name = st.labels.get("io.kubernetes.pod.name", "")
-        if int(st.state) == CONTAINER_CREATED and st.log_path and not await asyncio.to_thread(os.path.exists,
-                                                                                             st.log_path):
+        if (
+            int(st.state) == CONTAINER_CREATED
+            and st.log_path
+            and not await asyncio.to_thread(os.path.exists, st.log_path)
+        ):
             # not started yet: no file until it starts; follow the path so its first lines show up
             self.path = st.log_path
             self._update_title()
-            self.follower = LogFollower(st.log_path, tail_lines=self.tail_lines, interval=self.interval,
-                                        runtime_endpoint=self.endpoint)
-            self.view.empty_text = (f"(container {sanitize(t.name)} has not started yet: its log appears here when "
-                                    f"it starts)")
+            self.follower = LogFollower(
+                st.log_path, tail_lines=self.tail_lines, interval=self.interval, runtime_endpoint=self.endpoint
+            )
+            self.view.empty_text = (
+                f"(container {sanitize(t.name)} has not started yet: its log appears here when it starts)"
+            )
             self.view.refresh()
             self.loaded.set()
             return
@@ -189,8 +207,9 @@ class LogScreen(Screen):
         self._update_title()
         try:
             check_log_access(path, self.endpoint)
-            follower = LogFollower(path, tail_lines=self.tail_lines, interval=self.interval,
-                                   runtime_endpoint=self.endpoint)
+            follower = LogFollower(
+                path, tail_lines=self.tail_lines, interval=self.interval, runtime_endpoint=self.endpoint
+            )
             result = await follower.open()
         except LogFileError as exc:
             self.view.set_records([])
@@ -298,7 +317,9 @@ class LogScreen(Screen):
         if self.pattern is not None:
             total = self._match_count()
             if view.current is not None and total:
-                before = sum(1 for r in view.records[: view.current] if self.pattern.search(r.to_file_line(view.timestamps)))
+                before = sum(
+                    1 for r in view.records[: view.current] if self.pattern.search(r.to_file_line(view.timestamps))
+                )
                 parts.append(f"/{sanitize(self.search_text)}: match {before + 1} of {total}")
             else:
                 parts.append(f"/{sanitize(self.search_text)}: {total} matches")
@@ -431,8 +452,10 @@ class LogScreen(Screen):
             if req is not None:
                 self.run_worker(self.save(req), group="log-save")
 
-        self.app.push_screen(SaveDialog(self._default_save_path(), lines=len(self.view.records),
-                                        timestamps=self.view.timestamps), answered)
+        self.app.push_screen(
+            SaveDialog(self._default_save_path(), lines=len(self.view.records), timestamps=self.view.timestamps),
+            answered,
+        )
 
     async def save(self, req: SaveRequest) -> bool:
         dest = os.path.expanduser(req.path)
@@ -457,13 +480,20 @@ class LogScreen(Screen):
         the path the kubelet layout gives (``N-1.log``).  Raises LogFileError with one sentence."""
         t = self.target
         if t.attempt <= 0:
-            raise LogFileError(f"There is no previous attempt of container {sanitize(t.name)}: it has not "
-                               f"restarted (attempt 0).", t.log_path)
+            raise LogFileError(
+                f"There is no previous attempt of container {sanitize(t.name)}: it has not restarted (attempt 0).",
+                t.log_path,
+            )
         model = getattr(self.crit, "model", None)
         if model is not None and t.pod_id:
-            olds = [c for c in model.containers.items.values()
-                    if c.pod_sandbox_id == t.pod_id and c.metadata.name == t.name
-                    and int(c.metadata.attempt) == t.attempt - 1 and c.id != t.container_id]
+            olds = [
+                c
+                for c in model.containers.items.values()
+                if c.pod_sandbox_id == t.pod_id
+                and c.metadata.name == t.name
+                and int(c.metadata.attempt) == t.attempt - 1
+                and c.id != t.container_id
+            ]
             for old in sorted(olds, key=lambda c: -c.created_at):
                 with contextlib.suppress(Exception):
                     st = (await self.crit.client.container_status(old.id)).status
@@ -485,8 +515,11 @@ class LogScreen(Screen):
             self.notify(str(exc), severity="warning", markup=False, timeout=8)
             return
         if await self._load(path, previous=True):
-            self.notify(f"Showing the previous attempt's log; p goes back to attempt {self.target.attempt}.",
-                        markup=False, timeout=4)
+            self.notify(
+                f"Showing the previous attempt's log; p goes back to attempt {self.target.attempt}.",
+                markup=False,
+                timeout=4,
+            )
 
     def action_older(self) -> None:
         self.run_worker(self.load_older(), group="log-older", exclusive=True)
@@ -498,8 +531,9 @@ class LogScreen(Screen):
             return 0
         room = self.view.max_records - len(self.view.records)
         if room <= 0:
-            self.notify(f"{len(self.view.records)} lines are loaded, the most kept at once.", severity="warning",
-                        markup=False)
+            self.notify(
+                f"{len(self.view.records)} lines are loaded, the most kept at once.", severity="warning", markup=False
+            )
             return 0
         try:
             res = await asyncio.to_thread(read_tail, self.path, min(room, self.tail_lines), before=self.start_offset)

@@ -28,8 +28,19 @@ def _series(points: list[StatPoint], attr: str) -> list[float | None]:
     return [getattr(p, attr) for p in points]
 
 
-def _metric(out: Text, label: str, now: str, values: list[float | None], fmt, *, zero_based: bool,
-            note: str, width: int, style: str, line_width: int | None = None) -> None:
+def _metric(
+    out: Text,
+    label: str,
+    now: str,
+    values: list[float | None],
+    fmt,
+    *,
+    zero_based: bool,
+    note: str,
+    width: int,
+    style: str,
+    line_width: int | None = None,
+) -> None:
     known = [v for v in values if v is not None]
     out.append(f"{label:<4}", style="bold")
     out.append(f"{now:>8}", style="bold")
@@ -53,8 +64,15 @@ def _metric(out: Text, label: str, now: str, values: list[float | None], fmt, *,
     out.append("\n")
 
 
-def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK_WIDTH,
-                     interval: float = 5.0, line_width: int | None = None) -> Text:
+def stats_renderable(
+    tracker: Any,
+    kind: str,
+    obj_id: str,
+    *,
+    width: int = SPARK_WIDTH,
+    interval: float = 5.0,
+    line_width: int | None = None,
+) -> Text:
     """The detail view's body for one pod or container: each metric's value, range and sparkline (at most
     ``width`` cells; with ``line_width``, narrower when the scale after it would not fit on its line)."""
     what = "container" if kind == CONTAINER else "pod"
@@ -71,15 +89,48 @@ def stats_renderable(tracker: Any, kind: str, obj_id: str, *, width: int = SPARK
         return Text(f"The runtime reports no statistics for this {what} (it may not be running).")
     points = usage.points()
     out = Text()
-    _metric(out, "CPU", format_cpu(usage.cpu), _series(points, "cpu"), format_cpu, zero_based=True,
-            note="100% = one core; scale from 0", width=width, style="green", line_width=line_width)
-    _metric(out, "MEM", format_bytes(usage.memory), _series(points, "memory"), format_bytes, zero_based=False,
-            note="working set; scale min–max", width=width, style="cyan", line_width=line_width)
-    _metric(out, "FS", format_bytes(usage.fs), _series(points, "fs"), format_bytes, zero_based=False,
-            note="writable layer; scale min–max", width=width, style="magenta", line_width=line_width)
+    _metric(
+        out,
+        "CPU",
+        format_cpu(usage.cpu),
+        _series(points, "cpu"),
+        format_cpu,
+        zero_based=True,
+        note="100% = one core; scale from 0",
+        width=width,
+        style="green",
+        line_width=line_width,
+    )
+    _metric(
+        out,
+        "MEM",
+        format_bytes(usage.memory),
+        _series(points, "memory"),
+        format_bytes,
+        zero_based=False,
+        note="working set; scale min–max",
+        width=width,
+        style="cyan",
+        line_width=line_width,
+    )
+    _metric(
+        out,
+        "FS",
+        format_bytes(usage.fs),
+        _series(points, "fs"),
+        format_bytes,
+        zero_based=False,
+        note="writable layer; scale min–max",
+        width=width,
+        style="magenta",
+        line_width=line_width,
+    )
     span = points[-1].at - points[0].at if len(points) > 1 else 0.0
-    out.append(f"{len(points)} samples over {format_duration(round(span))}, one every {format_duration(interval)}; "
-               f"newest on the right", style="dim")
+    out.append(
+        f"{len(points)} samples over {format_duration(round(span))}, one every {format_duration(interval)}; "
+        f"newest on the right",
+        style="dim",
+    )
     if tracker.state(kind) == "error":
         out.append(f"\nstale: {sanitize(tracker.message(kind))}", style="yellow")
     return out
@@ -130,10 +181,10 @@ class StatsScreen(Screen):
         width = max(10, min(240, self.size.width - 30)) if self.size.width else SPARK_WIDTH
         # inside the padding and a scrollbar (before the first layout: the screen's width less those)
         body_width = self.query_one("#st-body", Static).size.width or (self.size.width - 6 if self.size.width else None)
-        body = stats_renderable(self.tracker, self.kind, self.obj_id, width=width,
-                                interval=self.crit.stats.interval, line_width=body_width)
+        body = stats_renderable(
+            self.tracker, self.kind, self.obj_id, width=width, interval=self.crit.stats.interval, line_width=body_width
+        )
         self.query_one("#st-body", Static).update(body)
 
     def action_close(self) -> None:
         self.dismiss()
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from crit.cri.refs import normalize_ref
 from crit.model import Changes, NodeModel
 from crit.model.stats import CONTAINER, POD, StatsTracker
 from crit.render.rows import (
@@ -16,7 +17,6 @@ from crit.render.rows import (
     pod_cells,
     split_image_ref,
 )
-from crit.cri.refs import normalize_ref
 from crit.render.sanitize import sanitize
 from crit.ui.panels.table import Row
 
@@ -48,8 +48,11 @@ class RowBuilder:
         names: dict[str, str] = {}
         keys: dict[str, str] = {}
         for iid, img in self.model.images.items.items():
-            first = img.repo_tags[0] if img.repo_tags else (
-                split_image_ref(img.repo_digests[0])[0] if img.repo_digests else "")
+            first = (
+                img.repo_tags[0]
+                if img.repo_tags
+                else (split_image_ref(img.repo_digests[0])[0] if img.repo_digests else "")
+            )
             for ref in (iid, iid.split(":", 1)[-1], *img.repo_tags, *img.repo_digests):
                 keys[ref] = iid
                 if first:
@@ -79,7 +82,8 @@ class RowBuilder:
             return None
         for iid, img in self.model.images.items.items():
             if getattr(img, "pinned", False) and any(
-                    split_image_ref(r)[0].rsplit("/", 1)[-1] == "pause" for r in img.repo_tags):
+                split_image_ref(r)[0].rsplit("/", 1)[-1] == "pause" for r in img.repo_tags
+            ):
                 return iid
         return None
 
@@ -94,16 +98,25 @@ class RowBuilder:
     def pod_row(self, pid: str) -> Row:
         pod = self.model.pods.items[pid]
         running, total = self.counts.get(pid, (0, 0))
-        return Row(pid, pod_cells(pod, running, total, self.model.pod_ip.get(pid, ""))
-                   + self.usage(POD, pid, pod.created_at),
-                   (-pod.created_at, pod.metadata.name, pid), pod.labels, pod)
+        return Row(
+            pid,
+            pod_cells(pod, running, total, self.model.pod_ip.get(pid, "")) + self.usage(POD, pid, pod.created_at),
+            (-pod.created_at, pod.metadata.name, pid),
+            pod.labels,
+            pod,
+        )
 
     def container_row(self, cid: str) -> Row:
         ctr = self.model.containers.items[cid]
         image = container_image_name(ctr, self.image_names)
-        return Row(cid, container_cells(ctr, self._pod_name(ctr), image, self.model.exit_info.get(cid))
-                   + self.usage(CONTAINER, cid, ctr.created_at),
-                   (-ctr.created_at, ctr.metadata.name, cid), ctr.labels, ctr)
+        return Row(
+            cid,
+            container_cells(ctr, self._pod_name(ctr), image, self.model.exit_info.get(cid))
+            + self.usage(CONTAINER, cid, ctr.created_at),
+            (-ctr.created_at, ctr.metadata.name, cid),
+            ctr.labels,
+            ctr,
+        )
 
     def usage(self, kind: str, key: str, created_ns: int | None = None) -> tuple[str, str, str]:
         """(CPU, MEM, FS) cells of a pod or container (``n/a`` / ``-``: see ``StatsTracker.cells``)."""
@@ -142,12 +155,14 @@ class RowBuilder:
             # containers whose image name comes from the image list may change name
             for cid, ctr in model.containers.items.items():
                 if not getattr(ctr.image, "user_specified_image", "") and (
-                        ctr.image.image.startswith("sha256:") or len(ctr.image.image) == 64 or not ctr.image.image):
+                    ctr.image.image.startswith("sha256:") or len(ctr.image.image) == 64 or not ctr.image.image
+                ):
                     ctrs_changed.add(cid)
 
         if changes.pods or changes.full:
-            renamed = {pid for pid in changes.pods.changed
-                       if self.pod_names.get(pid) != model.pods.items[pid].metadata.name}
+            renamed = {
+                pid for pid in changes.pods.changed if self.pod_names.get(pid) != model.pods.items[pid].metadata.name
+            }
             for pid in changes.pods.removed:
                 self.pod_names.pop(pid, None)
             for pid in renamed:

@@ -15,11 +15,20 @@ from crit.ui.panels.table import NodeTable, Row
 __all__ = ["ResourcePanel", "PANEL_TITLES"]
 
 PANEL_TITLES = {"pods": "Pods", "containers": "Containers", "images": "Images"}
-_COLUMNS = {"pods": POD_COLUMNS + USAGE_COLUMNS, "containers": CONTAINER_COLUMNS + USAGE_COLUMNS,
-            "images": IMAGE_COLUMNS}
+_COLUMNS = {
+    "pods": POD_COLUMNS + USAGE_COLUMNS,
+    "containers": CONTAINER_COLUMNS + USAGE_COLUMNS,
+    "images": IMAGE_COLUMNS,
+}
 
-_STATE_STYLE = {"Ready": "ok", "Running": "ok", "NotReady": "warn", "Created": "warn", "Exited": "muted",
-                "Unknown": "bad"}
+_STATE_STYLE = {
+    "Ready": "ok",
+    "Running": "ok",
+    "NotReady": "warn",
+    "Created": "warn",
+    "Exited": "muted",
+    "Unknown": "bad",
+}
 
 
 # what an empty panel says while crit has never reached the runtime (the header says why): "no pods" there would
@@ -90,8 +99,7 @@ class ResourcePanel(Vertical):
     def __init__(self, kind: str) -> None:
         super().__init__(id=f"panel-{kind}")
         self.kind = kind
-        self.table = NodeTable(_COLUMNS[kind], style_cell=_styler(kind), id=f"table-{kind}",
-                               empty_text=CONNECTING)
+        self.table = NodeTable(_COLUMNS[kind], style_cell=_styler(kind), id=f"table-{kind}", empty_text=CONNECTING)
         self.filter: RowFilter | None = None
         self.scope_pod: tuple[str, str] | None = None  # (pod id, pod name) for the containers panel
         self.namespace_of = pod_namespace  # a row object's namespace (for containers the app sets its pod's)
@@ -151,8 +159,9 @@ class ResourcePanel(Vertical):
             self.table.set_filter(None)
         else:
             ns_of = self.namespace_of
-            self.table.set_filter(lambda row: row_filter.matches(row.text, row.labels, row_names(row.obj),
-                                                                 ns_of(row.obj)))
+            self.table.set_filter(
+                lambda row: row_filter.matches(row.text, row.labels, row_names(row.obj), ns_of(row.obj))
+            )
         self.update_title()
 
     def apply_scope(self, pod: tuple[str, str] | None) -> None:

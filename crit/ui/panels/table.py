@@ -48,8 +48,9 @@ class Row:
 
     __slots__ = ("key", "cells", "sort_key", "labels", "obj", "_text")
 
-    def __init__(self, key: str, cells: tuple, sort_key: Any, labels: Mapping[str, str] | None = None,
-                 obj: Any = None) -> None:
+    def __init__(
+        self, key: str, cells: tuple, sort_key: Any, labels: Mapping[str, str] | None = None, obj: Any = None
+    ) -> None:
         self.key = key
         self.cells = cells
         self.sort_key = sort_key
@@ -110,28 +111,35 @@ class NodeTable(ScrollView, can_focus=True):
     """
 
     class CursorMoved(Message):
-        def __init__(self, table: "NodeTable", key: str | None) -> None:
+        def __init__(self, table: NodeTable, key: str | None) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
     class MarksChanged(Message):
-        def __init__(self, table: "NodeTable") -> None:
+        def __init__(self, table: NodeTable) -> None:
             super().__init__()
             self.table = table
 
     class NewAboveChanged(Message):
         """The number of new rows above the viewport (not seen yet) changed: ``table.new_above``."""
 
-        def __init__(self, table: "NodeTable") -> None:
+        def __init__(self, table: NodeTable) -> None:
             super().__init__()
             self.table = table
 
     cursor_index: reactive[int] = reactive(0, repaint=True, init=False)
 
-    def __init__(self, columns: Iterable[Column], *, style_cell: Callable[[int, str], str | None] | None = None,
-                 empty_text: str = "no rows", name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Iterable[Column],
+        *,
+        style_cell: Callable[[int, str], str | None] | None = None,
+        empty_text: str = "no rows",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns: tuple[Column, ...] = tuple(columns)
         self.style_cell = style_cell  # (column index, cell text) -> component class suffix or None
@@ -417,7 +425,8 @@ class NodeTable(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("nodetable--marked", partial=True)
         if index == self.cursor_index:
             cursor_style = self.get_component_rich_style(
-                "nodetable--cursor" if self.has_focus else "nodetable--cursor-blurred")
+                "nodetable--cursor" if self.has_focus else "nodetable--cursor-blurred"
+            )
             row_style = base + (Style(bgcolor=cursor_style.bgcolor) if marked else cursor_style)
         else:
             row_style = base
@@ -447,5 +456,3 @@ class NodeTable(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), row_style))
         return Strip(segments, width)
-
-

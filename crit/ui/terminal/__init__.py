@@ -28,7 +28,14 @@ from crit.ui.terminal.screen import TerminalScreen
 from crit.ui.terminal.sessions import SHELL_COMMAND, attach_session, exec_session, shell_session
 from crit.ui.terminal.view import SessionFactory, TerminalView
 
-__all__ = ["TerminalView", "TerminalScreen", "SessionFactory", "exec_session", "shell_session", "attach_session",
-           "SHELL_COMMAND"]
+__all__ = [
+    "TerminalView",
+    "TerminalScreen",
+    "SessionFactory",
+    "exec_session",
+    "shell_session",
+    "attach_session",
+    "SHELL_COMMAND",
+]
 
-from crit.ui.terminal import actions as actions  # noqa: E402,F401 - registers s / S / a and :sessions (issue 6 point 4)
+from crit.ui.terminal import actions as actions

@@ -45,15 +45,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
-from crit.model.sessions import (KILLED, MARK_ENV, SHELL_SCRIPT, UNREACHABLE, Leftover, SessionJanitor,  # noqa: F401
-                                  marked, marked_shell, new_token)
+from crit.model.sessions import (
+    KILLED,
+    UNREACHABLE,
+    Leftover,
+    SessionJanitor,
+    marked,
+    marked_shell,
+    new_token,
+)
 from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
 from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
-from crit.ui.readonly import refusal
 from crit.ui.keyed_table import cursor_key, sync_rows
+from crit.ui.readonly import refusal
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
 from crit.ui.terminal.sessions import attach_session, exec_session
@@ -61,8 +68,18 @@ from crit.ui.terminal.view import SessionFactory, TerminalView
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TerminalSession", "SessionManager", "CommandDialog", "SessionsScreen", "sessions_of",
-           "open_shell", "open_custom", "open_attach", "attach_blocker", "parse_command"]
+__all__ = [
+    "TerminalSession",
+    "SessionManager",
+    "CommandDialog",
+    "SessionsScreen",
+    "sessions_of",
+    "open_shell",
+    "open_custom",
+    "open_attach",
+    "attach_blocker",
+    "parse_command",
+]
 
 #: the longest command line shown in titles and lists
 LABEL_MAX = 40
@@ -91,21 +108,26 @@ def shell_factory(client: Any, container_id: str, marker: Marker, *, insecure: b
         stream = await inner()
         marker.active = True
         return stream
+
     return factory
 
 
-def command_factory(client: Any, container_id: str, argv: list[str], marker: Marker, *,
-                    insecure: bool = False) -> SessionFactory:
+def command_factory(
+    client: Any, container_id: str, argv: list[str], marker: Marker, *, insecure: bool = False
+) -> SessionFactory:
     """Runs ``argv`` marked when the container has sh (checked with ExecSync), else as it is."""
+
     async def factory():
         try:
             has_sh = (await client.exec_sync(container_id, ["sh", "-c", "exit 0"], timeout=5)).exit_code == 0
         except Exception:  # noqa: BLE001 - no sh (or no answer): run the command as it is
             has_sh = False
-        stream = await exec_session(client, container_id, marked(argv, marker.token) if has_sh else argv,
-                                    insecure=insecure)()
+        stream = await exec_session(
+            client, container_id, marked(argv, marker.token) if has_sh else argv, insecure=insecure
+        )()
         marker.active = has_sh
         return stream
+
     return factory
 
 
@@ -115,8 +137,17 @@ def command_factory(client: Any, container_id: str, argv: list[str], marker: Mar
 class TerminalSession:
     """One exec/attach session: its screen (and widget) plus what the list shows about it."""
 
-    def __init__(self, number: int, kind: str, container_id: str, container: str, pod: str, command: str,
-                 screen: TerminalScreen, marker: Marker | None = None) -> None:
+    def __init__(
+        self,
+        number: int,
+        kind: str,
+        container_id: str,
+        container: str,
+        pod: str,
+        command: str,
+        screen: TerminalScreen,
+        marker: Marker | None = None,
+    ) -> None:
         self.number = number
         self.marker = marker  # exec sessions: how to end their processes when closed
         self.kind = kind  # "shell" | "exec" | "attach"
@@ -201,17 +232,32 @@ class SessionManager:
     def get(self, number: int) -> TerminalSession | None:
         return next((s for s in self.sessions if s.number == number), None)
 
-    def open(self, factory: SessionFactory, *, kind: str, container_id: str, container: str, pod: str,
-             command: str, marker: Marker | None = None) -> TerminalSession:
+    def open(
+        self,
+        factory: SessionFactory,
+        *,
+        kind: str,
+        container_id: str,
+        container: str,
+        pod: str,
+        command: str,
+        marker: Marker | None = None,
+    ) -> TerminalSession:
         """Start a session and show it."""
         app = self.app
         self._counter += 1
         number = self._counter
         detach = "ctrl+]"
-        label = (f"{command} · container {container} · pod {pod}" if kind != "attach" else
-                 f"attached to {container} · pod {pod}")
-        title = (f"{label} · {detach} detaches, :sessions switches" if kind != "attach" else
-                 f"{label} · no prompt? press enter · {detach} detaches")
+        label = (
+            f"{command} · container {container} · pod {pod}"
+            if kind != "attach"
+            else f"attached to {container} · pod {pod}"
+        )
+        title = (
+            f"{label} · {detach} detaches, :sessions switches"
+            if kind != "attach"
+            else f"{label} · no prompt? press enter · {detach} detaches"
+        )
         # once it has ended: "exited with code 3 — press any key to close · shell · container web · pod p"
         screen = TerminalScreen(factory, title, detach_key=detach, ended_title=label)
         session = TerminalSession(number, kind, container_id, container, pod, command, screen, marker)
@@ -238,24 +284,30 @@ class SessionManager:
             self._drop(session)
             app.run_worker(self._notify_end(session), group="terminal-sessions")
         elif session.ended:
-            app.notify(f"{session.end_sentence()} It stays listed under :sessions until you open it or close "
-                       f"it with x.", markup=False)
+            app.notify(
+                f"{session.end_sentence()} It stays listed under :sessions until you open it or close it with x.",
+                markup=False,
+            )
             session.announced = True
         else:
-            app.notify(f"Detached from {_detached_name(session)}; it keeps running (:sessions switches back to it).",
-                       markup=False)
+            app.notify(
+                f"Detached from {_detached_name(session)}; it keeps running (:sessions switches back to it).",
+                markup=False,
+            )
 
     async def _notify_end(self, session: TerminalSession, suffix: str = "") -> None:
         try:
             await asyncio.wait_for(session.resolved.wait(), 5.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         sentence = session.end_sentence()
         if session.lost:  # "Shell in web ended: the exec connection was lost; crit ends its processes …"
-            sentence = (sentence.rstrip(".")
-                        + "; crit ends its processes in the container as soon as the runtime answers.")
-        self.app.notify(sentence + suffix, markup=False,
-                        severity="information" if session.exit_code == 0 else "warning")
+            sentence = (
+                sentence.rstrip(".") + "; crit ends its processes in the container as soon as the runtime answers."
+            )
+        self.app.notify(
+            sentence + suffix, markup=False, severity="information" if session.exit_code == 0 else "warning"
+        )
 
     async def _resolve(self, session: TerminalSession) -> None:
         """For an attach: the container's state and exit code once the stream has ended."""
@@ -373,11 +425,13 @@ class SessionManager:
             ctr = model.containers.items.get(entry.container_id)
         name = sanitize(ctr.metadata.name) if ctr is not None else short_id(entry.container_id)
         if entry.marker in self.janitor.adopted:
-            self.app.notify(f"Ended the processes of an exec session in {name} that an earlier crit left running.",
-                            markup=False)
+            self.app.notify(
+                f"Ended the processes of an exec session in {name} that an earlier crit left running.", markup=False
+            )
         else:
-            self.app.notify(f"Ended the processes of an exec session in {name} whose connection had been lost.",
-                            markup=False)
+            self.app.notify(
+                f"Ended the processes of an exec session in {name} whose connection had been lost.", markup=False
+            )
 
     def sweep(self) -> None:
         """At start: end what an earlier crit left running (markers in the state file, for this runtime)."""
@@ -426,8 +480,10 @@ def _names(app: Any, ctr: Any, row: Any = None) -> tuple[str, str]:
 
 def _require_running(ctr: Any, name: str, verb: str) -> None:
     if ctr.state != CONTAINER_RUNNING:
-        raise NotPossible(f"Container {name} is {container_state(ctr.state).lower()}, not running, so there is "
-                          f"nothing to {verb}; this works on running containers only.")
+        raise NotPossible(
+            f"Container {name} is {container_state(ctr.state).lower()}, not running, so there is "
+            f"nothing to {verb}; this works on running containers only."
+        )
 
 
 def _insecure(app: Any) -> bool:
@@ -450,8 +506,7 @@ def parse_command(text: str) -> list[str]:
     except ValueError as exc:
         reason = str(exc).lower()
         if "quotation" in reason:
-            raise NotPossible("The command has a quote that is never closed; close it or escape it with \\.") \
-                from None
+            raise NotPossible("The command has a quote that is never closed; close it or escape it with \\.") from None
         if "escape" in reason:
             raise NotPossible("The command ends with a lone backslash; remove it or escape it as \\\\.") from None
         raise NotPossible(f"The command cannot be split into words: {reason}.") from None
@@ -483,14 +538,18 @@ def attach_blocker(info: dict[str, str], name: str) -> tuple[str | None, bool]:
     stdin = bool(cfg.get("stdin"))
     alt = "l shows its log and s opens a shell in it"
     if not tty and not stdin:
-        return (f"Container {name} was created without stdin and tty, so its main process has no terminal to "
-                f"attach to; {alt}."), True
+        return (
+            f"Container {name} was created without stdin and tty, so its main process has no terminal to "
+            f"attach to; {alt}."
+        ), True
     if not tty:
-        return (f"Container {name} was created without a tty, so its main process has no terminal to attach "
-                f"to; {alt}."), True
+        return (
+            f"Container {name} was created without a tty, so its main process has no terminal to attach to; {alt}."
+        ), True
     if not stdin:
-        return (f"Container {name} was created without stdin, so nothing typed would reach its main process; "
-                f"{alt}."), True
+        return (
+            f"Container {name} was created without stdin, so nothing typed would reach its main process; {alt}."
+        ), True
     return None, True
 
 
@@ -506,8 +565,15 @@ def open_shell(app: Any, sel: Selection) -> None:
         _warn(app, exc)
         return
     marker = Marker()
-    sessions_of(app).open(shell_factory(app.client, ctr.id, marker, insecure=_insecure(app)), kind="shell",
-                          container_id=ctr.id, container=name, pod=pod, command="shell", marker=marker)
+    sessions_of(app).open(
+        shell_factory(app.client, ctr.id, marker, insecure=_insecure(app)),
+        kind="shell",
+        container_id=ctr.id,
+        container=name,
+        pod=pod,
+        command="shell",
+        marker=marker,
+    )
 
 
 def open_custom(app: Any, sel: Selection) -> None:
@@ -523,9 +589,15 @@ def open_custom(app: Any, sel: Selection) -> None:
         if not argv:
             return
         marker = Marker()
-        sessions_of(app).open(command_factory(app.client, ctr.id, argv, marker, insecure=_insecure(app)),
-                              kind="exec", container_id=ctr.id, container=name, pod=pod, command=_label(argv),
-                              marker=marker)
+        sessions_of(app).open(
+            command_factory(app.client, ctr.id, argv, marker, insecure=_insecure(app)),
+            kind="exec",
+            container_id=ctr.id,
+            container=name,
+            pod=pod,
+            command=_label(argv),
+            marker=marker,
+        )
 
     app.push_screen(CommandDialog(name), answered)
 
@@ -544,21 +616,52 @@ async def open_attach(app: Any, sel: Selection) -> None:
         _warn(app, exc)
         return
     if not known:
-        app.notify(f"The runtime does not say whether {name} was created with stdin and tty; attaching anyway — "
-                   f"if nothing appears, ctrl+] detaches.", markup=False, timeout=8)
-    sessions_of(app).open(attach_session(app.client, ctr.id, insecure=_insecure(app)), kind="attach",
-                          container_id=ctr.id, container=name, pod=pod, command="attach")
+        app.notify(
+            f"The runtime does not say whether {name} was created with stdin and tty; attaching anyway — "
+            f"if nothing appears, ctrl+] detaches.",
+            markup=False,
+            timeout=8,
+        )
+    sessions_of(app).open(
+        attach_session(app.client, ctr.id, insecure=_insecure(app)),
+        kind="attach",
+        container_id=ctr.id,
+        container=name,
+        pod=pod,
+        command="attach",
+    )
 
 
 # Exec and Attach run code in the container and the read-only client refuses them: hidden under --readonly
-panel_key("s", "Shell", panels=("containers",), mutating=True,
-          help="a shell in the running container (bash if it has one, else sh); ctrl+] detaches")(open_shell)
-panel_key("S", "Exec cmd", panels=("containers",), mutating=True,
-          help="run a command you type in the running container, with a terminal")(open_custom)
-panel_key("shift+s", "Exec cmd", panels=("containers",), mutating=True, show=False,
-          help="run a command you type in the running container, with a terminal")(open_custom)
-panel_key("a", "Attach", panels=("containers",), mutating=True,
-          help="attach to the main process of a container created with stdin and tty")(open_attach)
+panel_key(
+    "s",
+    "Shell",
+    panels=("containers",),
+    mutating=True,
+    help="a shell in the running container (bash if it has one, else sh); ctrl+] detaches",
+)(open_shell)
+panel_key(
+    "S",
+    "Exec cmd",
+    panels=("containers",),
+    mutating=True,
+    help="run a command you type in the running container, with a terminal",
+)(open_custom)
+panel_key(
+    "shift+s",
+    "Exec cmd",
+    panels=("containers",),
+    mutating=True,
+    show=False,
+    help="run a command you type in the running container, with a terminal",
+)(open_custom)
+panel_key(
+    "a",
+    "Attach",
+    panels=("containers",),
+    mutating=True,
+    help="attach to the main process of a container created with stdin and tty",
+)(open_attach)
 
 
 #: the name the app's one :sessions screen is installed under
@@ -588,7 +691,7 @@ class SessionReaper(Widget):
 
     DEFAULT_CSS = "SessionReaper { display: none; }"
 
-    def __init__(self, manager: "SessionManager") -> None:
+    def __init__(self, manager: SessionManager) -> None:
         super().__init__()
         self.manager = manager
 
@@ -620,8 +723,9 @@ class CommandDialog(ModalScreen[list[str] | None]):
             yield Static(f"Run a command in {self.container} (with a terminal)", markup=False)
             yield Input(placeholder="e.g. top   or   sh -c 'ls -l /'", id="cmd-input")
             yield Static("", id="cmd-error", markup=False)
-            yield Static("enter runs · escape cancels · quote words with spaces, like in a shell", id="cmd-help",
-                         markup=False)
+            yield Static(
+                "enter runs · escape cancels · quote words with spaces, like in a shell", id="cmd-help", markup=False
+            )
 
     def on_mount(self) -> None:
         self.query_one("#cmd-input", Input).focus()
@@ -684,8 +788,11 @@ class SessionsScreen(Screen):
         self.manager = sessions_of(app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Terminal sessions   (enter switches to one, x closes it, ctrl+] comes back)",  # fits 80
-                     id="ss-title", markup=False)
+        yield Static(
+            "Terminal sessions   (enter switches to one, x closes it, ctrl+] comes back)",  # fits 80
+            id="ss-title",
+            markup=False,
+        )
         if getattr(self.crit, "readonly", False):  # s, S and a are refused: do not send the user to them
             empty = "No open sessions. " + refusal("opening a shell, running a command or attaching")
         else:
@@ -759,16 +866,26 @@ class SessionsScreen(Screen):
         if not was_running:
             self.notify(f"Closed {_closed_name(session)}.", markup=False)
         elif session.kind == "attach":
-            self.notify(f"Closed {_closed_name(session)}; crit detached, and the container's main process keeps "
-                        f"running.", markup=False)
+            self.notify(
+                f"Closed {_closed_name(session)}; crit detached, and the container's main process keeps running.",
+                markup=False,
+            )
         elif ended:
             self.notify(f"Closed the session {session.what}; its processes were hung up.", markup=False)
         elif session.lost:
-            self.notify(f"Closed the session {session.what}; the runtime does not answer, so crit ends its "
-                        f"processes as soon as it does.", severity="warning", markup=False)
+            self.notify(
+                f"Closed the session {session.what}; the runtime does not answer, so crit ends its "
+                f"processes as soon as it does.",
+                severity="warning",
+                markup=False,
+            )
         else:
-            self.notify(f"Closed the session {session.what}, but its processes could not be ended (the container "
-                        f"has no sh); they may still be running.", severity="warning", markup=False)
+            self.notify(
+                f"Closed the session {session.what}, but its processes could not be ended (the container "
+                f"has no sh); they may still be running.",
+                severity="warning",
+                markup=False,
+            )
         self.redraw()
 
     def action_back(self) -> None:

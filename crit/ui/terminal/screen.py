@@ -25,12 +25,29 @@ class TerminalScreen(Screen[str]):
     }
     """
 
-    def __init__(self, session_factory: SessionFactory, title: str = "", *, detach_key: str = "ctrl+]",
-                 scrollback: int = 10_000, fps: float = 30.0, flood_fps: float = 15.0,
-                 name: str | None = None, ended_title: str | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        title: str = "",
+        *,
+        detach_key: str = "ctrl+]",
+        scrollback: int = 10_000,
+        fps: float = 30.0,
+        flood_fps: float = 15.0,
+        name: str | None = None,
+        ended_title: str | None = None,
+    ) -> None:
         super().__init__(name=name)
-        self.view = TerminalView(session_factory, title, detach_key=detach_key, scrollback=scrollback, fps=fps,
-                                 flood_fps=flood_fps, ended_title=ended_title, on_detach=self._detach_key)
+        self.view = TerminalView(
+            session_factory,
+            title,
+            detach_key=detach_key,
+            scrollback=scrollback,
+            fps=fps,
+            flood_fps=flood_fps,
+            ended_title=ended_title,
+            on_detach=self._detach_key,
+        )
 
     def compose(self) -> ComposeResult:
         yield self.view

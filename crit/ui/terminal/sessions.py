@@ -19,12 +19,15 @@ __all__ = ["SHELL_COMMAND", "exec_session", "shell_session", "attach_session"]
 SHELL_COMMAND = ["sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"]
 
 
-def exec_session(client: Any, container_id: str, cmd: Sequence[str], *, insecure: bool = False,
-                 timeout: float = 10.0) -> SessionFactory:
+def exec_session(
+    client: Any, container_id: str, cmd: Sequence[str], *, insecure: bool = False, timeout: float = 10.0
+) -> SessionFactory:
     """A factory running ``cmd`` in the container with a TTY."""
+
     async def factory() -> ExecStream:
         url = await client.exec(container_id, list(cmd), tty=True, stdin=True)
         return await ExecStream.connect(url, tty=True, insecure=insecure, timeout=timeout, what="exec")
+
     return factory
 
 
@@ -35,7 +38,9 @@ def shell_session(client: Any, container_id: str, *, insecure: bool = False) -> 
 
 def attach_session(client: Any, container_id: str, *, insecure: bool = False, timeout: float = 10.0) -> SessionFactory:
     """A factory attaching to the container's main process (it must have been created with stdin and tty)."""
+
     async def factory() -> ExecStream:
         url = await client.attach(container_id, tty=True, stdin=True)
         return await ExecStream.connect(url, tty=True, insecure=insecure, timeout=timeout, what="attach")
+
     return factory

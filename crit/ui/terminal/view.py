@@ -103,9 +103,16 @@ def cell_style(key: tuple) -> Style:
     style = _style_cache.get(key)
     if style is None:
         fg, bg, bold, italics, underscore, strike, reverse, blink = key
-        style = Style(color=_color(fg), bgcolor=_color(bg), bold=bold or None, italic=italics or None,
-                      underline=underscore or None, strike=strike or None, reverse=reverse or None,
-                      blink=blink or None)
+        style = Style(
+            color=_color(fg),
+            bgcolor=_color(bg),
+            bold=bold or None,
+            italic=italics or None,
+            underline=underscore or None,
+            strike=strike or None,
+            reverse=reverse or None,
+            blink=blink or None,
+        )
         if len(_style_cache) > 4096:
             _style_cache.clear()
         _style_cache[key] = style
@@ -145,7 +152,7 @@ def cells_to_segments(cells: list[Any], cursor_x: int | None = None, cursor_shap
     else:
         segments.append(Segment(data, cell_style((fg, bg, b, i, u, st, not r, bl))))
     if cursor_x + 1 < len(cells):
-        _runs_to_segments(cells[cursor_x + 1:], segments)
+        _runs_to_segments(cells[cursor_x + 1 :], segments)
     return segments
 
 
@@ -167,14 +174,14 @@ class TerminalView(Widget, can_focus=True):
     class Detached(Message):
         """The user pressed the detach key; the session keeps running."""
 
-        def __init__(self, view: "TerminalView") -> None:
+        def __init__(self, view: TerminalView) -> None:
             super().__init__()
             self.view = view
 
     class Exited(Message):
         """The process ended (``exit_code`` may be None when the runtime reported another failure)."""
 
-        def __init__(self, view: "TerminalView", exit_code: int | None, description: str) -> None:
+        def __init__(self, view: TerminalView, exit_code: int | None, description: str) -> None:
             super().__init__()
             self.view = view
             self.exit_code = exit_code
@@ -183,29 +190,39 @@ class TerminalView(Widget, can_focus=True):
     class Closed(Message):
         """A key was pressed after the process ended: return to the panels."""
 
-        def __init__(self, view: "TerminalView") -> None:
+        def __init__(self, view: TerminalView) -> None:
             super().__init__()
             self.view = view
 
     class Copied(Message):
         """The mouse selection was copied to the clipboard."""
 
-        def __init__(self, view: "TerminalView", text: str) -> None:
+        def __init__(self, view: TerminalView, text: str) -> None:
             super().__init__()
             self.view = view
             self.text = text
 
     class TitleChanged(Message):
-        def __init__(self, view: "TerminalView", title: str) -> None:
+        def __init__(self, view: TerminalView, title: str) -> None:
             super().__init__()
             self.view = view
             self.title = title
 
-    def __init__(self, session_factory: SessionFactory, title: str = "", *, detach_key: str = "ctrl+]",
-                 scrollback: int = DEFAULT_SCROLLBACK, fps: float = 30.0, flood_fps: float = 15.0,
-                 name: str | None = None,
-                 id: str | None = None, classes: str | None = None, ended_title: str | None = None,
-                 on_detach: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        title: str = "",
+        *,
+        detach_key: str = "ctrl+]",
+        scrollback: int = DEFAULT_SCROLLBACK,
+        fps: float = 30.0,
+        flood_fps: float = 15.0,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        ended_title: str | None = None,
+        on_detach: Callable[[], Any] | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         #: called at once by the detach key instead of posting :class:`Detached` (see :meth:`action_detach`)
         self.detach_hook = on_detach
@@ -351,7 +368,7 @@ class TerminalView(Widget, can_focus=True):
             self._last_chunk = now
             view = memoryview(data)
             for start in range(0, size, SLICE):
-                piece = view[start:start + SLICE]
+                piece = view[start : start + SLICE]
                 term.feed(bytes(piece))
                 self.bytes_in += len(piece)
                 now = loop_time()
@@ -460,8 +477,9 @@ class TerminalView(Widget, can_focus=True):
         screen = self.term.screen
         if screen.history_added != self._history_mark:
             if self.scroll_back:
-                self.scroll_back = min(self.scroll_back + screen.history_added - self._history_mark,
-                                       len(screen.history))
+                self.scroll_back = min(
+                    self.scroll_back + screen.history_added - self._history_mark, len(screen.history)
+                )
             self._history_mark = screen.history_added
         cursor = screen.cursor
         cur = (cursor.x, cursor.y, cursor.hidden)
@@ -482,7 +500,7 @@ class TerminalView(Widget, can_focus=True):
                     self._strips.pop(y, None)
                     self.refresh(Region(0, y, width, 1))
             dirty.clear()
-        if (screen.history_added != self._compacted_mark and self._last_frame - self._last_chunk > 0.5):
+        if screen.history_added != self._compacted_mark and self._last_frame - self._last_chunk > 0.5:
             screen.compact_history()  # idle: scrollback lines kept as pyte dicts become compact tuples
             self._compacted_mark = screen.history_added
         if screen.bell_count != self._bell_seen:
