@@ -33,67 +33,21 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crit import __version__
+from crit.options import DEFAULT_REFRESH, Options
 
 if TYPE_CHECKING:  # pragma: no cover
     from crit.cri.config import ResolvedConfig
-    from crit.cri.pb import api_pb2 as pb
 
 __all__ = ["CliError", "Options", "build_parser", "main"]
 
-DEFAULT_REFRESH = 2.0
 DEMO_START_TIMEOUT = 20.0  # seconds for the embedded demo node to answer
 
 
 class CliError(Exception):
     """A user-facing failure of the command line; ``str()`` is one sentence."""
-
-
-@dataclass
-class Options:
-    """What the command line hands to the TUI (``crit.ui.app.run_app(client, options)``).
-
-    Connection (already resolved; see :mod:`crit.cri.config` for precedence):
-      ``runtime_endpoint`` / ``image_endpoint``  canonical endpoint URLs (``unix:///…`` or ``tcp://…``)
-      ``timeout``                                 seconds, the deadline of every unary call
-      ``config``                                  the full :class:`~crit.cri.config.ResolvedConfig` (sources, file)
-      ``pull_image_on_create`` / ``disable_pull_on_run``  crictl's config-file switches (default of "pull if missing")
-
-    UI:
-      ``refresh``          seconds between list refreshes (``--refresh``, default 2)
-      ``stats_interval``   seconds between statistics polls (``--stats-interval``, default 5)
-      ``readonly``         hide and refuse every mutating action (the client refuses too)
-      ``theme``            theme name from ``--theme`` or ``None`` for the default
-      ``stream_insecure``  skip TLS verification of https/wss streaming URLs
-      ``debug``            ``-D/--debug`` or ``debug: true`` in the config file
-      ``demo``             the endpoint is the embedded demo node started by ``--demo``
-
-    Launch forms (``crit new …``; loaded and validated by :mod:`crit.cri.spec`, ``None`` when not asked for):
-      ``new_pod``             a ``PodSandboxConfig`` to prefill the new-pod form
-      ``new_container``       a ``ContainerConfig`` to prefill the new-container form
-      ``new_container_pod``   for ``new container --pod``: a ``PodSandboxConfig`` (a new pod, as ``crictl run``)
-                              or a ``str`` pod id/prefix (an existing pod); ``None`` = the pod selected in the UI
-    """
-
-    runtime_endpoint: str = ""
-    image_endpoint: str = ""
-    timeout: float = 2.0
-    refresh: float = DEFAULT_REFRESH
-    stats_interval: float = 5.0
-    readonly: bool = False
-    theme: str | None = None
-    stream_insecure: bool = False
-    debug: bool = False
-    demo: bool = False
-    pull_image_on_create: bool = False
-    disable_pull_on_run: bool = False
-    config: ResolvedConfig | None = None
-    new_pod: pb.PodSandboxConfig | None = None
-    new_container: pb.ContainerConfig | None = None
-    new_container_pod: pb.PodSandboxConfig | str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
