@@ -406,9 +406,7 @@ class ResolvedConfig:
             return self.image_source
         return Source("default", "same as the runtime endpoint")
 
-    def with_default_endpoint(
-        self, probe: Callable[[Endpoint, float], str | None] = probe_endpoint
-    ) -> ResolvedConfig:
+    def with_default_endpoint(self, probe: Callable[[Endpoint, float], str | None] = probe_endpoint) -> ResolvedConfig:
         """Fill in the runtime endpoint from the defaults when nothing set it (crictl's fallback: the first
         of the default sockets that is reachable).  Returns ``self``; raises :class:`ConfigError` when none
         is reachable."""
