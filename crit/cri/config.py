@@ -30,6 +30,7 @@ import re
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -74,6 +75,9 @@ SET_RUNTIME_HINT = f"set -r/--runtime-endpoint, {ENV_RUNTIME_ENDPOINT} or runtim
 
 class ConfigError(CriError):
     """A configuration problem the user can fix; ``str()`` is one sentence."""
+
+    # set only by first_reachable: every default endpoint tried and why it failed, for `crit --check`'s table
+    failures: list[tuple[str, str]]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -148,6 +152,7 @@ def parse_endpoint(text: str, *, what: str = "endpoint") -> Endpoint:
 def probe_endpoint(endpoint: Endpoint, timeout: float) -> str | None:
     """Try to open a connection to ``endpoint``; return ``None`` when something accepts it, else a short
     reason (``"does not exist"``, ``"permission denied"``, ``"connection refused"``, ...)."""
+    addr: str | tuple[Any, ...]  # a socket path, or what getaddrinfo gives for the family
     if endpoint.scheme == "unix":
         fam, addr = socket.AF_UNIX, endpoint.address
         if not os.path.exists(addr):
@@ -193,7 +198,7 @@ def first_reachable(
         failures.append((url, reason))
     tried = "; ".join(f"{u}: {r}" for u, r in failures)
     err = ConfigError(f"No container runtime found at the default endpoints ({tried}); {SET_RUNTIME_HINT}.")
-    err.failures = failures  # type: ignore[attr-defined] - what was tried, for `crit --check`'s table
+    err.failures = failures
     raise err
 
 
@@ -309,7 +314,8 @@ def read_config_file(path: str) -> ConfigFile:
         return cfg
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(
-            f"The config file {path} must be a mapping of keys such as runtime-endpoint (line {root.start_mark.line + 1})."
+            f"The config file {path} must be a mapping of keys such as runtime-endpoint"
+            f" (line {root.start_mark.line + 1})."
         )
     for knode, vnode in root.value:
         line = knode.start_mark.line + 1
@@ -336,7 +342,8 @@ def read_config_file(path: str) -> ConfigFile:
                 setattr(cfg, attr, 0 if is_null else int(value, 10))
             except ValueError:
                 raise ConfigError(
-                    f"The config file {path} option {key!r} at line {vline} must be a whole number of seconds, not {value!r}."
+                    f"The config file {path} option {key!r} at line {vline} must be a whole number of seconds,"
+                    f" not {value!r}."
                     if key == "timeout"
                     else f"The config file {path} option {key!r} at line {vline} must be a whole number, not {value!r}."
                 ) from None
@@ -467,7 +474,8 @@ def resolve(
     if not os.path.exists(config_path):
         if explicit and config_source.kind == "env":
             raise ConfigError(
-                f"The config file {config_path} named by {ENV_CONFIG_FILE} does not exist; create it or unset {ENV_CONFIG_FILE}."
+                f"The config file {config_path} named by {ENV_CONFIG_FILE} does not exist;"
+                f" create it or unset {ENV_CONFIG_FILE}."
             )
         if explicit:
             raise ConfigError(f"The config file {config_path} given with -c/--config does not exist.")

@@ -15,6 +15,7 @@ is the neutralised form meant for the screen.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,21 +119,21 @@ def _split(line: bytes) -> _Part | None:
     return _Part(ts.decode("ascii"), stream, full, content)
 
 
-def _split_raw(line: bytes):
+def _split_raw(line: bytes) -> _Part | LogRecord:
     """A raw line without its LF (and CR) split into its parts, or the bad-line record when it has none."""
     if line.endswith(b"\n"):
         line = line[:-1]
     if line.endswith(b"\r"):
         line = line[:-1]
     part = _split(line)
-    return (None, LogRecord(_decode(line), "", "", bad=True)) if part is None else (part, None)
+    return LogRecord(_decode(line), "", "", bad=True) if part is None else part
 
 
 def parse_line(line: bytes) -> LogRecord:
     """Parse one raw line on its own (no joining): a ``P`` line comes back with ``partial=True``."""
-    part, bad = _split_raw(line)
-    if bad is not None:
-        return bad
+    part = _split_raw(line)
+    if isinstance(part, LogRecord):
+        return part
     return LogRecord(_decode(part.content), part.stream, part.timestamp, partial=not part.full)
 
 
@@ -149,9 +150,9 @@ class LineJoiner:
 
     def feed(self, line: bytes) -> LogRecord | None:
         """Feed one raw line (with or without its LF); return the completed record, if any."""
-        part, bad = _split_raw(line)
-        if bad is not None:
-            return bad
+        part = _split_raw(line)
+        if isinstance(part, LogRecord):
+            return part
         pending = self._pending.get(part.stream)
         if pending is None:
             if part.full:
@@ -170,7 +171,7 @@ class LineJoiner:
         self._pending[part.stream] = (ts, chunks, size)
         return None
 
-    def feed_many(self, lines) -> list[LogRecord]:
+    def feed_many(self, lines: Iterable[bytes]) -> list[LogRecord]:
         out: list[LogRecord] = []
         for line in lines:
             rec = self.feed(line)
@@ -195,7 +196,7 @@ class LineJoiner:
         self._pending.clear()
 
 
-def parse_lines(lines, *, flush: bool = True) -> list[LogRecord]:
+def parse_lines(lines: Iterable[bytes], *, flush: bool = True) -> list[LogRecord]:
     """Parse raw lines with partial lines joined; with ``flush`` trailing partial parts become partial records."""
     joiner = LineJoiner()
     out = joiner.feed_many(lines)

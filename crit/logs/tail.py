@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from crit.logs.errors import LogFileError, describe_os_error
 from crit.logs.parse import LineJoiner, LogRecord, _split
@@ -397,24 +398,26 @@ class LogFollower:
                 out.append(_notice("log file re-created: reading it from the start"))
             self.missing = False
         self.missing = False
+        fd = cast(int, self.fd)  # open: it was, or _reopen() just opened it
         if (st.st_dev, st.st_ino) != self.dev_ino:
             # rotation: the path now names another file. Finish the old one, then reopen by path.
-            self._read_new(self.fd, out, drain=True)
-            os.close(self.fd)
+            self._read_new(fd, out, drain=True)
+            os.close(fd)
             self.fd = None
             if not self._reopen():
                 return out
+            fd = cast(int, self.fd)  # _reopen() just opened it
             self.rotations += 1
             out.append(_notice("log file rotated: following the new file"))
         else:
-            size = os.fstat(self.fd).st_size
-            if self._truncated(self.fd, size):
+            size = os.fstat(fd).st_size
+            if self._truncated(fd, size):
                 self.offset = 0
                 self.joiner.reset()
                 self.truncations += 1
                 out.append(_notice("log file truncated: reading it from the start"))
         try:
-            self._read_new(self.fd, out)
+            self._read_new(fd, out)
         except OSError as exc:
             raise self._fail(exc) from exc
         return out

@@ -38,7 +38,7 @@ def last_dir() -> str | None:
     return found if found and os.path.isdir(found) else None
 
 
-def remember(path: str | os.PathLike) -> str | None:
+def remember(path: str | os.PathLike[str]) -> str | None:
     """Remember the directory of ``path`` (just written); ``None``, or one sentence saying why it could not be
     saved for the next run (it is still remembered for this one)."""
     directory = os.path.dirname(os.path.abspath(os.fspath(path)))
