@@ -82,7 +82,7 @@ def test_check_without_a_runtime_prints_the_table_then_one_sentence(no_runtime, 
 
 def test_stats_view_says_its_cadence_humanly():
     from crit.model.stats import CONTAINER, StatsTracker
-    from crit.ui.logs.stats import stats_renderable
+    from crit.ui.stats.screen import stats_renderable
     from tests.test_stats import T0, S, cstats
 
     t = StatsTracker(window=60, max_points=100)

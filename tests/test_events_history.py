@@ -20,8 +20,8 @@ from crit.cri.pb import api_pb2 as pb
 from crit.model import NodeModel
 from crit.model.events import MAX_EVENTS, Event, EventLog
 from crit.ui.app import CritApp
+from crit.ui.events import EventsScreen
 from crit.ui.header import NodeHeader
-from crit.ui.logs import EventsScreen
 from tests.fixed_node import NOW, FixedNode, fixed_app, settled
 from tests.test_ui_events import NoEventsClient, run_lifecycle
 from tests.test_ui_logs import Opts, Workload, started

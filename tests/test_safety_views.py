@@ -16,8 +16,8 @@ from crit.cri.client import CriClient
 from crit.model import ConnectionState
 from crit.model.poller import Condition
 from crit.ui.app import CritApp
+from crit.ui.events import EventsScreen
 from crit.ui.header import NodeHeader
-from crit.ui.logs import EventsScreen
 from crit.ui.terminal.actions import SessionsScreen, sessions_of
 from tests.bed import specs
 from tests.test_ui_sessions import Opts, command_line, select_container, started, wait_for, wait_main, wait_prompt

@@ -9,7 +9,7 @@ from crit.cri import errors as E
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
-from crit.ui.logs import EventsScreen
+from crit.ui.events import EventsScreen
 from tests.test_ui_logs import Opts, Workload, started, wait_for
 from tests.ui_helpers import screen_text
 

@@ -9,8 +9,8 @@ import pytest
 
 from crit.cri.client import CriClient
 from crit.ui.app import CritApp
-from crit.ui.logs import ForwardsScreen
-from crit.ui.logs.dialogs import PortForwardDialog
+from crit.ui.forwards import ForwardsScreen
+from crit.ui.forwards.dialog import PortForwardDialog
 from tests.test_ui_logs import Opts, Workload, select_row, started, wait_for
 from tests.ui_helpers import notifications, screen_text
 

@@ -39,9 +39,9 @@ def test_result_and_other_errors_pass_through():
         "crit.ui.logs.screen:LogScreen._update_status",
         "crit.ui.logs.screen:LogScreen._update_title",
         "crit.ui.forms.screens:LaunchScreen.update_preview",
-        "crit.ui.logs.forwards:ForwardsScreen.redraw",
+        "crit.ui.forwards.screen:ForwardsScreen.redraw",
         "crit.ui.terminal.actions:SessionsScreen.redraw",
-        "crit.ui.logs.stats:StatsScreen.redraw",
+        "crit.ui.stats.screen:StatsScreen.redraw",
     ],
 )
 def test_timer_driven_updaters_are_guarded(where):

@@ -14,8 +14,11 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.model.stats import CONTAINER
 from crit.ui.app import CritApp
-from crit.ui.logs import EventsScreen, ForwardsScreen, LogScreen, StatsScreen
-from crit.ui.logs.dialogs import PortForwardDialog
+from crit.ui.events import EventsScreen
+from crit.ui.forwards import ForwardsScreen
+from crit.ui.forwards.dialog import PortForwardDialog
+from crit.ui.logs import LogScreen
+from crit.ui.stats import StatsScreen
 from tests.test_ui_logs import Opts, Workload, select_row, started, wait_for
 from tests.ui_helpers import notifications, screen_text
 

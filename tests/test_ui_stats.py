@@ -13,7 +13,7 @@ from crit.cri.pb import api_pb2 as pb
 from crit.model.stats import CONTAINER, POD
 from crit.render.rows import CONTAINER_COLUMNS, POD_COLUMNS
 from crit.ui.app import CritApp
-from crit.ui.logs import StatsScreen
+from crit.ui.stats import StatsScreen
 from tests.test_ui_logs import Opts, Workload, select_row, started, wait_for
 from tests.ui_helpers import screen_text
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crit.ui.logs.forwards import ForwardsScreen
+from crit.ui.forwards.screen import ForwardsScreen
 from crit.ui.terminal.actions import SessionsScreen
 from tests.fixed_node import FixedNode, Opts, fixed_app, settled
 from tests.test_ui_readonly import toast_text

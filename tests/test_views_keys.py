@@ -97,10 +97,10 @@ async def _press_help_in(pilot, view, name: str, also: str = "") -> None:
 
 
 async def test_question_mark_opens_help_in_every_view(tmp_path):
-    from crit.ui.logs.events import EventsScreen
-    from crit.ui.logs.forwards import ForwardsScreen
+    from crit.ui.events.screen import EventsScreen
+    from crit.ui.forwards.screen import ForwardsScreen
     from crit.ui.logs.screen import LogScreen
-    from crit.ui.logs.stats import StatsScreen
+    from crit.ui.stats.screen import StatsScreen
     from crit.ui.terminal.actions import SessionsScreen
 
     log = tmp_path / "0.log"

@@ -321,7 +321,7 @@ async def test_pull_dialog_fits_24_rows_with_its_error(frozen):
 
 
 async def test_sessions_and_forwards_titles_fit_80_columns(frozen):
-    from crit.ui.logs.forwards import ForwardsScreen
+    from crit.ui.forwards.screen import ForwardsScreen
     from crit.ui.terminal.actions import SessionsScreen
 
     app = fixed_app()
@@ -352,7 +352,7 @@ def _with_a_failed_forward(app) -> None:
 
 
 async def _forwards_with_error(pilot) -> None:
-    from crit.ui.logs.forwards import ForwardsScreen
+    from crit.ui.forwards.screen import ForwardsScreen
 
     await settled(pilot)
     _with_a_failed_forward(pilot.app)
@@ -412,7 +412,7 @@ class FakeTracker:
 
 
 def _stats_view(pilot):
-    from crit.ui.logs.stats import StatsScreen
+    from crit.ui.stats.screen import StatsScreen
 
     async def run_before(pilot) -> None:
         app = pilot.app

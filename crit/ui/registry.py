@@ -42,7 +42,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: packages of other areas that register keys/commands when imported (missing ones are skipped)
-EXTENSION_MODULES = ("crit.ui.forms", "crit.ui.terminal", "crit.ui.logs")
+EXTENSION_MODULES = (
+    "crit.ui.forms",
+    "crit.ui.terminal",
+    "crit.ui.logs",
+    "crit.ui.stats",
+    "crit.ui.forwards",
+    "crit.ui.events",
+)
 
 #: keys of the main screen itself (issue 4); extensions must use others
 RESERVED_KEYS = frozenset(

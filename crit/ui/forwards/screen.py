@@ -14,9 +14,9 @@ from textual.widgets import DataTable, Footer, Static
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
+from crit.ui.forwards.dialog import ForwardRequest
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
-from crit.ui.logs.dialogs import ForwardRequest
 from crit.ui.readonly import refusal
 
 __all__ = ["ForwardsScreen", "start_forward"]

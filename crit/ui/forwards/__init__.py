@@ -1,0 +1,65 @@
+"""Port-forwards (issue 7): ``shift+f`` (or ``F``) on a pod opens :class:`PortForwardDialog` (``dialog.py``) and
+starts a forward (``start_forward``); ``:forwards`` lists the active ones and stops them — :class:`ForwardsScreen`
+(``screen.py``).  Importing this package registers the ``shift+f``/``F`` keys (``open_port_forward`` through
+``forward_key``) and the ``:forwards`` command (``forwards_command``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crit.render.sanitize import sanitize
+from crit.ui.forwards.dialog import ForwardRequest, PortForwardDialog
+from crit.ui.forwards.screen import ForwardsScreen, start_forward
+from crit.ui.logs import NothingToShow
+from crit.ui.registry import Selection, command, panel_key
+
+__all__ = [
+    "ForwardsScreen",
+    "PortForwardDialog",
+    "ForwardRequest",
+    "start_forward",
+    "open_port_forward",
+    "forward_key",
+    "forwards_command",
+]
+
+
+def forward_key(app: Any, sel: Selection) -> None:
+    """The ``shift+f`` / ``F`` handler: the port-forward dialog for the selected pod."""
+    open_port_forward(app, sel.row.obj)
+
+
+def open_port_forward(app: Any, pod: Any) -> None:
+    """The port-forward dialog for ``pod``; on OK the forward starts and is listed by ``:forwards``."""
+    if pod.state != 0:
+        raise NothingToShow(
+            f"Pod {sanitize(pod.metadata.name)} is not ready, so nothing in it can be reached; "
+            f"port-forward needs a running pod."
+        )
+
+    def answered(req: ForwardRequest | None) -> None:
+        if req is None:
+            return
+
+        async def run() -> None:
+            try:
+                fwd = await start_forward(app, pod.id, pod.metadata.name, req)
+            except Exception as exc:  # noqa: BLE001 - one sentence, never a traceback
+                app.notify(sanitize(str(exc)) or type(exc).__name__, severity="error", markup=False, timeout=10)
+                return
+            app.notify(f"Forwarding {sanitize(fwd.describe())}; :forwards lists and stops it.", markup=False)
+
+        app.run_worker(run(), group="forwards")
+
+    app.push_screen(PortForwardDialog(pod.metadata.name), answered)
+
+
+# PortForward is refused by a read-only client (crit.cri.client.MUTATING_RPCS): hidden under --readonly
+panel_key("shift+f", "Port-fwd", panels=("pods",), mutating=True)(forward_key)
+panel_key("F", "Port-fwd (shift+f)", panels=("pods",), mutating=True, show=False)(forward_key)
+
+
+@command("forwards", "the active port-forwards with byte counts; x stops one")
+def forwards_command(app: Any, args: list[str]) -> None:
+    app.open_view(ForwardsScreen(app))
