@@ -36,9 +36,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crit import __version__
+from crit.errors import CritError, one_sentence
 from crit.options import DEFAULT_REFRESH, Options
 
 if TYPE_CHECKING:  # pragma: no cover
+    from crit.cri.client import CriClient
     from crit.cri.config import ResolvedConfig
 
 __all__ = ["CliError", "Options", "build_parser", "main"]
@@ -46,7 +48,7 @@ __all__ = ["CliError", "Options", "build_parser", "main"]
 DEMO_START_TIMEOUT = 20.0  # seconds for the embedded demo node to answer
 
 
-class CliError(Exception):
+class CliError(CritError):
     """A user-facing failure of the command line; ``str()`` is one sentence."""
 
 
@@ -281,24 +283,13 @@ def _options(args: argparse.Namespace, rc: ResolvedConfig) -> Options:
     )
 
 
-def _lazy(module: str, what: str):
-    """Import ``module``; when it (not one of its own imports) is missing, say what is unavailable."""
-    import importlib
+def _make_client(opts: Options) -> CriClient:
+    from crit.cri.client import CriClient
 
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            raise CliError(f"{what} is not available in this build of crit ({module} is missing)") from None
-        raise
-
-
-def _make_client(opts: Options):
-    client_mod = _lazy("crit.cri.client", "The CRI client")
     hints = {}
     if opts.config is not None:
         hints = {"runtime_hint": opts.config.how_to_set("runtime"), "image_hint": opts.config.how_to_set("image")}
-    return client_mod.CriClient(
+    return CriClient(
         opts.runtime_endpoint, opts.image_endpoint or None, timeout=opts.timeout, readonly=opts.readonly, **hints
     )
 
@@ -451,10 +442,8 @@ class _NoTerminal(CliError):
 
 def _run_tui(opts: Options) -> int:
     _need_terminal()
-    ui_app = _lazy("crit.ui.app", "The terminal UI")
-    run_app = getattr(ui_app, "run_app", None)
-    if run_app is None:
-        raise CliError("The terminal UI is not available in this build of crit (crit.ui.app has no run_app)")
+    from crit.ui.app import run_app
+
     client = _make_client(opts)
     result = run_app(client, opts)
     if inspect.isawaitable(result):
@@ -504,16 +493,13 @@ def _node_serve(args: argparse.Namespace) -> int:
     ep = parse_endpoint(args.listen, what="--listen address")
     if ep.scheme != "unix":
         raise CliError(f"The embedded node listens on unix sockets only; give --listen unix:///PATH, not {args.listen}")
-    serve = _lazy("crit.node.serve", "The embedded node")
+    from crit.node.serve import run
+
     extra = {"images": list(args.images)} if args.images else {}
-    return int(serve.run(ep.url, demo=bool(args.node_demo), scale=args.scale, churn=float(args.churn), **extra) or 0)
+    return int(run(ep.url, demo=bool(args.node_demo), scale=args.scale, churn=float(args.churn), **extra) or 0)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import importlib.util
-
-    if importlib.util.find_spec("crit.node.serve") is None:
-        raise CliError("The embedded demo node is not available in this build of crit (crit.node.serve is missing)")
     _need_terminal()  # before starting a node that the UI would not use
     tmp = tempfile.mkdtemp(prefix="crit-demo-")
     sock = os.path.join(tmp, "node.sock")
@@ -674,13 +660,10 @@ def _setup_logging(debug: bool) -> None:
 
 
 def _sentence(exc: BaseException) -> str:
-    from crit.cri.errors import CriError
-
-    text = " ".join(str(exc).split())
-    if isinstance(exc, (CliError, CriError)) and text:
-        return text if text.endswith((".", "?", "!")) else text + "."
+    """The one sentence printed for a failure; one not caused by the user says how to learn more."""
+    text = one_sentence(exc)
+    if isinstance(exc, CritError):
+        return text
     if isinstance(exc, OSError) and exc.strerror:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror}{where}; run with --debug for details."
-    kind = type(exc).__name__
-    return f"Unexpected error ({kind}: {text or 'no message'}); run with --debug for the traceback."
+        return f"{text[:-1]}; run with --debug for details."
+    return f"Unexpected error ({text[:-1]}); run with --debug for the traceback."

@@ -267,23 +267,6 @@ def test_async_run_app_is_awaited(monkeypatch, fake_ui, clean_env):
     assert cli.main(["-r", "/x.sock"]) == 3
 
 
-def test_missing_ui_is_a_clear_message(monkeypatch, clean_env, capsys):
-    import importlib
-
-    real = importlib.import_module
-
-    def fake_import(name, *a, **k):
-        if name == "crit.ui.app":
-            raise ModuleNotFoundError("No module named 'crit.ui.app'", name="crit.ui.app")
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(importlib, "import_module", fake_import)
-    monkeypatch.setattr(cli, "_terminal_problem", lambda: None)
-    assert cli.main(["-r", "/x.sock"]) == 1
-    line = assert_one_sentence(capsys.readouterr().err)
-    assert "terminal UI is not available" in line
-
-
 def test_new_pod_passes_the_loaded_config(fake_ui, clean_env):
     # global flags both before and after the subcommand
     rc = cli.main(["-r", "/x.sock", "new", "pod", "--from", str(FIXTURES / "pod.yaml"), "--readonly", "-t", "4s"])
@@ -378,22 +361,6 @@ def test_node_serve_rejects_bad_arguments(capsys):
     assert "PODS:CONTAINERS:IMAGES" in capsys.readouterr().err
 
 
-def test_demo_without_node_is_a_clear_message(monkeypatch, capsys, clean_env):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "crit.node.serve" else real(n, *a))
-    assert cli.main(["--demo"]) == 1
-    assert "embedded demo node is not available" in assert_one_sentence(capsys.readouterr().err)
-
-
-def _node_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("crit.node.serve") is not None
-
-
-@pytest.mark.skipif(not _node_available(), reason="crit.node.serve (the embedded node) is not written yet")
 def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
     seen = {}
     mod = types.ModuleType("crit.ui.app")
@@ -422,7 +389,6 @@ def test_demo_starts_a_node_and_cleans_up(monkeypatch, clean_env):
     assert not os.path.exists(os.path.dirname(seen["sock"]))  # temp dir removed, node stopped
 
 
-@pytest.mark.skipif(not _node_available(), reason="crit.node.serve (the embedded node) is not written yet")
 def test_node_serve_subprocess_answers_check(tmp_path):
     sock = tmp_path / "node.sock"
     e = dict(os.environ, PYTHONPATH=str(ROOT))

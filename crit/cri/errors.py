@@ -11,20 +11,17 @@ codes, so the layers that raise or catch these errors (state, streaming, specs, 
 
 from __future__ import annotations
 
+import grp
 import os
 import re
 import stat
 from typing import TYPE_CHECKING
 
 from crit.cri.duration import format_duration
+from crit.errors import CritError
 
 if TYPE_CHECKING:
     import grpc
-
-try:
-    import grp
-except ImportError:  # pragma: no cover - not on POSIX
-    grp = None  # type: ignore[assignment]
 
 __all__ = [
     "AlreadyExists",
@@ -47,7 +44,7 @@ __all__ = [
 ]
 
 
-class CriError(Exception):
+class CriError(CritError):
     """A failure talking to the container runtime; ``str()`` is one sentence.
 
     Attributes: ``code`` (the ``grpc.StatusCode`` when the runtime answered, else ``None``), ``endpoint``,
@@ -246,7 +243,7 @@ def _permission_sentence(path: str, st: os.stat_result | None, what: str) -> str
     group = ""
     if st is not None:
         try:
-            group = grp.getgrgid(st.st_gid).gr_name if grp is not None else str(st.st_gid)
+            group = grp.getgrgid(st.st_gid).gr_name
         except KeyError:
             group = str(st.st_gid)
     fix = f"or add your user to the socket's group ({group})" if group else "or fix the socket's group"

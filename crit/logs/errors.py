@@ -5,15 +5,12 @@ from __future__ import annotations
 import errno
 from urllib.parse import urlsplit
 
+from crit.errors import CritError
+
 __all__ = ["LogFileError", "describe_os_error", "is_remote_endpoint", "check_log_access"]
 
-try:  # the client's error base, when present, so the UI can treat every user-facing error alike
-    from crit.cri.errors import CriError as _Base
-except ImportError:  # pragma: no cover - the client layer is written in parallel
-    _Base = Exception
 
-
-class LogFileError(_Base):
+class LogFileError(CritError):
     """A log file could not be read (or a log could not be saved); ``str()`` is one sentence."""
 
     def __init__(self, message: str, path: str = "") -> None:

@@ -21,14 +21,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crit.cri.errors import Unsupported
+from crit.errors import one_sentence
 from crit.model.events import EventDiffer, EventLog, event_from_response
 from crit.model.store import Changes, Diff, KeyedStore
 from crit.render.rows import CONTAINER_EXITED, ExitInfo
-
-try:  # the error type of the client layer; every user-caused failure is a CriError
-    from crit.cri.errors import CriError
-except ImportError:  # pragma: no cover - only while the client layer is being written
-    CriError = Exception  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +240,7 @@ class NodeModel:
     def _disconnected(self, exc: BaseException) -> None:
         self.state.connected = False
         self.state.failures += 1
-        self.state.reason = _one_sentence(exc)
+        self.state.reason = one_sentence(exc)
         if self._events_task is not None:
             self._events_task.cancel()
             self._events_task = None
@@ -426,11 +423,11 @@ class NodeModel:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001
-            if _is_unsupported(exc):
-                self._events_unsupported(_one_sentence(exc))
+            if isinstance(exc, Unsupported):
+                self._events_unsupported(one_sentence(exc))
             else:
                 self.state.events = "unknown"
-                self.events.set_mode("connecting", _one_sentence(exc))
+                self.events.set_mode("connecting", one_sentence(exc))
                 self.request_refresh()  # the stream broke: find out now whether the runtime is still there
             self._emit_state()
         finally:
@@ -453,19 +450,6 @@ def sandbox_image_of(info: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
-
-
-def _is_unsupported(exc: BaseException) -> bool:
-    name = type(exc).__name__.lower()
-    text = str(exc).lower()
-    return "unimplemented" in name or "unsupported" in name or "not supported" in text or "unimplemented" in text
-
-
-def _one_sentence(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if not isinstance(exc, CriError):
-        text = f"{type(exc).__name__}: {text}"
-    return " ".join(text.split())
 
 
 def _conditions(status_resp: Any) -> tuple[Condition, ...]:

@@ -41,12 +41,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from crit.cri.errors import ConnectError, CriError, DeadlineExceeded, NotFound
 from crit.model.statedir import state_path, write_private
-
-try:  # the error types of the client layer
-    from crit.cri.errors import ConnectError, CriError, DeadlineExceeded, NotFound
-except ImportError:  # pragma: no cover - only while the client layer is being written
-    CriError = ConnectError = DeadlineExceeded = NotFound = Exception  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
 

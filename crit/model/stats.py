@@ -30,16 +30,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crit.cri.errors import Unsupported
+from crit.errors import one_sentence
 from crit.render.human import size as _human_size
-
-try:
-    from crit.cri.errors import CriError, Unsupported
-except ImportError:  # pragma: no cover - the client layer is written in parallel
-    CriError = Exception  # type: ignore[misc,assignment]
-
-    class Unsupported(Exception):  # type: ignore[no-redef]
-        pass
-
 
 log = logging.getLogger(__name__)
 
@@ -423,24 +416,11 @@ def sparkline(values: Iterable[float | None], width: int | None = None, top: flo
 
 
 async def _call(client: Any, name: str) -> Any:
-    """``client.name()``; a client without that method has no such statistics (NotImplementedError)."""
+    """``client.name()``; a client without that method has no such statistics (:class:`Unsupported`)."""
     method = getattr(client, name, None)
     if method is None:
-        raise NotImplementedError(f"The runtime client has no {name}.")
+        raise Unsupported(f"The runtime client has no {name}.")
     return await method()
-
-
-def _is_unsupported(exc: BaseException) -> bool:
-    # a client without the RPC at all (NotImplementedError, see _call) has no statistics either
-    if isinstance(exc, (Unsupported, NotImplementedError)):
-        return True
-    code = getattr(exc, "code", None)
-    return getattr(code, "name", "") == "UNIMPLEMENTED"
-
-
-def _sentence(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, CriError) else f"{type(exc).__name__}: {text}"
 
 
 class StatsPoller:
@@ -507,10 +487,10 @@ class StatsPoller:
             if isinstance(res, asyncio.CancelledError):
                 raise res
             if isinstance(res, BaseException):
-                if _is_unsupported(res):
-                    self.tracker.mark_unsupported(kind, _sentence(res))
+                if isinstance(res, Unsupported):
+                    self.tracker.mark_unsupported(kind, one_sentence(res))
                 else:
-                    self.tracker.mark_error(kind, _sentence(res))
+                    self.tracker.mark_error(kind, one_sentence(res))
                     log.debug("stats poll failed: %s", res)
                 continue
             stats = getattr(res, "stats", res)

@@ -13,9 +13,11 @@ import sys
 import tempfile
 import time
 
+from crit.errors import CritError
 
-class NodeProcessError(RuntimeError):
-    pass
+
+class NodeProcessError(CritError):
+    """The node process did not start; ``str()`` is one sentence."""
 
 
 class NodeProcess:

@@ -18,6 +18,7 @@ import time
 
 import grpc
 
+from crit.errors import CritError
 from crit.node.runtime import Runtime, generic_handlers, make_image
 from crit.node.seed import Churn, DemoRestarter, ScaleSpecError, parse_scale, seed_demo, seed_scale
 from crit.node.state import NodeState, is_loopback_registry, normalize_ref, registry_host
@@ -27,7 +28,7 @@ from crit.node.workload import Workloads
 MAX_MESSAGE = 64 * 1024 * 1024
 
 
-class NodeStartError(Exception):
+class NodeStartError(CritError):
     """A reason the node cannot start, as one sentence."""
 
 

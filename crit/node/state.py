@@ -20,6 +20,7 @@ import grpc
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.refs import normalize_ref
+from crit.errors import CritError
 
 NS = 1_000_000_000
 
@@ -38,7 +39,7 @@ HOST_NOTE = (
 )
 
 
-class NodeError(Exception):
+class NodeError(CritError):
     """A failure returned to the CRI client with a gRPC status code (containerd's texts)."""
 
     def __init__(self, code: grpc.StatusCode, message: str):

@@ -35,11 +35,7 @@ from websockets.exceptions import (
 )
 
 from crit.cri.duration import format_duration
-
-try:  # the CRI error base class, when the client layer has it (the contract: user errors are CriErrors)
-    from crit.cri.errors import CriError as _ErrorBase  # type: ignore[attr-defined]
-except Exception:  # pragma: no cover - depends on the client layer being present
-    _ErrorBase = Exception  # type: ignore[misc,assignment]
+from crit.errors import CritError
 
 __all__ = [
     "V5",
@@ -71,14 +67,11 @@ CLOSE = 255
 MAX_MESSAGE = 64 * 1024 * 1024
 
 
-class StreamError(_ErrorBase):  # type: ignore[valid-type,misc]
+class StreamError(CritError):
     """A streaming failure; ``str()`` is one sentence for the user."""
 
     def __init__(self, message: str) -> None:
-        try:
-            super().__init__(message)
-        except TypeError:  # a base class with another signature: still keep the sentence
-            Exception.__init__(self, message)
+        super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:

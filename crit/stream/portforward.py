@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from websockets.exceptions import ConnectionClosed
 
+from crit.errors import as_sentence
 from crit.render.sanitize import sanitize
 from crit.stream.channel import PROTOCOLS, StreamError, decode_frame, encode_frame, open_channel_socket
 
@@ -42,14 +43,6 @@ CHUNK = 64 * 1024
 
 class PortForwardError(StreamError):
     """A port-forward could not be set up or a connection through it failed; ``str()`` is one sentence."""
-
-
-def _sentence(text: str) -> str:
-    text = " ".join(str(text).split())
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def port_url(url: str, port: int) -> str:
@@ -188,7 +181,7 @@ class PortForward:
 
     # -- one connection ----------------------------------------------------------------------------------------
     def _fail(self, conn: ConnStats, message: str) -> None:
-        message = _sentence(message)
+        message = as_sentence(message)
         conn.error = message
         self.failures += 1
         self.last_error = message

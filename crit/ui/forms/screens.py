@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar,
 from crit.cri import spec
 from crit.cri.errors import CriError
 from crit.cri.pb import api_pb2 as pb
+from crit.errors import one_sentence
 from crit.model import export_place
 from crit.model.launch import (
     ContainerForm,
@@ -61,9 +62,7 @@ def _short(id_: str) -> str:
 
 
 def _one_sentence(exc: BaseException) -> str:
-    if isinstance(exc, CriError):
-        return sanitize(str(exc))
-    return sanitize(f"{type(exc).__name__}: {exc}".rstrip(".") + ".")
+    return sanitize(one_sentence(exc))
 
 
 class PathDialog(ModalScreen[tuple[str, str] | None]):
