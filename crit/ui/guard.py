@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from textual.css.query import NoMatches
 
@@ -23,10 +23,10 @@ def unless_torn_down(fn: F) -> F:
     """
 
     @functools.wraps(fn)
-    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(self, *args, **kwargs)
         except NoMatches:
             return None
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # the same signature: functools.wraps

@@ -4,6 +4,7 @@ refresh interval, last successful refresh or DISCONNECTED with the reason."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rich.console import Group
 from rich.text import Text
@@ -27,7 +28,7 @@ class NodeHeader(Widget):
     }
     """
 
-    def __init__(self, endpoint: str, readonly: bool = False, **kwargs) -> None:
+    def __init__(self, endpoint: str, readonly: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.endpoint = endpoint
         self.readonly = readonly

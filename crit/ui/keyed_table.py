@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 __all__ = ["sync_rows", "cursor_key"]
 
 
-def sync_rows(table: DataTable, rows: Mapping[str, Sequence[Any]]) -> None:
+def sync_rows(table: DataTable[Any], rows: Mapping[str, Sequence[Any]]) -> None:
     """Make ``table`` show ``rows`` (key → cells): drop rows whose key is gone, update cells of the rest in place
     and append new ones, so the cursor stays on its row."""
     present = {str(k.value) for k in table.rows}
@@ -24,8 +25,8 @@ def sync_rows(table: DataTable, rows: Mapping[str, Sequence[Any]]) -> None:
             table.add_row(*cells, key=key)
 
 
-def cursor_key(table: DataTable) -> str | None:
+def cursor_key(table: DataTable[Any]) -> str | None:
     """The key of the row under the cursor, or None for an empty table."""
     if not table.row_count:
         return None
-    return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+    return str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)

@@ -20,8 +20,13 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from textual import events
+from textual.app import App
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select
 
 __all__ = ["KeysInOrder", "OrderedButton", "OrderedCheckbox", "OrderedInput", "OrderedSelect", "TypeAhead", "split_alt"]
@@ -38,32 +43,33 @@ class KeysInOrder:
     TAKES_TEXT = False
 
     async def on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused  # type: ignore[attr-defined]  (now: has_focus follows a turn later)
-        if focused is not self:
-            if focused is not None and self in focused.ancestors:
+        widget = cast(Widget, self)  # mixed into a widget class
+        focused = widget.screen.focused  # (now: has_focus follows a turn later)
+        if focused is not widget:
+            if focused is not None and widget in focused.ancestors:
                 return  # bubbled up from a part of this widget (a Select's open list): the app runs its binding
             # typed behind a key that moved the focus (tab, a row added), handled after it: the key belongs to the
             # field focused now (the app hands it on; the keys behind it follow, in order)
             event.stop()
             event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))  # type: ignore[attr-defined]
+            widget.app.post_message(events.Key(event.key, event.character))
             return
         if self.TAKES_TEXT and event.is_printable:
             return  # the Input inserts it, now
-        screen = self.screen  # type: ignore[attr-defined]
+        screen = widget.screen
         active = screen.active_bindings.get(event.key)
         if active is None or not active.enabled or active.binding.priority:
             return  # (priority bindings were run by the app when the key arrived)
         event.stop()
         event.prevent_default()
-        await self.app.run_action(active.binding.action, active.node)  # type: ignore[attr-defined]
+        await widget.app.run_action(active.binding.action, active.node)
 
 
 class OrderedInput(KeysInOrder, Input):
     TAKES_TEXT = True
 
 
-class OrderedSelect(KeysInOrder, Select):
+class OrderedSelect(KeysInOrder, Select[Any]):
     pass
 
 
@@ -95,16 +101,16 @@ class TypeAhead:
     ``app``: the App; ``deliver(key)``: hands one key on the way Textual would (the app's default key handling).
     """
 
-    def __init__(self, app, deliver: Callable[[events.Key], Awaitable[object]]) -> None:
+    def __init__(self, app: App[Any], deliver: Callable[[events.Key], Awaitable[object]]) -> None:
         self.app = app
         self.deliver = deliver
         self.held: list[events.Key] = []
         self._since = 0.0
-        self._mounted_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._ready: weakref.WeakSet = weakref.WeakSet()  # screens seen ready once stay ready
-        self._timer = None
+        self._mounted_at: weakref.WeakKeyDictionary[Screen[Any], float] = weakref.WeakKeyDictionary()
+        self._ready: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()  # screens seen ready once stay ready
+        self._timer: Timer | None = None
 
-    def ready(self, screen) -> bool:
+    def ready(self, screen: Screen[Any]) -> bool:
         if screen in self._ready:
             return True
         if not screen.is_mounted:

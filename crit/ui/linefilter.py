@@ -31,10 +31,15 @@ class ControlFilter(LineFilter):
     """Deletes control characters from every segment drawn (see the module docstring)."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        for index, segment in enumerate(segments):
-            if not segment.text.isprintable() and not segment.control and _UNSAFE.search(segment.text):
-                break
-        else:
+        index = next(
+            (
+                i
+                for i, segment in enumerate(segments)
+                if not segment.text.isprintable() and not segment.control and _UNSAFE.search(segment.text)
+            ),
+            None,
+        )
+        if index is None:
             return segments
         out = list(segments[:index])
         for segment in segments[index:]:

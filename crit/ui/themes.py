@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from textual.theme import Theme
@@ -84,11 +85,11 @@ def load_theme_file(path: Path) -> Theme:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ThemeError(f"The theme file {path}: 'variables' must be a mapping of name: value.")
-    kwargs = {k: str(data[k]) for k in _COLOR_KEYS if data.get(k) is not None}
+    kwargs: dict[str, Any] = {k: str(data[k]) for k in _COLOR_KEYS if data.get(k) is not None}  # colour names
     try:
         from textual.color import Color
 
-        for key, value in kwargs.items():
+        for value in kwargs.values():
             Color.parse(value)
         theme = Theme(
             name=name,

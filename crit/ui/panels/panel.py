@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.cells import cell_len
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from crit.render.filters import RowFilter
@@ -44,7 +48,7 @@ def _cut(text: str, width: int) -> str:
     return fit_cell(text, width).rstrip(" ") if cell_len(text) > width else text
 
 
-def _styler(kind: str):
+def _styler(kind: str) -> Callable[[int, str], str | None]:
     cols = _COLUMNS[kind]
     state_i = next((i for i, c in enumerate(cols) if c.key == "state"), -1)
     exit_i = next((i for i, c in enumerate(cols) if c.key == "exit"), -1)
@@ -62,12 +66,12 @@ def _styler(kind: str):
     return style_cell
 
 
-def pod_namespace(obj) -> str | None:
+def pod_namespace(obj: Any) -> str | None:
     md = getattr(obj, "metadata", None)
     return getattr(md, "namespace", None)
 
 
-def row_names(obj) -> tuple[str, ...]:
+def row_names(obj: Any) -> tuple[str, ...]:
     """The names of a row's object as the runtime has them (for `/` filters: ``=name``, hidden characters)."""
     md = getattr(obj, "metadata", None)
     if md is not None:
@@ -105,7 +109,7 @@ class ResourcePanel(Vertical):
         self.namespace_of = pod_namespace  # a row object's namespace (for containers the app sets its pod's)
         self.stale = False
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield self.table
 
     def on_mount(self) -> None:

@@ -9,7 +9,7 @@ A filter (predicate) and a scope (e.g. "containers of one pod") hide rows withou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -38,7 +38,7 @@ def _cell_width(cell: Any) -> int:
     else:
         wide = getattr(cell, "max_cells", None)
         if wide is not None:
-            return wide
+            return cast(int, wide)  # LiveAge.max_cells
         text = str(cell)
     return len(text) if text.isascii() else cell_len(text)
 
@@ -49,7 +49,7 @@ class Row:
     __slots__ = ("key", "cells", "sort_key", "labels", "obj", "_text")
 
     def __init__(
-        self, key: str, cells: tuple, sort_key: Any, labels: Mapping[str, str] | None = None, obj: Any = None
+        self, key: str, cells: tuple[Any, ...], sort_key: Any, labels: Mapping[str, str] | None = None, obj: Any = None
     ) -> None:
         self.key = key
         self.cells = cells
