@@ -21,11 +21,11 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict, deque
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyte
 from pyte import modes as mo
-from pyte.screens import Char, Cursor, StaticDefaultDict, wcwidth
+from pyte.screens import Char, Cursor, Margins, StaticDefaultDict, wcwidth
 
 __all__ = [
     "DEFAULT_SCROLLBACK",
@@ -56,7 +56,7 @@ _PURE_RESET = frozenset(("", "0", "00"))
 
 _scratch = {False: pyte.Screen(1, 1), True: pyte.Screen(1, 1)}
 _scratch[True].mode.add(mo.DECSCNM)
-_resolved: dict[tuple, Char] = {}
+_resolved: dict[tuple[Char, str, bool], Char] = {}
 
 
 def resolve_sgr(attrs: Char, params: str, reverse: bool) -> Char:
@@ -118,7 +118,7 @@ def sgr_runs(start: Char, text: str, reverse: bool) -> list[tuple[Char, str]]:
     return runs
 
 
-class LazyLine(tuple):
+class LazyLine(tuple[Char, str, bool]):
     """A line that scrolled through during a flood, kept as it came: ``(start attrs, text with SGR, DECSCNM)``.
 
     Cells are computed only when the line is shown (``history_cells``) — most flood lines never are.
@@ -214,6 +214,19 @@ HistoryLine = Any
 class TermFeatures:
     """Mixin adding crit's terminal features to a ``pyte.Screen`` (list it before the pyte class)."""
 
+    if TYPE_CHECKING:  # what the pyte.Screen this is mixed into provides (as pyte declares it)
+        buffer: dict[int, StaticDefaultDict[int, Char]]  # a defaultdict
+        cursor: Cursor
+        mode: set[int]
+        dirty: set[int]
+        lines: int
+        columns: int
+        margins: Margins | None
+
+        def cursor_down(self, count: int | None = None) -> None: ...
+        def ensure_hbounds(self) -> None: ...
+        def ensure_vbounds(self, use_margins: bool | None = None) -> None: ...
+
     # the attributes are set before pyte's __init__ because pyte calls reset() from it
     def __init__(
         self, columns: int, lines: int, *, scrollback: int = DEFAULT_SCROLLBACK, alternate_screen: bool = True
@@ -232,30 +245,30 @@ class TermFeatures:
         self.replies: list[str] = []
         self.blocks: dict[int, LazyBlock] = {}  # flood blocks by number, oldest first (see LazyBlock)
         self.next_block = 0
-        super().__init__(columns, lines)  # type: ignore[call-arg]
+        super().__init__(columns, lines)  # type: ignore[call-arg]  # pyte.Screen's, next in the MRO
 
     # -- modes ----------------------------------------------------------------------------------------------
     @property
     def application_cursor(self) -> bool:
-        return DECCKM in self.mode  # type: ignore[attr-defined]
+        return DECCKM in self.mode
 
     @property
     def bracketed_paste(self) -> bool:
-        return BRACKETED_PASTE in self.mode  # type: ignore[attr-defined]
+        return BRACKETED_PASTE in self.mode
 
     @property
     def cursor_visible(self) -> bool:
-        return mo.DECTCEM in self.mode  # type: ignore[attr-defined]
+        return mo.DECTCEM in self.mode
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         if kwargs.get("private") and self.alternate_screen_enabled:
             for m in modes:
                 if m in _ALT_MODES:
                     self._enter_alternate(m)
-        super().set_mode(*modes, **kwargs)  # type: ignore[misc]
+        super().set_mode(*modes, **kwargs)  # type: ignore[misc]  # pyte.Screen's, next in the MRO
 
     def reset_mode(self, *modes: int, **kwargs: Any) -> None:
-        super().reset_mode(*modes, **kwargs)  # type: ignore[misc]
+        super().reset_mode(*modes, **kwargs)  # type: ignore[misc]  # pyte.Screen's, next in the MRO
         if kwargs.get("private") and self.alternate_screen_enabled:
             for m in modes:
                 if m in _ALT_MODES:
@@ -266,52 +279,52 @@ class TermFeatures:
         if self.in_alternate_screen:
             return
         if mode == 1049:
-            cur = self.cursor  # type: ignore[attr-defined]
+            cur = self.cursor
             saved = Cursor(cur.x, cur.y, cur.attrs)
             saved.hidden = cur.hidden
             self._alt_saved = (saved, None)
-        self._main_buffer = self.buffer  # type: ignore[attr-defined]
-        self.buffer = defaultdict(self._main_buffer.default_factory)  # type: ignore[attr-defined]
+        self._main_buffer = self.buffer
+        self.buffer = defaultdict(self._main_buffer.default_factory)
         self.in_alternate_screen = True
-        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+        self.dirty.update(range(self.lines))
 
     def _leave_alternate(self, mode: int) -> None:
         if not self.in_alternate_screen:
             return
-        self.buffer = self._main_buffer  # type: ignore[attr-defined]
+        self.buffer = self._main_buffer
         self._main_buffer = None
         self.in_alternate_screen = False
-        columns = self.columns  # type: ignore[attr-defined]
+        columns = self.columns
         for line in self.buffer.values():  # the size may have changed meanwhile
             for x in [x for x in line if x >= columns]:
                 del line[x]
         if mode == 1049 and self._alt_saved is not None:
             saved = self._alt_saved[0]
-            self.cursor.x, self.cursor.y, self.cursor.attrs = saved.x, saved.y, saved.attrs  # type: ignore
-            self.ensure_hbounds()  # type: ignore[attr-defined]
-            self.ensure_vbounds()  # type: ignore[attr-defined]
+            self.cursor.x, self.cursor.y, self.cursor.attrs = saved.x, saved.y, saved.attrs
+            self.ensure_hbounds()
+            self.ensure_vbounds()
         self._alt_saved = None
-        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+        self.dirty.update(range(self.lines))
 
     # -- scrollback ---------------------------------------------------------------------------------------------
     def index(self) -> None:
         """Stock ``index`` semantics; a line leaving the top of a full-width scroll goes to the scrollback."""
-        cursor = self.cursor  # type: ignore[attr-defined]
-        margins = self.margins  # type: ignore[attr-defined]
-        lines = self.lines  # type: ignore[attr-defined]
+        cursor = self.cursor
+        margins = self.margins
+        lines = self.lines
         if margins is None:
             top, bottom = 0, lines - 1
         else:
             top, bottom = margins
         if cursor.y != bottom:
-            self.cursor_down()  # type: ignore[attr-defined]
+            self.cursor_down()
             return
-        buffer = self.buffer  # type: ignore[attr-defined]
+        buffer = self.buffer
         if self.scrollback_limit and top == 0 and not self.in_alternate_screen:
             # the line object leaves the screen and is never written again: keep it as is (compacted later)
             self.history.append(buffer[0])
             self.history_added += 1
-        self.dirty.update(range(lines))  # type: ignore[attr-defined]
+        self.dirty.update(range(lines))
         if bottom > top:
             buffer.update(zip(range(top, bottom), [buffer[y] for y in range(top + 1, bottom + 1)]))
         buffer.pop(bottom, None)
@@ -333,8 +346,11 @@ class TermFeatures:
     def history_cells(self, line: Any, columns: int) -> list[Char | None]:
         """Cells (``None`` = blank) of one scrollback entry, ``columns`` long."""
         lazy = self.lazy_line(line)
+        cells: list[Char | None]
         if lazy is not None:
-            cells = [attrs._replace(data=ch) for attrs, text in lazy.runs() for ch in text][:columns]
+            cells = cast(
+                list[Char | None], [attrs._replace(data=ch) for attrs, text in lazy.runs() for ch in text][:columns]
+            )
             if len(cells) < columns:
                 cells.extend([None] * (columns - len(cells)))
             return cells
@@ -382,13 +398,13 @@ class TermFeatures:
         self.blocks.clear()
 
     def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
-        super().erase_in_display(how, *args, **kwargs)  # type: ignore[misc]
+        super().erase_in_display(how, *args, **kwargs)  # type: ignore[misc]  # pyte.Screen's, next in the MRO
         if how == 3:
             self.clear_history()
 
     def resize(self, lines: int | None = None, columns: int | None = None) -> None:
-        super().resize(lines, columns)  # type: ignore[misc]
-        self.dirty.update(range(self.lines))  # type: ignore[attr-defined]
+        super().resize(lines, columns)  # type: ignore[misc]  # pyte.Screen's, next in the MRO
+        self.dirty.update(range(self.lines))
 
     # -- title, bell, cursor shape, keypad, replies ---------------------------------------------------------------
     def bell(self, *args: Any) -> None:
@@ -411,7 +427,7 @@ class TermFeatures:
         self.replies.append(data)
 
     def reset(self) -> None:
-        super().reset()  # type: ignore[misc]
+        super().reset()  # type: ignore[misc]  # pyte.Screen's, next in the MRO
         if self.in_alternate_screen:
             self._main_buffer = None
             self.in_alternate_screen = False
@@ -421,15 +437,15 @@ class TermFeatures:
     # -- reading the screen ---------------------------------------------------------------------------------------
     def line_cells(self, y: int) -> list[Char]:
         """Cells of screen line ``y`` (defaults filled in), ``columns`` long."""
-        line = self.buffer[y]  # type: ignore[attr-defined]
-        return [line[x] for x in range(self.columns)]  # type: ignore[attr-defined]
+        line = self.buffer[y]
+        return [line[x] for x in range(self.columns)]
 
 
 class TermScreen(TermFeatures, pyte.Screen):
     """Feature screen without the speed-ups (the reference for the equivalence tests)."""
 
 
-class _CharCache(dict):
+class _CharCache(dict[str, Char]):
     """``cache[ch]`` → ``attrs._replace(data=ch)``, computed once per character."""
 
     __slots__ = ("attrs",)
@@ -456,7 +472,8 @@ class FastScreen(TermScreen):
 
     def __init__(self, columns: int, lines: int, **kwargs: Any) -> None:
         self._char_caches: dict[Char, _CharCache] = {}
-        self._sgr_cache: dict[tuple, Char] = {}
+        # keys: (attrs, SGR parameters) as the screen gets them, or as the fast stream finds them (text)
+        self._sgr_cache: dict[tuple[Char, tuple[int, ...] | str], Char] = {}
         super().__init__(columns, lines, **kwargs)
 
     # cached Char objects per attribute set (Chars are immutable named tuples: sharing them is safe)
@@ -539,7 +556,7 @@ class FastScreen(TermScreen):
 
     def _materialize(self, start: Char, text: str, reverse: bool) -> Any:
         """A fresh pyte line dict with ``text`` (ASCII + SGR) drawn from column 0."""
-        line = self.buffer.default_factory()
+        line = self.buffer.default_factory()  # type: ignore[attr-defined]  # pyte declares a dict, makes a defaultdict
         x = 0
         for attrs, chunk in sgr_runs(start, text, reverse):
             cache = self._char_caches.get(attrs) or self._cache_for(attrs)
@@ -548,7 +565,7 @@ class FastScreen(TermScreen):
             x = end
         return line
 
-    def _apply_flood(self, done: list, start: Char, text: str, attrs: Char, length: int) -> None:
+    def _apply_flood(self, done: list[LazyLine | int], start: Char, text: str, attrs: Char, length: int) -> None:
         """Rebuild the screen after the complete lines ``done`` (LazyLines) and a partial line ``text``.
 
         Same result as drawing and scrolling them one by one from column 0 of a fresh bottom row.
@@ -575,7 +592,7 @@ class FastScreen(TermScreen):
                     buffer[r] = old[s]
                 else:
                     line = done[s - bottom]
-                    if type(line) is not LazyLine:
+                    if not isinstance(line, LazyLine):  # a block line (an int)
                         line = self.blocks[line >> BLOCK_SHIFT].line(line & _LINE_MASK)
                     buffer[r] = self._materialize(line[0], line[1], reverse)
             self.dirty.update(range(self.lines))
@@ -642,6 +659,11 @@ _TAIL = re.compile(r"(?:\x1b(?:\[[0-9;]*)?|\r)\Z")
 _RUN = re.compile(r"(?:[\x20-\x7e]++|\x1b\[[0-9;]*+m|\r\n)++")
 
 
+#: a flood taken but not yet applied to the screen: complete lines (LazyLines or block lines), the partial line's
+#: start attributes, text and end attributes, and its width
+_Pending = tuple[list[LazyLine | int], Char, str, Char, int]
+
+
 class FastStream(TermStream):
     """A ``TermStream`` whose ``feed`` handles common tokens with one regex match each.
 
@@ -664,16 +686,16 @@ class FastStream(TermStream):
         assert listener is not None
         debug = listener.debug
 
-        def table(mapping: dict) -> dict:
+        def table(mapping: dict[str, str]) -> dict[str, Any]:
             return defaultdict(lambda: debug, {k: getattr(listener, v, debug) for k, v in mapping.items()})
 
-        self._pending: tuple | None = None
+        self._pending: _Pending | None = None
         self._carry = ""
         self._csi_table = table(self.csi)
         self._esc_table = table(self.escape)
         self._basic_table = table(self.basic)
 
-    def feed(self, data: bytes) -> None:  # type: ignore[override]
+    def feed(self, data: bytes) -> None:  # type: ignore[override]  # pyte's ByteStream.feed takes bytes too
         if self.use_utf8:
             text = self.utf8_decoder.decode(data)
         else:
@@ -740,7 +762,7 @@ class FastStream(TermStream):
                 esc[m.group(9)]()
         self._taking_plain_text = taking
 
-    def _flood(self, screen: FastScreen, pieces: list, k: int, visible: list | None = None) -> int:
+    def _flood(self, screen: FastScreen, pieces: list[str], k: int, visible: list[str] | None = None) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path); see :meth:`_flood_lines`.
         ``visible``: ``pieces`` without their SGR sequences when the caller knows them.
 
@@ -785,7 +807,7 @@ class FastStream(TermStream):
         self._pending = (done, start, text, attrs, length)
         return -1
 
-    def _flood_lines(self, screen: FastScreen, pieces: list, k: int) -> int:
+    def _flood_lines(self, screen: FastScreen, pieces: list[str], k: int) -> int:
         """Whole lines scrolling through the bottom row (the flood fast path).
 
         Precondition: the cursor is at column 0 of a fresh bottom row with full-screen scrolling (or a flood is
@@ -824,8 +846,8 @@ class FastStream(TermStream):
                         q -= 1
                     if q >= 0:
                         attrs = blank
-                    for q in range(q + 1, count):
-                        attrs = resolve_sgr(attrs, params[q], reverse)
+                    for j in range(q + 1, count):
+                        attrs = resolve_sgr(attrs, params[j], reverse)
                 else:
                     n = len(piece)
                     if length + n > columns:
@@ -843,7 +865,7 @@ class FastStream(TermStream):
         pending = self._pending
         if pending is not None:
             self._pending = None
-            self.listener._apply_flood(*pending)  # type: ignore[union-attr]
+            self.listener._apply_flood(*pending)  # type: ignore[union-attr]  # a FastScreen: only it floods
 
     def flush_pending(self) -> None:
         """Apply a pending flood, and the held-back end of the last chunk, to the screen (see :attr:`defer_flush`)."""
@@ -887,7 +909,7 @@ class FastStream(TermStream):
         taking = self._taking_plain_text
         IRM, DECAWM = mo.IRM, mo.DECAWM
 
-        def state() -> tuple:
+        def state() -> tuple[Cursor, dict[int, StaticDefaultDict[int, Char]], int, bool]:
             mode = screen.mode
             simple = not screen.charset and screen.g0_charset is _LAT1 and DECAWM in mode and IRM not in mode
             return screen.cursor, screen.buffer, screen.columns, simple
@@ -906,7 +928,8 @@ class FastStream(TermStream):
         # strip and a few whole-string tests instead of the run regex; ``whole`` = the visible text of its lines
         # (same number of pieces: no CR LF was made by removing an SGR between CR and LF; printable pieces: no
         # lone CR or LF, no other control character)
-        whole = whole_pieces = None
+        whole: list[str] | None = None
+        whole_pieces: list[str] = []  # used only with ``whole``
         if taking and simple and length > 256:
             visible_text = _SGR_STRIP("", data) if "\x1b" in data else data
             if "\x1b" not in visible_text and visible_text.isascii():
@@ -923,6 +946,9 @@ class FastStream(TermStream):
                 if taking:
                     cursor, buffer, columns, simple = state()
                 continue
+            r: Any  # a regex match, or ``whole`` (then ``visible`` is set and ``r`` is only tested for None)
+            pieces: list[str]
+            visible: list[str] | None
             if whole is not None and offset == 0 and simple:  # the whole chunk is one run (checked above)
                 r = whole
                 offset = length
@@ -1060,13 +1086,13 @@ class Terminal:
         self.stream = stream_cls(self._screen)
         self._deferred = isinstance(self.stream, FastStream)
         if self._deferred:
-            self.stream.defer_flush = True  # type: ignore[attr-defined]
+            self.stream.defer_flush = True  # type: ignore[attr-defined]  # a FastStream when _deferred
         self.errors = 0
 
     @property
     def screen(self) -> TermScreen:
         if self._deferred:
-            self.stream.flush_pending()  # type: ignore[attr-defined]
+            self.stream.flush_pending()  # type: ignore[attr-defined]  # a FastStream when _deferred
         return self._screen
 
     @property
@@ -1080,9 +1106,9 @@ class Terminal:
     def feed(self, data: bytes) -> None:
         try:
             self.stream.feed(data)
-            if self._deferred and self.stream.pending_lines > self.MAX_PENDING_LINES:  # type: ignore[attr-defined]
-                self.stream._apply_pending()  # type: ignore[attr-defined]
-        except Exception:  # a sequence pyte cannot digest must never break the session
+            if self._deferred and self.stream.pending_lines > self.MAX_PENDING_LINES:  # type: ignore[attr-defined]  # a FastStream when _deferred
+                self.stream._apply_pending()  # type: ignore[attr-defined]  # a FastStream when _deferred
+        except Exception:  # noqa: BLE001 - a sequence pyte cannot digest must never break the session
             self.errors += 1
             self.stream._initialize_parser()
 
