@@ -528,14 +528,14 @@ async def test_runtime_coming_back_after_failure(tmp_path):
 
 
 def test_state_keywords():
-    from crit.cri.client import _CONTAINER_STATES, _POD_STATES, _state
+    from crit.cri.states import CONTAINER_STATE_WORDS, POD_STATE_WORDS, parse_state
 
-    assert _state("ready", _POD_STATES, "pod") == pb.SANDBOX_READY
-    assert _state("SANDBOX_NOTREADY", _POD_STATES, "pod") == pb.SANDBOX_NOTREADY
-    assert _state("Exited", _CONTAINER_STATES, "container") == pb.CONTAINER_EXITED
-    assert _state(1, _CONTAINER_STATES, "container") == pb.CONTAINER_RUNNING
+    assert parse_state("ready", POD_STATE_WORDS, "pod") == pb.SANDBOX_READY
+    assert parse_state("SANDBOX_NOTREADY", POD_STATE_WORDS, "pod") == pb.SANDBOX_NOTREADY
+    assert parse_state("Exited", CONTAINER_STATE_WORDS, "container") == pb.CONTAINER_EXITED
+    assert parse_state(1, CONTAINER_STATE_WORDS, "container") == pb.CONTAINER_RUNNING
     with pytest.raises(E.InvalidArgument):
-        _state("sleeping", _CONTAINER_STATES, "container")
+        parse_state("sleeping", CONTAINER_STATE_WORDS, "container")
 
 
 def test_client_does_not_import_textual():

@@ -8,6 +8,7 @@ import pytest
 from rich.cells import cell_len
 
 from crit.cri.pb import api_pb2 as pb
+from crit.cri.states import ExitInfo
 from crit.render import age, sanitize, sanitize_multiline, short_id, size, timestamp
 from crit.render.filters import FilterError, parse_filter
 from crit.render.layout import fit_cell, fit_columns
@@ -15,7 +16,6 @@ from crit.render.rows import (
     CONTAINER_COLUMNS,
     IMAGE_COLUMNS,
     POD_COLUMNS,
-    ExitInfo,
     LiveAge,
     container_cells,
     container_image_name,

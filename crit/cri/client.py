@@ -31,6 +31,7 @@ from crit.cri import errors as E
 from crit.cri.config import Endpoint, parse_endpoint
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.pb import api_pb2_grpc as pbg
+from crit.cri.states import CONTAINER_STATE_WORDS, POD_STATE_WORDS, parse_state
 
 __all__ = ["CriClient", "MAX_MESSAGE_BYTES", "MUTATING_RPCS", "CRI_API_VERSION"]
 
@@ -77,39 +78,6 @@ _READONLY_VERB = {
     "PullImage": "pull an image",
     "RemoveImage": "remove an image",
 }
-
-_POD_STATES = {
-    "ready": pb.SANDBOX_READY,
-    "sandbox_ready": pb.SANDBOX_READY,
-    "notready": pb.SANDBOX_NOTREADY,
-    "not_ready": pb.SANDBOX_NOTREADY,
-    "sandbox_notready": pb.SANDBOX_NOTREADY,
-}
-_CONTAINER_STATES = {
-    "created": pb.CONTAINER_CREATED,
-    "container_created": pb.CONTAINER_CREATED,
-    "running": pb.CONTAINER_RUNNING,
-    "container_running": pb.CONTAINER_RUNNING,
-    "exited": pb.CONTAINER_EXITED,
-    "container_exited": pb.CONTAINER_EXITED,
-    "unknown": pb.CONTAINER_UNKNOWN,
-    "container_unknown": pb.CONTAINER_UNKNOWN,
-}
-
-
-def _state(value: int | str | None, table: Mapping[str, int], what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        if value not in set(table.values()):
-            raise E.InvalidArgument(f"{value} is not a valid {what} state.")
-        return value
-    key = str(value).strip().lower().replace("-", "_")
-    if key not in table:
-        names = sorted({k for k in table if "_" not in k or k == "not_ready"})
-        raise E.InvalidArgument(f"{value!r} is not a {what} state; use one of {', '.join(names)}.")
-    return table[key]
-
 
 def _as_endpoint(value: str | Endpoint, what: str) -> Endpoint:
     return value if isinstance(value, Endpoint) else parse_endpoint(str(value), what=what)
@@ -313,7 +281,7 @@ class CriClient:
             f.CopyFrom(filter)
         if id:
             f.id = id
-        st = _state(state, _POD_STATES, "pod sandbox")
+        st = parse_state(state, POD_STATE_WORDS, "pod sandbox")
         if st is not None:
             f.state.state = st
         if labels:
@@ -381,7 +349,7 @@ class CriClient:
             f.id = id
         if pod_id:
             f.pod_sandbox_id = pod_id
-        st = _state(state, _CONTAINER_STATES, "container")
+        st = parse_state(state, CONTAINER_STATE_WORDS, "container")
         if st is not None:
             f.state.state = st
         if labels:

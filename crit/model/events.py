@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from crit.cri.states import CONTAINER_CREATED, CONTAINER_EXITED, CONTAINER_RUNNING, SANDBOX_READY
 from crit.model.store import Changes
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,6 @@ __all__ = ["Event", "EventDiffer", "EventLog", "EVENT_NAMES", "MAX_EVENTS", "eve
 EVENT_NAMES = {0: "created", 1: "started", 2: "stopped", 3: "deleted"}
 MAX_EVENTS = 2000
 MAX_NAMES = 20_000  # ids remembered for the names of deleted objects (oldest forgotten first)
-
-# states as in api.proto
-_C_CREATED, _C_RUNNING, _C_EXITED = 0, 1, 2
-_P_READY = 0
 
 
 def _short(obj_id: str) -> str:
@@ -82,7 +79,7 @@ class EventDiffer:
             self.pods[pid] = (int(p.state), p.metadata.name)
             self.pod_names[pid] = p.metadata.name
             out.append(Event(now, "created", p.metadata.name, "", pid, "pod sandbox", "poll"))
-            if int(p.state) != _P_READY:
+            if int(p.state) != SANDBOX_READY:
                 out.append(Event(now, "stopped", p.metadata.name, "", pid, "pod sandbox", "poll"))
         for pid in sorted(changes.pods.updated):
             p = pods.get(pid)
@@ -91,7 +88,7 @@ class EventDiffer:
             old = self.pods.get(pid)
             self.pods[pid] = (int(p.state), p.metadata.name)
             self.pod_names[pid] = p.metadata.name
-            if old is not None and old[0] == _P_READY and int(p.state) != _P_READY:
+            if old is not None and old[0] == SANDBOX_READY and int(p.state) != SANDBOX_READY:
                 out.append(Event(now, "stopped", p.metadata.name, "", pid, "pod sandbox", "poll"))
         ctrs = self.model.containers.items
         exits = getattr(self.model, "exit_info", {}) or {}
@@ -107,11 +104,11 @@ class EventDiffer:
             old_state = None if old is None else old[0]
             if old is None:
                 out.append(Event(now, "created", pod, name, cid, detail, "poll"))
-                old_state = _C_CREATED
-            if old_state == _C_CREATED and state in (_C_RUNNING, _C_EXITED):
+                old_state = CONTAINER_CREATED
+            if old_state == CONTAINER_CREATED and state in (CONTAINER_RUNNING, CONTAINER_EXITED):
                 out.append(Event(now, "started", pod, name, cid, detail, "poll"))
-                old_state = _C_RUNNING
-            if old_state == _C_RUNNING and state == _C_EXITED:
+                old_state = CONTAINER_RUNNING
+            if old_state == CONTAINER_RUNNING and state == CONTAINER_EXITED:
                 info = exits.get(cid)
                 why = f"exit code {info.exit_code}" if info is not None else detail
                 out.append(Event(now, "stopped", pod, name, cid, why, "poll"))

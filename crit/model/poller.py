@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crit.cri.errors import Unsupported
+from crit.cri.states import CONTAINER_EXITED, ExitInfo
 from crit.errors import one_sentence
 from crit.model.events import EventDiffer, EventLog, event_from_response
 from crit.model.store import Changes, Diff, KeyedStore
-from crit.render.rows import CONTAINER_EXITED, ExitInfo
 
 log = logging.getLogger(__name__)
 

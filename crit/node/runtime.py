@@ -23,10 +23,9 @@ import grpc
 
 import crit
 from crit.cri.pb import api_pb2 as pb
+from crit.cri.states import CONTAINER_RUNNING, SANDBOX_READY
 from crit.node.state import (
-    C_RUNNING,
     NS,
-    POD_READY,
     Image,
     NodeError,
     NodeState,
@@ -136,8 +135,8 @@ class Runtime:
             cfg = to_json_dict(pod.config)
             info = {
                 "pid": pod.pid,
-                "processStatus": "running" if pod.state == POD_READY else "stopped",
-                "netNamespaceClosed": pod.state != POD_READY,
+                "processStatus": "running" if pod.state == SANDBOX_READY else "stopped",
+                "netNamespaceClosed": pod.state != SANDBOX_READY,
                 "image": "localhost:5000/pause:3.9",
                 "snapshotKey": pod.id,
                 "snapshotter": SNAPSHOTTER,
@@ -363,7 +362,7 @@ class Runtime:
     async def ReopenContainerLog(self, req, ctx):
         ident = req.container_id
         c = self._find(ident, f"an error occurred when try to find container {Q(ident)}")
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             raise unknown("container is not running")
         return pb.ReopenContainerLogResponse()  # log files are opened per write: nothing to reopen
 
@@ -373,13 +372,13 @@ class Runtime:
         c = self._find(
             req.container_id, f"failed to exec in container: failed to find container {Q(req.container_id)} in store"
         )
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             raise unknown(f"failed to exec in container: container is in {state_name(c.state)} state")
         return await self.streaming.exec_sync(c, list(req.cmd), req.timeout)
 
     async def Exec(self, req, ctx):
         c = self._find(req.container_id, f"failed to find container {Q(req.container_id)} in store")
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             raise unknown(f"container is in {state_name(c.state)} state")
         if not (req.stdin or req.stdout or req.stderr):
             raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "one of stdin, stdout, or stderr must be set")
@@ -393,7 +392,7 @@ class Runtime:
             c = self.state.get_container(req.container_id)
         except NodeError as e:
             raise wrap(e, "failed to find container in store")
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             raise unknown(f"container is in {state_name(c.state)} state")
         if not (req.stdin or req.stdout or req.stderr):
             raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "one of stdin, stdout, and stderr must be set")
@@ -403,7 +402,7 @@ class Runtime:
 
     async def PortForward(self, req, ctx):
         pod = self._find_pod(req.pod_sandbox_id, f"failed to find sandbox {Q(req.pod_sandbox_id)}")
-        if pod.state != POD_READY:
+        if pod.state != SANDBOX_READY:
             raise unknown("sandbox container is not running")
         return pb.PortForwardResponse(url=self.streaming.new_url("portforward", pod.id, req))
 
@@ -426,7 +425,7 @@ class Runtime:
 
     def _dynamic_stats(self, c, t: int) -> pb.ContainerStats:
         cs = pb.ContainerStats()
-        if c.state == C_RUNNING:
+        if c.state == CONTAINER_RUNNING:
             cs.cpu.timestamp = t
             cs.cpu.usage_core_nano_seconds.value = self.wl.cpu_ns(c, t)
             cs.cpu.usage_nano_cores.value = self.wl.nano_cores(c, t)
@@ -460,7 +459,7 @@ class Runtime:
             c = self.state.get_container(req.container_id)
         except NodeError as e:
             raise wrap(e, "failed to find container")
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             # containerd 1.6 asks the task service for metrics, which has none for a stopped task
             raise unknown("unexpected metrics response: []")
         return pb.ContainerStatsResponse(stats=self._container_stats(c, now_ns()))
@@ -497,14 +496,14 @@ class Runtime:
         a.annotations.update(pod.config.annotations)
         lx = ps.linux
         cpu = mem = procs = 0
-        running = [c for c in pod.containers.values() if c.state == C_RUNNING]
+        running = [c for c in pod.containers.values() if c.state == CONTAINER_RUNNING]
         for c in running:
             st = self._container_stats(c, t)
             lx.containers.append(st)
             cpu += st.cpu.usage_core_nano_seconds.value
             mem += st.memory.working_set_bytes.value
             procs += 1
-        if pod.state == POD_READY:
+        if pod.state == SANDBOX_READY:
             cpu += 20_000_000 + (t - pod.created_at) // 50_000  # the pause process
             mem += 450 * 1024
             procs += 1
@@ -532,7 +531,7 @@ class Runtime:
             pod = self.state.get_pod(req.pod_sandbox_id)
         except NodeError as e:
             raise wrap(e, f"an error occurred when trying to find sandbox {req.pod_sandbox_id}")
-        if pod.state != POD_READY:
+        if pod.state != SANDBOX_READY:
             raise unknown(
                 f"failed to decode pod sandbox metrics {req.pod_sandbox_id}: failed to get pod sandbox stats "
                 f"since sandbox container {Q(pod.id)} is not in ready state"
@@ -559,7 +558,7 @@ class Runtime:
         # Only ready sandboxes are reported.  containerd 1.6 skips the others only when a filter is given; without
         # one, a single NotReady pod makes its whole ListPodSandboxStats fail ("... is not in ready state") — a bug
         # the node does not copy, since it would make the call useless on any node with a stopped pod.
-        resp.stats.extend(self._pod_stats(p, t) for p in pods if p.state == POD_READY)
+        resp.stats.extend(self._pod_stats(p, t) for p in pods if p.state == SANDBOX_READY)
         return resp
 
     # ------------------------------------------------------------------ events

@@ -12,19 +12,9 @@ import random
 import re
 
 from crit.cri.pb import api_pb2 as pb
+from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, SANDBOX_NOTREADY, SANDBOX_READY
 from crit.node.runtime import make_image
-from crit.node.state import (
-    C_EXITED,
-    C_RUNNING,
-    NS,
-    POD_NOTREADY,
-    POD_READY,
-    Container,
-    NodeError,
-    NodeState,
-    det_id,
-    now_ns,
-)
+from crit.node.state import NS, Container, NodeError, NodeState, det_id, now_ns
 from crit.node.workload import Workloads
 
 MIN = 60 * NS
@@ -322,7 +312,7 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
         memory_limit=1024 * 1024 * 1024,
     )
     for p in stopped:
-        p.state, p.pid, p.framed = POD_NOTREADY, 0, None
+        p.state, p.pid, p.framed = SANDBOX_NOTREADY, 0, None
 
 
 # ------------------------------------------------------------------------------------------------ scale
@@ -376,7 +366,7 @@ def seed_scale(state: NodeState, wl: Workloads, pods: int, containers: int, imag
                     "OOMKilled" if code == 137 and roll < 0.03 else "",
                 )
         if not ready:
-            p.state, p.pid = POD_NOTREADY, 0
+            p.state, p.pid = SANDBOX_NOTREADY, 0
 
 
 # ------------------------------------------------------------------------------------------------ churn
@@ -437,9 +427,9 @@ class Churn:
             await self._pod_op()
             return
         if op == 1:
-            ready = [p for p in list(self.state.pods.values())[:64] if p.state == POD_READY]
+            ready = [p for p in list(self.state.pods.values())[:64] if p.state == SANDBOX_READY]
             c0 = self._pick()
-            pod = c0.pod if c0 is not None and c0.pod.state == POD_READY else (ready[0] if ready else None)
+            pod = c0.pod if c0 is not None and c0.pod.state == SANDBOX_READY else (ready[0] if ready else None)
             if pod is None:
                 return
             image = (
@@ -451,11 +441,11 @@ class Churn:
             c = self.state.create_container(pod.id, cfg, pod.config)
             self.state.start_container(c)
         elif op == 2:
-            c = self._pick(C_RUNNING)
+            c = self._pick(CONTAINER_RUNNING)
             if c is not None:
                 await self.state.stop_container(c, 1)
         else:
-            c = self._pick(C_EXITED)
+            c = self._pick(CONTAINER_EXITED)
             if c is not None:
                 await self.state.remove_container(c)
 
@@ -513,13 +503,13 @@ class DemoRestarter:
 
     async def step(self) -> None:
         pod = next((p for p in self.state.pods.values() if p.config.metadata.name == self.POD), None)
-        if pod is None or pod.state != POD_READY:
+        if pod is None or pod.state != SANDBOX_READY:
             return
         workers = sorted(
             (c for c in pod.containers.values() if c.config.metadata.name == "worker"),
             key=lambda c: c.config.metadata.attempt,
         )
-        if not workers or workers[-1].state != C_EXITED:
+        if not workers or workers[-1].state != CONTAINER_EXITED:
             return
         last = workers[-1]
         backoff = min(60, 10 * 2 ** min(3, max(0, last.config.metadata.attempt - 3)))

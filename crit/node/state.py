@@ -20,16 +20,17 @@ import grpc
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.refs import normalize_ref
+from crit.cri.states import (
+    CONTAINER_CREATED,
+    CONTAINER_EXITED,
+    CONTAINER_RUNNING,
+    CONTAINER_UNKNOWN,
+    SANDBOX_NOTREADY,
+    SANDBOX_READY,
+)
 from crit.errors import CritError
 
 NS = 1_000_000_000
-
-POD_READY = pb.SANDBOX_READY
-POD_NOTREADY = pb.SANDBOX_NOTREADY
-C_CREATED = pb.CONTAINER_CREATED
-C_RUNNING = pb.CONTAINER_RUNNING
-C_EXITED = pb.CONTAINER_EXITED
-C_UNKNOWN = pb.CONTAINER_UNKNOWN
 
 RUNTIME_HANDLERS = ("", "runc")
 SANDBOX_IMAGE = "localhost:5000/pause:3.9"
@@ -193,7 +194,7 @@ class Pod:
     runtime_handler: str
     name: str  # reserved name (containerd's makeSandboxName)
     created_at: int
-    state: int = POD_READY
+    state: int = SANDBOX_READY
     ip: str = ""
     pid: int = 0
     containers: dict = field(default_factory=dict)  # id -> Container (insertion ordered)
@@ -227,7 +228,7 @@ class Pod:
             annotations=c.annotations,
             runtime_handler=self.runtime_handler,
         )
-        st.network.ip = self.ip if self.state == POD_READY else ""
+        st.network.ip = self.ip if self.state == SANDBOX_READY else ""
         st.linux.namespaces.options.network = ns.network
         st.linux.namespaces.options.pid = ns.pid
         st.linux.namespaces.options.ipc = ns.ipc
@@ -263,12 +264,12 @@ class Container:
     def state(self) -> int:
         # containerd's containerstore.Status.State()
         if self.finished_at:
-            return C_EXITED
+            return CONTAINER_EXITED
         if self.started_at:
-            return C_RUNNING
+            return CONTAINER_RUNNING
         if self.created_at:
-            return C_CREATED
-        return C_UNKNOWN
+            return CONTAINER_CREATED
+        return CONTAINER_UNKNOWN
 
     def invalidate(self) -> None:
         self.framed = None
@@ -292,7 +293,7 @@ class Container:
         c = self.config
         state = self.state
         reason = self.reason
-        if state == C_EXITED and not reason:
+        if state == CONTAINER_EXITED and not reason:
             reason = "Completed" if self.exit_code == 0 else "Error"
         st = pb.ContainerStatus(
             id=self.id,
@@ -307,9 +308,9 @@ class Container:
             mounts=c.mounts,
             log_path=self.log_path,
         )
-        if state == C_RUNNING:
+        if state == CONTAINER_RUNNING:
             st.started_at = self.started_at
-        elif state in (C_EXITED, C_UNKNOWN):
+        elif state in (CONTAINER_EXITED, CONTAINER_UNKNOWN):
             st.started_at, st.finished_at = self.started_at, self.finished_at
         # containerd 1.6: image = first repo tag of the image (else what the user wrote),
         # image_ref = first repo digest (else the image id)
@@ -478,8 +479,8 @@ class NodeState:
     async def stop_pod(self, pod: Pod) -> None:
         for c in list(pod.containers.values()):
             await self.stop_container(c, 0)
-        if pod.state != POD_NOTREADY:
-            pod.state = POD_NOTREADY
+        if pod.state != SANDBOX_NOTREADY:
+            pod.state = SANDBOX_NOTREADY
             pod.pid = 0
             pod.framed = None
             self.emit(pod.id, pb.CONTAINER_STOPPED_EVENT, pod)
@@ -509,7 +510,7 @@ class NodeState:
             pod = self.get_pod(pod_ident)
         except NodeError as e:
             raise wrap(e, f"failed to find sandbox id {json.dumps(pod_ident)}")
-        if pod.state != POD_READY:
+        if pod.state != SANDBOX_READY:
             # containerd 1.6 asks for the sandbox's task, which is gone once the pod is stopped
             raise not_found(
                 f"failed to get sandbox container task: no running task found: task {pod.id} not found: not found"
@@ -550,7 +551,7 @@ class NodeState:
 
     def start_container(self, c: Container) -> None:
         state = c.state
-        if state != C_CREATED:
+        if state != CONTAINER_CREATED:
             raise unknown(
                 f"failed to set starting state for container {json.dumps(c.id)}: "
                 f"container is in {state_name(state)} state"
@@ -560,7 +561,7 @@ class NodeState:
                 f"failed to set starting state for container {json.dumps(c.id)}: "
                 "container is in removing state, can't be started"
             )
-        if c.pod.state != POD_READY:
+        if c.pod.state != SANDBOX_READY:
             err = f"sandbox container {json.dumps(c.pod.id)} is not running"
             self._start_failed(c, err)
             raise unknown(err)
@@ -584,7 +585,7 @@ class NodeState:
 
     def mark_exited(self, c: Container, exit_code: int, reason: str = "", message: str = "") -> None:
         """The container's main process ended (called by workloads)."""
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             return
         c.finished_at = now_ns()
         c.exit_code = exit_code
@@ -597,13 +598,13 @@ class NodeState:
 
     async def stop_container(self, c: Container, timeout: int) -> None:
         """Simulated workloads stop at once; host processes get the stop signal, then SIGKILL."""
-        if c.state != C_RUNNING:
+        if c.state != CONTAINER_RUNNING:
             return  # containerd: stopping a container that is not running is a no-op
         await self.hooks.stop(c, timeout)
 
     async def remove_container(self, c: Container) -> None:
         # containerd 1.6 forcibly stops a running container before removing it
-        if c.state == C_RUNNING:
+        if c.state == CONTAINER_RUNNING:
             await self.hooks.stop(c, 0)
         if c.removing:
             return

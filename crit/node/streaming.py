@@ -31,7 +31,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from crit.cri.pb import api_pb2 as pb
-from crit.node.state import C_RUNNING, Container, NodeError, NodeState, new_id
+from crit.cri.states import CONTAINER_RUNNING
+from crit.node.state import Container, NodeError, NodeState, new_id
 from crit.node.workload import Proc, Workloads, _check_executable, host_env, spawn_error, wrap_argv
 
 TOKEN_TTL = 30.0
@@ -181,7 +182,7 @@ class StreamServer:
         c = self.state.containers.get(p.target)
         out = _Out(conn)
         out.open(req.stdout, req.stderr and not req.tty)
-        if c is None or c.state != C_RUNNING:
+        if c is None or c.state != CONTAINER_RUNNING:
             err = f"container {p.target} is not running" if c is not None else f"container {p.target} not found"
             await out.finish(status_error(err))
             return
@@ -311,7 +312,7 @@ class StreamServer:
         c = self.state.containers.get(p.target)
         out = _Out(conn)
         out.open(req.stdout, req.stderr and not req.tty)
-        if c is None or c.state != C_RUNNING:
+        if c is None or c.state != CONTAINER_RUNNING:
             state = pb.ContainerState.Name(c.state) if c is not None else "CONTAINER_UNKNOWN"
             await out.finish(status_error(f"container is in {state} state"))
             return
@@ -333,7 +334,7 @@ class StreamServer:
         try:
             await ended.wait()
             await out.drain()
-            if c.state != C_RUNNING or c.id not in self.state.containers:
+            if c.state != CONTAINER_RUNNING or c.id not in self.state.containers:
                 await out.finish(status_success())
         finally:
             self.wl.detach(c.id, sink)

@@ -33,7 +33,8 @@ import zlib
 from dataclasses import dataclass
 
 from crit.cri.pb import api_pb2 as pb
-from crit.node.state import C_RUNNING, NS, Container, NodeState, now_ns, rfc3339nano, unknown
+from crit.cri.states import CONTAINER_RUNNING
+from crit.node.state import NS, Container, NodeState, now_ns, rfc3339nano, unknown
 
 MAX_LOG_LINE = 16 * 1024  # containerd's default max_container_log_line_size
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -578,7 +579,7 @@ class Workloads:
     async def stop(self, c: Container, timeout: int) -> None:
         proc = self.procs.get(c.id)
         if proc is None:
-            if c.state == C_RUNNING:
+            if c.state == CONTAINER_RUNNING:
                 # simulated: SIGTERM is handled gracefully, SIGKILL ends it with 137 like runc reports
                 self.state.mark_exited(c, 0 if timeout > 0 else 137)
                 self._fanout(c.id, None, None)
@@ -681,7 +682,7 @@ class Workloads:
 
     def plan_exit(self, c: Container, after_seconds: float, code: int) -> None:
         self.exit_plans[c.id] = (after_seconds, code)
-        if c.state == C_RUNNING and c.sim is not None:
+        if c.state == CONTAINER_RUNNING and c.sim is not None:
             self._schedule(c, c.gen, "exit", max(0.0, after_seconds - (now_ns() - c.started_at) / NS))
 
     def start_ticker(self) -> None:
@@ -700,7 +701,7 @@ class Workloads:
                 budget -= 1
                 _, _, cid, gen, kind = heapq.heappop(self.heap)
                 c = self.state.containers.get(cid)
-                if c is None or c.gen != gen or c.state != C_RUNNING or c.sim is None:
+                if c is None or c.gen != gen or c.state != CONTAINER_RUNNING or c.sim is None:
                     continue
                 try:
                     if kind == "log":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crit.cri.states import CONTAINER_EXITED, ExitInfo, container_state, pod_state
 from crit.render.human import age, short_id, size
 from crit.render.sanitize import sanitize
 
@@ -18,8 +19,6 @@ __all__ = [
     "CONTAINER_COLUMNS",
     "IMAGE_COLUMNS",
     "USAGE_COLUMNS",
-    "pod_state",
-    "container_state",
     "pod_cells",
     "container_cells",
     "image_cells",
@@ -27,7 +26,6 @@ __all__ = [
     "split_image_ref",
     "image_display_name",
     "container_image_name",
-    "ExitInfo",
 ]
 
 
@@ -103,31 +101,6 @@ USAGE_COLUMNS: tuple[Column, ...] = (
     Column("mem", "MEM", 4, 5, 7, "right"),
     Column("fs", "FS", 7, 5, 7, "right"),
 )
-
-_POD_STATES = {0: "Ready", 1: "NotReady"}
-_CONTAINER_STATES = {0: "Created", 1: "Running", 2: "Exited", 3: "Unknown"}
-CONTAINER_RUNNING = 1
-CONTAINER_EXITED = 2
-POD_READY = 0
-
-
-def pod_state(value: int) -> str:
-    return _POD_STATES.get(int(value), f"State({int(value)})")
-
-
-def container_state(value: int) -> str:
-    return _CONTAINER_STATES.get(int(value), f"State({int(value)})")
-
-
-@dataclass(frozen=True, slots=True)
-class ExitInfo:
-    """What ContainerStatus says about an exited container (fetched once and cached by the model)."""
-
-    exit_code: int
-    reason: str
-    message: str = ""
-    finished_at: int = 0
-
 
 def pod_cells(pod, running: int = 0, total: int = 0, ip: str = "") -> tuple:
     """Cells of one PodSandbox in POD_COLUMNS order."""

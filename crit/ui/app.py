@@ -23,11 +23,12 @@ from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Input
 
+from crit.cri.states import CONTAINER_RUNNING, SANDBOX_READY
 from crit.model import Changes, ConnectionState, NodeModel
 from crit.model.stats import StatsPoller, StatsTracker
 from crit.render.filters import FilterError, RowFilter, parse_filter
 from crit.render.human import short_id
-from crit.render.rows import CONTAINER_RUNNING, POD_READY, image_display_name
+from crit.render.rows import image_display_name
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import ForwardRegistry
 from crit.ui import readonly, registry
@@ -1065,7 +1066,7 @@ class CritApp(App):
             if verb == "stop":
                 await c.stop_pod_sandbox(key)
             else:
-                if row.obj.state == POD_READY:
+                if row.obj.state == SANDBOX_READY:
                     await c.stop_pod_sandbox(key)
                 await c.remove_pod_sandbox(key)
         elif kind == "containers":

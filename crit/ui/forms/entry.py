@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crit.cri.states import SANDBOX_READY
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen
@@ -93,7 +94,7 @@ def _key_run(app, sel) -> None:
     image = None
     if sel.panel == "images" and sel.row is not None and sel.row.obj.repo_tags:
         image = sel.row.obj.repo_tags[0]
-    if pod is not None and pod.state != 0:  # SANDBOX_NOTREADY pods cannot take new containers
+    if pod is not None and pod.state != SANDBOX_READY:  # SANDBOX_NOTREADY pods cannot take new containers
         pod, pod_id = None, None
     open_new_container(app, pod=pod, pod_id=pod_id if pod is None else None, image=image)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crit.cri.states import SANDBOX_READY
 from crit.render.sanitize import sanitize
 from crit.ui.forwards.dialog import ForwardRequest, PortForwardDialog
 from crit.ui.forwards.screen import ForwardsScreen, start_forward
@@ -32,7 +33,7 @@ def forward_key(app: Any, sel: Selection) -> None:
 
 def open_port_forward(app: Any, pod: Any) -> None:
     """The port-forward dialog for ``pod``; on OK the forward starts and is listed by ``:forwards``."""
-    if pod.state != 0:
+    if pod.state != SANDBOX_READY:
         raise NothingToShow(
             f"Pod {sanitize(pod.metadata.name)} is not ready, so nothing in it can be reached; "
             f"port-forward needs a running pod."

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from crit.cri.errors import CriError
+from crit.cri.states import CONTAINER_RUNNING, container_state
 from crit.render.human import short_id
-from crit.render.rows import container_state
 from crit.render.sanitize import sanitize
 from crit.ui.logs.dialogs import ContainerPicker
 from crit.ui.logs.screen import LogScreen
@@ -25,7 +25,7 @@ class NothingToShow(CriError):
 def _pod_containers(app: Any, pod_id: str) -> list[Any]:
     ctrs = [c for c in app.model.containers.items.values() if c.pod_sandbox_id == pod_id]
     # running first, then the newest
-    return sorted(ctrs, key=lambda c: (c.state != 1, -c.created_at))
+    return sorted(ctrs, key=lambda c: (c.state != CONTAINER_RUNNING, -c.created_at))
 
 
 @panel_key("l", "Logs", panels=("containers", "pods"))

@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from crit.cri.states import CONTAINER_CREATED
 from crit.logs import (
     LogFileError,
     LogFollower,
@@ -47,7 +48,6 @@ from crit.ui.prompt import PromptBar, PromptInput
 __all__ = ["LogScreen", "LogTarget", "TAIL_LINES"]
 
 TAIL_LINES = 2000
-CONTAINER_CREATED = 0
 POLL_INTERVAL = 0.5
 
 

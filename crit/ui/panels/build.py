@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from crit.cri.refs import normalize_ref
+from crit.cri.states import CONTAINER_RUNNING
 from crit.model import Changes, NodeModel
 from crit.model.stats import CONTAINER, POD, StatsTracker
 from crit.render.rows import (
-    CONTAINER_RUNNING,
     container_cells,
     container_image_name,
     image_cells,

@@ -45,6 +45,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
+from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.model.sessions import (
     KILLED,
     UNREACHABLE,
@@ -56,7 +57,6 @@ from crit.model.sessions import (
 )
 from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
-from crit.render.rows import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
