@@ -36,7 +36,7 @@ import io
 import json
 import os
 import re
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -272,7 +272,7 @@ class _Walker:
                 folded = {n.lower(): et.values_by_name[n] for n in names}
                 v = folded.get(node.value.lower())
             if v is not None:
-                return v.number
+                return cast(int, v.number)
             raise self.error(f"{node.value!r} is not a valid {et.name} (valid: {_enum_choices(et)})", path, node)
         raise self.error(f"expected a {et.name} name or number, got {_kind(node)} {node.value!r}", path, node)
 
@@ -281,7 +281,7 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
 
 
-class _ScalarConstructor(yaml.constructor.SafeConstructor):
+class _ScalarConstructor(yaml.constructor.SafeConstructor):  # type: ignore[misc]  # PyYAML has no type hints
     pass
 
 
@@ -313,7 +313,7 @@ def _is_float_text(text: str) -> bool:
     return True
 
 
-def _enum_choices(et) -> str:
+def _enum_choices(et: Any) -> str:  # an EnumDescriptor
     return ", ".join(f"{v.name}={v.number}" for v in et.values)
 
 
@@ -363,15 +363,16 @@ def loads(text: str | bytes, message_type: type[M], *, file: str | None = None) 
     """Load a message of ``message_type`` from YAML or JSON text (JSON is read as YAML, which keeps line
     numbers).  ``file`` is only used in error messages."""
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
+            line = raw[: exc.start].count(b"\n") + 1
             raise SpecError("not valid UTF-8", line=line, file=file) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     node = _compose(text, file)
-    msg = message_type()
+    msg: M = message_type()
     if node is None:
         return msg
     _Walker(file).message(node, msg, "")
@@ -394,7 +395,7 @@ def _not_a_file_kind(mode: int) -> str:
     return ""
 
 
-def load_file(path: str | os.PathLike, message_type: type[M]) -> M:
+def load_file(path: str | os.PathLike[str], message_type: type[M]) -> M:
     """Load a message from a YAML or JSON file; every problem is a :class:`SpecError`."""
     name = os.fspath(path)
     try:
@@ -419,12 +420,12 @@ def load_file(path: str | os.PathLike, message_type: type[M]) -> M:
     return loads(data, message_type, file=name)
 
 
-def load_pod_config(path: str | os.PathLike) -> pb.PodSandboxConfig:
+def load_pod_config(path: str | os.PathLike[str]) -> pb.PodSandboxConfig:
     """``crictl runp FILE`` input."""
     return load_file(path, pb.PodSandboxConfig)
 
 
-def load_container_config(path: str | os.PathLike) -> pb.ContainerConfig:
+def load_container_config(path: str | os.PathLike[str]) -> pb.ContainerConfig:
     """``crictl create POD FILE POD-FILE`` input."""
     return load_file(path, pb.ContainerConfig)
 
@@ -437,7 +438,7 @@ def from_dict(data: Any, message_type: type[M], *, file: str | None = None) -> M
         node = dumper.represent_data(data)
     except yaml.YAMLError as exc:
         raise SpecError(f"cannot be represented: {exc}", file=file) from None
-    msg = message_type()
+    msg: M = message_type()
     _Walker(file).message(node, msg, "")
     return msg
 
@@ -487,53 +488,64 @@ def _unsafe(text: str) -> bool:
     return not text.isprintable()
 
 
-class _ExactEmitter(yaml.emitter.Emitter):
+class _ExactEmitter(yaml.emitter.Emitter):  # type: ignore[misc]  # PyYAML has no type hints
     """PyYAML's emitter, except that a string with a non-printable character is always written double-quoted on
     one line with every non-ASCII character escaped (PyYAML with ``allow_unicode`` would write U+202E, U+200D,
     NBSP… raw, and a newline as a folded line)."""
 
-    def analyze_scalar(self, scalar):
+    # the Emitter's state this reads (PyYAML has no type hints)
+    analysis: Any  # yaml.emitter.ScalarAnalysis | None
+    event: Any  # yaml.events.Event
+    allow_unicode: bool | None
+
+    def analyze_scalar(self, scalar: str) -> Any:  # a yaml.emitter.ScalarAnalysis
         analysis = super().analyze_scalar(scalar)
         if scalar and _unsafe(scalar):
             analysis.multiline = False  # escaped, it is one line: may stay a simple mapping key
         return analysis
 
-    def choose_scalar_style(self):
+    def choose_scalar_style(self) -> str:
         if self.analysis is None:
             self.analysis = self.analyze_scalar(self.event.value)
         if self.event.value and _unsafe(self.event.value):
             return '"'
-        return super().choose_scalar_style()
+        return cast(str, super().choose_scalar_style())
 
-    def write_double_quoted(self, text, split=True):
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
         if not _unsafe(text):
-            return super().write_double_quoted(text, split)
+            super().write_double_quoted(text, split)
+            return
         allow, self.allow_unicode = self.allow_unicode, False  # escape every non-ASCII character of this one
         try:
-            return super().write_double_quoted(text, split)
+            super().write_double_quoted(text, split)
         finally:
             self.allow_unicode = allow
 
 
-class _ExactDumper(_ExactEmitter, yaml.serializer.Serializer, yaml.representer.SafeRepresenter, yaml.resolver.Resolver):
+class _ExactDumper(
+    _ExactEmitter,
+    yaml.serializer.Serializer,  # type: ignore[misc]  # PyYAML has no type hints
+    yaml.representer.SafeRepresenter,  # type: ignore[misc]  # (the same)
+    yaml.resolver.Resolver,  # type: ignore[misc]  # (the same)
+):
     def __init__(
         self,
-        stream,
-        default_style=None,
-        default_flow_style=False,
-        canonical=None,
-        indent=None,
-        width=None,
-        allow_unicode=None,
-        line_break=None,
-        encoding=None,
-        explicit_start=None,
-        explicit_end=None,
-        version=None,
-        tags=None,
-        sort_keys=True,
-    ):
-        _ExactEmitter.__init__(
+        stream: Any,
+        default_style: str | None = None,
+        default_flow_style: bool | None = False,
+        canonical: bool | None = None,
+        indent: int | None = None,
+        width: int | None = None,
+        allow_unicode: bool | None = None,
+        line_break: str | None = None,
+        encoding: str | None = None,
+        explicit_start: bool | None = None,
+        explicit_end: bool | None = None,
+        version: tuple[int, int] | None = None,
+        tags: dict[str, str] | None = None,
+        sort_keys: bool = True,
+    ) -> None:
+        _ExactEmitter.__init__(  # type: ignore[call-arg]  # the Emitter's: PyYAML has no type hints
             self,
             stream,
             canonical=canonical,
@@ -559,9 +571,10 @@ class _ExactDumper(_ExactEmitter, yaml.serializer.Serializer, yaml.representer.S
 def exact_yaml(data: Any, *, width: int = 4096) -> str:
     """Plain data (dicts, lists, str, numbers) as block YAML, keys in their order, every string exact and every
     non-printable character escaped (see the module docstring).  For exports and copies of what is shown."""
-    return yaml.dump(
+    text = yaml.dump(
         data, Dumper=_ExactDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=width
     )
+    return cast(str, text)  # no stream given: the text
 
 
 def dump_yaml(msg: Message, *, enums_as_names: bool = False) -> str:
@@ -589,7 +602,7 @@ def dump_json(msg: Message, *, enums_as_names: bool = False) -> str:
     return text + "\n"
 
 
-def dump_file(msg: Message, path: str | os.PathLike) -> None:
+def dump_file(msg: Message, path: str | os.PathLike[str]) -> None:
     """Write ``msg`` to ``path``: JSON when the name ends in ``.json``, else YAML."""
     name = os.fspath(path)
     text = dump_json(msg) if name.lower().endswith(".json") else dump_yaml(msg)
