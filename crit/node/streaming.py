@@ -34,11 +34,22 @@ from crit.cri.pb import api_pb2 as pb
 from crit.cri.states import CONTAINER_RUNNING
 from crit.node.state import Container, NodeError, NodeState, new_id
 from crit.node.workload import Proc, Workloads, _check_executable, host_env, spawn_error, wrap_argv
+from crit.stream.protocol import (
+    CLOSE,
+    DATA,
+    ERROR,
+    PORTFORWARD,
+    PORTFORWARD_PROTOCOLS,
+    PROTOCOLS,
+    RESIZE,
+    STATUS,
+    STDERR,
+    STDIN,
+    STDOUT,
+    V5,
+)
 
 TOKEN_TTL = 30.0
-PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
-PF_PROTOCOLS = ("v4.channel.k8s.io", "portforward.k8s.io")
-STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 HIGH_WATER = 64  # queued output frames before the process's output is paused
 
 
@@ -109,7 +120,7 @@ class StreamServer:
             "127.0.0.1",
             0,
             process_request=self._process_request,
-            subprotocols=list(PROTOCOLS) + ["portforward.k8s.io"],
+            subprotocols=[*PROTOCOLS, PORTFORWARD],
             select_subprotocol=self._select,
             compression=None,
             max_size=None,
@@ -143,7 +154,7 @@ class StreamServer:
         if pending is None or pending.kind != segs[0] or pending.expires <= time.monotonic():
             return conn.respond(HTTPStatus.NOT_FOUND, "404 page not found\n")
         offered = [p.strip() for h in request.headers.get_all("Sec-WebSocket-Protocol") for p in h.split(",")]
-        allowed = PF_PROTOCOLS if pending.kind == "portforward" else PROTOCOLS
+        allowed = PORTFORWARD_PROTOCOLS if pending.kind == "portforward" else PROTOCOLS
         if not any(p in allowed for p in offered):
             return conn.respond(HTTPStatus.FORBIDDEN, "unable to upgrade: no supported subprotocol offered\n")
         conn.crit_pending = pending  # type: ignore[attr-defined]
@@ -153,7 +164,7 @@ class StreamServer:
     @staticmethod
     def _select(conn: ServerConnection, offered):
         pending = getattr(conn, "crit_pending", None)
-        allowed = PF_PROTOCOLS if pending is not None and pending.kind == "portforward" else PROTOCOLS
+        allowed = PORTFORWARD_PROTOCOLS if pending is not None and pending.kind == "portforward" else PROTOCOLS
         for p in allowed:
             if p in offered:
                 return p
@@ -242,7 +253,7 @@ class StreamServer:
                 proc.kill_all()
 
     async def _read_input(self, conn, proc: Proc, early: list) -> None:
-        v5 = conn.subprotocol == "v5.channel.k8s.io"
+        v5 = conn.subprotocol == V5
         try:
             for msg in early:
                 self._input(proc, msg, v5)
@@ -343,7 +354,7 @@ class StreamServer:
                 await reader
 
     async def _attach_input(self, conn, proc: Proc | None, stdin_once: bool, ended: asyncio.Event) -> None:
-        v5 = conn.subprotocol == "v5.channel.k8s.io"
+        v5 = conn.subprotocol == V5
         try:
             async for msg in conn:
                 if isinstance(msg, str):
@@ -382,8 +393,8 @@ class StreamServer:
 
         for i, port in enumerate(ports):
             prefix = struct.pack("<H", port)
-            await send(2 * i, prefix)
-            await send(2 * i + 1, prefix)
+            await send(2 * i + DATA, prefix)
+            await send(2 * i + ERROR, prefix)
         for i, port in enumerate(ports):
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -392,7 +403,7 @@ class StreamServer:
                 ns = "host" if pod is None or pod.host_network else f"/var/run/netns/cni-{p.target[:8]}"
                 why = os.strerror(e.errno).lower() if e.errno else str(e)
                 await send(
-                    2 * i + 1,
+                    2 * i + ERROR,
                     (
                         f"error forwarding port {port} to pod {p.target}, uid : failed to execute "
                         f"portforward in network namespace {json.dumps(ns)}: failed to connect to "
@@ -424,7 +435,7 @@ class StreamServer:
             data = await reader.read(65536)
             if not data:
                 return
-            await send(2 * i, data)
+            await send(2 * i + DATA, data)
 
     @staticmethod
     async def _pf_in(conn, writers: dict[int, asyncio.StreamWriter]) -> None:
@@ -435,7 +446,7 @@ class StreamServer:
                 if not msg:
                     continue
                 ch, data = msg[0], msg[1:]
-                if ch % 2 == 1:
+                if ch % 2 == ERROR:
                     continue
                 i = ch // 2
                 w = writers.get(i)
@@ -470,7 +481,7 @@ class _Out:
     def open(self, stdout: bool, stderr: bool) -> None:
         # "an empty message to the lowest writable channel to notify the client the connection is established"
         # (k8s wsstream, as containerd 1.6 serves it: only that one)
-        self.send(STDOUT if stdout else STDERR if stderr else ERROR, b"")
+        self.send(STDOUT if stdout else STDERR if stderr else STATUS, b"")
 
     def send(self, ch: int, data: bytes) -> None:
         self.q.put_nowait(bytes([ch]) + data)
@@ -494,7 +505,7 @@ class _Out:
             await asyncio.sleep(0.005)
 
     async def finish(self, status: str) -> None:
-        self.send(ERROR, status.encode())
+        self.send(STATUS, status.encode())
         self.q.put_nowait(None)
         with contextlib.suppress(Exception):
             await self.task

@@ -36,6 +36,7 @@ from websockets.exceptions import (
 
 from crit.cri.duration import format_duration
 from crit.errors import CritError
+from crit.stream.protocol import CLOSE, PROTOCOLS, RESIZE, STATUS, STDERR, STDIN, STDOUT, V4, V5
 
 __all__ = [
     "V5",
@@ -55,13 +56,6 @@ __all__ = [
     "open_channel_socket",
     "parse_status",
 ]
-
-V5 = "v5.channel.k8s.io"
-V4 = "v4.channel.k8s.io"
-PROTOCOLS: tuple[str, ...] = (V5, V4)
-
-STDIN, STDOUT, STDERR, STATUS, RESIZE = 0, 1, 2, 3, 4
-CLOSE = 255
 
 #: Largest message accepted from the server (the runtime sends at most a few tens of KB per message).
 MAX_MESSAGE = 64 * 1024 * 1024

@@ -31,13 +31,13 @@ from websockets.exceptions import ConnectionClosed
 
 from crit.errors import as_sentence
 from crit.render.sanitize import sanitize
-from crit.stream.channel import PROTOCOLS, StreamError, decode_frame, encode_frame, open_channel_socket
+from crit.stream.channel import StreamError, decode_frame, encode_frame, open_channel_socket
+from crit.stream.protocol import DATA, ERROR, PROTOCOLS
 
 __all__ = ["PortForward", "PortForwardError", "ForwardRegistry", "port_url", "DATA", "ERROR"]
 
 log = logging.getLogger(__name__)
 
-DATA, ERROR = 0, 1
 CHUNK = 64 * 1024
 
 
