@@ -18,11 +18,14 @@ import sys
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
 import crit
 from crit.cri.pb import api_pb2 as pb
+from crit.cri.refs import normalize_ref
 from crit.cri.states import CONTAINER_RUNNING, SANDBOX_READY
 from crit.node.state import (
     NS,
@@ -33,7 +36,6 @@ from crit.node.state import (
     frame_field1,
     is_loopback_registry,
     match_labels,
-    normalize_ref,
     now_ns,
     registry_host,
     state_name,
@@ -43,6 +45,14 @@ from crit.node.state import (
 )
 from crit.node.workload import Workloads, host_env
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from crit.node.state import Container, Pod
+    from crit.node.streaming import StreamServer
+
+    Context: TypeAlias = grpc.aio.ServicerContext  # (grpc has no type hints: Any to mypy)
+
 RUNTIME_NAME = "crit-node"
 RUNTIME_TYPE = "io.containerd.runc.v2"
 SNAPSHOTTER = "native"
@@ -51,26 +61,26 @@ MISSING_MARKERS = ("missing", "nonexistent", "does-not-exist", "doesnotexist", "
 Q = json.dumps  # Go's %q for the plain strings we quote
 
 
-def _j(obj) -> str:
+def _j(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
 class Runtime:
     """Both CRI services over one :class:`NodeState`."""
 
-    def __init__(self, state: NodeState, workloads: Workloads, streaming) -> None:
+    def __init__(self, state: NodeState, workloads: Workloads, streaming: StreamServer) -> None:
         self.state = state
         self.wl = workloads
-        self.streaming = streaming  # crit.node.streaming.StreamServer
+        self.streaming = streaming
 
     # ================================================================== RuntimeService
 
-    async def Version(self, req, ctx):
+    async def Version(self, req: pb.VersionRequest, ctx: Context) -> pb.VersionResponse:
         return pb.VersionResponse(
             version="0.1.0", runtime_name=RUNTIME_NAME, runtime_version=crit.__version__, runtime_api_version="v1"
         )
 
-    async def Status(self, req, ctx):
+    async def Status(self, req: pb.StatusRequest, ctx: Context) -> pb.StatusResponse:
         resp = pb.StatusResponse()
         resp.status.conditions.add(type="RuntimeReady", status=True)
         resp.status.conditions.add(type="NetworkReady", status=True)
@@ -97,25 +107,25 @@ class Runtime:
 
     # ------------------------------------------------------------------ pods
 
-    async def RunPodSandbox(self, req, ctx):
+    async def RunPodSandbox(self, req: pb.RunPodSandboxRequest, ctx: Context) -> pb.RunPodSandboxResponse:
         if not req.HasField("config"):
             raise unknown("sandbox config must include metadata")
         pod = self.state.run_pod(req.config, req.runtime_handler)
         return pb.RunPodSandboxResponse(pod_sandbox_id=pod.id)
 
-    def _find_pod(self, ident: str, prefix: str):
+    def _find_pod(self, ident: str, prefix: str) -> Pod:
         try:
             return self.state.get_pod(ident)
         except NodeError as e:
-            raise wrap(e, prefix)
+            raise wrap(e, prefix) from e
 
-    async def StopPodSandbox(self, req, ctx):
+    async def StopPodSandbox(self, req: pb.StopPodSandboxRequest, ctx: Context) -> pb.StopPodSandboxResponse:
         ident = req.pod_sandbox_id
         pod = self._find_pod(ident, f"an error occurred when try to find sandbox {Q(ident)}")
         await self.state.stop_pod(pod)
         return pb.StopPodSandboxResponse()
 
-    async def RemovePodSandbox(self, req, ctx):
+    async def RemovePodSandbox(self, req: pb.RemovePodSandboxRequest, ctx: Context) -> pb.RemovePodSandboxResponse:
         ident = req.pod_sandbox_id
         try:
             pod = self.state.get_pod(ident)
@@ -123,11 +133,11 @@ class Runtime:
             if e.code == grpc.StatusCode.NOT_FOUND:
                 # containerd 1.6: removing a sandbox that does not exist (any more) is not an error
                 return pb.RemovePodSandboxResponse()
-            raise wrap(e, f"an error occurred when try to find sandbox {Q(ident)}")
+            raise wrap(e, f"an error occurred when try to find sandbox {Q(ident)}") from e
         await self.state.remove_pod(pod)
         return pb.RemovePodSandboxResponse()
 
-    async def PodSandboxStatus(self, req, ctx):
+    async def PodSandboxStatus(self, req: pb.PodSandboxStatusRequest, ctx: Context) -> pb.PodSandboxStatusResponse:
         pod = self._find_pod(req.pod_sandbox_id, "an error occurred when try to find sandbox")
         resp = pb.PodSandboxStatusResponse()
         resp.status.CopyFrom(pod.status_pb())
@@ -179,9 +189,9 @@ class Runtime:
             resp.info["info"] = _j(info)
         return resp
 
-    async def ListPodSandbox(self, req, ctx):
+    async def ListPodSandbox(self, req: pb.ListPodSandboxRequest, ctx: Context) -> bytes:  # pre-encoded List response
         f = req.filter if req.HasField("filter") else None
-        pods = self.state.pods.values()
+        pods: Iterable[Pod] = self.state.pods.values()
         if f is not None:
             fid = f.id
             if fid:
@@ -207,29 +217,29 @@ class Runtime:
 
     # ------------------------------------------------------------------ containers
 
-    def _find(self, ident: str, prefix: str):
+    def _find(self, ident: str, prefix: str) -> Container:
         try:
             return self.state.get_container(ident)
         except NodeError as e:
-            raise wrap(e, prefix)
+            raise wrap(e, prefix) from e
 
-    async def CreateContainer(self, req, ctx):
+    async def CreateContainer(self, req: pb.CreateContainerRequest, ctx: Context) -> pb.CreateContainerResponse:
         c = self.state.create_container(req.pod_sandbox_id, req.config, req.sandbox_config)
         return pb.CreateContainerResponse(container_id=c.id)
 
-    async def StartContainer(self, req, ctx):
+    async def StartContainer(self, req: pb.StartContainerRequest, ctx: Context) -> pb.StartContainerResponse:
         ident = req.container_id
         c = self._find(ident, f"an error occurred when try to find container {Q(ident)}")
         self.state.start_container(c)
         return pb.StartContainerResponse()
 
-    async def StopContainer(self, req, ctx):
+    async def StopContainer(self, req: pb.StopContainerRequest, ctx: Context) -> pb.StopContainerResponse:
         ident = req.container_id
         c = self._find(ident, f"an error occurred when try to find container {Q(ident)}")
         await self.state.stop_container(c, req.timeout)
         return pb.StopContainerResponse()
 
-    async def RemoveContainer(self, req, ctx):
+    async def RemoveContainer(self, req: pb.RemoveContainerRequest, ctx: Context) -> pb.RemoveContainerResponse:
         ident = req.container_id
         try:
             c = self.state.get_container(ident)
@@ -237,13 +247,13 @@ class Runtime:
             if e.code == grpc.StatusCode.NOT_FOUND:
                 # containerd 1.6: removing a container that does not exist (any more) is not an error
                 return pb.RemoveContainerResponse()
-            raise wrap(e, f"an error occurred when try to find container {Q(ident)}")
+            raise wrap(e, f"an error occurred when try to find container {Q(ident)}") from e
         await self.state.remove_container(c)
         return pb.RemoveContainerResponse()
 
-    async def ListContainers(self, req, ctx):
+    async def ListContainers(self, req: pb.ListContainersRequest, ctx: Context) -> bytes:  # pre-encoded List response
         f = req.filter if req.HasField("filter") else None
-        cs = self.state.containers.values()
+        cs: Iterable[Container] = self.state.containers.values()
         if f is not None:
             fid, fpod = f.id, f.pod_sandbox_id
             if fid:
@@ -275,7 +285,7 @@ class Runtime:
             out.append(c.framed)
         return b"".join(out)
 
-    async def ContainerStatus(self, req, ctx):
+    async def ContainerStatus(self, req: pb.ContainerStatusRequest, ctx: Context) -> pb.ContainerStatusResponse:
         ident = req.container_id
         c = self._find(ident, f"an error occurred when try to find container {Q(ident)}")
         resp = pb.ContainerStatusResponse()
@@ -324,11 +334,13 @@ class Runtime:
             resp.info["info"] = _j(info)
         return resp
 
-    async def UpdateContainerResources(self, req, ctx):
+    async def UpdateContainerResources(
+        self, req: pb.UpdateContainerResourcesRequest, ctx: Context
+    ) -> pb.UpdateContainerResourcesResponse:
         try:
             c = self.state.get_container(req.container_id)
         except NodeError as e:
-            raise wrap(e, "failed to find container")
+            raise wrap(e, "failed to find container") from e
         if c.removing:
             raise unknown(f"failed to update resources: container {Q(c.id)} is in removing state")
         res = pb.LinuxContainerResources()
@@ -359,7 +371,9 @@ class Runtime:
         c.invalidate()
         return pb.UpdateContainerResourcesResponse()
 
-    async def ReopenContainerLog(self, req, ctx):
+    async def ReopenContainerLog(
+        self, req: pb.ReopenContainerLogRequest, ctx: Context
+    ) -> pb.ReopenContainerLogResponse:
         ident = req.container_id
         c = self._find(ident, f"an error occurred when try to find container {Q(ident)}")
         if c.state != CONTAINER_RUNNING:
@@ -368,7 +382,7 @@ class Runtime:
 
     # ------------------------------------------------------------------ exec / attach / port-forward
 
-    async def ExecSync(self, req, ctx):
+    async def ExecSync(self, req: pb.ExecSyncRequest, ctx: Context) -> pb.ExecSyncResponse:
         c = self._find(
             req.container_id, f"failed to exec in container: failed to find container {Q(req.container_id)} in store"
         )
@@ -376,7 +390,7 @@ class Runtime:
             raise unknown(f"failed to exec in container: container is in {state_name(c.state)} state")
         return await self.streaming.exec_sync(c, list(req.cmd), req.timeout)
 
-    async def Exec(self, req, ctx):
+    async def Exec(self, req: pb.ExecRequest, ctx: Context) -> pb.ExecResponse:
         c = self._find(req.container_id, f"failed to find container {Q(req.container_id)} in store")
         if c.state != CONTAINER_RUNNING:
             raise unknown(f"container is in {state_name(c.state)} state")
@@ -387,11 +401,11 @@ class Runtime:
             raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "tty and stderr cannot both be true")
         return pb.ExecResponse(url=self.streaming.new_url("exec", c.id, req))
 
-    async def Attach(self, req, ctx):
+    async def Attach(self, req: pb.AttachRequest, ctx: Context) -> pb.AttachResponse:
         try:
             c = self.state.get_container(req.container_id)
         except NodeError as e:
-            raise wrap(e, "failed to find container in store")
+            raise wrap(e, "failed to find container in store") from e
         if c.state != CONTAINER_RUNNING:
             raise unknown(f"container is in {state_name(c.state)} state")
         if not (req.stdin or req.stdout or req.stderr):
@@ -400,7 +414,7 @@ class Runtime:
             raise NodeError(grpc.StatusCode.INVALID_ARGUMENT, "tty and stderr cannot both be true")
         return pb.AttachResponse(url=self.streaming.new_url("attach", c.id, req))
 
-    async def PortForward(self, req, ctx):
+    async def PortForward(self, req: pb.PortForwardRequest, ctx: Context) -> pb.PortForwardResponse:
         pod = self._find_pod(req.pod_sandbox_id, f"failed to find sandbox {Q(req.pod_sandbox_id)}")
         if pod.state != SANDBOX_READY:
             raise unknown("sandbox container is not running")
@@ -408,7 +422,7 @@ class Runtime:
 
     # ------------------------------------------------------------------ stats
 
-    def _static_stats(self, c) -> pb.ContainerStats:
+    def _static_stats(self, c: Container) -> pb.ContainerStats:
         cs = pb.ContainerStats()
         a = cs.attributes
         a.id = c.id
@@ -423,7 +437,7 @@ class Runtime:
         wl.inodes_used.value = 1 + h % 97
         return cs
 
-    def _dynamic_stats(self, c, t: int) -> pb.ContainerStats:
+    def _dynamic_stats(self, c: Container, t: int) -> pb.ContainerStats:
         cs = pb.ContainerStats()
         if c.state == CONTAINER_RUNNING:
             cs.cpu.timestamp = t
@@ -442,29 +456,31 @@ class Runtime:
             m.major_page_faults.value = zlib.crc32(c.id.encode()) % 13
         return cs
 
-    def _container_stats(self, c, t: int) -> pb.ContainerStats:
+    def _container_stats(self, c: Container, t: int) -> pb.ContainerStats:
         cs = self._static_stats(c)
         cs.MergeFrom(self._dynamic_stats(c, t))
         return cs
 
-    def _container_stats_bytes(self, c, t: int) -> bytes:
+    def _container_stats_bytes(self, c: Container, t: int) -> bytes:
         # encoded messages concatenate into their merge: cache the part that never changes
         static = c.stats_static
         if static is None:
             static = c.stats_static = self._static_stats(c).SerializeToString()
         return frame_field1(static + self._dynamic_stats(c, t).SerializeToString())
 
-    async def ContainerStats(self, req, ctx):
+    async def ContainerStats(self, req: pb.ContainerStatsRequest, ctx: Context) -> pb.ContainerStatsResponse:
         try:
             c = self.state.get_container(req.container_id)
         except NodeError as e:
-            raise wrap(e, "failed to find container")
+            raise wrap(e, "failed to find container") from e
         if c.state != CONTAINER_RUNNING:
             # containerd 1.6 asks the task service for metrics, which has none for a stopped task
             raise unknown("unexpected metrics response: []")
         return pb.ContainerStatsResponse(stats=self._container_stats(c, now_ns()))
 
-    async def ListContainerStats(self, req, ctx):
+    async def ListContainerStats(
+        self, req: pb.ListContainerStatsRequest, ctx: Context
+    ) -> bytes:  # pre-encoded List response
         cs = list(self.state.containers.values())
         if req.HasField("filter"):
             f = req.filter
@@ -487,7 +503,7 @@ class Runtime:
         t = now_ns()
         return b"".join(self._container_stats_bytes(c, t) for c in cs)
 
-    def _pod_stats(self, pod, t: int) -> pb.PodSandboxStats:
+    def _pod_stats(self, pod: Pod, t: int) -> pb.PodSandboxStats:
         ps = pb.PodSandboxStats()
         a = ps.attributes
         a.id = pod.id
@@ -526,11 +542,11 @@ class Runtime:
         lx.network.interfaces.append(lx.network.default_interface)
         return ps
 
-    async def PodSandboxStats(self, req, ctx):
+    async def PodSandboxStats(self, req: pb.PodSandboxStatsRequest, ctx: Context) -> pb.PodSandboxStatsResponse:
         try:
             pod = self.state.get_pod(req.pod_sandbox_id)
         except NodeError as e:
-            raise wrap(e, f"an error occurred when trying to find sandbox {req.pod_sandbox_id}")
+            raise wrap(e, f"an error occurred when trying to find sandbox {req.pod_sandbox_id}") from e
         if pod.state != SANDBOX_READY:
             raise unknown(
                 f"failed to decode pod sandbox metrics {req.pod_sandbox_id}: failed to get pod sandbox stats "
@@ -538,7 +554,9 @@ class Runtime:
             )
         return pb.PodSandboxStatsResponse(stats=self._pod_stats(pod, now_ns()))
 
-    async def ListPodSandboxStats(self, req, ctx):
+    async def ListPodSandboxStats(
+        self, req: pb.ListPodSandboxStatsRequest, ctx: Context
+    ) -> pb.ListPodSandboxStatsResponse:
         pods = list(self.state.pods.values())
         if req.HasField("filter"):
             f = req.filter
@@ -563,12 +581,14 @@ class Runtime:
 
     # ------------------------------------------------------------------ events
 
-    async def GetContainerEvents(self, req, ctx):
+    async def GetContainerEvents(
+        self, req: pb.GetEventsRequest, ctx: Context
+    ) -> AsyncIterator[pb.ContainerEventResponse]:
         # containerd 1.6 answers Unimplemented here; the node implements it the way containerd 1.7 does,
         # so that crit's event-driven refresh can be exercised without a newer containerd.
-        queue: asyncio.Queue = asyncio.Queue(maxsize=10000)
+        queue: asyncio.Queue[pb.ContainerEventResponse] = asyncio.Queue(maxsize=10000)
 
-        def sub(ev):
+        def sub(ev: pb.ContainerEventResponse) -> None:
             if queue.full():
                 return  # a client that does not read loses events, like containerd's bounded channel
             queue.put_nowait(ev)
@@ -582,7 +602,7 @@ class Runtime:
 
     # ================================================================== ImageService
 
-    async def ListImages(self, req, ctx):
+    async def ListImages(self, req: pb.ListImagesRequest, ctx: Context) -> bytes:  # pre-encoded List response
         # containerd 1.6 ignores ListImages' filter ("TODO ... after CRI defines this more clear");
         # crictl filters on the client side.
         out = []
@@ -592,19 +612,19 @@ class Runtime:
             out.append(img.framed)
         return b"".join(out)
 
-    async def ImageStatus(self, req, ctx):
+    async def ImageStatus(self, req: pb.ImageStatusRequest, ctx: Context) -> pb.ImageStatusResponse:
         try:
             img = self.state.resolve_image(req.image.image)
         except NodeError as e:
             if e.code == grpc.StatusCode.NOT_FOUND:
                 return pb.ImageStatusResponse()  # containerd: an absent image is an empty answer
-            raise wrap(e, f"can not resolve {Q(req.image.image)} locally")
+            raise wrap(e, f"can not resolve {Q(req.image.image)} locally") from e
         resp = pb.ImageStatusResponse(image=img.to_pb())
         if req.verbose:
             resp.info["info"] = img.info_json()
         return resp
 
-    async def PullImage(self, req, ctx):
+    async def PullImage(self, req: pb.PullImageRequest, ctx: Context) -> pb.PullImageResponse:
         ref = req.image.image
         norm = normalize_ref(ref)
         if norm is None:
@@ -629,18 +649,18 @@ class Runtime:
         img = self.state.add_image(img)
         return pb.PullImageResponse(image_ref=img.id)
 
-    async def RemoveImage(self, req, ctx):
+    async def RemoveImage(self, req: pb.RemoveImageRequest, ctx: Context) -> pb.RemoveImageResponse:
         try:
             img = self.state.resolve_image(req.image.image)
         except NodeError as e:
             if e.code == grpc.StatusCode.NOT_FOUND:
                 return pb.RemoveImageResponse()  # containerd 1.6: removing an absent image succeeds
-            raise wrap(e, f"can not resolve {Q(req.image.image)} locally")
+            raise wrap(e, f"can not resolve {Q(req.image.image)} locally") from e
         # containerd 1.6 does not refuse images in use by containers (the kubelet's GC checks that)
         self.state.remove_image(img)
         return pb.RemoveImageResponse()
 
-    async def ImageFsInfo(self, req, ctx):
+    async def ImageFsInfo(self, req: pb.ImageFsInfoRequest, ctx: Context) -> pb.ImageFsInfoResponse:
         resp = pb.ImageFsInfoResponse()
         fs = resp.image_filesystems.add()
         fs.timestamp = now_ns()
@@ -664,8 +684,10 @@ def probe_registry(norm: str) -> str | None:
         f"http://{host}/v2/{repo}/manifests/{ref}",
         method="HEAD",
         headers={
-            "Accept": "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json,"
-            " application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json"
+            "Accept": "application/vnd.oci.image.manifest.v1+json,"
+            " application/vnd.docker.distribution.manifest.v2+json,"
+            " application/vnd.oci.image.index.v1+json,"
+            " application/vnd.docker.distribution.manifest.list.v2+json"
         },
     )
     try:
@@ -716,7 +738,7 @@ def make_image(
         repo_digests=[f"{repo}@{digest}"],
         size=size if size is not None else rng.randint(2, 220) * 1024 * 1024 + rng.randint(0, 1 << 20),
         config=config,
-        created=created or "2024-0%d-1%dT10:00:00Z" % (rng.randint(1, 9), rng.randint(0, 9)),
+        created=created or f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:00:00Z",
         pinned=pinned,
         chain_id="sha256:" + det_id("chain", norm),
     )
@@ -725,12 +747,12 @@ def make_image(
 # ----------------------------------------------------------------------------------------- registration
 
 
-def _ser(msg) -> bytes:
+def _ser(msg: Any) -> bytes:  # a message, or one already encoded
     return msg if isinstance(msg, bytes) else msg.SerializeToString()
 
 
-def _unary(fn, req_cls):
-    async def handler(request, context):
+def _unary(fn: Callable[[Any, Context], Awaitable[Any]], req_cls: Any) -> Any:  # a grpc.RpcMethodHandler
+    async def handler(request: Any, context: Context) -> Any:
         try:
             return await fn(request, context)
         except NodeError as e:
@@ -741,8 +763,8 @@ def _unary(fn, req_cls):
     )
 
 
-def _stream(fn, req_cls):
-    async def handler(request, context):
+def _stream(fn: Callable[[Any, Context], AsyncIterator[Any]], req_cls: Any) -> Any:  # a grpc.RpcMethodHandler
+    async def handler(request: Any, context: Context) -> AsyncIterator[Any]:
         try:
             async for item in fn(request, context):
                 yield item
@@ -788,7 +810,7 @@ IMAGE_METHODS = {
 }
 
 
-def generic_handlers(rt: Runtime) -> list:
+def generic_handlers(rt: Runtime) -> list[Any]:  # grpc.GenericRpcHandler
     runtime = {name: _unary(getattr(rt, name), cls) for name, cls in RUNTIME_METHODS.items()}
     runtime["GetContainerEvents"] = _stream(rt.GetContainerEvents, pb.GetEventsRequest)
     image = {name: _unary(getattr(rt, name), cls) for name, cls in IMAGE_METHODS.items()}
