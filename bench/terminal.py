@@ -47,9 +47,9 @@ from textual.app import App, ComposeResult  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from crit.stream.channel import PROTOCOLS, ExecStream, websocket_url  # noqa: E402
-from crit.stream.ptyserver import PtyExecServer  # noqa: E402
 from crit.term.screen import FastScreen, FastStream, Terminal  # noqa: E402
 from crit.ui.terminal import TerminalView  # noqa: E402
+from tests.bed.ptyserver import PtyExecServer  # noqa: E402
 
 COLS, ROWS = 80, 24
 
@@ -98,7 +98,7 @@ def rss_mb() -> float:
 
 
 class PtySource:
-    name = "local PTY exec server (crit.stream.ptyserver)"
+    name = "local PTY exec server (tests/bed/ptyserver.py)"
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir

@@ -12,6 +12,7 @@ import pytest
 from textual.app import App
 
 from crit.ui.forms import NewContainerScreen, NewPodScreen
+from tests.ui_helpers import notifications
 from tests.waiting import wait_for
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -383,7 +384,7 @@ async def test_pod_form_every_field_submitted(client, tmp_path):
         assert "name: web" in preview and "protocol: 1" in preview and "network: 2" in preview
         assert "note: '[b]literal[/b]'" in preview  # shown literally, not as markup
         result = await submit_and_wait(pilot, app)
-        assert any(result.id in str(n.message) for n in app._notifications)
+        assert any(result.id in n for n in notifications(app))
     assert result.kind == "pod" and result.name == "web"
     st = (await client.pod_sandbox_status(result.id)).status
     assert (st.metadata.name, st.metadata.namespace, st.metadata.uid, st.metadata.attempt) == (

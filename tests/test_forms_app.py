@@ -9,9 +9,11 @@ import pytest
 
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.forms import NewContainerScreen, NewPodScreen
 from tests.test_forms import SHELL, fill
+from tests.ui_helpers import notifications
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
@@ -19,19 +21,8 @@ pytestmark = pytest.mark.timeout(120)
 FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
 
 
-class Opts:
-    def __init__(self, endpoint: str, readonly: bool = False, **kw) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = readonly
-        self.refresh = 0.5
-        self.theme = None
-        self.pull_image_on_create = False
-        self.disable_pull_on_run = False
-        self.new_pod = None
-        self.new_container = None
-        self.new_container_pod = None
-        for k, v in kw.items():
-            setattr(self, k, v)
+def Opts(endpoint: str, readonly: bool = False, **kw) -> Options:
+    return Options(runtime_endpoint=endpoint, readonly=readonly, refresh=0.5, **kw)
 
 
 @pytest.fixture
@@ -67,7 +58,7 @@ async def test_n_then_r_creates_pod_and_running_container_selected(node):
             # selected in the Pods panel, and the notification names the id
             await wait_for(lambda: cursor_key(app, "pods") == pod_id, timeout=10)
             assert app.main.focused_kind == "pods"
-            assert any(pod_id in str(n.message) for n in app._notifications)
+            assert any(pod_id in n for n in notifications(app))
 
             await pilot.press("r")
             await wait_for(lambda: isinstance(app.screen, NewContainerScreen))

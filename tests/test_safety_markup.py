@@ -98,6 +98,8 @@ async def test_textual_datatable_parses_markup_in_str_cells_but_not_in_text():
     from textual.app import App
     from textual.widgets import DataTable
 
+    from crit.ui.textual_private import screen_strips
+
     class One(App):
         def compose(self):
             yield DataTable()
@@ -108,6 +110,6 @@ async def test_textual_datatable_parses_markup_in_str_cells_but_not_in_text():
         table.add_columns("a", "b")
         table.add_row("[bold]x[/]", Text("[bold]y[/]"))
         await pilot.pause()
-        line = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        line = "\n".join(s.text for s in screen_strips(app))
     assert "[bold]y[/]" in line  # Text: literal
     assert "[bold]x[/]" not in line and " x " in line  # str: parsed as markup

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from crit.cri.client import CriClient
+from crit.options import Options
 from tests.test_forms import SHELL, Host, client, fill, node_endpoint, screen_of, set_select, submit_and_wait  # noqa: F401 - fixtures
-from tests.ui_helpers import notifications
+from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(120)
@@ -43,7 +44,7 @@ async def test_start_failure_message_with_markup_is_notified_literally(client): 
         assert shown and "[/]x[bold]y" in shown[0]
         drawn = " ".join(toasts(app))
         assert "[/]x[bold]y" in drawn
-    assert app._exception is None
+    assert not app.return_code
 
 
 async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(tmp_path):
@@ -61,13 +62,8 @@ async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(t
     )
     cfg = spec.load_pod_config(f)
 
-    class Opts:
-        refresh, readonly, theme = 0.5, False, None
-        new_container = new_container_pod = None
-
     async with Node(f"unix://{tmp_path / 'node.sock'}", images=[SHELL]) as node:
-        opts = Opts()
-        opts.runtime_endpoint, opts.new_pod = node.endpoint, cfg
+        opts = Options(runtime_endpoint=node.endpoint, refresh=0.5, new_pod=cfg)
         client = CriClient(node.endpoint, timeout=10)
         app = CritApp(client, opts)
         async with app.run_test(size=(160, 48)) as pilot:
@@ -78,8 +74,7 @@ async def test_control_characters_in_a_prefilled_form_never_reach_the_terminal(t
             await pilot.pause()
             values = [w.value for w in scr.query("Input")]
             assert any("\x1b]52" in v for v in values)  # the value itself is kept as loaded
-            strips = app.screen._compositor.render_strips()
-            text = "\n".join(s.text for s in strips)
+            text = screen_text(app)
             assert "h[2Jx" in text or "h^[[2Jx" in text
             for raw in ("\x1b", "\x07", "\u202e", "\x9b"):
                 assert raw not in text, repr(raw)
@@ -127,4 +122,4 @@ async def test_preview_shows_imported_values_literally(client, tmp_path):  # noq
         preview = str(scr.query_one("#preview").render())
         assert "[/][bold red]x[/]" in preview and "\x1b" not in preview
         assert "\\e[2J" in preview or "^[[2J" in preview
-    assert app._exception is None
+    assert not app.return_code

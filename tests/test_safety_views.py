@@ -21,7 +21,7 @@ from crit.ui.header import NodeHeader
 from crit.ui.terminal.actions import SessionsScreen, sessions_of
 from tests.bed import specs
 from tests.test_ui_sessions import Opts, command_line, select_container, started, wait_for, wait_main, wait_prompt
-from tests.ui_helpers import screen_text
+from tests.ui_helpers import notifications, screen_text
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -88,9 +88,7 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             await pilot.press("ctrl+right_square_bracket")
             await wait_main(app)
             await wait_for(
-                lambda: any(
-                    f"Detached from the shell in container {CTR_SHOWN}" in str(n.message) for n in app._notifications
-                ),
+                lambda: any(f"Detached from the shell in container {CTR_SHOWN}" in n for n in notifications(app)),
                 5,
                 "the detach notification",
             )
@@ -106,12 +104,12 @@ async def test_events_and_sessions_show_hostile_names_literally(node):
             await pilot.press("x")
             await wait_for(lambda: len(sessions_of(app)) == 0, 10, "the session to close")
             await wait_for(
-                lambda: any(f"Closed the session shell in {CTR_SHOWN}" in str(n.message) for n in app._notifications),
+                lambda: any(f"Closed the session shell in {CTR_SHOWN}" in n for n in notifications(app)),
                 10,
                 "the closing notification",
             )
             assert_clean(screen_text(app))
-        assert app._exception is None
+        assert not app.return_code
         await client.close()
 
 
@@ -132,7 +130,7 @@ async def test_logs_describe_and_stats_titles_show_hostile_names_literally(node)
                 assert_clean(text)
                 await pilot.press("escape")
                 await wait_main(app)
-        assert app._exception is None
+        assert not app.return_code
         await client.close()
 
 

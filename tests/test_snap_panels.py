@@ -9,6 +9,7 @@ import pytest
 
 from crit.cri.pb import api_pb2 as pb
 from crit.render.filters import parse_filter
+from crit.ui.textual_private import screen_strips
 from tests.conftest import require
 from tests.fixed_node import NOW, FixedNode, at, fixed_app, settled
 from tests.tmux import TmuxCrit, tmux_missing
@@ -143,7 +144,7 @@ def test_image_keeps_name_and_tag_at_80_columns(frozen, snap_compare):
 
 def _line_backgrounds(app, needle: str) -> set:
     """The background colours drawn on the screen line that holds ``needle``."""
-    for strip in app.screen._compositor.render_strips():
+    for strip in screen_strips(app):
         if needle in strip.text:
             return {seg.style.bgcolor for seg in strip if seg.text.strip() and seg.style is not None}
     raise AssertionError(f"{needle!r} not on screen")
@@ -178,7 +179,7 @@ async def test_cursor_visible_on_marked_row(frozen):
         marked_fg = table.get_component_rich_style("nodetable--marked").color
         colours = {
             seg.style.color
-            for strip in app.screen._compositor.render_strips()
+            for strip in screen_strips(app)
             if "aaaaaaaaaaaa" in strip.text
             for seg in strip
             if seg.text.strip()

@@ -24,7 +24,7 @@ from crit.stream.channel import (
     parse_status,
     websocket_url,
 )
-from crit.stream.ptyserver import PtyExecServer
+from tests.bed.ptyserver import PtyExecServer
 
 SUCCESS = b'\x03{"metadata":{},"status":"Success"}'
 EXIT3 = (

@@ -1,5 +1,5 @@
 """Pilot tests of the terminal widget against a real shell in a real PTY, served over the channel protocol by a
-local WebSocket exec server (crit.stream.ptyserver) — no fakes between the widget and the process."""
+local WebSocket exec server (tests/bed/ptyserver.py) — no fakes between the widget and the process."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 
 from crit.stream.channel import ExecStream
-from crit.stream.ptyserver import PtyExecServer
 from crit.ui.terminal import TerminalScreen, TerminalView
+from tests.bed.ptyserver import PtyExecServer
 from tests.waiting import wait_for
 
 BUSYBOX = "/usr/bin/busybox"

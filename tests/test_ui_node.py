@@ -13,6 +13,7 @@ import pytest
 from crit.cri import errors as E
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for, wait_for_sync
@@ -22,12 +23,8 @@ pytestmark = [pytest.mark.timeout(120)]
 REFRESH = 0.5
 
 
-class Opts:
-    def __init__(self, endpoint: str, readonly: bool = False, refresh: float = REFRESH) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = readonly
-        self.refresh = refresh
-        self.theme = None
+def Opts(endpoint: str, readonly: bool = False, refresh: float = REFRESH) -> Options:
+    return Options(runtime_endpoint=endpoint, readonly=readonly, refresh=refresh)
 
 
 class NodeProcess:
@@ -346,8 +343,7 @@ async def test_untrusted_text_is_shown_literally(node):
         await wait_for(lambda: pid in pods.rows, 5)
         pods.move_cursor_to_key(pid)
         await pilot.pause()
-        strips = app.screen._compositor.render_strips()
-        text = "\n".join(s.text for s in strips)
+        text = screen_text(app)
         assert "[bold red]x[/]" in text  # the markup is shown as characters
         assert "evil^[[2Jns" in text  # the escape character is made visible
         assert "\x1b" not in text

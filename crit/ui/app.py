@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import events, on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
@@ -42,6 +42,7 @@ from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
 from crit.ui.prompt import PromptBar, PromptInput
+from crit.ui.textual_private import InternalErrorHook, drop_notification
 from crit.ui.themes import DEFAULT_THEME, load_saved_theme, load_themes, save_theme
 
 log = logging.getLogger(__name__)
@@ -564,7 +565,7 @@ class MainScreen(Screen):
         await self.crit.call_extension(pk.handler, self.crit, sel)
 
 
-class CritApp(App):
+class CritApp(InternalErrorHook[int]):
     """The crit application.  ``client`` is a :class:`crit.cri.client.CriClient`; ``options`` a
     :class:`crit.cli.Options` (attributes read: refresh, readonly, theme, runtime_endpoint)."""
 
@@ -646,20 +647,18 @@ class CritApp(App):
             return
         await super().on_event(event)
 
-    def _fatal_error(self) -> None:
+    def handle_internal_error(self, exc: BaseException | None) -> bool:
         """A bug inside the app (never something the user did): instead of Textual's traceback on the terminal
-        (which also wrote the exception's text raw), one sentence naming a file that holds the traceback.
-        ``--debug`` keeps Textual's own report."""
+        (which also wrote the exception's text raw), one sentence naming a file that holds the traceback, printed
+        by :meth:`panic` (see :class:`~crit.ui.textual_private.InternalErrorHook`). ``--debug`` keeps Textual's
+        own report."""
         if getattr(self.options, "debug", False):
-            super()._fatal_error()
-            return
-        import sys
+            return False
         import tempfile
         import traceback
 
         from rich.text import Text
 
-        exc = sys.exc_info()[1] or self._exception
         where = "a report could not be written"
         try:
             fd, path = tempfile.mkstemp(prefix="crit-error-", suffix=".txt")  # 0600: it may hold runtime data
@@ -671,10 +670,11 @@ class CritApp(App):
         what = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
         self.bell()
         self.error_console.soft_wrap = True  # one line, not folded at 80 columns
-        self._exit_renderables.append(
-            Text(f"crit: stopped on an internal error ({sanitize(' '.join(what.split()))}); {where}; please report it.")
+        sentence = (
+            f"crit: stopped on an internal error ({sanitize(' '.join(what.split()))}); {where}; please report it."
         )
-        self._close_messages_no_wait()
+        self.panic(Text(sentence, no_wrap=True, overflow="ignore"))  # rendered now at the app's width: not folded
+        return True
 
     def get_line_filters(self):
         """Textual's filters, then :class:`~crit.ui.linefilter.ControlFilter` (no raw control character is ever
@@ -875,14 +875,11 @@ class CritApp(App):
 
     def on_notify(self, event: Notify) -> None:
         """At most MAX_TOASTS notifications show: this runs before Textual's own handler adds one, and removes the
-        oldest to make room (a private call: Textual has no public way to remove one toast; clearing them all and
-        posting the newest again left stale toasts drawn, as its toast rack mounts them later)."""
+        oldest to make room (:func:`~crit.ui.textual_private.drop_notification`: Textual has no public way to remove
+        one toast)."""
         shown = [n for n in self._toasts if not n.has_expired]
         for old in shown[: max(0, len(shown) - self.MAX_TOASTS + 1)]:
-            try:
-                self._unnotify(old, refresh=False)
-            except KeyError:  # dismissed already (a click)
-                pass
+            drop_notification(self, old)  # one dismissed already (a click) is no error
             shown.remove(old)
         shown.append(event.notification)
         self._toasts = shown
@@ -1157,6 +1154,6 @@ def run_app(client: Any, options: Any = None) -> int:
             return 2
     app = CritApp(client, options)
     result = app.run()
-    if app.return_code:  # an internal error ended it (see CritApp._fatal_error)
+    if app.return_code:  # an internal error ended it (see CritApp.handle_internal_error)
         return app.return_code
     return int(result or 0) if isinstance(result, int) else 0

@@ -1,4 +1,6 @@
-"""A local exec server speaking the Kubernetes channel protocol, backed by real processes (PTY or pipes).
+"""Test double: a local exec server speaking the Kubernetes channel protocol, backed by real processes (PTY or
+pipes). It lives in the test bed, not in crit: crit's own streaming server is the embedded node's
+(:mod:`crit.node.streaming`), which needs a node (containers, tokens from the Exec RPC) behind it.
 
 It behaves like a runtime's streaming server for exec: single-use URLs (``http://127.0.0.1:PORT/exec/TOKEN``),
 ``v5``/``v4`` subprotocol negotiation (403 when the client offers none the server speaks), an empty hello message on
@@ -24,7 +26,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from crit.stream.channel import CLOSE, PROTOCOLS, RESIZE, STDIN, V4, V5
+from crit.stream.protocol import CLOSE, PROTOCOLS, RESIZE, STDIN, V4, V5
 
 __all__ = ["PtyExecServer"]
 

@@ -38,6 +38,7 @@ from pyte.screens import Char
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -156,8 +157,18 @@ def cells_to_segments(cells: list[Any], cursor_x: int | None = None, cursor_shap
     return segments
 
 
+#: the id of the detach key's binding in the app's keymap (``App.update_keymap``)
+DETACH_BINDING_ID = "crit.terminal.detach"
+_DEFAULT_DETACH = "ctrl+right_square_bracket"  # ctrl+]
+
+
 class TerminalView(Widget, can_focus=True):
     """A live terminal for one exec/attach session (see the module docstring)."""
+
+    #: the detach key is a priority binding: the App runs it as soon as it reads the key, before routing the key down
+    #: to the widget (a flood of output never delays it). Another key than ctrl+] is set through the app's keymap
+    #: when the view is mounted (Textual's public way to change a binding's key): one detach key per app.
+    BINDINGS = [Binding(_DEFAULT_DETACH, "detach", "Detach", show=False, priority=True, id=DETACH_BINDING_ID)]
 
     DEFAULT_CSS = """
     TerminalView {
@@ -265,11 +276,11 @@ class TerminalView(Widget, can_focus=True):
         self._compacted_mark = 0
         self._interactive = True  # output arrives in sparse small pieces (typing, prompts), not a flood
         self._ease_until = 0.0  # monotonic time until which the feed eases (see EASE_PAUSE)
-        # a priority binding: the App runs it as soon as it reads the key, before routing it down to the widget
-        self._bindings.bind(self.detach_key, "detach", "Detach", show=False, priority=True)
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        if self.detach_key != _DEFAULT_DETACH:
+            self.app.update_keymap({DETACH_BINDING_ID: self.detach_key})
         self.border_title = Content(self.session_title)  # plain text, never markup
         self._sync_size()
         self.set_interval(0.25, self._tick, name="terminal-safety-frame")  # output normally requests frames
