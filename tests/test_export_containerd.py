@@ -16,7 +16,6 @@ import pytest
 
 from crit.cri import spec
 from crit.cri.client import CriClient
-from crit.cri.pb import api_pb2 as pb
 from crit.ui.app import CritApp
 from crit.ui.describe import TextViewScreen
 from crit.ui.forms import NewContainerScreen, PathDialog
@@ -137,9 +136,11 @@ async def test_y_copy_then_runp_and_create_keep_every_hostile_string(containerd,
         assert dict(cst.labels) == labels and dict(cst.annotations) == annotations
         # and the config containerd keeps for the new container is the one first sent
         resp = await client.container_status(cid2, verbose=True)
-        from crit.ui.describe import _config_from_info
+        from crit.model.kinds import CONTAINERS
 
-        kept = _config_from_info(dict(resp.info), pb.ContainerConfig)
+        found = CONTAINERS.config(resp)
+        assert found is not None and found.note == ""  # the runtime's own copy, not rebuilt from the status
+        kept = found.message
         assert list(kept.args) == EVERY and [(e.key, e.value) for e in kept.envs] == [
             (e.key, e.value) for e in ccfg.envs
         ]
@@ -191,9 +192,11 @@ async def test_form_ctrl_e_then_runp_and_create_keep_every_hostile_string(contai
         cst = (await client.container_status(cid2)).status
         assert dict(cst.labels) == labels and dict(cst.annotations) == annotations
         resp = await client.container_status(cid2, verbose=True)
-        from crit.ui.describe import _config_from_info
+        from crit.model.kinds import CONTAINERS
 
-        kept = _config_from_info(dict(resp.info), pb.ContainerConfig)
+        found = CONTAINERS.config(resp)
+        assert found is not None and found.note == ""  # the runtime's own copy, not rebuilt from the status
+        kept = found.message
         assert [(e.key, e.value) for e in kept.envs] == [(e.key, e.value) for e in ccfg.envs]
         assert list(kept.command) == list(ccfg.command)
     finally:

@@ -146,6 +146,7 @@ def test_describe_and_config_texts_load_back_exactly_and_show_nothing_raw():
     to the runtime's strings; each line is printable, so what is shown is what is copied."""
     import yaml
 
+    from crit.model.kinds import PODS
     from crit.ui.describe import config_yaml, describe_yaml
 
     labels, annotations = hostile_maps()
@@ -153,8 +154,8 @@ def test_describe_and_config_texts_load_back_exactly_and_show_nothing_raw():
     resp = pb.PodSandboxStatusResponse(
         status=pb.PodSandboxStatus(id="p" * 64, metadata=md, labels=labels, annotations=annotations)
     )
-    status = describe_yaml("pods", resp)
-    config = config_yaml("pods", resp)  # no verbose info: rebuilt from the status
+    status = describe_yaml(PODS, resp)
+    config = config_yaml(PODS, resp)  # no verbose info: rebuilt from the status
     for text in (status, config):
         assert all(line.isprintable() for line in text.split("\n"))
     data = yaml.safe_load(status)

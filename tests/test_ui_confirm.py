@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crit.cri.pb import api_pb2 as pb
-from crit.ui.app import confirmation
+from crit.model.kinds import CONTAINERS, IMAGES, PODS
 from crit.ui.panels import Row
 from tests.fixed_node import FixedNode, fixed_app, settled
 from tests.ui_helpers import notifications, screen_text
@@ -129,7 +129,7 @@ async def test_bulk_notifications_count_in_singular_and_plural():
         await settled(pilot)
         table = app.main.panels["images"].table
         await wait_for(lambda: len(table.rows) == 5, 5, "five images")
-        await app._bulk("remove", "images", list(table.rows.values()))
+        await app._bulk("remove", IMAGES, list(table.rows.values()))
         await wait_for(lambda: "… and 1 more failure." in notifications(app), 5, "the last notification")
         notes = notifications(app)
         assert "Removed 1 image." in notes and node.calls == [("remove_image", NGINX)]
@@ -168,43 +168,41 @@ def _img(iid: str, tag: str, pinned: bool = False) -> Row:
 def test_pod_wording_singular_and_plural():
     one, two = _pod("1" * 64, "one"), _pod("2" * 64, "two")
     counts = {one.key: (1, 2), two.key: (2, 3)}
-    q, items, note, warning = confirmation("stop", "pods", [one], counts, {})
+    q, items, note, warning = PODS.confirmation("stop", [one], counts, {})
     assert q == "Stop pod one (namespace ns, id 1111111111111)?" and items == [] and warning == ""
     assert note == "Its 1 running container stops too."
-    assert confirmation("stop", "pods", [one, two], counts, {})[2] == "Their 3 running containers stop too."
-    assert confirmation("stop", "pods", [one], {one.key: (0, 2)}, {})[2] == "None of its containers is running."
-    assert confirmation("remove", "pods", [one], counts, {})[2] == "Its 2 containers are stopped and removed too."
-    assert (
-        confirmation("remove", "pods", [one], {one.key: (0, 1)}, {})[2] == "Its 1 container is stopped and removed too."
-    )
-    assert confirmation("remove", "pods", [one], {}, {})[2] == ""  # no containers: nothing to add
-    q, items, note, _ = confirmation("remove", "pods", [one, two], counts, {})
+    assert PODS.confirmation("stop", [one, two], counts, {})[2] == "Their 3 running containers stop too."
+    assert PODS.confirmation("stop", [one], {one.key: (0, 2)}, {})[2] == "None of its containers is running."
+    assert PODS.confirmation("remove", [one], counts, {})[2] == "Its 2 containers are stopped and removed too."
+    assert PODS.confirmation("remove", [one], {one.key: (0, 1)}, {})[2] == "Its 1 container is stopped and removed too."
+    assert PODS.confirmation("remove", [one], {}, {})[2] == ""  # no containers: nothing to add
+    q, items, note, _ = PODS.confirmation("remove", [one, two], counts, {})
     assert q == "Remove 2 pods?" and note == "Their 5 containers are stopped and removed too."
     assert items == ["pod one (namespace ns, id 1111111111111)", "pod two (namespace ns, id 2222222222222)"]
 
 
 def test_container_wording():
     run, done = _ctr("c" * 64, True), _ctr("d" * 64, False)
-    assert confirmation("remove", "containers", [run], {}, {})[2] == "It is running: it is stopped first."
-    assert confirmation("remove", "containers", [done], {}, {})[2] == ""
-    assert confirmation("remove", "containers", [run, done], {}, {})[2] == "1 of them is running and stopped first."
-    assert confirmation("stop", "containers", [run], {}, {})[0] == "Stop container c in pod pod-x (id ccccccccccccc)?"
+    assert CONTAINERS.confirmation("remove", [run], {}, {})[2] == "It is running: it is stopped first."
+    assert CONTAINERS.confirmation("remove", [done], {}, {})[2] == ""
+    assert CONTAINERS.confirmation("remove", [run, done], {}, {})[2] == "1 of them is running and stopped first."
+    assert CONTAINERS.confirmation("stop", [run], {}, {})[0] == "Stop container c in pod pod-x (id ccccccccccccc)?"
     assert (
-        confirmation("stop", "containers", [run], {}, {})[2]
+        CONTAINERS.confirmation("stop", [run], {}, {})[2]
         == "It gets 10 s to exit after the stop signal, then is killed."
     )
     assert (
-        confirmation("stop", "containers", [run, done], {}, {})[2]
+        CONTAINERS.confirmation("stop", [run, done], {}, {})[2]
         == "Each gets 10 s to exit after the stop signal, then is killed."
     )
-    assert confirmation("stop", "containers", [done], {}, {})[2] == "It is not running: there is nothing to stop."
-    assert confirmation("stop", "containers", [done, done], {}, {})[2] == "None of them is running."
+    assert CONTAINERS.confirmation("stop", [done], {}, {})[2] == "It is not running: there is nothing to stop."
+    assert CONTAINERS.confirmation("stop", [done, done], {}, {})[2] == "None of them is running."
 
 
 def test_image_warnings_for_several():
     pause, nginx = _img(PAUSE, "r/pause:3.9", pinned=True), _img(NGINX, "r/nginx:1")
     free = _img("sha256:" + "3" * 64, "r/free:1")
-    q, items, note, warning = confirmation("remove", "images", [pause, nginx, free], {}, {NGINX: 1})
+    q, items, note, warning = IMAGES.confirmation("remove", [pause, nginx, free], {}, {NGINX: 1})
     assert q == "Remove 3 images?" and note == ""
     assert warning == (
         "1 of them is pinned (the runtime's sandbox image?): new pods may not start without it. "
@@ -216,41 +214,41 @@ def test_image_warnings_for_several():
         "image r/free:1 (id 3333333333333)",
     ]
     assert (
-        confirmation("remove", "images", [nginx], {}, {NGINX: 1})[3]
+        IMAGES.confirmation("remove", [nginx], {}, {NGINX: 1})[3]
         == "1 container uses it; removal will fail or break it."
     )
-    assert confirmation("remove", "images", [free], {}, {})[3] == ""
+    assert IMAGES.confirmation("remove", [free], {}, {})[3] == ""
 
 
 def test_image_names_untagged_and_several_tags():
     several = Row(
         "sha256:" + "5" * 64, (), "", obj=pb.Image(id="sha256:" + "5" * 64, repo_tags=["r/a:1", "r/a:2", "r/b:1"])
     )
-    q, _, note, _ = confirmation("remove", "images", [several], {}, {})
+    q, _, note, _ = IMAGES.confirmation("remove", [several], {}, {})
     assert q == "Remove image r/a:1 (2 more tags, id 5555555555555)?"
     assert note == "All its 3 tags are removed with it."
     untagged = Row(
         "sha256:" + "6" * 64, (), "", obj=pb.Image(id="sha256:" + "6" * 64, repo_digests=["r/old@sha256:" + "7" * 64])
     )
-    assert confirmation("remove", "images", [untagged], {}, {})[:3] == (
+    assert IMAGES.confirmation("remove", [untagged], {}, {})[:3] == (
         "Remove image r/old (untagged, id 6666666666666)?",
         [],
         "",
     )
     nameless = Row("sha256:" + "8" * 64, (), "", obj=pb.Image(id="sha256:" + "8" * 64))
-    assert confirmation("remove", "images", [nameless], {}, {})[0] == "Remove image 8888888888888 (no name)?"
+    assert IMAGES.confirmation("remove", [nameless], {}, {})[0] == "Remove image 8888888888888 (no name)?"
 
 
 def test_image_run_by_pods_as_their_sandbox():
     pause, other = _img(PAUSE, "r/pause:3.9", pinned=True), _img(NGINX, "r/pause:3.10")
-    assert confirmation("remove", "images", [pause], {}, {}, {PAUSE: 2})[3] == (
+    assert IMAGES.confirmation("remove", [pause], {}, {}, {PAUSE: 2})[3] == (
         "It is pinned (the runtime's sandbox image?) and 2 pods run on it: new pods may not start without it, and it "
         "may not be possible to pull it back."
     )
-    assert confirmation("remove", "images", [other], {}, {}, {NGINX: 1})[3] == (
+    assert IMAGES.confirmation("remove", [other], {}, {}, {NGINX: 1})[3] == (
         "1 pod runs on it (the runtime's sandbox image): new pods may not start without it."
     )
-    assert confirmation("remove", "images", [pause, other], {}, {NGINX: 3}, {PAUSE: 2})[1] == [
+    assert IMAGES.confirmation("remove", [pause, other], {}, {NGINX: 3}, {PAUSE: 2})[1] == [
         "image r/pause:3.9 (id 2222222222222) — pinned; 2 pods run on it",
         "image r/pause:3.10 (id 1111111111111) — used by 3 containers",
     ]

@@ -10,11 +10,12 @@ import asyncio
 import os
 import random
 import re
+from typing import Any
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, SANDBOX_NOTREADY, SANDBOX_READY
 from crit.node.runtime import make_image
-from crit.node.state import NS, Container, NodeError, NodeState, det_id, now_ns
+from crit.node.state import NS, Container, NodeError, NodeState, Pod, det_id, now_ns
 from crit.node.workload import Workloads
 
 MIN = 60 * NS
@@ -48,8 +49,8 @@ def pod_config(
     *,
     attempt: int = 0,
     host_network: bool = False,
-    labels: dict | None = None,
-    annotations: dict | None = None,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
     log_root: str = "",
 ) -> pb.PodSandboxConfig:
     cfg = pb.PodSandboxConfig()
@@ -91,7 +92,7 @@ def container_config(
     args: list[str] | None = None,
     tty: bool = False,
     stdin: bool = False,
-    env: dict | None = None,
+    env: dict[str, str] | None = None,
     memory_limit: int = 0,
 ) -> pb.ContainerConfig:
     cfg = pb.ContainerConfig()
@@ -180,10 +181,19 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
     log_root = os.path.join(state.state_dir, "pods")
 
     def uid() -> str:
-        h = "%032x" % rng.getrandbits(128)
+        h = f"{rng.getrandbits(128):032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    def pod(name, ns, age, *, host=False, app=None, ready=True, attempt=0):
+    def pod(
+        name: str,
+        ns: str,
+        age: int,
+        *,
+        host: bool = False,
+        app: str | None = None,
+        ready: bool = True,
+        attempt: int = 0,
+    ) -> Pod:
         cfg = pod_config(
             name,
             ns,
@@ -199,8 +209,19 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
         return p
 
     def ctr(
-        p, name, image, age, *, attempt=0, exited=None, reason="", lines=40, planned_exit=None, created_only=False, **kw
-    ):
+        p: Pod,
+        name: str,
+        image: str,
+        age: int,
+        *,
+        attempt: int = 0,
+        exited: tuple[int, int] | None = None,  # (exit code, ns ago)
+        reason: str = "",
+        lines: int = 40,
+        planned_exit: tuple[float, int] | None = None,  # (after seconds, exit code)
+        created_only: bool = False,
+        **kw: Any,  # container_config's
+    ) -> Container:
         cfg = container_config(p.config, name, image, attempt=attempt, **kw)
         c = state.create_container(
             p.id, cfg, p.config, cid=det_id("demo", "ctr", p.id, name, attempt), created_at=t - age - 2 * NS
@@ -216,7 +237,7 @@ def seed_demo(state: NodeState, wl: Workloads) -> None:
             wl.plan_exit(c, *planned_exit)
         return c
 
-    stopped = []
+    stopped: list[Pod] = []
     # kube-system
     p = pod("coredns-5d78c9869d-4xk7p", "kube-system", 3 * DAY + 4 * HOUR, app="kube-dns")
     ctr(
@@ -379,7 +400,7 @@ class Churn:
         self.state, self.wl, self.rate = state, wl, rate
         self.rng = random.Random(seed)
         self.n = 0
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self._keys: list[str] = []
         self._keys_at = 0
 
@@ -392,7 +413,7 @@ class Churn:
             self.task.cancel()
             try:
                 await self.task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping: how the loop ended is no news
                 pass
 
     def _pick(self, want_state: int | None = None) -> Container | None:
@@ -423,6 +444,7 @@ class Churn:
     async def step(self) -> None:
         self.n += 1
         op = self.n % 3
+        c: Container | None
         if self.n % 25 == 0:
             await self._pod_op()
             return
@@ -479,7 +501,7 @@ class DemoRestarter:
 
     def __init__(self, state: NodeState, wl: Workloads) -> None:
         self.state, self.wl = state, wl
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.rng = random.Random(5)
 
     def start(self) -> None:
@@ -490,7 +512,7 @@ class DemoRestarter:
             self.task.cancel()
             try:
                 await self.task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping: how the loop ended is no news
                 pass
 
     async def _run(self) -> None:

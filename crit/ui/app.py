@@ -23,12 +23,11 @@ from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Input
 
-from crit.cri.states import CONTAINER_RUNNING, SANDBOX_READY
-from crit.model import Changes, ConnectionState, NodeModel
+from crit.model import Changes, ConnectionState, NodeModel, kinds
+from crit.model.kinds import CONTAINERS, KINDS, PODS, ResourceKind, Verb
 from crit.model.stats import StatsPoller, StatsTracker
 from crit.render.filters import FilterError, RowFilter, parse_filter
 from crit.render.human import short_id
-from crit.render.rows import image_display_name
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import ForwardRegistry
 from crit.ui import readonly, registry
@@ -50,10 +49,7 @@ CONTROL_FILTER = ControlFilter()
 
 __all__ = ["CritApp", "MainScreen", "run_app"]
 
-KINDS = ("pods", "containers", "images")
-SINGULAR = {"pods": "pod", "containers": "container", "images": "image"}
 MUTATING_ACTIONS = {"stop", "remove", "pull"}
-STOP_TIMEOUT = 10  # seconds StopContainer gives a container before it is killed
 
 #: the footer's keys per panel, most useful first (a narrow footer drops from the end; unlisted keys go last)
 FOOTER_RANKS = {
@@ -94,127 +90,13 @@ FOOTER_RANKS = {
 }
 
 
-def describe_row(kind: str, row: Row) -> str:
-    """How a row is named in confirmations and notifications (sanitised)."""
-    obj = row.obj
-    if kind == "pods":
-        md = obj.metadata
-        return f"pod {sanitize(md.name)} (namespace {sanitize(md.namespace)}, id {short_id(obj.id)})"
-    if kind == "containers":
-        return f"container {sanitize(obj.metadata.name)} in pod {row.cells[2]} (id {short_id(obj.id)})"
-    tags = list(obj.repo_tags)
-    if tags:  # its first tag, and how many more (removing an image removes every tag it has)
-        more = f"{_n(len(tags) - 1, 'more tag')}, " if len(tags) > 1 else ""
-        return f"image {sanitize(tags[0])} ({more}id {short_id(obj.id)})"
-    repo = image_display_name(obj)[0]
-    if repo == "<none>":
-        return f"image {short_id(obj.id)} (no name)"
-    return f"image {sanitize(repo)} (untagged, id {short_id(obj.id)})"
-
-
 def _n(count: int, noun: str) -> str:
     """``1 container`` / ``3 containers``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _image_marks(row: Row, in_use: dict[str, int], sandboxes: dict[str, int]) -> str:
-    """What is special about a listed image: `` — pinned; 2 pods run on it; used by 1 container``."""
-    marks = ["pinned"] if getattr(row.obj, "pinned", False) else []
-    pods, users = sandboxes.get(row.key, 0), in_use.get(row.key, 0)
-    if pods:
-        marks.append(f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it")
-    if users:
-        marks.append(f"used by {_n(users, 'container')}")
-    return " — " + "; ".join(marks) if marks else ""
-
-
-def confirmation(
-    verb: str,
-    kind: str,
-    rows: list[Row],
-    counts: dict[str, tuple[int, int]],
-    in_use: dict[str, int],
-    sandboxes: dict[str, int] | None = None,
-) -> tuple[str, list[str], str, str]:
-    """What a stop / remove confirmation says: (question, listed rows, note, warning).
-
-    The question names the kind and the object ("Remove image localhost:5000/pause:3.9 (id 2222…)?"), or the
-    count for marked rows, which are then listed.  The note says what else happens (a pod's containers stop too);
-    the warning what may break (a pinned image, an image containers use).  ``counts``: pod id → (running, total)
-    containers; ``in_use``: image id → containers using it; ``sandboxes``: image id → pods running it as their
-    sandbox (pause) image."""
-    one = len(rows) == 1
-    question = f"{verb.capitalize()} {describe_row(kind, rows[0]) if one else f'{len(rows)} {kind}'}?"
-    items = [] if one else [describe_row(kind, r) for r in rows]
-    note = warning = ""
-    if kind == "pods":
-        running = sum(counts.get(r.key, (0, 0))[0] for r in rows)
-        total = sum(counts.get(r.key, (0, 0))[1] for r in rows)
-        its = "Its" if one else "Their"
-        if verb == "stop":
-            if running:
-                note = f"{its} {_n(running, 'running container')} {'stops' if running == 1 else 'stop'} too."
-            elif total:
-                note = f"None of {its.lower()} containers is running."
-        elif total:
-            note = f"{its} {_n(total, 'container')} {'is' if total == 1 else 'are'} stopped and removed too."
-    elif kind == "containers" and verb == "remove":
-        running = sum(1 for r in rows if r.obj.state == CONTAINER_RUNNING)
-        if running and one:
-            note = "It is running: it is stopped first."
-        elif running:
-            note = f"{running} of them {'is' if running == 1 else 'are'} running and stopped first."
-    elif kind == "containers":
-        running = sum(1 for r in rows if r.obj.state == CONTAINER_RUNNING)
-        if not running:
-            note = "It is not running: there is nothing to stop." if one else "None of them is running."
-        else:
-            note = (
-                f"{'It gets' if one else 'Each gets'} {STOP_TIMEOUT} s to exit after the stop signal, then is killed."
-            )
-    elif kind == "images":
-        pinned = [r for r in rows if getattr(r.obj, "pinned", False)]
-        used = [r for r in rows if in_use.get(r.key, 0)]
-        users = sum(in_use.get(r.key, 0) for r in used)
-        parts = []
-        pods = (sandboxes or {}).get(rows[0].key, 0) if one else 0
-        on_it = f" and {_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it" if pods else ""
-        if pinned and one:
-            parts.append(
-                f"It is pinned (the runtime's sandbox image?){on_it}: new pods may not start without it, "
-                f"and it may not be possible to pull it back."
-            )
-        elif pods:
-            parts.append(
-                f"{_n(pods, 'pod')} {'runs' if pods == 1 else 'run'} on it (the runtime's sandbox image): "
-                f"new pods may not start without it."
-            )
-        elif pinned:
-            parts.append(
-                f"{len(pinned)} of them {'is' if len(pinned) == 1 else 'are'} pinned (the runtime's sandbox "
-                f"image?): new pods may not start without {'it' if len(pinned) == 1 else 'them'}."
-            )
-        if used and one:
-            parts.append(
-                f"{_n(users, 'container')} {'uses' if users == 1 else 'use'} it; removal will fail or "
-                f"break {'it' if users == 1 else 'them'}."
-            )
-        elif used:
-            parts.append(
-                f"{len(used)} of them {'is' if len(used) == 1 else 'are'} used by "
-                f"{_n(users, 'container')}; removal will fail or break {'it' if users == 1 else 'them'}."
-            )
-        warning = " ".join(parts)
-        tags = len(rows[0].obj.repo_tags) if one else 0
-        if tags > 1:
-            note = f"All its {tags} tags are removed with it."
-        if not one:
-            items = [describe_row(kind, r) + _image_marks(r, in_use, sandboxes or {}) for r in rows]
-    return question, items, note, warning
-
-
 #: the `:` commands of the main screen itself (the others are registered: crit.ui.registry.COMMANDS)
-BUILTIN_COMMANDS = ("pods", "containers", "images", "help", "q")
+BUILTIN_COMMANDS = (*(kind.name for kind in KINDS), "help", "q")
 
 
 def command_hint(width: int) -> str:
@@ -281,7 +163,7 @@ class MainScreen(Screen):
     def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
-        self.panels = {kind: ResourcePanel(kind) for kind in KINDS}
+        self.panels = {kind.name: ResourcePanel(kind) for kind in KINDS}
         self.header_widget = NodeHeader(app.endpoint_label, readonly=app.readonly, id="header")
         self.prompt_mode: str | None = None  # "filter" | "command"
         self.prompt_panel: str = "pods"
@@ -298,7 +180,7 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         yield self.header_widget
         for kind in KINDS:
-            yield self.panels[kind]
+            yield self.panels[kind.name]
         yield PromptBar(PromptInput(id="prompt", on_submit=self._submit_prompt, on_cancel=self._cancel_prompt))
         yield RankedFooter(compact=True, show_command_palette=False)
 
@@ -325,6 +207,11 @@ class MainScreen(Screen):
         """The active panel (see ``self.active``)."""
         return self.active
 
+    @property
+    def resource(self) -> ResourceKind:
+        """The kind listed in the active panel."""
+        return kinds.by_name(self.active)
+
     def focus_panel(self, kind: str) -> None:
         """Make ``kind`` the active panel and focus its table now (not on a later turn, as ``widget.focus()``
         does), so the keys after this one act on it."""
@@ -340,8 +227,8 @@ class MainScreen(Screen):
         return self.panels[kind or self.focused_kind].table
 
     def action_cycle(self, step: int) -> None:
-        i = KINDS.index(self.focused_kind)
-        self.action_focus_panel(KINDS[(i + step) % len(KINDS)])
+        i = KINDS.index(self.resource)
+        self.action_focus_panel(KINDS[(i + step) % len(KINDS)].name)
 
     def action_focus_panel(self, kind: str) -> None:
         self.focus_panel(kind)
@@ -363,7 +250,7 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refused":  # the keys --readonly disables (and ctrl+k on images): only then do they say so
-            return self.crit.readonly or (parameters[:1] == ("ctrl+k",) and self.focused_kind == "images")
+            return self.crit.readonly or (parameters[:1] == ("ctrl+k",) and not self.resource.can_stop)
         kind = self.focused_kind
         if self.prompt_mode:
             # while the filter / command line is open, tab must not move focus away from it
@@ -371,9 +258,9 @@ class MainScreen(Screen):
         if action in MUTATING_ACTIONS and self.crit.readonly:
             return False
         if action == "enter":
-            return kind == "pods"
+            return self.resource is PODS
         if action == "stop":
-            return kind != "images"
+            return self.resource.can_stop
         if action == "ext":
             pk = registry.PANEL_KEYS.get(str(parameters[0])) if parameters else None
             if pk is None or (pk.mutating and self.crit.readonly):
@@ -391,25 +278,25 @@ class MainScreen(Screen):
     # ------------------------------------------------------------------ enter / escape / filter / command
 
     def action_enter(self) -> None:
-        if self.focused_kind != "pods":
+        if self.resource is not PODS:
             return
-        row = self.table("pods").cursor_row
+        row = self.table(PODS.name).cursor_row
         if row is None:
             return
-        containers = self.panels["containers"]
+        containers = self.panels[CONTAINERS.name]
         if containers.scope_pod is not None and containers.scope_pod[0] == row.key:
             containers.apply_scope(None)
             return
         containers.apply_scope((row.key, row.cells[1]))
-        self.focus_panel("containers")
+        self.focus_panel(CONTAINERS.name)
 
     def action_escape(self) -> None:
         kind = self.focused_kind
         panel = self.panels[kind]
         if panel.filter is not None:
             panel.apply_filter(None)
-        elif self.panels["containers"].scope_pod is not None and kind in ("containers", "pods"):
-            self.panels["containers"].apply_scope(None)
+        elif self.panels[CONTAINERS.name].scope_pod is not None and self.resource in (PODS, CONTAINERS):
+            self.panels[CONTAINERS.name].apply_scope(None)
         elif panel.table.marks:
             panel.table.clear_marks()
 
@@ -507,22 +394,22 @@ class MainScreen(Screen):
         return row
 
     def action_describe(self) -> None:
-        kind = self.focused_kind
+        kind = self.resource
         row = self._need_row("describe")
         if row is not None:
             self.crit.open_describe(kind, row, config=False)
 
     def action_config(self) -> None:
-        kind = self.focused_kind
+        kind = self.resource
         row = self._need_row("show")
         if row is not None:
             self.crit.open_describe(kind, row, config=True)
 
     def action_stop(self) -> None:
-        self.crit.confirm_and_run("stop", self.focused_kind, self.table().selected_rows())
+        self.crit.confirm_and_run("stop", self.resource, self.table().selected_rows())
 
     def action_remove(self) -> None:
-        self.crit.confirm_and_run("remove", self.focused_kind, self.table().selected_rows())
+        self.crit.confirm_and_run("remove", self.resource, self.table().selected_rows())
 
     def action_pull(self) -> None:
         self.crit.open_pull()
@@ -535,7 +422,7 @@ class MainScreen(Screen):
         row = self._need_row("copy")
         if row is not None:
             self.app.copy_to_clipboard(row.key)
-            self.notify(f"Copied {SINGULAR[self.focused_kind]} id {row.key} to the clipboard.", markup=False)
+            self.notify(f"Copied {self.resource.singular} id {row.key} to the clipboard.", markup=False)
 
     def action_help(self) -> None:
         self.crit.open_view(HelpScreen(readonly=self.crit.readonly))
@@ -546,7 +433,7 @@ class MainScreen(Screen):
     def action_refused(self, key: str) -> None:
         """A key --readonly disables: one sentence saying so (the same wording everywhere: crit.ui.readonly)."""
         if not self.crit.readonly:  # ctrl+k on the Images panel: there is nothing to stop
-            self.crit.confirm_and_run("stop", "images", [])
+            self.crit.confirm_and_run("stop", self.resource, [])
             return
         pk = registry.PANEL_KEYS.get(key)
         self.notify(readonly.key_refusal(key, pk.description if pk else ""), severity="warning", markup=False)
@@ -818,11 +705,11 @@ class CritApp(InternalErrorHook[int]):
         pods, containers, images = self.builder.build(changes)
         for kind, (changed, removed) in zip(KINDS, (pods, containers, images)):
             if changed or removed or changes.full:
-                main.panels[kind].update_rows(changed, removed)
+                main.panels[kind.name].update_rows(changed, removed)
         if self._pending_select is not None:
-            kind, key = self._pending_select
-            if main.panels[kind].table.move_cursor_to_key(key):
-                main.focus_panel(kind)
+            name, key = self._pending_select
+            if main.panels[name].table.move_cursor_to_key(key):
+                main.focus_panel(name)
                 self._pending_select = None
         if changes.full:
             self.call_after_refresh(self.first_frame.set)
@@ -847,8 +734,10 @@ class CritApp(InternalErrorHook[int]):
         main = self.main
         if main is None:
             return
-        for kind in ("pods", "containers"):
-            panel = main.panels[kind]
+        for kind in KINDS:
+            if kind.stats_kind is None:
+                continue
+            panel = main.panels[kind.name]
             changed = self.builder.usage_updates(kind, panel.table.rows)
             if changed:
                 panel.update_rows(changed, set())
@@ -934,15 +823,8 @@ class CritApp(InternalErrorHook[int]):
         if name in ("q", "quit", "q!"):
             self.exit(0)
             return
-        if name in ("pods", "po", "pod", "containers", "ctr", "container", "images", "img", "image"):
-            kind = {
-                "po": "pods",
-                "pod": "pods",
-                "ctr": "containers",
-                "container": "containers",
-                "img": "images",
-                "image": "images",
-            }.get(name, name)
+        kind = kinds.lookup(name)
+        if kind is not None:
             if self.main is None:
                 return
             args = words[1:]
@@ -955,8 +837,8 @@ class CritApp(InternalErrorHook[int]):
             if self.screen is not self.main:
                 self.switch_to_main()
             if flt is not None:
-                self.main.panels[kind].apply_filter(flt)
-            self.main.action_focus_panel(kind)
+                self.main.panels[kind.name].apply_filter(flt)
+            self.main.action_focus_panel(kind.name)
             return
         if name == "help":
             self.open_view(HelpScreen(self.readonly))
@@ -969,18 +851,18 @@ class CritApp(InternalErrorHook[int]):
                     return
                 self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
                 return
-        known = ", ".join([":pods", ":containers", ":images", ":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
+        known = ", ".join([f":{k.name}" for k in KINDS] + [":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
         self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error", markup=False)
 
-    def _namespace_filter(self, kind: str, args: list[str]) -> RowFilter | None:
+    def _namespace_filter(self, kind: ResourceKind, args: list[str]) -> RowFilter | None:
         """The ``-n NS`` filter for ``:pods NS`` / ``:containers NS``, or None after one sentence saying why not."""
-        if kind == "images" or len(args) != 1:
+        if not kind.namespaced or len(args) != 1:
             usage = (
-                "images have no namespace: type :images alone"
-                if kind == "images"
-                else f"type one namespace, e.g. :{kind} kube-system"
+                f"{kind.name} have no namespace: type :{kind.name} alone"
+                if not kind.namespaced
+                else f"type one namespace, e.g. :{kind.name} kube-system"
             )
-            self.notify(f":{kind} takes at most one namespace; {usage}.", severity="error", markup=False)
+            self.notify(f":{kind.name} takes at most one namespace; {usage}.", severity="error", markup=False)
             return None
         ns = args[0]
         namespaces = {p.metadata.namespace for p in self.model.pods.items.values()}
@@ -1000,24 +882,19 @@ class CritApp(InternalErrorHook[int]):
 
     # ------------------------------------------------------------------ describe / config
 
-    def open_describe(self, kind: str, row: Row, config: bool) -> None:
+    def open_describe(self, kind: ResourceKind, row: Row, config: bool) -> None:
         client = self.client
         key = row.key
 
         async def load() -> str:
-            if kind == "pods":
-                resp = await client.pod_sandbox_status(key, verbose=True)
-            elif kind == "containers":
-                resp = await client.container_status(key, verbose=True)
-            else:
-                resp = await client.image_status(key, verbose=True)
+            resp = await kind.status(client, key, verbose=True)
             return config_yaml(kind, resp) if config else describe_yaml(kind, resp)
 
         what = "config (crictl YAML)" if config else "describe"
-        name = image_display_name(row.obj)[0].rsplit("/", 1)[-1] if kind == "images" else row.obj.metadata.name
+        name = kind.file_name(row.obj)
         self.open_view(
             TextViewScreen(
-                f"{what} — {describe_row(kind, row)}",
+                f"{what} — {kind.describe_row(row)}",
                 load,  # the kind of view first: cut last
                 save_name=name if config else f"{name}-status",
             )
@@ -1025,29 +902,26 @@ class CritApp(InternalErrorHook[int]):
 
     # ------------------------------------------------------------------ stop / remove / pull
 
-    def confirm_and_run(self, verb: str, kind: str, rows: list[Row]) -> None:
+    def confirm_and_run(self, verb: Verb, kind: ResourceKind, rows: list[Row]) -> None:
         if self.readonly:
             self.notify(
                 readonly.key_refusal({"stop": "ctrl+k", "remove": "ctrl+d"}[verb]), severity="warning", markup=False
             )
             return
-        if verb == "stop" and kind == "images":
-            self.notify("Images cannot be stopped; ctrl+d removes an image.", severity="warning")
+        if verb == "stop" and not kind.can_stop:
+            self.notify(f"{kind.title} cannot be stopped; ctrl+d removes {kind.indefinite}.", severity="warning")
             return
         if not rows:
-            self.notify(f"Nothing selected to {verb}: the {kind} panel is empty.", severity="warning", markup=False)
-            return
-        if verb == "stop" and kind == "containers" and not any(r.obj.state == CONTAINER_RUNNING for r in rows):
-            # nothing to confirm: no dialog offering a Stop that would do nothing
-            what = (
-                f"{describe_row(kind, rows[0])[:1].upper()}{describe_row(kind, rows[0])[1:]} is not running"
-                if len(rows) == 1
-                else f"None of the {len(rows)} marked containers is running"
+            self.notify(
+                f"Nothing selected to {verb}: the {kind.name} panel is empty.", severity="warning", markup=False
             )
-            self.notify(f"{what}: there is nothing to stop.", severity="warning", markup=False)
             return
-        question, items, note, warning = confirmation(
-            verb, kind, rows, self.builder.counts, self.builder.in_use, self.builder.sandbox_users
+        idle = kind.nothing_to_stop(rows) if verb == "stop" and isinstance(kind, kinds.Stopper) else None
+        if idle is not None:  # nothing to confirm: no dialog offering a Stop that would do nothing
+            self.notify(idle, severity="warning", markup=False)
+            return
+        question, items, note, warning = kind.confirmation(
+            verb, rows, self.builder.counts, self.builder.in_use, self.builder.sandbox_users
         )
 
         def answered(ok: bool | None) -> None:
@@ -1057,33 +931,14 @@ class CritApp(InternalErrorHook[int]):
         # the answer defaults to no: the dialog focuses its Cancel button (enter, n and esc keep everything)
         self.push_screen(ConfirmDialog(question, items, verb=verb.capitalize(), note=note, warning=warning), answered)
 
-    async def _one(self, verb: str, kind: str, row: Row) -> None:
-        c, key = self.client, row.key
-        if kind == "pods":
-            if verb == "stop":
-                await c.stop_pod_sandbox(key)
-            else:
-                if row.obj.state == SANDBOX_READY:
-                    await c.stop_pod_sandbox(key)
-                await c.remove_pod_sandbox(key)
-        elif kind == "containers":
-            if verb == "stop":
-                await c.stop_container(key, timeout=STOP_TIMEOUT)
-            else:
-                if row.obj.state == CONTAINER_RUNNING:
-                    await c.stop_container(key, timeout=STOP_TIMEOUT)
-                await c.remove_container(key)
-        else:
-            await c.remove_image(key)
-
-    async def _bulk(self, verb: str, kind: str, rows: list[Row]) -> None:
+    async def _bulk(self, verb: Verb, kind: ResourceKind, rows: list[Row]) -> None:
         sem = asyncio.Semaphore(8)
 
         async def guarded(row: Row) -> BaseException | None:
             async with sem:
                 try:
-                    await self._one(verb, kind, row)
-                except Exception as exc:  # noqa: BLE001
+                    await kind.act(verb, self.client, row.obj)
+                except Exception as exc:  # noqa: BLE001 - each failure is reported, naming its row
                     return exc
                 return None
 
@@ -1092,12 +947,12 @@ class CritApp(InternalErrorHook[int]):
         done = len(rows) - len(failed)
         past = {"stop": "Stopped", "remove": "Removed"}[verb]
         if done:
-            noun = describe_row(kind, rows[0]) if len(rows) == 1 else _n(done, SINGULAR[kind])
+            noun = kind.describe_row(rows[0]) if len(rows) == 1 else _n(done, kind.singular)
             self.notify(f"{past} {noun}.", markup=False)
         named = self.MAX_TOASTS - 2  # the result, the failures named, "… and N more": all shown at once
         for row, exc in failed[:named]:
             self.notify(
-                f"Could not {verb} {describe_row(kind, row)}: {sanitize(str(exc))}",
+                f"Could not {verb} {kind.describe_row(row)}: {sanitize(str(exc))}",
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -1105,9 +960,9 @@ class CritApp(InternalErrorHook[int]):
         if len(failed) > named:
             self.notify(f"… and {_n(len(failed) - named, 'more failure')}.", severity="error", markup=False)
         if self.main is not None:
-            table = self.main.panels[kind].table
-            table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)
-            self.main.panels[kind].update_title()
+            panel = self.main.panels[kind.name]
+            panel.table.marks.difference_update(r.key for r, e in zip(rows, results) if e is None)
+            panel.update_title()
         self.model.request_refresh()
 
     def open_pull(self) -> None:

@@ -3,7 +3,6 @@ scrollable, searchable text view that shows them."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -18,8 +17,8 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from crit.cri import spec
-from crit.cri.pb import api_pb2 as pb
 from crit.model import export_place
+from crit.model.kinds import ResourceKind, parse_info
 from crit.render.filters import text_pattern
 from crit.render.human import age, timestamp
 from crit.render.sanitize import sanitize, sanitize_multiline
@@ -46,24 +45,14 @@ def _humanize_times(data: Any) -> Any:
     return data
 
 
-def _parse_info(info: dict[str, str]) -> dict[str, Any]:
-    """Verbose info values are JSON documents in a string; show them as structures when they parse."""
-    out: dict[str, Any] = {}
-    for key, value in info.items():
-        try:
-            out[key] = json.loads(value)
-        except (ValueError, TypeError):
-            out[key] = value
-    return out
-
-
 def status_to_data(status_msg: Any, info: dict[str, str] | None = None) -> dict[str, Any]:
-    data = json_format.MessageToDict(
-        status_msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    data: dict[str, Any] = _humanize_times(
+        json_format.MessageToDict(
+            status_msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+        )
     )
-    data = _humanize_times(data)
     if info:
-        data["info"] = _parse_info(dict(info))
+        data["info"] = parse_info(info)
     return data
 
 
@@ -73,35 +62,15 @@ def to_yaml(data: Any) -> str:
     return spec.exact_yaml(data, width=100)
 
 
-def describe_yaml(kind: str, resp: Any) -> str:
+def describe_yaml(kind: ResourceKind, resp: Any) -> str:
     """The YAML of a *StatusResponse (pods, containers) or ImageStatusResponse."""
-    if kind == "images":
-        if not resp.HasField("image"):
-            return "# the runtime no longer knows this image\n"
-        return to_yaml(status_to_data(resp.image, dict(resp.info)))
-    return to_yaml(status_to_data(resp.status, dict(resp.info)))
+    status = kind.status_of(resp)
+    if status is None:
+        return f"# the runtime no longer knows this {kind.singular}\n"
+    return to_yaml(status_to_data(status, dict(resp.info)))
 
 
 # ---------------------------------------------------------------------------------------------- config
-
-
-def _config_from_info(info: dict[str, str], message_type: type) -> Any | None:
-    parsed = _parse_info(info)
-    candidates = []
-    for value in parsed.values():
-        if isinstance(value, dict):
-            if isinstance(value.get("config"), dict):
-                candidates.append(value["config"])
-    if isinstance(parsed.get("config"), dict):
-        candidates.insert(0, parsed["config"])
-    for cand in candidates:
-        msg = message_type()
-        try:
-            json_format.ParseDict(cand, msg, ignore_unknown_fields=True)
-        except (json_format.ParseError, ValueError, TypeError):
-            continue
-        return msg
-    return None
 
 
 def _dump_spec(msg: Any) -> str:
@@ -113,44 +82,13 @@ def _dump_spec(msg: Any) -> str:
         return spec.exact_yaml(json_format.MessageToDict(msg, preserving_proto_field_name=True))
 
 
-def config_yaml(kind: str, resp: Any) -> str:
-    """The object's config as crictl YAML (what `crictl runp` / `crictl create` accept)."""
-    info = dict(resp.info)
-    if kind == "pods":
-        cfg = _config_from_info(info, pb.PodSandboxConfig)
-        if cfg is not None:
-            return _dump_spec(cfg)
-        st = resp.status
-        cfg = pb.PodSandboxConfig(metadata=st.metadata, labels=st.labels, annotations=st.annotations)
-        return (
-            "# reconstructed from the pod's status: the runtime returned no config in its verbose info\n"
-            + _dump_spec(cfg)
-        )
-    if kind == "containers":
-        cfg = _config_from_info(info, pb.ContainerConfig)
-        if cfg is not None:
-            return _dump_spec(cfg)
-        st = resp.status
-        cfg = pb.ContainerConfig(
-            metadata=st.metadata, image=st.image, labels=st.labels, annotations=st.annotations, mounts=st.mounts
-        )
-        if st.log_path:
-            cfg.log_path = st.log_path.rsplit("/", 1)[-1]
-        return (
-            "# reconstructed from the container's status: the runtime returned no config in its verbose "
-            "info\n" + _dump_spec(cfg)
-        )
-    # images: the reference to pull, and the image's own OCI config when the runtime reports it
-    if not resp.HasField("image"):
-        return "# the runtime no longer knows this image\n"
-    img = resp.image
-    ref = img.repo_tags[0] if img.repo_tags else (img.repo_digests[0] if img.repo_digests else img.id)
-    data: dict[str, Any] = {"image": {"image": ref}}
-    parsed = _parse_info(info)
-    for value in parsed.values():
-        if isinstance(value, dict) and "imageSpec" in value:
-            data["image_spec"] = value["imageSpec"]
-    return to_yaml(data)
+def config_yaml(kind: ResourceKind, resp: Any) -> str:
+    """The object's config as crictl YAML (what `crictl runp` / `crictl create` accept); for an image, the
+    reference to pull and its OCI config."""
+    cfg = kind.config(resp)
+    if cfg is None:
+        return f"# the runtime no longer knows this {kind.singular}\n"
+    return cfg.note + (_dump_spec(cfg.message) if cfg.message is not None else to_yaml(cfg.data))
 
 
 # ---------------------------------------------------------------------------------------------- the view
@@ -185,7 +123,7 @@ class ViewArea(TextArea):
         self.scroll_end(animate=False)
 
 
-class TextViewScreen(Screen):
+class TextViewScreen(Screen[None]):
     """A read-only, scrollable, searchable text (YAML) view; `esc`/`q` close it."""
 
     BINDINGS = [

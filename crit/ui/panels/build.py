@@ -5,10 +5,12 @@ an image row shows how many containers use it."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from crit.cri.refs import normalize_ref
 from crit.cri.states import CONTAINER_RUNNING
 from crit.model import Changes, NodeModel
+from crit.model.kinds import ResourceKind
 from crit.model.stats import CONTAINER, POD, StatsTracker
 from crit.render.rows import (
     container_cells,
@@ -60,7 +62,7 @@ class RowBuilder:
         self.image_names = names
         self.image_key = keys
 
-    def _image_of(self, ctr) -> str | None:
+    def _image_of(self, ctr: Any) -> str | None:
         keys = self.image_key
         for ref in (ctr.image_ref, getattr(ctr, "image_id", ""), ctr.image.image):
             if ref:
@@ -87,11 +89,13 @@ class RowBuilder:
                 return iid
         return None
 
-    def _pod_name(self, ctr) -> str:
+    def _pod_name(self, ctr: Any) -> str:
         pod = self.model.pods.items.get(ctr.pod_sandbox_id)
         if pod is not None:
-            return pod.metadata.name
-        return ctr.labels.get("io.kubernetes.pod.name") or ctr.pod_sandbox_id[:13]
+            name: str = pod.metadata.name
+            return name
+        label: str = ctr.labels.get("io.kubernetes.pod.name") or ctr.pod_sandbox_id[:13]
+        return label
 
     # ------------------------------------------------------------------ rows
 
@@ -122,11 +126,12 @@ class RowBuilder:
         """(CPU, MEM, FS) cells of a pod or container (``n/a`` / ``-``: see ``StatsTracker.cells``)."""
         return self.stats.cells(kind, key, created_ns) if self.stats is not None else ("-", "-", "-")
 
-    def usage_updates(self, kind: str, shown: dict[str, Row]) -> list[Row]:
-        """Rows of ``kind`` ("pods" or "containers") whose CPU / MEM / FS cells differ from ``shown``."""
-        stat_kind = POD if kind == "pods" else CONTAINER
+    def usage_updates(self, kind: ResourceKind, shown: dict[str, Row]) -> list[Row]:
+        """Rows of ``kind`` (one with statistics: pods, containers) whose CPU / MEM / FS cells differ from
+        ``shown``."""
+        stat_kind = kind.stats_kind
         tracker = self.stats
-        if tracker is None:
+        if tracker is None or stat_kind is None:
             return []
         cells = tracker.cells
         out = []

@@ -10,20 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from crit.model.kinds import ResourceKind
 from crit.render.filters import RowFilter
 from crit.render.layout import fit_cell
-from crit.render.rows import CONTAINER_COLUMNS, IMAGE_COLUMNS, POD_COLUMNS, USAGE_COLUMNS
+from crit.render.rows import Column
 from crit.render.sanitize import sanitize
 from crit.ui.panels.table import NodeTable, Row
 
-__all__ = ["ResourcePanel", "PANEL_TITLES"]
-
-PANEL_TITLES = {"pods": "Pods", "containers": "Containers", "images": "Images"}
-_COLUMNS = {
-    "pods": POD_COLUMNS + USAGE_COLUMNS,
-    "containers": CONTAINER_COLUMNS + USAGE_COLUMNS,
-    "images": IMAGE_COLUMNS,
-}
+__all__ = ["ResourcePanel"]
 
 _STATE_STYLE = {
     "Ready": "ok",
@@ -48,8 +42,7 @@ def _cut(text: str, width: int) -> str:
     return fit_cell(text, width).rstrip(" ") if cell_len(text) > width else text
 
 
-def _styler(kind: str) -> Callable[[int, str], str | None]:
-    cols = _COLUMNS[kind]
+def _styler(cols: tuple[Column, ...]) -> Callable[[int, str], str | None]:
     state_i = next((i for i, c in enumerate(cols) if c.key == "state"), -1)
     exit_i = next((i for i, c in enumerate(cols) if c.key == "exit"), -1)
     id_i = next((i for i, c in enumerate(cols) if c.key == "id"), -1)
@@ -100,13 +93,16 @@ class ResourcePanel(Vertical):
     }
     """
 
-    def __init__(self, kind: str) -> None:
-        super().__init__(id=f"panel-{kind}")
+    def __init__(self, kind: ResourceKind) -> None:
+        super().__init__(id=f"panel-{kind.name}")
         self.kind = kind
-        self.table = NodeTable(_COLUMNS[kind], style_cell=_styler(kind), id=f"table-{kind}", empty_text=CONNECTING)
+        self.table = NodeTable(
+            kind.columns, style_cell=_styler(kind.columns), id=f"table-{kind.name}", empty_text=CONNECTING
+        )
         self.filter: RowFilter | None = None
         self.scope_pod: tuple[str, str] | None = None  # (pod id, pod name) for the containers panel
-        self.namespace_of = pod_namespace  # a row object's namespace (for containers the app sets its pod's)
+        # a row object's namespace (for containers the app sets its pod's)
+        self.namespace_of: Callable[[Any], str | None] = pod_namespace
         self.stale = False
 
     def compose(self) -> ComposeResult:
@@ -126,7 +122,7 @@ class ResourcePanel(Vertical):
         self.fit_height()
         t = self.table
         title = Text()
-        title.append(PANEL_TITLES[self.kind])
+        title.append(self.kind.title)
         if self.scope_pod is not None:
             title.append(" of pod ")
             title.append(_cut(sanitize(self.scope_pod[1]), _TITLE_TEXT_MAX), style="bold")
@@ -187,7 +183,7 @@ class ResourcePanel(Vertical):
         """Follow the connection: rows kept and marked STALE after a disconnect; while never connected an empty
         panel says so (not "no pods")."""
         self.set_stale(not connected and ever_connected)
-        text = f"no {self.kind}" if connected or ever_connected else NOT_CONNECTED
+        text = f"no {self.kind.name}" if connected or ever_connected else NOT_CONNECTED
         if text != self.table.empty_text:
             self.table.empty_text = text
             self.table.refresh()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crit.model.stats import CONTAINER, POD
+from crit.model import kinds
+from crit.model.stats import CONTAINER
 from crit.ui.logs import NothingToShow
 from crit.ui.registry import Selection, command, panel_key
 from crit.ui.stats.screen import StatsScreen
@@ -17,8 +18,8 @@ __all__ = ["StatsScreen", "open_stats", "stats_command"]
 
 @panel_key("m", "Stats", panels=("pods", "containers"))
 def open_stats(app: Any, sel: Selection) -> None:
-    kind = POD if sel.panel == "pods" else CONTAINER
-    app.open_view(StatsScreen(app, kind, sel.row.key, sel.row.obj.metadata.name))
+    stats_kind = kinds.by_name(sel.panel).stats_kind or CONTAINER
+    app.open_view(StatsScreen(app, stats_kind, sel.row.key, sel.row.obj.metadata.name))
 
 
 @command("stats", "CPU / memory / filesystem of the selected pod or container, with sparklines")
@@ -26,8 +27,10 @@ def stats_command(app: Any, args: list[str]) -> None:
     main = getattr(app, "main", None)
     if main is None:
         return
-    kind = main.prompt_panel if main.prompt_panel in ("pods", "containers") else "containers"
-    row = main.panels[kind].table.cursor_row
+    kind = kinds.by_name(main.prompt_panel)
+    if kind.stats_kind is None:  # the images panel: the containers' statistics
+        kind = kinds.CONTAINERS
+    row = main.panels[kind.name].table.cursor_row
     if row is None:
-        raise NothingToShow(f"Nothing selected: the {kind} panel is empty.")
-    app.open_view(StatsScreen(app, POD if kind == "pods" else CONTAINER, row.key, row.obj.metadata.name))
+        raise NothingToShow(f"Nothing selected: the {kind.name} panel is empty.")
+    app.open_view(StatsScreen(app, kind.stats_kind or CONTAINER, row.key, row.obj.metadata.name))
