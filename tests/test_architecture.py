@@ -110,3 +110,13 @@ print("ok")
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def test_every_module_opens_with_a_docstring():
+    """Every module under crit/ (not the generated stubs in crit/cri/pb) opens with a docstring saying what it owns."""
+    missing = [
+        str(path.relative_to(PKG.parent))
+        for path in sorted(PKG.rglob("*.py"))
+        if PKG / "cri" / "pb" not in path.parents and ast.get_docstring(ast.parse(path.read_text())) is None
+    ]
+    assert not missing, f"modules without a docstring: {missing}"
