@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from google.protobuf import json_format
@@ -178,12 +179,15 @@ class ResourceKind:
     namespaced: bool
     #: its kind for crit.model.stats (POD / CONTAINER), None: no statistics
     stats_kind: str | None = None
+    #: the CRI config message ``y`` shows (``PodSandboxConfig``, ``ContainerConfig``), None: no such message
+    config_type: Any = None
 
     def __repr__(self) -> str:
         return f"<ResourceKind {self.name}>"
 
-    @property
+    @cached_property
     def can_stop(self) -> bool:
+        """Whether its objects can be stopped (it is a :class:`Stopper`)."""
         return isinstance(self, Stopper)
 
     # ------------------------------------------------------------------ naming
@@ -204,8 +208,6 @@ class ResourceKind:
     def status_of(self, resp: Any) -> Any | None:
         """The status message in a status response, None when the runtime no longer knows the object."""
         return resp.status
-
-    config_type: Any = None
 
     def config(self, resp: Any) -> Config | None:
         """The config: the one the runtime reports in its verbose info, else rebuilt from the status."""
