@@ -30,7 +30,9 @@ import struct
 import subprocess
 import termios
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO, cast
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.states import CONTAINER_RUNNING
@@ -83,7 +85,7 @@ def open_log(path: str) -> None:
         raise unknown(
             f"failed to create containerd task: failed to create container loggers: failed to create and "
             f"open log file: {what} {target}: {why}"
-        )
+        ) from e
 
 
 class LineSplitter:
@@ -204,14 +206,14 @@ class Proc:
         self.tty = tty
         self.master = -1
         self.stdin_fd = -1
-        self.out_fds: dict[int, str] = {}
+        self.out_fds: dict[int, str | None] = {}  # None: closed
         self.returncode: int | None = None
         self.exited = asyncio.Event()
-        self.on_output = None  # callable(stream: str, data: bytes)
-        self.on_exit = None  # callable(code)
+        self.on_output: Callable[[str, bytes], None] | None = None
+        self.on_exit: Callable[[int], None] | None = None
         self._open = 0
         self._loop = asyncio.get_running_loop()
-        self._files: dict[int, object] = {}
+        self._files: dict[int, IO[bytes]] = {}
         if tty:
             master, slave = pty.openpty()
             if size:
@@ -264,9 +266,10 @@ class Proc:
                 close_fds=True,
             )
             if stdin:
-                self.stdin_fd = self.popen.stdin.fileno()
+                self.stdin_fd = cast(IO[bytes], self.popen.stdin).fileno()  # a PIPE
                 os.set_blocking(self.stdin_fd, False)
-            for f, name in ((self.popen.stdout, "stdout"), (self.popen.stderr, "stderr")):
+            pipes = cast(tuple[IO[bytes], IO[bytes]], (self.popen.stdout, self.popen.stderr))  # PIPEs
+            for f, name in zip(pipes, ("stdout", "stderr")):
                 os.set_blocking(f.fileno(), False)
                 self.out_fds[f.fileno()] = name
                 self._files[f.fileno()] = f
@@ -292,7 +295,7 @@ class Proc:
             self._close_out(fd)
             return
         if self.on_output:
-            self.on_output(self.out_fds[fd], data)
+            self.on_output(cast(str, self.out_fds[fd]), data)  # open: its reader is registered
 
     def _close_out(self, fd: int) -> None:
         if fd in self.out_fds and self.out_fds[fd] is not None:
@@ -369,7 +372,7 @@ class Proc:
             self.write(b"\x04")  # EOF for the line discipline
         else:
             with contextlib.suppress(OSError):
-                self.popen.stdin.close()
+                cast(IO[bytes], self.popen.stdin).close()  # a PIPE (not a tty)
         self.stdin_fd = -1
 
     def resize(self, width: int, height: int) -> None:
@@ -500,12 +503,16 @@ def sim_log_text(p: Profile, ts_ns: int) -> tuple[str, str]:
         ts=rfc3339nano(ts_ns),
         clf=_t.strftime("%d/%b/%Y:%H:%M:%S +0000", t),
         klog=_t.strftime("%m%d %H:%M:%S", t) + f".{(ts_ns // 1000) % 1_000_000:06d}",
-        redis=_t.strftime("%d %b %Y %H:%M:%S", t) + ".%03d" % ((ts_ns // 1_000_000) % 1000),
+        redis=_t.strftime("%d %b %Y %H:%M:%S", t) + f".{(ts_ns // 1_000_000) % 1000:03d}",
     )
     return stream, text
 
 
 # ---------------------------------------------------------------------------------------------- manager
+
+
+#: an attacher: gets (stream, data) for each output, and (None, None) when the process exits
+Sink = Callable[[str | None, bytes | None], None]
 
 
 class Workloads:
@@ -517,9 +524,9 @@ class Workloads:
         self.heap: list[tuple[int, int, str, int, str]] = []
         self.seq = 0
         self.procs: dict[str, Proc] = {}
-        self.attachers: dict[str, set] = {}  # container id -> set of callables(stream, data) / (None, None)
+        self.attachers: dict[str, set[Sink]] = {}  # container id -> sinks
         self.exit_plans: dict[str, tuple[float, int]] = {}  # container id -> (seconds after start, code)
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         state.hooks = self
 
     def scratch_dir(self, c: Container) -> str:
@@ -556,7 +563,7 @@ class Workloads:
             raise unknown(
                 "failed to create containerd task: failed to create shim task: OCI runtime create "
                 f"failed: runc create failed: {spawn_error(argv, e)}"
-            )
+            ) from e
         splitters = {"stdout": LineSplitter("stdout"), "stderr": LineSplitter("stderr")}
 
         def on_output(stream: str, data: bytes) -> None:
@@ -611,10 +618,10 @@ class Workloads:
 
     # ------------------------------------------------------------------ attach
 
-    def attach(self, cid: str, sink) -> None:
+    def attach(self, cid: str, sink: Sink) -> None:
         self.attachers.setdefault(cid, set()).add(sink)
 
-    def detach(self, cid: str, sink) -> None:
+    def detach(self, cid: str, sink: Sink) -> None:
         s = self.attachers.get(cid)
         if s is not None:
             s.discard(sink)
@@ -711,7 +718,7 @@ class Workloads:
                         code = self.exit_plans.get(cid, (0, 0))[1]
                         self.state.mark_exited(c, code)
                         self._fanout(cid, None, None)
-                except Exception:  # a broken log dir must never stop the ticker
+                except Exception:  # noqa: BLE001 - a broken log dir must never stop the ticker
                     pass
 
     def _sim_log(self, c: Container, t: int) -> None:
