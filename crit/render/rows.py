@@ -7,10 +7,14 @@ Every cell is a sanitised ``str`` (safe to show literally) except the AGE cell, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crit.cri.states import CONTAINER_EXITED, ExitInfo, container_state, pod_state
 from crit.render.human import age, short_id, size
 from crit.render.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from crit.cri.pb import api_pb2 as pb
 
 __all__ = [
     "Column",
@@ -102,7 +106,11 @@ USAGE_COLUMNS: tuple[Column, ...] = (
     Column("fs", "FS", 7, 5, 7, "right"),
 )
 
-def pod_cells(pod, running: int = 0, total: int = 0, ip: str = "") -> tuple:
+#: a row's cells: sanitised text, and the AGE cell (a LiveAge)
+Cells = tuple[str | LiveAge, ...]
+
+
+def pod_cells(pod: pb.PodSandbox, running: int = 0, total: int = 0, ip: str = "") -> Cells:
     """Cells of one PodSandbox in POD_COLUMNS order."""
     md = pod.metadata
     return (
@@ -118,7 +126,7 @@ def pod_cells(pod, running: int = 0, total: int = 0, ip: str = "") -> tuple:
     )
 
 
-def container_cells(ctr, pod_name: str, image_name: str, exit_info: ExitInfo | None = None) -> tuple:
+def container_cells(ctr: pb.Container, pod_name: str, image_name: str, exit_info: ExitInfo | None = None) -> Cells:
     """Cells of one Container in CONTAINER_COLUMNS order; ``pod_name`` and ``image_name`` are resolved by the
     caller (see :func:`container_image_name`)."""
     md = ctr.metadata
@@ -153,7 +161,7 @@ def split_image_ref(ref: str) -> tuple[str, str]:
     return ref, "<none>"
 
 
-def image_display_name(img) -> tuple[str, str]:
+def image_display_name(img: pb.Image) -> tuple[str, str]:
     """(IMAGE, TAG) for an Image message: its first tag, ``+N`` when it has more, else its first digest repo."""
     tags = list(img.repo_tags)
     if tags:
@@ -176,7 +184,7 @@ def in_use_text(containers: int = 0, pods: int = 0) -> str:
     return str(containers) if containers else ""
 
 
-def image_cells(img, in_use: int = 0, pods: int = 0) -> tuple:
+def image_cells(img: pb.Image, in_use: int = 0, pods: int = 0) -> Cells:
     """Cells of one Image in IMAGE_COLUMNS order; ``in_use``: containers using it, ``pods``: pod sandboxes
     running it (the runtime's sandbox image)."""
     repo, tag = image_display_name(img)
@@ -196,12 +204,12 @@ def _looks_like_id(ref: str) -> bool:
     return len(ref) == 64 and all(c in "0123456789abcdef" for c in ref)
 
 
-def container_image_name(ctr, image_tags_by_id: dict[str, str]) -> str:
+def container_image_name(ctr: pb.Container, image_tags_by_id: dict[str, str]) -> str:
     """The image name a user wrote for this container, not a sha: ``image.user_specified_image`` when the
     runtime reports it, else ``image.image`` unless it is an id, else the first tag of the image it refers to,
     else its short id."""
     spec = ctr.image
-    user = getattr(spec, "user_specified_image", "")
+    user: str = getattr(spec, "user_specified_image", "")
     if user:
         return user
     ref = spec.image
