@@ -7,8 +7,8 @@ attribute and the installed version, when a Textual release renames one or chang
 * :class:`InternalErrorHook` — the app's hook for a bug inside it (``App._fatal_error``); the app prints its
   sentence with the public :meth:`textual.app.App.panic`.
 * :func:`drop_notification` — removes one toast (``App._unnotify``), for the app's cap on toasts shown.
-* :func:`shown_notifications`, :func:`screen_strips` — what tests and benchmarks read: the notifications held by
-  the app (``App._notifications``) and the screen as drawn (``Screen._compositor``).
+* :func:`shown_notifications`, :func:`screen_strips` — what the tests read (``tests/ui_helpers.py``): the
+  notifications held by the app (``App._notifications``) and the screen as drawn (``Screen._compositor``).
 """
 
 from __future__ import annotations
