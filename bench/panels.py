@@ -24,9 +24,7 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from crit.cri.client import CriClient  # noqa: E402
 from crit.cri.pb import api_pb2 as pb  # noqa: E402
+from crit.node.process import NodeProcess  # noqa: E402
 from crit.ui.app import CritApp  # noqa: E402
 
 TARGETS = {"first_frame_s": 2.0, "idle_refresh_cpu_ms": 100.0, "churn_refresh_cpu_ms": 200.0, "rss_mb": 250.0}
@@ -184,24 +183,10 @@ def verdict(result: dict) -> dict:
 
 
 async def part_node(scale: str) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="crit-bench-"))
-    sock = tmp / "node.sock"
-    endpoint = f"unix://{sock}"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crit", "node", "serve", "--listen", endpoint, "--scale", scale],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=str(ROOT),
-    )
+    node = NodeProcess(scale=scale, start_timeout=120).start()
+    endpoint = node.endpoint
     try:
-        while not sock.exists():
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode()[-1000:])
-            if time.perf_counter() - t0 > 120:
-                raise RuntimeError("the node did not start within 120 s")
-            await asyncio.sleep(0.05)
-        node_start = time.perf_counter() - t0
+        node_start = node.started_in
         res = await bench_app(endpoint, make_churner(endpoint))
         res.update(await bare_lists(endpoint))
         res["node_start_s"] = round(node_start, 2)
@@ -218,14 +203,7 @@ async def part_node(scale: str) -> dict:
         )
         return res
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        for p in tmp.iterdir():
-            p.unlink()
-        tmp.rmdir()
+        node.stop()
 
 
 async def part_containerd(n_pods: int, per_pod: int) -> dict:

@@ -26,13 +26,10 @@ import asyncio
 import inspect
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crit import __version__
@@ -42,6 +39,7 @@ from crit.options import DEFAULT_REFRESH, Options
 if TYPE_CHECKING:  # pragma: no cover
     from crit.cri.client import CriClient
     from crit.cri.config import ResolvedConfig
+    from crit.node.process import NodeProcess
 
 __all__ = ["CliError", "Options", "build_parser", "main"]
 
@@ -500,101 +498,41 @@ def _node_serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from crit.node.process import NodeProcess
+
     _need_terminal()  # before starting a node that the UI would not use
     tmp = tempfile.mkdtemp(prefix="crit-demo-")
-    sock = os.path.join(tmp, "node.sock")
-    log_path = os.path.join(tmp, "node.log")
-    proc: subprocess.Popen | None = None
+    node = NodeProcess(demo=True, root=tmp, start_timeout=DEMO_START_TIMEOUT, name="embedded demo node")
+    forget = None
     try:
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "crit", "node", "serve", "--listen", f"unix://{sock}", "--demo"],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                # the node exits when crit dies, and keeps its state under our temp dir
-                env=dict(os.environ, CRIT_NODE_EXIT_WITH_PARENT="1", TMPDIR=tmp),
-            )
-        forget = _end_with_watchdog(proc, tmp)
-        _wait_for_node(proc, sock, log_path)
+        node.spawn()
+        forget = _end_with_watchdog(node, tmp)
+        node.wait_ready()
         if args.runtime_endpoint or args.image_endpoint:
             _err("note: --demo ignores -r/--runtime-endpoint and -i/--image-endpoint")
-        args.runtime_endpoint = f"unix://{sock}"
+        args.runtime_endpoint = node.endpoint
         args.image_endpoint = None
         rc = _resolve(args)
         opts = _options(args, rc)
         opts.demo = True
         return _run_tui(opts)
     finally:
-        if proc is not None:
+        if forget is not None:
             forget()
-            _stop_process(proc)
+        node.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _end_with_watchdog(proc: subprocess.Popen, tmp: str):
+def _end_with_watchdog(node: NodeProcess, tmp: str) -> Callable[[], None]:
     """When the shutdown watchdog has to end crit (crit.ui.shutdown), the demo node is stopped and its temp dir
     removed first (the node also exits with its parent).  Returns the function that unregisters this."""
     from crit.ui.shutdown import WATCHDOG
 
     def end() -> None:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+        node.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
 
     return WATCHDOG.add_cleanup(end)
-
-
-def _wait_for_node(proc: subprocess.Popen, sock: str, log_path: str) -> None:
-    deadline = time.monotonic() + DEMO_START_TIMEOUT
-
-    async def answers() -> bool:
-        client = _make_client(
-            Options(runtime_endpoint=f"unix://{sock}", image_endpoint=f"unix://{sock}", timeout=1.0, readonly=True)
-        )
-        try:
-            await client.version()
-            return True
-        except Exception:
-            return False
-        finally:
-            await _close(client)
-
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CliError(f"The embedded demo node exited with status {proc.returncode}: {_log_tail(log_path)}")
-        if os.path.exists(sock) and asyncio.run(answers()):
-            return
-        time.sleep(0.1)
-    raise CliError(
-        f"The embedded demo node did not answer on {sock} within {DEMO_START_TIMEOUT:g}s: {_log_tail(log_path)}"
-    )
-
-
-def _log_tail(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - 2000))
-            lines = [ln for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    except OSError:
-        return "no log"
-    return lines[-1].strip() if lines else "no output"
-
-
-def _stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,19 +4,17 @@ navigation, filter, describe, config YAML, bulk remove with confirmation, readon
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from crit.cri import errors as E
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.node.process import NodeProcess
 from crit.options import Options
 from crit.ui.app import CritApp
 from tests.ui_helpers import notifications, screen_text
-from tests.waiting import wait_for, wait_for_sync
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -27,45 +25,10 @@ def Opts(endpoint: str, readonly: bool = False, refresh: float = REFRESH) -> Opt
     return Options(runtime_endpoint=endpoint, readonly=readonly, refresh=refresh)
 
 
-class NodeProcess:
-    """`crit node serve --demo` on a private socket; can be killed and started again on the same socket."""
-
-    def __init__(self, directory: Path) -> None:
-        self.sock = directory / "node.sock"
-        self.endpoint = f"unix://{self.sock}"
-        self.proc: subprocess.Popen | None = None
-        self.log = directory / "node.log"
-
-    def start(self) -> None:
-        if self.sock.exists():
-            self.sock.unlink()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crit", "node", "serve", "--listen", self.endpoint, "--demo"],
-            stdout=open(self.log, "ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_sync(lambda: self.sock.exists() or self.proc.poll() is not None, 20, what="the node's socket")
-        except AssertionError:
-            pass
-        if not self.sock.exists():
-            raise RuntimeError(f"the embedded node did not start: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
-
-
 @pytest.fixture
 def node(tmp_path):
-    n = NodeProcess(tmp_path)
+    """`crit node serve --demo` on a private socket; can be stopped and started again on the same socket."""
+    n = NodeProcess(demo=True, root=str(tmp_path), start_timeout=20)
     n.start()
     try:
         yield n
@@ -375,7 +338,7 @@ async def test_reconnect_after_node_restart(node):
         await pilot.pause()
         text = screen_text(app)
         assert "DISCONNECTED" in text and "STALE" in text
-        assert str(node.sock) in app.model.state.reason or "socket" in app.model.state.reason.lower()
+        assert node.socket in app.model.state.reason or "socket" in app.model.state.reason.lower()
         assert len(pods.rows) == n  # the last data is kept, visibly stale
         assert pods.has_class("-stale")
         await wait_for(lambda: app.model.state.failures >= 3, 10, what="3 failed retries")  # it kept retrying
