@@ -7,7 +7,6 @@ they stay open, keep everything typed and show the runtime's sentence.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -31,8 +30,8 @@ from crit.model.launch import (
     PodForm,
     default_network_mode,
     default_pull_if_missing,
-    sandbox_config_from_status,
 )
+from crit.model.launching import CreatedPod, LaunchFailed, LaunchKind, launch_container, launch_pod
 from crit.render.sanitize import sanitize, sanitize_multiline
 from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
@@ -45,11 +44,11 @@ PREVIEW_DELAY = 0.15  # seconds after the last change before the YAML preview is
 
 @dataclass
 class LaunchResult:
-    """What a launch screen created. ``kind`` is ``"pod"`` or ``"container"``; ``id`` the new object's id;
+    """What a launch screen created. ``kind`` a pod or a container; ``id`` the new object's id;
     ``pod_id`` the pod it is in; ``severity`` ``"information"``, or ``"error"`` when a created container did
     not start (it is left as the runtime left it)."""
 
-    kind: str
+    kind: LaunchKind
     id: str
     pod_id: str
     name: str
@@ -497,7 +496,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
             self.app.notify(sanitize(problem), severity="warning", markup=False)
 
     def error_kind(self, err: FieldError) -> str:
-        return "pod" if err.field.startswith("pod.") else self.export_kinds()[0]
+        return LaunchKind.POD if err.field.startswith("pod.") else self.export_kinds()[0]
 
     def config_for(self, kind: str):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -523,7 +522,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
             return
         path, kind = answer
         try:
-            if kind == "pod":
+            if kind == LaunchKind.POD:
                 cfg = spec.load_pod_config(path)
             else:
                 cfg = spec.load_container_config(path)
@@ -624,7 +623,7 @@ class NewPodScreen(LaunchScreen):
         return spec.dump_yaml(self.section.read().to_config())
 
     def export_kinds(self) -> list[str]:
-        return ["pod"]
+        return [LaunchKind.POD]
 
     def export_name(self, kind: str) -> str:
         return self.section.read().name
@@ -639,17 +638,15 @@ class NewPodScreen(LaunchScreen):
 
     async def submit(self) -> None:
         form = self.section.read()
-        cfg = form.to_config()
-        self.start_busy(f"Creating pod {form.name}")
         try:
-            pod_id = await self.client.run_pod_sandbox(cfg, form.runtime_handler.strip())
-        except CriError as exc:
-            self.fail(f"Creating pod {form.name} failed: {_one_sentence(exc)}")
+            pod_id = await launch_pod(self.client, form, self.start_busy)
+        except LaunchFailed as exc:
+            self.fail(sanitize(exc.message))
             return
         self.stop_busy()
-        msg = f"Pod {form.name} created: {sanitize(pod_id)}"
+        msg = sanitize(f"Pod {form.name} created: {pod_id}")
         self.app.notify(msg, title="New pod", markup=False)
-        self.dismiss(LaunchResult("pod", pod_id, pod_id, form.name, msg))
+        self.dismiss(LaunchResult(LaunchKind.POD, pod_id, pod_id, form.name, msg))
 
 
 class NewContainerScreen(LaunchScreen):
@@ -800,18 +797,18 @@ class NewContainerScreen(LaunchScreen):
         return out
 
     def export_kinds(self) -> list[str]:
-        return ["container", "pod"] if self.new_pod else ["container"]
+        return [LaunchKind.CONTAINER, LaunchKind.POD] if self.new_pod else [LaunchKind.CONTAINER]
 
     def export_name(self, kind: str) -> str:
-        return (self.pod_section if kind == "pod" else self.section).read().name
+        return (self.pod_section if kind == LaunchKind.POD else self.section).read().name
 
     def config_for(self, kind: str):
-        if kind == "pod":
+        if kind == LaunchKind.POD:
             return self.pod_section.read().to_config()
         return self.section.read().to_config()
 
     async def load_config(self, kind: str, cfg) -> None:
-        if kind == "pod":
+        if kind == LaunchKind.POD:
             handler = self.pod_section.read().runtime_handler
             await self.pod_section.load(PodForm.from_config(cfg, runtime_handler=handler))
             self.apply_network_default(self.pod_section)
@@ -819,119 +816,46 @@ class NewContainerScreen(LaunchScreen):
             pull = self.section._cb("pull_if_missing").value
             await self.section.load(ContainerForm.from_config(cfg, pull_if_missing=pull))
 
-    async def sandbox_config(self, pod_id: str) -> pb.PodSandboxConfig:
-        """The config of an existing pod, for CreateContainer: from the runtime's verbose status when it carries
-        the original config (containerd does), else rebuilt from the status."""
-        if self.known_sandbox_config is not None and pod_id == self.pod_id:
-            return self.known_sandbox_config
-        resp = await self.client.pod_sandbox_status(pod_id, verbose=True)
-        raw = resp.info.get("info", "")
-        if raw:
-            try:
-                data = json.loads(raw)
-                if isinstance(data, dict) and isinstance(data.get("config"), dict):
-                    return spec.from_dict(data["config"], pb.PodSandboxConfig)
-            except (ValueError, CriError):
-                pass
-        return sandbox_config_from_status(resp.status)
-
-    async def ensure_image(self, image: str, pull: bool) -> bool:
-        st = await self.client.image_status(image)
-        if st.HasField("image"):
-            return True
-        if not pull:
-            self.fail(
-                f'Image {image} is not on the node: tick "Pull image if missing" or pull it first (p); '
-                f"nothing was created."
-            )
-            return False
-        self.start_busy(f"Pulling {image}")
-        try:
-            await self.client.pull_image(image)
-        except CriError as exc:
-            self.fail(f"Pulling {image} failed, nothing was created: {_one_sentence(exc)}")
-            return False
-        return True
-
     async def submit(self) -> None:
         if self.target == NEW_POD and not self.has_pod_section:
             self.fail("The new pod's fields are still being built; submit again in a moment.")
             return
         cform = self.section.read()
-        new_pod = self.new_pod
-        pform = self.pod_section.read() if new_pod else None
-        ccfg = cform.to_config(pod=pform)
-        image = ccfg.image.image
-        self.start_busy(f"Checking image {image}")
+        pform = self.pod_section.read() if self.new_pod else None
+        pod_id = "" if pform is not None else self.target
+        known = self.known_sandbox_config if pform is None and pod_id == self.pod_id else None
         try:
-            if not await self.ensure_image(image, cform.pull_if_missing):
-                return
-        except CriError as exc:
-            self.fail(f"Checking image {image} failed, nothing was created: {_one_sentence(exc)}")
-            return
-        if new_pod:
-            pcfg = pform.to_config()
-            self.start_busy(f"Creating pod {pform.name}")
-            try:
-                pod_id = await self.client.run_pod_sandbox(pcfg, pform.runtime_handler.strip())
-            except CriError as exc:
-                self.fail(f"Creating pod {pform.name} failed, nothing was created: {_one_sentence(exc)}")
-                return
-            pod_name = pform.name
-        else:
-            pod_id = self.target
-            pod_name = ""
-            self.start_busy("Reading the pod's config")
-            try:
-                pcfg = await self.sandbox_config(pod_id)
-            except CriError as exc:
-                self.fail(f"Reading pod {_short(pod_id)} failed, nothing was created: {_one_sentence(exc)}")
-                return
-        self.start_busy(f"Creating container {cform.name}")
-        try:
-            cid = await self.client.create_container(pod_id, ccfg, pcfg)
-        except CriError as exc:
-            if new_pod:
-                await self._keep_created_pod(pod_id, pform, pcfg)
-                self.fail(
-                    f"Pod {pod_name} ({_short(pod_id)}) was created, but creating container {cform.name} "
-                    f"failed: {_one_sentence(exc)} The pod is left as the runtime left it; this form now "
-                    f"targets it, so fix the container and submit again."
-                )
-            else:
-                self.fail(f"Creating container {cform.name} failed: {_one_sentence(exc)}")
-            return
-        self.start_busy(f"Starting container {cform.name}")
-        try:
-            await self.client.start_container(cid)
-        except CriError as exc:
-            self.stop_busy()
-            msg = (
-                f"Container {cform.name} ({_short(cid)}) was created but failed to start: {_one_sentence(exc)} "
-                f"It is left as the runtime left it."
+            done = await launch_container(
+                self.client, cform, pod_form=pform, pod_id=pod_id, pod_config=known, progress=self.start_busy
             )
-            self.app.notify(msg, title="New container", severity="error", timeout=15, markup=False)
-            self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg, severity="error"))
+        except LaunchFailed as exc:
+            if exc.created_pod is not None:
+                self._keep_created_pod(exc.created_pod)
+            self.fail(sanitize(exc.message))
             return
         self.stop_busy()
-        msg = f"Container {cform.name} started: {sanitize(cid)}"
-        if new_pod:
-            msg += f" (in new pod {pod_name} {sanitize(pod_id)})"
-        self.app.notify(msg, title="New container", markup=False)
-        self.dismiss(LaunchResult("container", cid, pod_id, cform.name, msg))
+        msg = sanitize(done.message)
+        if done.started:
+            self.app.notify(msg, title="New container", markup=False)
+            self.dismiss(LaunchResult(LaunchKind.CONTAINER, done.container_id, done.pod_id, done.name, msg))
+        else:
+            self.app.notify(msg, title="New container", severity="error", timeout=15, markup=False)
+            self.dismiss(
+                LaunchResult(LaunchKind.CONTAINER, done.container_id, done.pod_id, done.name, msg, severity="error")
+            )
 
-    async def _keep_created_pod(self, pod_id: str, pform: PodForm, pcfg) -> None:
+    def _keep_created_pod(self, pod: CreatedPod) -> None:
         """After the container failed in a pod we just created: point the form at that pod (no second pod)."""
-        self.pod_id = pod_id
-        self.known_sandbox_config = pcfg
+        self.pod_id = pod.id
+        self.known_sandbox_config = pod.config
         sel = self.query_one("#target", Select)
         options = [
-            (Text(f"{sanitize(pform.name)} ({sanitize(pform.namespace)}) {_short(pod_id)}"), pod_id),
+            (Text(f"{sanitize(pod.form.name)} ({sanitize(pod.form.namespace)}) {_short(pod.id)}"), pod.id),
             (Text("a new pod (fields below)"), NEW_POD),
         ]
         with self.prevent(Select.Changed):
             sel.set_options(options)
-            sel.value = pod_id
+            sel.value = pod.id
         if self.has_pod_section:
             self.pod_section.display = False
         self.refresh_form()
