@@ -1,12 +1,12 @@
 """Benchmark: detach latency during ``yes`` in the real app, as a person at a terminal sees it.
 
 The real ``crit --demo`` runs in a private tmux (tests/tmux.py): a shell is opened in the demo's toolbox container
-(``/toolbox`` ⏎, ⏎, ``s``: tests.ptycrit.open_demo_shell), ``yes`` floods it, then ``--rounds`` times: ctrl+] is sent with ``tmux send-keys`` and
-the time is measured until ``capture-pane`` shows the main screen (the ``Pods [`` panel title); the session is
-re-entered through ``:sessions`` ⏎ ⏎ and the flood waited for before the next round, then ``--dwell`` seconds spent
-looking at it (a person does not detach the instant the session is back; 0 = at once).  Prints JSON: p50 / p90 /
-max of the detach latency in ms, each round's figure, and the resolution of the measurement (one capture-pane
-call, which is a process start: the figures include up to one of those).
+(``/toolbox`` ⏎, ⏎, ``s``: tests.ptycrit.open_demo_shell), ``yes`` floods it, then ``--rounds`` times: ctrl+] is
+sent with ``tmux send-keys`` and the time is measured until ``capture-pane`` shows the main screen (the ``Pods [``
+panel title); the session is re-entered through ``:sessions`` ⏎ ⏎ and the flood waited for before the next round,
+then ``--dwell`` seconds spent looking at it (a person does not detach the instant the session is back; 0 = at
+once).  Prints JSON: p50 / p90 / max of the detach latency in ms, each round's figure, and the resolution of the
+measurement (one capture-pane call, which is a process start: the figures include up to one of those).
 
     python bench/detach_tmux.py [--rounds 15] [--size 80x24] [--dwell 0]
 """

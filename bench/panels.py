@@ -12,8 +12,9 @@ Part 2 — a private containerd from the test bed (needs root; skipped with a re
 
 CPU time is the process's (all threads, gRPC's included), measured with time.process_time() around the cycle.
 The app runs headless (Textual's test driver) at 160x48.  The resource-statistics poller (issue 7, its own
-5 s cadence) runs until the first frame and is then stopped for the cycle measurements; the exit-code fetches that follow a churn (one ContainerStatus
-per newly exited container, once) are reported on their own as churn_exit_code_fetch_cpu_ms.
+5 s cadence) runs until the first frame and is then stopped for the cycle measurements; the exit-code fetches that
+follow a churn (one ContainerStatus per newly exited container, once) are reported on their own as
+churn_exit_code_fetch_cpu_ms.
 """
 
 from __future__ import annotations

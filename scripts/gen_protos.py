@@ -30,7 +30,7 @@ def generate(out_dir: Path) -> list[Path]:
     try:
         from grpc_tools import protoc
     except ImportError:  # pragma: no cover - depends on the environment
-        raise SystemExit("grpcio-tools is not installed: pip install -e '.[test]' first.")
+        raise SystemExit("grpcio-tools is not installed: pip install -e '.[test]' first.") from None
     import grpc_tools
 
     include = Path(grpc_tools.__file__).resolve().parent / "_proto"

@@ -4,7 +4,8 @@ as SVG files.
 
     python scripts/screenshots.py [--out screenshots] [--size 140x40] [--theme crit-dark]
 
-Starts `crit node serve --demo` (crit.node.process.NodeProcess) on a temporary socket, drives the app headless with Textual's Pilot, and writes
+Starts `crit node serve --demo` (crit.node.process.NodeProcess) on a temporary socket, drives the app headless with
+Textual's Pilot, and writes
 main.svg, describe.svg, config.svg, help.svg, logs.svg, shell.svg, new-pod.svg and events.svg into the output
 directory.
 """

@@ -176,7 +176,7 @@ async def test_new_container_from_file_with_pod_file_builds_both(node):
     client = CriClient(node.endpoint, timeout=10)
     app = CritApp(client, Opts(node.endpoint, new_container=cfg, new_container_pod=pod_cfg))
     try:
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with app.run_test(size=(160, 48)):
             await wait_for(lambda: isinstance(app.screen, NewContainerScreen))
             scr = app.screen
             await wait_for(lambda: scr.focused is not None)

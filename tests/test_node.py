@@ -587,11 +587,11 @@ def test_host_processes_die_with_a_killed_node(tmp_path):
 
 
 def test_node_started_by_a_tool_exits_when_the_tool_dies(tmp_path):
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     script = (
-        "import sys, time; sys.path.insert(0, %r)\n"
+        f"import sys, time; sys.path.insert(0, {repo!r})\n"
         "from crit.node.process import NodeProcess\n"
-        "p = NodeProcess(root=%r).start(); print(p.pid, flush=True); time.sleep(60)\n"
-        % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), str(tmp_path))
+        f"p = NodeProcess(root={str(tmp_path)!r}).start(); print(p.pid, flush=True); time.sleep(60)\n"
     )
     tool = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:

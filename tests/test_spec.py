@@ -216,7 +216,10 @@ def test_map_keys_are_text():
 
 
 def test_json_input_with_tabs_and_line_numbers():
-    text = '{\n\t"metadata": {\n\t\t"name": "web",\n\t\t"attempt": 2\n\t},\n\t"port_mappings": [{"protocol": 0, "container_port": 80}]\n}\n'
+    text = (
+        '{\n\t"metadata": {\n\t\t"name": "web",\n\t\t"attempt": 2\n\t},\n'
+        '\t"port_mappings": [{"protocol": 0, "container_port": 80}]\n}\n'
+    )
     p = spec.loads(text, pb.PodSandboxConfig, file="pod.json")
     assert p.metadata.name == "web" and p.metadata.attempt == 2 and p.port_mappings[0].container_port == 80
     with pytest.raises(SpecError) as ei:

@@ -89,9 +89,9 @@ def synth_ls(n: int = 400, seed: int = 1) -> bytes:
     rnd = random.Random(seed)
     colors = ["01;34", "01;32", "0", "01;36", "38;5;208", "38;2;10;20;30", "1;4;7", "31;42", "", "00", "40;33;01"]
     out = []
-    for i in range(n):
+    for _ in range(n):
         entries = [
-            f"\x1b[{rnd.choice(colors)}m{'file%d' % rnd.randint(0, 10 ** rnd.randint(1, 9))}\x1b[0m"
+            f"\x1b[{rnd.choice(colors)}mfile{rnd.randint(0, 10 ** rnd.randint(1, 9))}\x1b[0m"
             for _ in range(rnd.randint(1, 9))
         ]
         out.append("  ".join(entries))
@@ -132,7 +132,7 @@ def synth_flood_fitting(n: int = 3000, seed: int = 5, columns: int = 80, reverse
     rnd = random.Random(seed)
     sgrs = ["1;31", "38;5;33", "7", "4", "42", "38;2;1;2;3", "22;27", "39;49", "1;4;7", "9", "5;35"]
     out = ["\x1b[?5h" if reverse_video else "", "$ cat file\r\n"]
-    for i in range(n):
+    for _ in range(n):
         k = rnd.random()
         if k < 0.08:
             line = ""
@@ -234,7 +234,23 @@ def synth_alt_screen() -> bytes:
 TOKENS = [
     lambda r: "".join(r.choice("abcdefgh XYZ0123") for _ in range(r.randint(1, 120))),
     lambda r: (
-        f"\x1b[{r.choice(['', '0', '1', '4', '7', '31', '1;32', '38;5;%d' % r.randint(0, 255), '48;2;%d;%d;%d' % (r.randint(0, 255), r.randint(0, 255), r.randint(0, 255)), '22;24;27', '39;49'])}m"
+        "\x1b["
+        + r.choice(
+            [
+                "",
+                "0",
+                "1",
+                "4",
+                "7",
+                "31",
+                "1;32",
+                f"38;5;{r.randint(0, 255)}",
+                f"48;2;{r.randint(0, 255)};{r.randint(0, 255)};{r.randint(0, 255)}",
+                "22;24;27",
+                "39;49",
+            ]
+        )
+        + "m"
     ),
     lambda r: "\r\n",
     lambda r: "\n",

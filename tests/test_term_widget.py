@@ -193,7 +193,7 @@ async def test_failing_factory_is_one_sentence():
         return await ExecStream.connect("http://127.0.0.1:9/exec/nothing", timeout=2)
 
     app = TermApp(factory)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         view = app.query_one(TerminalView)
         await wait_for(lambda: view.ended, what="the failure")
         assert app.events[-1][1] is None
@@ -206,7 +206,7 @@ async def test_untrusted_title_is_sanitised_and_cells_are_plain_text(server):
         r"printf '\033]2;evil\033[31m\007\033]0;x\033[2J[b]markup[/b]\007'; printf '[bold]not markup[/bold]\n'; sleep 5"
     )
     app = TermApp(factory_for(server, (BUSYBOX, "sh", "-c", script)))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         view = app.query_one(TerminalView)
         await wait_for(lambda: "not markup" in screen_text(view), what="output")
         await wait_for(lambda: "markup" in Content.from_markup(view.border_title).plain, what="the title")
@@ -423,7 +423,7 @@ async def test_output_waiting_to_be_fed_is_bounded(monkeypatch):
 
     try:
         app = TermApp(factory)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(80, 24)):
             view = app.query_one(TerminalView)
             feed = view.term.feed
 

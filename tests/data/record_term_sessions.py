@@ -144,14 +144,16 @@ def main() -> int:
                     (0.2, b"ls --color=always -1 /usr/bin | head -40\r"),
                     (
                         0.3,
-                        b"printf '\\033[1;31mred\\033[0m \\033[38;5;208m256\\033[0m \\033[38;2;1;2;3mtrue\\033[0m\\n'\r",
+                        b"printf '\\033[1;31mred\\033[0m \\033[38;5;208m256\\033[0m "
+                        b"\\033[38;2;1;2;3mtrue\\033[0m\\n'\r",
                     ),
                     (0.2, b"printf '\\033[2J\\033[5;10Hmoved\\033[K\\033[1;1Hhome\\033[3@ins\\033[2Pdel\\n'\r"),
                     (0.2, b"printf '\\033[3;10r\\033[10;1H\\n\\n\\nscrolled in region\\033[r\\n'\r"),
                     (0.2, b"printf '\\033[5;1H\\033[2L\\033[1M\\033[3X\\033[1J\\033[0J'\r"),
                     (
                         0.2,
-                        b"printf '\\033[?25l\\033[7mrev\\033[27m\\033[4munder\\033[24m\\033[3mital\\033[0m\\033[?25h\\n'\r",
+                        b"printf '\\033[?25l\\033[7mrev\\033[27m\\033[4munder\\033[24m"
+                        b"\\033[3mital\\033[0m\\033[?25h\\n'\r",
                     ),
                     (0.2, b"printf 'wrap:%0200d\\n' 7\r"),
                     (0.2, b"printf 'tab\\tstop\\tend\\r\\ncombin\\xcc\\x81e e\\xcc\\x81 \\xe2\\x80\\x8bzw\\n'\r"),
