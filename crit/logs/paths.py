@@ -5,16 +5,46 @@ The kubelet names it ``<container>/<attempt>.log`` (``/var/log/pods/<ns>_<pod>_<
 older kubelets used ``<container>_<attempt>.log``; hand-written crictl configs use anything.
 ``crictl logs --previous`` replaces the file name with ``<attempt-1>`` plus the original extension, i.e. it assumes
 the kubelet layout.  :func:`previous_log_candidates` lists the paths to try, most specific first.
+
+The previous attempt's own container, while the runtime still lists it, knows its log path best:
+:func:`previous_attempt_ids` picks it (them) from a container list.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from typing import Protocol
 
 from crit.logs.errors import LogFileError
 
-__all__ = ["previous_log_candidates", "previous_log_path"]
+__all__ = ["ListedContainer", "previous_attempt_ids", "previous_log_candidates", "previous_log_path"]
+
+
+class _Metadata(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def attempt(self) -> int: ...
+
+
+class ListedContainer(Protocol):
+    """What :func:`previous_attempt_ids` reads of a listed container (a CRI ``Container`` message)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def pod_sandbox_id(self) -> str: ...
+
+    @property
+    def created_at(self) -> int: ...
+
+    @property
+    def metadata(self) -> _Metadata: ...
+
 
 _KUBELET = re.compile(r"^(\d+)(\.log)$")
 _LEGACY = re.compile(r"^(.*[_.-])(\d+)(\.log)$")
@@ -37,8 +67,11 @@ def previous_log_candidates(log_path: str, attempt: int) -> list[str]:
     dot = name.rfind(".")
     ext = name[dot:] if dot >= 0 else ""
     out.append(os.path.join(directory, f"{prev}{ext}"))
-    seen: set[str] = set()
-    return [p for p in out if p != log_path and not (p in seen or seen.add(p))]
+    unique: list[str] = []
+    for path in out:
+        if path != log_path and path not in unique:
+            unique.append(path)
+    return unique
 
 
 def previous_log_path(log_path: str, attempt: int, *, container_name: str = "") -> str:
@@ -55,3 +88,21 @@ def previous_log_path(log_path: str, attempt: int, *, container_name: str = "") 
         f"(looked for {', '.join(candidates) or 'nothing'}).",
         candidates[0] if candidates else log_path,
     )
+
+
+def previous_attempt_ids(
+    containers: Iterable[ListedContainer], *, pod_id: str, name: str, attempt: int, current_id: str
+) -> list[str]:
+    """The ids of the listed containers that were attempt ``attempt - 1`` of container ``name`` in pod ``pod_id``
+    (not ``current_id`` itself), newest first: their own log path is the previous attempt's log."""
+    if attempt <= 0 or not pod_id:
+        return []
+    olds = [
+        c
+        for c in containers
+        if c.pod_sandbox_id == pod_id
+        and c.metadata.name == name
+        and int(c.metadata.attempt) == attempt - 1
+        and c.id != current_id
+    ]
+    return [c.id for c in sorted(olds, key=lambda c: -c.created_at)]

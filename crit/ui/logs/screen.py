@@ -37,6 +37,7 @@ from crit.logs import (
     read_tail,
     save_records,
 )
+from crit.logs.paths import previous_attempt_ids
 from crit.render.human import short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
@@ -477,28 +478,17 @@ class LogScreen(Screen):
 
     async def previous_path(self) -> str:
         """The previous attempt's log: the old container's own log_path when the runtime still has it, else
-        the path the kubelet layout gives (``N-1.log``).  Raises LogFileError with one sentence."""
+        the path the kubelet layout gives (``N-1.log``) — both worked out by :mod:`crit.logs.paths`.  Raises
+        LogFileError with one sentence (attempt 0: there is no previous attempt)."""
         t = self.target
-        if t.attempt <= 0:
-            raise LogFileError(
-                f"There is no previous attempt of container {sanitize(t.name)}: it has not restarted (attempt 0).",
-                t.log_path,
-            )
         model = getattr(self.crit, "model", None)
-        if model is not None and t.pod_id:
-            olds = [
-                c
-                for c in model.containers.items.values()
-                if c.pod_sandbox_id == t.pod_id
-                and c.metadata.name == t.name
-                and int(c.metadata.attempt) == t.attempt - 1
-                and c.id != t.container_id
-            ]
-            for old in sorted(olds, key=lambda c: -c.created_at):
-                with contextlib.suppress(Exception):
-                    st = (await self.crit.client.container_status(old.id)).status
-                    if st.log_path and await asyncio.to_thread(os.path.exists, st.log_path):
-                        return st.log_path
+        listed = model.containers.items.values() if model is not None else ()
+        ids = previous_attempt_ids(listed, pod_id=t.pod_id, name=t.name, attempt=t.attempt, current_id=t.container_id)
+        for old_id in ids:
+            with contextlib.suppress(Exception):
+                st = (await self.crit.client.container_status(old_id)).status
+                if st.log_path and await asyncio.to_thread(os.path.exists, st.log_path):
+                    return st.log_path
         return await asyncio.to_thread(previous_log_path, t.log_path, t.attempt, container_name=sanitize(t.name))
 
     def action_previous(self) -> None:
