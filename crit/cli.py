@@ -29,8 +29,9 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crit import __version__
 from crit.errors import CritError, one_sentence
@@ -55,7 +56,7 @@ class CliError(CritError):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one sentence (no usage block), exit 2 like argparse
+    def error(self, message: str) -> NoReturn:  # one sentence (no usage block), exit 2 like argparse
         msg = message[:1].upper() + message[1:]
         sys.stderr.write(f"crit: {msg.rstrip('.')} (`{self.prog} --help` lists the options).\n")
         raise SystemExit(2)
@@ -284,15 +285,18 @@ def _options(args: argparse.Namespace, rc: ResolvedConfig) -> Options:
 def _make_client(opts: Options) -> CriClient:
     from crit.cri.client import CriClient
 
-    hints = {}
-    if opts.config is not None:
-        hints = {"runtime_hint": opts.config.how_to_set("runtime"), "image_hint": opts.config.how_to_set("image")}
+    rc = opts.config
     return CriClient(
-        opts.runtime_endpoint, opts.image_endpoint or None, timeout=opts.timeout, readonly=opts.readonly, **hints
+        opts.runtime_endpoint,
+        opts.image_endpoint or None,
+        timeout=opts.timeout,
+        readonly=opts.readonly,
+        runtime_hint=rc.how_to_set("runtime") if rc is not None else None,
+        image_hint=rc.how_to_set("image") if rc is not None else None,
     )
 
 
-async def _close(client) -> None:
+async def _close(client: object) -> None:
     close = getattr(client, "close", None)
     if close is None:
         return
@@ -300,19 +304,12 @@ async def _close(client) -> None:
         res = close()
         if inspect.isawaitable(res):
             await res
-    except Exception:  # closing must never mask the real outcome
+    except Exception:  # noqa: BLE001 - closing must never mask the real outcome, whatever the client raises
         pass
 
 
 # --------------------------------------------------------------------------------------------------
 # --check
-
-
-def _enum_name(enum_type, value: int) -> str:
-    try:
-        return enum_type.Name(value)
-    except ValueError:
-        return str(value)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -343,6 +340,7 @@ def _check(args: argparse.Namespace) -> int:
     out.flush()
     if none_found is not None:
         raise none_found
+    assert rt is not None and img is not None  # with_default_endpoint() found one, or raised
 
     opts = _options(args, rc)
     opts.readonly = True  # a preflight never changes anything
@@ -363,7 +361,7 @@ def _check(args: argparse.Namespace) -> int:
         finally:
             await _close(client)
 
-    async def bounded():
+    async def bounded() -> tuple[Any, Any, Any]:
         budget = rc.timeout * 3 + 1.0
         try:
             return await asyncio.wait_for(run(), budget)
@@ -399,7 +397,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reason(c) -> str:
+def _reason(c: Any) -> str:
     parts = [p for p in (c.reason, c.message) if p]
     return ("  " + _say(": ".join(parts))) if parts else ""
 
@@ -443,10 +441,14 @@ def _run_tui(opts: Options) -> int:
     from crit.ui.app import run_app
 
     client = _make_client(opts)
-    result = run_app(client, opts)
+    result: object = run_app(client, opts)
     if inspect.isawaitable(result):
-        result = asyncio.run(result)
+        result = asyncio.run(_awaited(result))
     return int(result or 0) if isinstance(result, (int, bool)) or result is None else 0
+
+
+async def _awaited(aw: Awaitable[object]) -> object:
+    return await aw
 
 
 def _tui_options(args: argparse.Namespace) -> Options:
@@ -472,7 +474,7 @@ def _new(args: argparse.Namespace) -> int:
     return _run_tui(opts)
 
 
-def _pod_arg(value: str, spec) -> Any:
+def _pod_arg(value: str, spec: ModuleType) -> Any:
     """``--pod FILE|ID``: an existing file is a crictl pod config; anything path-like that does not exist
     is an error; otherwise it is a pod id (or unique prefix) for the UI to resolve."""
     if not value.strip():
@@ -569,7 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _NoTerminal as exc:
         _err(_sentence(exc))
         return 2
-    except Exception as exc:  # every failure: one sentence, never a traceback (unless --debug)
+    except Exception as exc:  # noqa: BLE001 - every failure: one sentence, never a traceback (unless --debug)
         if debug:
             traceback.print_exc()
         _err(_sentence(exc))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import grpc
 import grpc.aio
@@ -32,6 +32,8 @@ from crit.cri.config import Endpoint, parse_endpoint
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.pb import api_pb2_grpc as pbg
 from crit.cri.states import CONTAINER_STATE_WORDS, POD_STATE_WORDS, parse_state
+
+_Reply = TypeVar("_Reply")
 
 __all__ = ["CriClient", "MAX_MESSAGE_BYTES", "MUTATING_RPCS", "CRI_API_VERSION"]
 
@@ -78,6 +80,7 @@ _READONLY_VERB = {
     "PullImage": "pull an image",
     "RemoveImage": "remove an image",
 }
+
 
 def _as_endpoint(value: str | Endpoint, what: str) -> Endpoint:
     return value if isinstance(value, Endpoint) else parse_endpoint(str(value), what=what)
@@ -228,13 +231,15 @@ class CriClient:
 
     async def _unary(
         self,
+        reply: type[_Reply],
         service: str,
         rpc: str,
         request: Any,
         *,
         object_id: str | None = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> _Reply:
+        """Call ``rpc`` of ``service`` ("runtime" or "image"); its answer is a ``reply`` message."""
         self._guard(rpc)
         conn = self._image if service == "image" else self._runtime
         self._precheck(conn)
@@ -249,20 +254,20 @@ class CriClient:
         if response is None:  # grpc could not deserialise the answer (e.g. invalid UTF-8 in a string field)
             raise E.undecodable(str(conn.endpoint), rpc, conn.which, conn.hint)
         conn.ok = True
-        return response
+        return cast(_Reply, response)  # the generated stub decodes the answer into ``reply``
 
     # ------------------------------------------------------------------------------------------------------------
     # runtime
 
     async def version(self) -> pb.VersionResponse:
         """Version: runtime name, version and CRI API version. Remembered in ``runtime_version``."""
-        resp = await self._unary("runtime", "Version", pb.VersionRequest(version=CRI_API_VERSION))
+        resp = await self._unary(pb.VersionResponse, "runtime", "Version", pb.VersionRequest(version=CRI_API_VERSION))
         self.runtime_version = resp
         return resp
 
     async def status(self, verbose: bool = False) -> pb.StatusResponse:
         """Status: RuntimeReady/NetworkReady conditions, handlers, features, and ``info`` when verbose."""
-        return await self._unary("runtime", "Status", pb.StatusRequest(verbose=verbose))
+        return await self._unary(pb.StatusResponse, "runtime", "Status", pb.StatusRequest(verbose=verbose))
 
     # ------------------------------------------------------------------------------------------------------------
     # pod sandboxes
@@ -283,16 +288,17 @@ class CriClient:
             f.id = id
         st = parse_state(state, POD_STATE_WORDS, "pod sandbox")
         if st is not None:
-            f.state.state = st
+            f.state.state = pb.PodSandboxState.ValueType(st)
         if labels:
             f.label_selector.update(labels)
         req = pb.ListPodSandboxRequest(filter=f) if f.ByteSize() else pb.ListPodSandboxRequest()
-        resp = await self._unary("runtime", "ListPodSandbox", req)
+        resp = await self._unary(pb.ListPodSandboxResponse, "runtime", "ListPodSandbox", req)
         return list(resp.items)
 
     async def pod_sandbox_status(self, pod_id: str, verbose: bool = False) -> pb.PodSandboxStatusResponse:
         """PodSandboxStatus (``info`` is filled when verbose)."""
         return await self._unary(
+            pb.PodSandboxStatusResponse,
             "runtime",
             "PodSandboxStatus",
             pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id, verbose=verbose),
@@ -302,6 +308,7 @@ class CriClient:
     async def run_pod_sandbox(self, config: pb.PodSandboxConfig, runtime_handler: str = "") -> str:
         """RunPodSandbox; returns the new pod sandbox id."""
         resp = await self._unary(
+            pb.RunPodSandboxResponse,
             "runtime",
             "RunPodSandbox",
             pb.RunPodSandboxRequest(config=config, runtime_handler=runtime_handler),
@@ -312,6 +319,7 @@ class CriClient:
     async def stop_pod_sandbox(self, pod_id: str) -> None:
         """StopPodSandbox (idempotent in the runtime): stops every container of the pod."""
         await self._unary(
+            pb.StopPodSandboxResponse,
             "runtime",
             "StopPodSandbox",
             pb.StopPodSandboxRequest(pod_sandbox_id=pod_id),
@@ -322,6 +330,7 @@ class CriClient:
     async def remove_pod_sandbox(self, pod_id: str) -> None:
         """RemovePodSandbox: removes the pod and its containers."""
         await self._unary(
+            pb.RemovePodSandboxResponse,
             "runtime",
             "RemovePodSandbox",
             pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id),
@@ -351,16 +360,17 @@ class CriClient:
             f.pod_sandbox_id = pod_id
         st = parse_state(state, CONTAINER_STATE_WORDS, "container")
         if st is not None:
-            f.state.state = st
+            f.state.state = pb.ContainerState.ValueType(st)
         if labels:
             f.label_selector.update(labels)
         req = pb.ListContainersRequest(filter=f) if f.ByteSize() else pb.ListContainersRequest()
-        resp = await self._unary("runtime", "ListContainers", req)
+        resp = await self._unary(pb.ListContainersResponse, "runtime", "ListContainers", req)
         return list(resp.containers)
 
     async def container_status(self, container_id: str, verbose: bool = False) -> pb.ContainerStatusResponse:
         """ContainerStatus (``info`` is filled when verbose)."""
         return await self._unary(
+            pb.ContainerStatusResponse,
             "runtime",
             "ContainerStatus",
             pb.ContainerStatusRequest(container_id=container_id, verbose=verbose),
@@ -372,6 +382,7 @@ class CriClient:
     ) -> str:
         """CreateContainer in pod ``pod_id``; returns the new container id."""
         resp = await self._unary(
+            pb.CreateContainerResponse,
             "runtime",
             "CreateContainer",
             pb.CreateContainerRequest(pod_sandbox_id=pod_id, config=config, sandbox_config=sandbox_config),
@@ -382,6 +393,7 @@ class CriClient:
 
     async def start_container(self, container_id: str) -> None:
         await self._unary(
+            pb.StartContainerResponse,
             "runtime",
             "StartContainer",
             pb.StartContainerRequest(container_id=container_id),
@@ -392,6 +404,7 @@ class CriClient:
     async def stop_container(self, container_id: str, timeout: int = 0) -> None:
         """StopContainer with ``timeout`` seconds of grace before the runtime kills it (0: at once)."""
         await self._unary(
+            pb.StopContainerResponse,
             "runtime",
             "StopContainer",
             pb.StopContainerRequest(container_id=container_id, timeout=int(timeout)),
@@ -401,6 +414,7 @@ class CriClient:
 
     async def remove_container(self, container_id: str) -> None:
         await self._unary(
+            pb.RemoveContainerResponse,
             "runtime",
             "RemoveContainer",
             pb.RemoveContainerRequest(container_id=container_id),
@@ -423,11 +437,17 @@ class CriClient:
         if annotations:
             req.annotations.update(annotations)
         await self._unary(
-            "runtime", "UpdateContainerResources", req, object_id=container_id, timeout=self.action_timeout
+            pb.UpdateContainerResourcesResponse,
+            "runtime",
+            "UpdateContainerResources",
+            req,
+            object_id=container_id,
+            timeout=self.action_timeout,
         )
 
     async def reopen_container_log(self, container_id: str) -> None:
         await self._unary(
+            pb.ReopenContainerLogResponse,
             "runtime",
             "ReopenContainerLog",
             pb.ReopenContainerLogRequest(container_id=container_id),
@@ -445,6 +465,7 @@ class CriClient:
         """
         deadline = (int(timeout) + self.timeout) if timeout and timeout > 0 else self.action_timeout
         return await self._unary(
+            pb.ExecSyncResponse,
             "runtime",
             "ExecSync",
             pb.ExecSyncRequest(container_id=container_id, cmd=list(cmd), timeout=int(timeout)),
@@ -466,6 +487,7 @@ class CriClient:
         if tty:
             stderr = False
         resp = await self._unary(
+            pb.ExecResponse,
             "runtime",
             "Exec",
             pb.ExecRequest(
@@ -488,6 +510,7 @@ class CriClient:
         if tty:
             stderr = False
         resp = await self._unary(
+            pb.AttachResponse,
             "runtime",
             "Attach",
             pb.AttachRequest(container_id=container_id, tty=tty, stdin=stdin, stdout=stdout, stderr=stderr),
@@ -498,6 +521,7 @@ class CriClient:
     async def port_forward(self, pod_id: str, ports: Iterable[int] = ()) -> str:
         """PortForward: returns the streaming URL for the pod's ports."""
         resp = await self._unary(
+            pb.PortForwardResponse,
             "runtime",
             "PortForward",
             pb.PortForwardRequest(pod_sandbox_id=pod_id, port=[int(p) for p in ports]),
@@ -510,7 +534,11 @@ class CriClient:
 
     async def container_stats(self, container_id: str) -> pb.ContainerStats:
         resp = await self._unary(
-            "runtime", "ContainerStats", pb.ContainerStatsRequest(container_id=container_id), object_id=container_id
+            pb.ContainerStatsResponse,
+            "runtime",
+            "ContainerStats",
+            pb.ContainerStatsRequest(container_id=container_id),
+            object_id=container_id,
         )
         return resp.stats
 
@@ -532,12 +560,16 @@ class CriClient:
         if labels:
             f.label_selector.update(labels)
         req = pb.ListContainerStatsRequest(filter=f) if f.ByteSize() else pb.ListContainerStatsRequest()
-        resp = await self._unary("runtime", "ListContainerStats", req)
+        resp = await self._unary(pb.ListContainerStatsResponse, "runtime", "ListContainerStats", req)
         return list(resp.stats)
 
     async def pod_sandbox_stats(self, pod_id: str) -> pb.PodSandboxStats:
         resp = await self._unary(
-            "runtime", "PodSandboxStats", pb.PodSandboxStatsRequest(pod_sandbox_id=pod_id), object_id=pod_id
+            pb.PodSandboxStatsResponse,
+            "runtime",
+            "PodSandboxStats",
+            pb.PodSandboxStatsRequest(pod_sandbox_id=pod_id),
+            object_id=pod_id,
         )
         return resp.stats
 
@@ -556,7 +588,7 @@ class CriClient:
         if labels:
             f.label_selector.update(labels)
         req = pb.ListPodSandboxStatsRequest(filter=f) if f.ByteSize() else pb.ListPodSandboxStatsRequest()
-        resp = await self._unary("runtime", "ListPodSandboxStats", req)
+        resp = await self._unary(pb.ListPodSandboxStatsResponse, "runtime", "ListPodSandboxStats", req)
         return list(resp.stats)
 
     # ------------------------------------------------------------------------------------------------------------
@@ -591,7 +623,7 @@ class CriClient:
         if isinstance(filter, str):
             filter = pb.ImageFilter(image=pb.ImageSpec(image=filter))
         req = pb.ListImagesRequest(filter=filter) if filter is not None else pb.ListImagesRequest()
-        resp = await self._unary("image", "ListImages", req)
+        resp = await self._unary(pb.ListImagesResponse, "image", "ListImages", req)
         return list(resp.images)
 
     async def image_status(self, image: str | pb.ImageSpec, verbose: bool = False) -> pb.ImageStatusResponse:
@@ -599,7 +631,11 @@ class CriClient:
         False), not an error; use :meth:`require_image` for a NotFound error instead."""
         spec = image if isinstance(image, pb.ImageSpec) else pb.ImageSpec(image=image)
         return await self._unary(
-            "image", "ImageStatus", pb.ImageStatusRequest(image=spec, verbose=verbose), object_id=spec.image
+            pb.ImageStatusResponse,
+            "image",
+            "ImageStatus",
+            pb.ImageStatusRequest(image=spec, verbose=verbose),
+            object_id=spec.image,
         )
 
     async def require_image(self, image: str, verbose: bool = False) -> pb.ImageStatusResponse:
@@ -647,12 +683,15 @@ class CriClient:
                 req.auth.CopyFrom(pb.AuthConfig(username=str(user), password=str(password)))
         if sandbox_config is not None:
             req.sandbox_config.CopyFrom(sandbox_config)
-        resp = await self._unary("image", "PullImage", req, object_id=spec.image, timeout=timeout or self.pull_timeout)
+        resp = await self._unary(
+            pb.PullImageResponse, "image", "PullImage", req, object_id=spec.image, timeout=timeout or self.pull_timeout
+        )
         return resp.image_ref
 
     async def remove_image(self, image: str | pb.ImageSpec) -> None:
         spec = image if isinstance(image, pb.ImageSpec) else pb.ImageSpec(image=image)
         await self._unary(
+            pb.RemoveImageResponse,
             "image",
             "RemoveImage",
             pb.RemoveImageRequest(image=spec),
@@ -662,7 +701,7 @@ class CriClient:
 
     async def image_fs_info(self) -> pb.ImageFsInfoResponse:
         """ImageFsInfo: usage of the image (and, where reported, container) filesystems."""
-        return await self._unary("image", "ImageFsInfo", pb.ImageFsInfoRequest())
+        return await self._unary(pb.ImageFsInfoResponse, "image", "ImageFsInfo", pb.ImageFsInfoRequest())
 
     # ------------------------------------------------------------------------------------------------------------
     # id prefixes (as crictl accepts them)

@@ -54,9 +54,15 @@ def describe_os_error(
                 f"Cannot {action} {path}: it does not exist on this machine, and the runtime endpoint "
                 f"{runtime_endpoint} may be on another host where the file lives."
             )
-        return f"Cannot {action} {path}: the file does not exist (the container may have been removed or its log rotated away)."
+        return (
+            f"Cannot {action} {path}: the file does not exist (the container may have been removed or its log "
+            f"rotated away)."
+        )
     if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        return f"Cannot {action} {path}: permission denied (run crit as a user who can read the runtime's log directory, e.g. root)."
+        return (
+            f"Cannot {action} {path}: permission denied (run crit as a user who can read the runtime's log "
+            f"directory, e.g. root)."
+        )
     if isinstance(exc, IsADirectoryError) or code == errno.EISDIR:
         return f"Cannot {action} {path}: it is a directory, not a file."
     if code == errno.ENOTDIR:

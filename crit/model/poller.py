@@ -6,8 +6,9 @@ version, conditions, DISCONNECTED and why) goes to ``on_state``.  Exit codes and
 containers come from ContainerStatus, fetched once per container in the background and cached; pod IPs
 likewise from PodSandboxStatus.  Where the runtime streams GetContainerEvents, an event triggers an
 immediate refresh, and every event (or, where the runtime does not stream them, every transition seen between
-two polls) goes into :attr:`NodeModel.events` (crit.model.events) from crit's start.  After a failure the model retries with a backoff capped at half the refresh interval, so it
-resumes within one interval after the runtime comes back.  Nothing here imports Textual or gRPC.
+two polls) goes into :attr:`NodeModel.events` (crit.model.events) from crit's start.  After a failure the model
+retries with a backoff capped at half the refresh interval, so it resumes within one interval after the runtime
+comes back.  Nothing here imports Textual or gRPC.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crit.cri.errors import Unsupported
 from crit.cri.states import CONTAINER_EXITED, ExitInfo
 from crit.errors import one_sentence
 from crit.model.events import EventDiffer, EventLog, event_from_response
 from crit.model.store import Changes, Diff, KeyedStore
+
+if TYPE_CHECKING:
+    from crit.cri.pb import api_pb2 as pb
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ class ConnectionState:
     last_cycle_s: float = 0.0  # wall time of the last refresh cycle
 
 
-def _unwrap(resp: Any, field_name: str = "status") -> tuple[Any, dict]:
+def _unwrap(resp: Any, field_name: str = "status") -> tuple[Any, dict[str, str]]:
     """(status message, info map) from either a *StatusResponse or a bare status message."""
     desc = getattr(resp, "DESCRIPTOR", None)
     if desc is not None and field_name in desc.fields_by_name and "info" in desc.fields_by_name:
@@ -99,16 +103,16 @@ class NodeModel:
         self.interval = max(0.1, float(interval))
         self.on_change = on_change or (lambda changes: None)
         self.on_state = on_state or (lambda state: None)
-        self.pods: KeyedStore = KeyedStore()
-        self.containers: KeyedStore = KeyedStore()
-        self.images: KeyedStore = KeyedStore()
+        self.pods: KeyedStore[pb.PodSandbox] = KeyedStore()
+        self.containers: KeyedStore[pb.Container] = KeyedStore()
+        self.images: KeyedStore[pb.Image] = KeyedStore()
         self.caches = _Caches()
         self.state = ConnectionState(endpoint=endpoint, refresh_interval=self.interval)
         self.fetch_details = fetch_details
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(status_concurrency)
-        self._tasks: set[asyncio.Task] = set()
-        self._events_task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._events_task: asyncio.Task[None] | None = None
         self._closed = False
         self._refresh_lock = asyncio.Lock()
         self._last_refresh = 0.0

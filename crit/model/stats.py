@@ -68,7 +68,7 @@ def _u64(msg: Any, name: str) -> int | None:
 
 def _has(msg: Any, name: str) -> bool:
     try:
-        return msg.HasField(name)
+        return bool(msg.HasField(name))
     except ValueError:
         return False
 
@@ -357,16 +357,16 @@ class StatsTracker:
                 known = [v for v in values if v is not None]
                 return sum(known) if known else None
 
-            u = pods.get(pid)
-            if u is None:
-                u = pods[pid] = Usage(pid)
-            u.cpu = total([m.cpu for m in members])
-            u.cpu_pending = u.cpu is None and any(m.cpu_pending for m in members)
-            u.memory = total([m.memory for m in members])
-            u.fs = total([m.fs for m in members])
-            u.at = now
-            if not u.history or u.history[-1].at != now:
-                self._append(u, StatPoint(now, u.cpu, u.memory, u.fs))
+            pod = pods.get(pid)
+            if pod is None:
+                pod = pods[pid] = Usage(pid)
+            pod.cpu = total([m.cpu for m in members])
+            pod.cpu_pending = pod.cpu is None and any(m.cpu_pending for m in members)
+            pod.memory = total([m.memory for m in members])
+            pod.fs = total([m.fs for m in members])
+            pod.at = now
+            if not pod.history or pod.history[-1].at != now:
+                self._append(pod, StatPoint(now, pod.cpu, pod.memory, pod.fs))
         for gone in set(pods) - set(groups):
             del pods[gone]
 

@@ -461,7 +461,7 @@ class NodeState:
         try:
             self.pod_names.reserve(name, pid)
         except NodeError as e:
-            raise wrap(e, f"failed to reserve sandbox name {json.dumps(name)}")
+            raise wrap(e, f"failed to reserve sandbox name {json.dumps(name)}") from e
         if runtime_handler not in RUNTIME_HANDLERS:
             self.pod_names.release_by_key(pid)
             raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
@@ -509,7 +509,7 @@ class NodeState:
         try:
             pod = self.get_pod(pod_ident)
         except NodeError as e:
-            raise wrap(e, f"failed to find sandbox id {json.dumps(pod_ident)}")
+            raise wrap(e, f"failed to find sandbox id {json.dumps(pod_ident)}") from e
         if pod.state != SANDBOX_READY:
             # containerd 1.6 asks for the sandbox's task, which is gone once the pod is stopped
             raise not_found(
@@ -524,12 +524,12 @@ class NodeState:
         try:
             self.container_names.reserve(name, cid)
         except NodeError as e:
-            raise wrap(e, f"failed to reserve container name {json.dumps(name)}")
+            raise wrap(e, f"failed to reserve container name {json.dumps(name)}") from e
         try:
             image = self.resolve_image(config.image.image)
         except NodeError as e:
             self.container_names.release_by_key(cid)
-            raise wrap(e, f"failed to resolve image {json.dumps(config.image.image)}")
+            raise wrap(e, f"failed to resolve image {json.dumps(config.image.image)}") from e
         log_path = ""
         if sandbox_config.log_directory and config.log_path:
             log_path = os.path.join(sandbox_config.log_directory, config.log_path)
@@ -649,5 +649,5 @@ def _user() -> str:
         import pwd
 
         return pwd.getpwuid(os.getuid()).pw_name
-    except Exception:  # pragma: no cover - odd systems
+    except KeyError:  # pragma: no cover - a uid without a passwd entry (containers)
         return str(os.getuid())

@@ -300,7 +300,7 @@ class StreamServer:
                 grpc.StatusCode.UNKNOWN,
                 f"failed to exec in container: failed to start exec {json.dumps(new_id())}: "
                 f"OCI runtime exec failed: exec failed: {err}",
-            )
+            ) from e
         try:
             stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout if timeout > 0 else None)
         except TimeoutError:
@@ -312,7 +312,7 @@ class StreamServer:
             raise NodeError(
                 grpc.StatusCode.DEADLINE_EXCEEDED,
                 f"failed to exec in container: timeout {timeout}s exceeded: context deadline exceeded",
-            )
+            ) from None
         rc = proc.returncode
         return pb.ExecSyncResponse(stdout=stdout, stderr=stderr, exit_code=128 - rc if rc < 0 else rc)
 

@@ -154,7 +154,7 @@ async def open_channel_socket(
             "use --stream-insecure to skip verification"
         ) from None
     except TimeoutError:
-        raise StreamError(f"the {what} server at {host} did not answer within {format_duration(timeout)}") from None
+        raise StreamError(f"the {what} server at {host} did not answer within {format_duration(timeout or 0.0)}") from None
     except InvalidHandshake as exc:
         raise StreamError(f"the {what} handshake with {host} failed ({exc})") from None
     except ssl.SSLError as exc:
@@ -185,9 +185,9 @@ def parse_status(payload: bytes) -> tuple[int | None, str | None]:
         return None, "the runtime sent an unreadable status message"
     if status.get("status") == "Success":
         return 0, None
-    details = status.get("details") if isinstance(status.get("details"), dict) else {}
-    causes = details.get("causes") if isinstance(details.get("causes"), list) else []
-    for cause in causes:
+    details = status.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    for cause in causes if isinstance(causes, list) else []:
         if isinstance(cause, dict) and cause.get("reason") == "ExitCode":
             try:
                 return int(str(cause.get("message", "")).strip()), None
@@ -219,7 +219,7 @@ class ExecStream:
         self.what = what
         self.exit_code: int | None = None
         self.failure: str | None = None
-        self.status: dict | None = None
+        self.status: dict[str, Any] | None = None
         self.finished = False
         self.stdin_closed = False
         self.size: tuple[int, int] | None = None
@@ -289,7 +289,7 @@ class ExecStream:
             except TimeoutError:
                 await self.close()
                 raise StreamError(
-                    f"the {self.what} stream was idle for {format_duration(self.idle_timeout)} and was closed"
+                    f"the {self.what} stream was idle for {format_duration(self.idle_timeout or 0.0)} and was closed"
                 ) from None
             except ConnectionClosedOK:
                 self.finished = True
@@ -344,7 +344,7 @@ class ExecStream:
         self.finished = True
         try:
             await self._ws.close()
-        except Exception:  # pragma: no cover - closing a broken socket
+        except Exception:  # noqa: BLE001 - closing a broken socket may fail in any way; the stream is over either way
             pass
 
     async def __aenter__(self) -> ExecStream:
