@@ -722,7 +722,7 @@ class Workloads:
                     pass
 
     def _sim_log(self, c: Container, t: int) -> None:
-        stream, text = sim_log_text(c.sim, t)
+        stream, text = sim_log_text(cast(Profile, c.sim), t)  # the ticker calls this for simulated containers only
         data = text.encode()
         append_log(c.log_path, cri_log_line(t, stream, "F", data))
         self._fanout(c.id, stream, data + b"\n")
