@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from crit.cri.client import CriClient  # noqa: E402
 from crit.cri.pb import api_pb2 as pb  # noqa: E402
 from crit.node.process import NodeProcess  # noqa: E402
+from crit.options import Options  # noqa: E402
 from crit.ui.app import CritApp  # noqa: E402
 
 TARGETS = {"first_frame_s": 2.0, "idle_refresh_cpu_ms": 100.0, "churn_refresh_cpu_ms": 200.0, "rss_mb": 250.0}
@@ -53,12 +54,8 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Opts:
-    def __init__(self, endpoint: str) -> None:
-        self.runtime_endpoint = endpoint
-        self.refresh = 3600.0  # the benchmark drives refresh cycles itself
-        self.readonly = False
-        self.theme = None
+def Opts(endpoint: str) -> Options:
+    return Options(runtime_endpoint=endpoint, refresh=3600.0)  # the benchmark drives refresh cycles itself
 
 
 async def measure_cycle(app, pilot) -> tuple[float, float]:

@@ -34,16 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from crit.cri.client import CriClient  # noqa: E402
 from crit.node.process import NodeProcess  # noqa: E402
+from crit.options import Options  # noqa: E402
 from crit.ui.app import CritApp  # noqa: E402
 
 
-class Opts:
-    def __init__(self, endpoint: str) -> None:
-        self.runtime_endpoint = endpoint
-        self.refresh = 3600.0  # refreshes are driven by the benchmark
-        self.stats_interval = 3600.0  # polls too
-        self.readonly = False
-        self.theme = None
+def Opts(endpoint: str) -> Options:
+    # refreshes and polls are driven by the benchmark
+    return Options(runtime_endpoint=endpoint, refresh=3600.0, stats_interval=3600.0)
 
 
 async def run(endpoint: str, polls: int) -> dict:

@@ -22,15 +22,12 @@ sys.path.insert(0, str(ROOT))
 
 from crit.cri.client import CriClient  # noqa: E402
 from crit.node.process import NodeProcess, NodeProcessError  # noqa: E402
+from crit.options import Options  # noqa: E402
 from crit.ui.app import CritApp  # noqa: E402
 
 
-class Opts:
-    def __init__(self, endpoint: str, theme: str) -> None:
-        self.runtime_endpoint = endpoint
-        self.refresh = 2.0
-        self.readonly = False
-        self.theme = theme
+def Opts(endpoint: str, theme: str) -> Options:
+    return Options(runtime_endpoint=endpoint, refresh=2.0, theme=theme)
 
 
 async def shoot(endpoint: str, out: Path, size: tuple[int, int], theme: str) -> list[Path]:

@@ -16,7 +16,9 @@ import time
 import pytest
 
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
+from crit.ui.keymap import MAIN_ONLY
 from tests.waiting import wait_for
 
 NOW = 1_764_320_400.0  # 2025-11-28T09:00:00Z
@@ -123,25 +125,15 @@ class FixedNode:
         )
 
 
-class Opts:
-    refresh = 2.0
-    readonly = False
-    theme = "crit-dark"
-    runtime_endpoint = "unix:///run/containerd/containerd.sock"
+def Opts(readonly: bool = False) -> Options:
+    """The fixed app's options: the demo theme and a containerd endpoint (shown in the header)."""
+    return Options(readonly=readonly, theme="crit-dark", runtime_endpoint="unix:///run/containerd/containerd.sock")
 
 
 @pytest.fixture
 def frozen(monkeypatch):
-    # only the main screen's own keys: keys other areas register (crit.ui.registry) change as they grow
-    from crit.ui import registry
-
-    registry.load_extensions()
-    monkeypatch.setattr(registry, "PANEL_KEYS", {})
-    monkeypatch.setattr(registry, "COMMANDS", {})
-    monkeypatch.setattr(registry, "load_extensions", lambda: [])
-    import crit.ui.app as app_module
-
-    monkeypatch.setattr(app_module.registry, "load_extensions", lambda: [])
+    # only the main screen's own keys (crit.ui.keymap.MAIN_ONLY): the keys of the other areas change as they grow
+    monkeypatch.setattr(CritApp, "KEYMAP", MAIN_ONLY)
     monkeypatch.setattr(time, "time", lambda: NOW)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
@@ -150,9 +142,9 @@ def frozen(monkeypatch):
     time.tzset()
 
 
-def fixed_app(node: FixedNode | None = None, opts: object | None = None) -> CritApp:
+def fixed_app(node: FixedNode | None = None, opts: Options | None = None) -> CritApp:
     """CritApp on ``node`` (default: a new FixedNode) with its resource statistics kept out of the picture."""
-    app = CritApp(node or FixedNode(), opts or Opts())
+    app = CritApp(node or FixedNode(), opts or Opts())  # type: ignore[arg-type]  # FixedNode answers like a CriClient
     app.stats.start = lambda *a, **k: None  # statistics arrive on their own clock
     return app
 

@@ -15,15 +15,12 @@ SCRIPT = textwrap.dedent("""
     import asyncio, sys
     from crit.node.serve import Node
     from crit.cri.client import CriClient
+    from crit.options import Options
     from crit.ui.app import CritApp
-
-    class Opts:
-        refresh, readonly, theme, debug = 0.5, False, None, {debug}
 
     async def main():
         async with Node("unix://{sock}", images=[]) as node:
-            opts = Opts()
-            opts.runtime_endpoint = node.endpoint
+            opts = Options(runtime_endpoint=node.endpoint, refresh=0.5, debug={debug})
             client = CriClient(node.endpoint, timeout=5)
             app = CritApp(client, opts)
 
@@ -76,15 +73,12 @@ async def test_a_filter_with_an_error_keeps_what_was_typed(tmp_path):
     """``/!`` is refused with one sentence, and the prompt stays open with the text to fix."""
     from crit.cri.client import CriClient
     from crit.node.serve import Node
+    from crit.options import Options
     from crit.ui.app import CritApp
     from tests.ui_helpers import notifications
 
-    class Opts:
-        refresh, readonly, theme = 0.5, False, None
-
     async with Node(f"unix://{tmp_path / 'node.sock'}", images=[]) as node:
-        opts = Opts()
-        opts.runtime_endpoint = node.endpoint
+        opts = Options(runtime_endpoint=node.endpoint, refresh=0.5)
         client = CriClient(node.endpoint, timeout=5)
         app = CritApp(client, opts)
         async with app.run_test(size=(120, 30)) as pilot:
@@ -107,15 +101,12 @@ SIGTERM_SCRIPT = textwrap.dedent("""
     import asyncio, os, signal
     from crit.node.serve import Node
     from crit.cri.client import CriClient
+    from crit.options import Options
     from crit.ui.app import CritApp
-
-    class Opts:
-        refresh, readonly, theme, debug = 0.5, False, None, False
 
     async def main():
         async with Node("unix://{sock}", images=[]) as node:
-            opts = Opts()
-            opts.runtime_endpoint = node.endpoint
+            opts = Options(runtime_endpoint=node.endpoint, refresh=0.5)
             client = CriClient(node.endpoint, timeout=5)
             app = CritApp(client, opts)
             app.call_later(lambda: app.set_timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM)))

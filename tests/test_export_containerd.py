@@ -16,6 +16,7 @@ import pytest
 
 from crit.cri import spec
 from crit.cri.client import CriClient
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.describe import TextViewScreen
 from crit.ui.forms import NewContainerScreen, PathDialog
@@ -29,12 +30,8 @@ pytestmark = [pytest.mark.containerd, pytest.mark.timeout(300)]
 EVERY = HOSTILE + [NUL]
 
 
-class Opts:
-    def __init__(self, endpoint: str) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = False
-        self.refresh = 0.5
-        self.theme = None
+def Opts(endpoint: str) -> Options:
+    return Options(runtime_endpoint=endpoint, refresh=0.5)
 
 
 def _hostile_maps(tag: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -9,6 +9,7 @@ import pytest
 from crit.cri import spec
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.describe import TextViewScreen
 from tests.exact_strings import HOSTILE, RLO_NAME, ZWJ_EMOJI
@@ -22,12 +23,8 @@ pytestmark = pytest.mark.timeout(120)
 SHELL = "localhost:5000/crit-test/busybox:1.0"
 
 
-class Opts:
-    def __init__(self, endpoint: str) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = False
-        self.refresh = 0.5
-        self.theme = None
+def Opts(endpoint: str) -> Options:
+    return Options(runtime_endpoint=endpoint, refresh=0.5)
 
 
 @pytest.fixture

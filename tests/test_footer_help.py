@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from crit.ui import registry
+from crit.ui.app import CritApp
 from crit.ui.footer import keep_fitting
 from crit.ui.help import HelpScreen, help_renderable
+from crit.ui.keymap import Keymap, PanelKey
 from tests.fixed_node import fixed_app, settled
 from tests.ui_helpers import screen_text
 from tests.waiting import wait_for
@@ -29,25 +30,25 @@ def _exec(app, sel):
 
 @pytest.fixture
 def crit_keys(frozen, monkeypatch):
-    """The keys other areas register, as they are today (fixed here so the pictures do not change with them)."""
-    keys = {}
-    for key, desc, panels, handler in [
-        ("F", "Port-fwd (shift+f)", ("pods",), _fwd),
-        ("shift+f", "Port-fwd", ("pods",), _fwd),
-        ("S", "Exec cmd", ("containers",), _exec),
-        ("shift+s", "Exec cmd", ("containers",), _exec),
-        ("a", "Attach", ("containers",), _noop),
-        ("l", "Logs", ("containers", "pods"), _noop),
-        ("m", "Stats", ("pods", "containers"), _noop),
-        ("n", "New pod", ("pods", "containers", "images"), _noop),
-        ("r", "Run ctr", ("pods", "containers", "images"), _noop),
-        ("s", "Shell", ("containers",), _noop),
-    ]:
-        # distinct handlers per key except the two pairs bound twice
-        h = handler if handler is not _noop else (lambda app, sel, _k=key: None)
-        keys[key] = registry.PanelKey(key, desc, h, panels, show=key not in ("F", "shift+s"))
-    monkeypatch.setattr(registry, "PANEL_KEYS", keys)
-    yield keys
+    """The keys of the other areas, as they are today (fixed here so the pictures do not change with them); the
+    app's keymap while the test runs."""
+    keymap = Keymap(
+        tuple(
+            PanelKey(keys, desc, handler, panels)
+            for keys, desc, panels, handler in [
+                (("shift+f", "F"), "Port-fwd", ("pods",), _fwd),
+                (("S", "shift+s"), "Exec cmd", ("containers",), _exec),
+                (("a",), "Attach", ("containers",), _noop),
+                (("l",), "Logs", ("containers", "pods"), _noop),
+                (("m",), "Stats", ("pods", "containers"), _noop),
+                (("n",), "New pod", ("pods", "containers", "images"), _noop),
+                (("r",), "Run ctr", ("pods", "containers", "images"), _noop),
+                (("s",), "Shell", ("containers",), _noop),
+            ]
+        )
+    )
+    monkeypatch.setattr(CritApp, "KEYMAP", keymap)
+    return keymap
 
 
 async def _containers(pilot) -> None:
@@ -91,7 +92,7 @@ def _help_lines() -> list[str]:
     from rich.console import Console
 
     console = Console(width=160, record=True)
-    console.print(help_renderable())
+    console.print(help_renderable(keymap=CritApp.KEYMAP))
     return console.export_text().splitlines()
 
 

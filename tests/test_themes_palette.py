@@ -7,6 +7,7 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Static
 
+from crit.options import Options
 from crit.ui.themes import load_themes, theme_state_file
 from tests.fixed_node import Opts, fixed_app, settled
 from tests.ui_helpers import notifications, screen_text
@@ -24,7 +25,7 @@ def xdg(monkeypatch, tmp_path):
     return tmp_path
 
 
-def opts(theme: str | None) -> Opts:
+def opts(theme: str | None) -> Options:
     o = Opts()
     o.theme = theme
     return o

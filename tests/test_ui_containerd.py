@@ -13,6 +13,7 @@ import pytest
 
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
 from tests.bed import specs
 from tests.ui_helpers import screen_text
@@ -24,11 +25,8 @@ REFRESH = 1.0
 SLACK = 1.5  # a 2-core machine shared with other test runs: allow some scheduling delay on top
 
 
-class Opts:
-    refresh = REFRESH
-    readonly = False
-    theme = None
-    runtime_endpoint = ""
+def Opts() -> Options:
+    return Options(refresh=REFRESH)
 
 
 def unique(name: str) -> str:

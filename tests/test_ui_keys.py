@@ -1,5 +1,5 @@
 """Keys of the main screen that need no real runtime (a scripted client answers like one): quit, copy,
-refresh, footer per panel, and the registry through which other parts of crit add keys and commands."""
+refresh, footer per panel, and the keymap through which other parts of crit add keys and commands."""
 
 from __future__ import annotations
 
@@ -7,19 +7,16 @@ import asyncio
 
 import pytest
 
-from crit.ui import registry
+from crit.options import Options
 from crit.ui.app import CritApp
+from crit.ui.keymap import Command, Keymap, PanelKey
 from tests.test_model import ScriptedClient
 from tests.ui_helpers import notifications, screen_text
 from tests.waiting import wait_for
 
 
-class Opts:
-    def __init__(self, readonly: bool = False) -> None:
-        self.refresh = 30
-        self.readonly = readonly
-        self.theme = None
-        self.runtime_endpoint = "unix:///scripted.sock"
+def Opts(readonly: bool = False) -> Options:
+    return Options(refresh=30, readonly=readonly, runtime_endpoint="unix:///scripted.sock")
 
 
 def footer_keys(app) -> dict[str, str]:
@@ -68,43 +65,56 @@ async def test_copy_refresh_and_footer_per_panel():
         await wait_for(lambda: "n" * 64 in pods.rows, 10, what="the refreshed pod")
 
 
+class Extension(list):
+    """The calls of the keymap's handlers; ``keymap``: an app's keymap with two keys and a command."""
+
+    keymap: Keymap
+
+
 @pytest.fixture
 def extension():
-    calls = []
+    calls = Extension()
 
-    @registry.panel_key("x", "Xray", panels=("containers",))
     def xray(app, sel):
         calls.append(("x", sel.panel, sel.row.key, [r.key for r in sel.rows]))
 
-    @registry.panel_key(
-        "X",
-        "Explode the container",
-        panels=("containers",),
-        mutating=True,
-        help="explode the container with a long sentence",
-    )
     async def explode(app, sel):
         raise RuntimeError("the runtime said no.")
 
-    @registry.command("hello world", "says hello")
     def hello(app, args):
         calls.append(("hello", args))
 
-    yield calls
-    registry.PANEL_KEYS.pop("x", None)
-    registry.PANEL_KEYS.pop("X", None)
-    registry.COMMANDS.pop("hello world", None)
+    calls.keymap = Keymap(
+        (
+            PanelKey(("x",), "Xray", xray, ("containers",)),
+            PanelKey(
+                ("X",),
+                "Explode the container",
+                explode,
+                ("containers",),
+                mutating=True,
+                help="explode the container with a long sentence",
+            ),
+        ),
+        (Command("hello world", "says hello", hello),),
+    )
+    return calls
 
 
-def test_registry_refuses_main_screen_keys():
+def test_keymap_refuses_main_screen_keys_and_keys_twice():
+    def h(app, sel):
+        return None
+
     with pytest.raises(ValueError):
-        registry.panel_key("d", "clash")
+        Keymap((PanelKey(("d",), "clash", h),))
     with pytest.raises(ValueError):
-        registry.command("pods", "clash")
+        Keymap((), (Command("pods", "clash", h),))
+    with pytest.raises(ValueError):
+        Keymap((PanelKey(("x",), "one", h), PanelKey(("y", "x"), "two", h)))
 
 
 async def test_extension_keys_and_commands(extension):
-    app = CritApp(ScriptedClient(), Opts())
+    app = CritApp(ScriptedClient(), Opts(), keymap=extension.keymap)
     async with app.run_test(size=(160, 30)) as pilot:
         await started(app, pilot)
         assert "x" not in footer_keys(app)  # only in the containers panel
@@ -131,7 +141,7 @@ async def test_extension_keys_and_commands(extension):
 
 
 async def test_readonly_hides_mutating_extension_keys(extension):
-    app = CritApp(ScriptedClient(), Opts(readonly=True))
+    app = CritApp(ScriptedClient(), Opts(readonly=True), keymap=extension.keymap)
     async with app.run_test(size=(160, 30)) as pilot:
         await started(app, pilot)
         await pilot.press("2")

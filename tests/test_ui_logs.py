@@ -15,6 +15,7 @@ import pytest
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.logs import LogRecord
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.logs import LogScreen
 from crit.ui.logs.dialogs import SaveDialog
@@ -26,13 +27,8 @@ from tests.waiting import wait_for
 pytestmark = [pytest.mark.timeout(120)]
 
 
-class Opts:
-    def __init__(self, endpoint: str, refresh: float = 0.5, stats_interval: float = 0.5) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = False
-        self.refresh = refresh
-        self.stats_interval = stats_interval
-        self.theme = None
+def Opts(endpoint: str, refresh: float = 0.5, stats_interval: float = 0.5) -> Options:
+    return Options(runtime_endpoint=endpoint, refresh=refresh, stats_interval=stats_interval)
 
 
 async def started(app, pilot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from crit.options import Options
 from crit.ui.readonly import key_refusal
 from tests.fixed_node import FixedNode, Opts, fixed_app, settled
 from tests.ui_helpers import screen_text
@@ -13,8 +14,8 @@ from tests.waiting import wait_for
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
 
-class ReadOnlyOpts(Opts):
-    readonly = True
+def ReadOnlyOpts() -> Options:
+    return Opts(readonly=True)
 
 
 def toast_text(app) -> str:

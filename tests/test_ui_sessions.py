@@ -13,6 +13,7 @@ import pytest
 from crit.cri import errors as E
 from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.terminal import TerminalScreen
 from crit.ui.terminal.actions import (
@@ -32,13 +33,8 @@ from tests.waiting import wait_for
 pytestmark = [pytest.mark.timeout(120)]
 
 
-class Opts:
-    def __init__(self, endpoint: str, readonly: bool = False) -> None:
-        self.runtime_endpoint = endpoint
-        self.readonly = readonly
-        self.refresh = 0.5
-        self.stats_interval = 5.0
-        self.theme = None
+def Opts(endpoint: str, readonly: bool = False) -> Options:
+    return Options(runtime_endpoint=endpoint, readonly=readonly, refresh=0.5, stats_interval=5.0)
 
 
 class Pod:

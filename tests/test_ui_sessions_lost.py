@@ -113,13 +113,10 @@ async def test_the_start_ends_what_an_earlier_crit_left_and_readonly_leaves_it(f
 
     token, other = new_token(), new_token()
     # entries nobody owns any more (an earlier crit that is gone)
-    MarkerStore().put(Leftover(Opts.runtime_endpoint, "c" * 64, token, 1.0, ""))
+    MarkerStore().put(Leftover(Opts().runtime_endpoint, "c" * 64, token, 1.0, ""))
     MarkerStore().put(Leftover("unix:///elsewhere.sock", "c" * 64, other, 1.0, ""))  # another runtime's
 
-    class ReadOnly(Opts):
-        readonly = True
-
-    app = fixed_app(opts=ReadOnly())
+    app = fixed_app(opts=Opts(readonly=True))
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot)
     # read-only: nothing is run in containers

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App
 
+from crit.options import Options
 from crit.render.rows import CONTAINER_COLUMNS, Column
 from crit.ui.panels.table import NodeTable, Row
 from crit.ui.themes import ThemeError, load_theme_file, load_themes
@@ -142,13 +143,7 @@ async def test_theme_option_and_palette(tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
 
-    class Opts:
-        refresh = 5
-        readonly = False
-        theme = "crit-light"
-        runtime_endpoint = "unix:///x.sock"
-
-    app = CritApp(ScriptedClient(), Opts())
+    app = CritApp(ScriptedClient(), Options(refresh=5, theme="crit-light", runtime_endpoint="unix:///x.sock"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.theme == "crit-light"
@@ -161,9 +156,6 @@ async def test_theme_option_and_palette(tmp_path, monkeypatch):
 def test_unknown_theme_is_one_sentence(capsys):
     from crit.ui.app import run_app
 
-    class Opts:
-        theme = "no-such-theme"
-
-    assert run_app(object(), Opts()) == 2
+    assert run_app(object(), Options(theme="no-such-theme")) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("crit: there is no theme named 'no-such-theme'") and "\n" not in err

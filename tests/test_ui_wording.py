@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from crit.options import Options
 from crit.ui.forwards.screen import ForwardsScreen
 from crit.ui.terminal.actions import SessionsScreen
 from tests.fixed_node import FixedNode, Opts, fixed_app, settled
@@ -17,8 +18,8 @@ from tests.waiting import wait_for
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
 
-class ReadOnlyOpts(Opts):
-    readonly = True
+def ReadOnlyOpts() -> Options:
+    return Opts(readonly=True)
 
 
 def flat(app) -> str:

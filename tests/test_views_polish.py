@@ -13,9 +13,11 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from crit.model import ConnectionState
+from crit.options import Options
 from crit.render.human import age, age_seconds
-from crit.ui import registry
+from crit.ui.app import CritApp
 from crit.ui.header import NodeHeader
+from crit.ui.keymap import KEYMAP, Keymap
 from crit.ui.prompt import PromptInput
 from crit.ui.terminal.actions import SessionsScreen, _detached_name
 from tests.fixed_node import NOW, fixed_app, fixed_path_lock, settled
@@ -54,14 +56,11 @@ def test_detach_names_the_session_and_the_container():
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
-registry.load_extensions()
-ALL_COMMANDS = dict(registry.COMMANDS)  # taken before `frozen` empties the registry
-
 
 @pytest.fixture
 def commands(frozen, monkeypatch):
-    """The frozen clock, with every registered `:` command (the hint lists them)."""
-    monkeypatch.setattr(registry, "COMMANDS", dict(ALL_COMMANDS))
+    """The frozen clock, the main screen's own keys and every `:` command of crit (the hint lists them)."""
+    monkeypatch.setattr(CritApp, "KEYMAP", Keymap((), KEYMAP.commands))
 
 
 async def _command_placeholder(pilot) -> None:
@@ -272,11 +271,8 @@ async def test_missing_socket_header_shows_the_whole_sentence_at_80_columns():
         assert "retrying every ≤4s" in text
 
 
-class ReadOnlyOpts:
-    refresh = 2.0
-    readonly = True
-    theme = "crit-dark"
-    runtime_endpoint = "unix:///tmp/crit-demo-abcdef12/crit-node.sock"
+def ReadOnlyOpts() -> Options:
+    return Options(readonly=True, theme="crit-dark", runtime_endpoint="unix:///tmp/crit-demo-abcdef12/crit-node.sock")
 
 
 @SIZES

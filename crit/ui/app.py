@@ -1,7 +1,7 @@
 """The crit Textual app: the live main screen (header, Pods/Containers/Images panels, footer) and the
 actions on it.  Entry point: :func:`run_app`.
 
-For other parts of crit: register keys and `:` commands in :mod:`crit.ui.registry`; open a screen with
+For other parts of crit: keys and `:` commands are listed in :mod:`crit.ui.keymap`; open a screen with
 :meth:`CritApp.open_view`; run a client call with a notification on failure with :meth:`CritApp.run_call`;
 select a newly created object with :meth:`CritApp.select`.
 """
@@ -13,12 +13,14 @@ import gc
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+import types
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Input
@@ -26,23 +28,30 @@ from textual.widgets import Input
 from crit.model import Changes, ConnectionState, NodeModel, kinds
 from crit.model.kinds import CONTAINERS, KINDS, PODS, ResourceKind, Verb
 from crit.model.stats import StatsPoller, StatsTracker
+from crit.options import DEFAULT_REFRESH, DEFAULT_STATS_INTERVAL, Options
 from crit.render.filters import FilterError, RowFilter, parse_filter
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import ForwardRegistry
-from crit.ui import readonly, registry
+from crit.ui import readonly
+from crit.ui.base import Selection
 from crit.ui.describe import TextViewScreen, config_yaml, describe_yaml
 from crit.ui.dialogs import ConfirmDialog, PullDialog, PullRequest
 from crit.ui.footer import RankedFooter
 from crit.ui.header import NodeHeader
 from crit.ui.help import HelpScreen
+from crit.ui.keymap import KEYMAP, Keymap
 from crit.ui.keyorder import TypeAhead, split_alt
 from crit.ui.linefilter import ControlFilter
 from crit.ui.panels import NodeTable, ResourcePanel, Row
 from crit.ui.panels.build import RowBuilder
 from crit.ui.prompt import PromptBar, PromptInput
+from crit.ui.terminal.actions import SessionManager
 from crit.ui.textual_private import InternalErrorHook, drop_notification
 from crit.ui.themes import DEFAULT_THEME, load_saved_theme, load_themes, save_theme
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.cri.client import CriClient
 
 log = logging.getLogger(__name__)
 CONTROL_FILTER = ControlFilter()
@@ -95,13 +104,13 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-#: the `:` commands of the main screen itself (the others are registered: crit.ui.registry.COMMANDS)
+#: the `:` commands of the main screen itself (the others are in the keymap: crit.ui.keymap)
 BUILTIN_COMMANDS = (*(kind.name for kind in KINDS), "help", "q")
 
 
-def command_hint(width: int) -> str:
+def command_hint(width: int, keymap: Keymap = KEYMAP) -> str:
     """The `:` prompt's placeholder: every command, briefly (the narrow form fits 80 columns)."""
-    registered = sorted(registry.COMMANDS)
+    registered = keymap.command_names
     if width >= 120:
         names = ["pods [NS]", "containers [NS]", "images", *registered, "help", "q"]
         return " | ".join(names) + "   tab completes, ⏎ runs, esc cancels"
@@ -109,13 +118,14 @@ def command_hint(width: int) -> str:
     return " ".join(["pods|containers [NS]", "images", *firsts, "help", "q", "⇥"])
 
 
-def complete_command(text: str) -> str | None:
+def complete_command(text: str, keymap: Keymap = KEYMAP) -> str | None:
     """Tab in the `:` prompt: the command word completed (``po`` → ``pods``; ``new c`` → ``new container``); with
     several candidates, as far as they agree (``new`` → ``new ``… no further); None when nothing fits."""
     typed = text.lstrip()
-    if not typed or (" " in typed.rstrip() and not any(c.startswith(typed.lower()) for c in registry.COMMANDS)):
+    commands = keymap.command_names
+    if not typed or (" " in typed.rstrip() and not any(c.startswith(typed.lower()) for c in commands)):
         return None
-    names = sorted({*BUILTIN_COMMANDS, *registry.COMMANDS})
+    names = sorted({*BUILTIN_COMMANDS, *commands})
     matches = [n for n in names if n.startswith(typed.lower())]
     if not matches:
         return None
@@ -128,37 +138,65 @@ def complete_command(text: str) -> str | None:
     return common if len(common) > len(typed) else None
 
 
-class MainScreen(Screen):
-    """Header, three panels, the filter / command input and the footer."""
+#: the main screen's own keys (the keymap's follow them)
+MAIN_BINDINGS: list[Binding] = [
+    Binding("tab", "cycle(1)", "Next panel", show=False),
+    Binding("shift+tab", "cycle(-1)", "Prev panel", show=False),
+    Binding("1", "focus_panel('pods')", "Pods", show=False),
+    Binding("2", "focus_panel('containers')", "Containers", show=False),
+    Binding("3", "focus_panel('images')", "Images", show=False),
+    Binding("enter", "enter", "Containers", show=True),
+    Binding("slash", "filter", "Filter", show=True),
+    Binding("escape", "escape", "Clear", show=False),
+    Binding("colon", "command_line", "Cmd", show=False),
+    Binding("d", "describe", "Desc", show=True),
+    Binding("y", "config", "YAML", show=True),
+    Binding("ctrl+k", "stop", "Stop", show=True),
+    Binding("ctrl+d", "remove", "Remove", show=True),
+    Binding("p", "pull", "Pull", show=True),
+    # --readonly: the three above are hidden and these say why the key does nothing (crit.ui.readonly)
+    Binding("ctrl+k", "refused('ctrl+k')", show=False),
+    Binding("ctrl+d", "refused('ctrl+d')", show=False),
+    Binding("p", "refused('p')", show=False),
+    Binding("ctrl+r", "refresh", "Refresh", show=False),
+    Binding("c", "copy_id", "Copy id", show=False),
+    Binding("question_mark", "help", "Help", show=True),
+    Binding("q", "quit", "Quit", show=True),
+]
 
-    BINDINGS = [
-        Binding("tab", "cycle(1)", "Next panel", show=False),
-        Binding("shift+tab", "cycle(-1)", "Prev panel", show=False),
-        Binding("1", "focus_panel('pods')", "Pods", show=False),
-        Binding("2", "focus_panel('containers')", "Containers", show=False),
-        Binding("3", "focus_panel('images')", "Images", show=False),
-        Binding("enter", "enter", "Containers", show=True),
-        Binding("slash", "filter", "Filter", show=True),
-        Binding("escape", "escape", "Clear", show=False),
-        Binding("colon", "command_line", "Cmd", show=False),
-        Binding("d", "describe", "Desc", show=True),
-        Binding("y", "config", "YAML", show=True),
-        Binding("ctrl+k", "stop", "Stop", show=True),
-        Binding("ctrl+d", "remove", "Remove", show=True),
-        Binding("p", "pull", "Pull", show=True),
-        # --readonly: the three above are hidden and these say why the key does nothing (crit.ui.readonly)
-        Binding("ctrl+k", "refused('ctrl+k')", show=False),
-        Binding("ctrl+d", "refused('ctrl+d')", show=False),
-        Binding("p", "refused('p')", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
-        Binding("c", "copy_id", "Copy id", show=False),
-        Binding("question_mark", "help", "Help", show=True),
-        Binding("q", "quit", "Quit", show=True),
-    ]
+#: the keys --readonly disables among the main screen's own (crit.ui.readonly says why)
+REFUSED_MAIN_KEYS = ("ctrl+k", "ctrl+d", "p")
+
+
+class MainScreen(Screen[None]):
+    """Header, three panels, the filter / command input and the footer.
+
+    Its bindings are static: its own keys, then those of its :class:`~crit.ui.keymap.Keymap` (``KEYMAP``);
+    ``check_action`` decides per active panel and ``--readonly``.  :meth:`with_keymap` makes the main screen of
+    another keymap (the app's ``keymap`` argument)."""
+
+    KEYMAP: Keymap = KEYMAP
+    BINDINGS = [*MAIN_BINDINGS, *KEYMAP.bindings()]
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
     """
+
+    @classmethod
+    def with_keymap(cls, keymap: Keymap) -> type[MainScreen]:
+        """The main screen class whose keys are the main screen's own and ``keymap``'s, in that order (a subclass
+        that does not inherit this class's keymap bindings)."""
+        if keymap is cls.KEYMAP:
+            return cls
+
+        # Screen's own bindings, then ours (one class's list: a key bound in both would run Screen's first)
+        own = {key for b in MAIN_BINDINGS for key in b.key.split(",")}
+        inherited = [b for b in Screen.BINDINGS if isinstance(b, Binding) and not own & set(b.key.split(","))]
+
+        def body(ns: dict[str, Any]) -> None:
+            ns.update(KEYMAP=keymap, BINDINGS=[*inherited, *MAIN_BINDINGS, *keymap.bindings()])
+
+        return types.new_class(cls.__name__, (cls,), {"inherit_bindings": False}, body)
 
     def __init__(self, app: CritApp) -> None:
         super().__init__()
@@ -171,11 +209,7 @@ class MainScreen(Screen):
         # while Textual moves the focus a turn later: a key typed right behind a focus key acts on the panel
         # that key chose, never on the one focused before (issue 10, A2).
         self.active: str = "pods"
-        for key, pk in registry.PANEL_KEYS.items():
-            if pk.mutating and app.readonly:  # hidden from the footer; pressed, it says why it does nothing
-                self._bindings.bind(key, f"refused({key!r})", show=False)
-                continue
-            self._bindings.bind(key, f"ext({key!r})", pk.footer_label, show=pk.show)
+        self.keymap = type(self).KEYMAP
 
     def compose(self) -> ComposeResult:
         yield self.header_widget
@@ -250,7 +284,11 @@ class MainScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "refused":  # the keys --readonly disables (and ctrl+k on images): only then do they say so
-            return self.crit.readonly or (parameters[:1] == ("ctrl+k",) and not self.resource.can_stop)
+            key = str(parameters[0]) if parameters else ""
+            if key not in REFUSED_MAIN_KEYS:  # a keymap key: hidden and said so under --readonly (if mutating)
+                pk = self.keymap.key(key)
+                return pk is not None and pk.mutating and self.crit.readonly
+            return self.crit.readonly or (key == "ctrl+k" and not self.resource.can_stop)
         kind = self.focused_kind
         if self.prompt_mode:
             # while the filter / command line is open, tab must not move focus away from it
@@ -262,7 +300,7 @@ class MainScreen(Screen):
         if action == "stop":
             return self.resource.can_stop
         if action == "ext":
-            pk = registry.PANEL_KEYS.get(str(parameters[0])) if parameters else None
+            pk = self.keymap.key(str(parameters[0])) if parameters else None
             if pk is None or (pk.mutating and self.crit.readonly):
                 return False
             return kind in pk.panels
@@ -270,10 +308,10 @@ class MainScreen(Screen):
 
     # ------------------------------------------------------------------ selection
 
-    def selection(self, kind: str | None = None) -> registry.Selection:
+    def selection(self, kind: str | None = None) -> Selection:
         kind = kind or self.focused_kind
         table = self.table(kind)
-        return registry.Selection(kind, table.cursor_row, table.selected_rows())
+        return Selection(kind, table.cursor_row, table.selected_rows())
 
     # ------------------------------------------------------------------ enter / escape / filter / command
 
@@ -308,8 +346,9 @@ class MainScreen(Screen):
         if mode == "filter":
             placeholder = f"filter {self.prompt_panel}: regex or text, =name, !not, -l k=v  ⏎ applies, esc cancels"
         else:
-            placeholder = command_hint(self.size.width)
-        prompt.complete = complete_command if mode == "command" else None
+            placeholder = command_hint(self.size.width, self.keymap)
+        keymap = self.keymap
+        prompt.complete = (lambda text: complete_command(text, keymap)) if mode == "command" else None
         prompt.open(value, select=select, placeholder=placeholder, prefix="/" if mode == "filter" else ":")
 
     def _close_prompt(self) -> None:
@@ -425,7 +464,7 @@ class MainScreen(Screen):
             self.notify(f"Copied {self.resource.singular} id {row.key} to the clipboard.", markup=False)
 
     def action_help(self) -> None:
-        self.crit.open_view(HelpScreen(readonly=self.crit.readonly))
+        self.crit.open_view(HelpScreen(readonly=self.crit.readonly, keymap=self.keymap))
 
     def action_quit(self) -> None:
         self.app.exit(0)
@@ -435,11 +474,11 @@ class MainScreen(Screen):
         if not self.crit.readonly:  # ctrl+k on the Images panel: there is nothing to stop
             self.crit.confirm_and_run("stop", self.resource, [])
             return
-        pk = registry.PANEL_KEYS.get(key)
+        pk = self.keymap.key(key)
         self.notify(readonly.key_refusal(key, pk.description if pk else ""), severity="warning", markup=False)
 
     async def action_ext(self, key: str) -> None:
-        pk = registry.PANEL_KEYS.get(key)
+        pk = self.keymap.key(key)
         if pk is None:
             return
         if pk.mutating and self.crit.readonly:
@@ -453,8 +492,15 @@ class MainScreen(Screen):
 
 
 class CritApp(InternalErrorHook[int]):
-    """The crit application.  ``client`` is a :class:`crit.cri.client.CriClient`; ``options`` a
-    :class:`crit.cli.Options` (attributes read: refresh, readonly, theme, runtime_endpoint)."""
+    """The crit application on ``client`` with the command line's ``options``.
+
+    ``keymap``: the keys and `:` commands the areas add to the main screen (default :attr:`KEYMAP`, every one of
+    them; :data:`crit.ui.keymap.MAIN_ONLY` for the main screen's own keys alone).  Its lifecycle: :meth:`on_mount`
+    starts the model, the statistics and the sweep of exec sessions an earlier crit left; :meth:`on_unmount` ends
+    the sessions' processes, the port-forwards and the polling."""
+
+    #: the keymap of an app built without one
+    KEYMAP: Keymap = KEYMAP
 
     TITLE = "crit"
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
@@ -464,16 +510,24 @@ class CritApp(InternalErrorHook[int]):
     # the newest few notifications are shown; older ones make room (a burst piled toasts up over the whole screen)
     MAX_TOASTS = 5
 
-    def __init__(self, client: Any, options: Any = None, *, fetch_details: bool = True) -> None:
+    def __init__(
+        self,
+        client: CriClient,
+        options: Options | None = None,
+        *,
+        fetch_details: bool = True,
+        keymap: Keymap | None = None,
+    ) -> None:
         super().__init__()
         self._toasts: list[Notification] = []  # the notifications shown, oldest first (see on_notify)
         self.client = client
-        self.options = options
-        self.readonly = bool(getattr(options, "readonly", False) or getattr(client, "readonly", False))
-        self.refresh_interval = float(getattr(options, "refresh", 2.0) or 2.0)
-        label = getattr(options, "runtime_endpoint", None) or getattr(client, "runtime_endpoint", "")
+        self.options = options = options if options is not None else Options()
+        self.keymap: Keymap = keymap if keymap is not None else self.KEYMAP
+        # (a test double of the client may lack the attributes a CriClient has)
+        self.readonly = options.readonly or bool(getattr(client, "readonly", False))
+        self.refresh_interval = float(options.refresh or DEFAULT_REFRESH)
+        label = options.runtime_endpoint or getattr(client, "runtime_endpoint", "")
         self.endpoint_label = str(label)
-        registry.load_extensions()
         loaded = load_themes()
         self.theme_errors = loaded.errors
         for theme in loaded.themes.values():
@@ -484,7 +538,7 @@ class CritApp(InternalErrorHook[int]):
                 if name not in loaded.themes:
                     self.unregister_theme(name)
         # --theme wins; else the theme last chosen in the palette (remembered in the state dir); else the default
-        flag_theme = getattr(options, "theme", None)
+        flag_theme = options.theme
         saved = None if flag_theme else load_saved_theme()
         self.requested_theme = flag_theme or (saved if saved in self.available_themes else None) or DEFAULT_THEME
         self._theme_note = (
@@ -507,7 +561,7 @@ class CritApp(InternalErrorHook[int]):
         # listeners of model changes (views that follow the lists; :events listens to self.model.events instead)
         self.stats = StatsPoller(
             client,
-            interval=float(getattr(options, "stats_interval", 5.0) or 5.0),
+            interval=float(options.stats_interval or DEFAULT_STATS_INTERVAL),
             on_update=self._on_stats,
             pod_of=self._pod_of,
         )
@@ -519,6 +573,8 @@ class CritApp(InternalErrorHook[int]):
         self._pending_select: tuple[str, str] | None = None
         self._changes_since_freeze = 0
         self._frozen_base = 0
+        # the exec / attach sessions (crit.ui.terminal): their processes are ended in on_unmount
+        self.sessions: SessionManager = SessionManager(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -539,7 +595,7 @@ class CritApp(InternalErrorHook[int]):
         (which also wrote the exception's text raw), one sentence naming a file that holds the traceback, printed
         by :meth:`panic` (see :class:`~crit.ui.textual_private.InternalErrorHook`). ``--debug`` keeps Textual's
         own report."""
-        if getattr(self.options, "debug", False):
+        if self.options.debug:
             return False
         import tempfile
         import traceback
@@ -563,13 +619,13 @@ class CritApp(InternalErrorHook[int]):
         self.panic(Text(sentence, no_wrap=True, overflow="ignore"))  # rendered now at the app's width: not folded
         return True
 
-    def get_line_filters(self):
+    def get_line_filters(self) -> list[LineFilter]:
         """Textual's filters, then :class:`~crit.ui.linefilter.ControlFilter` (no raw control character is ever
         drawn, whatever a widget holds)."""
         return [*super().get_line_filters(), CONTROL_FILTER]
 
-    def get_default_screen(self) -> Screen:
-        self.main = MainScreen(self)
+    def get_default_screen(self) -> MainScreen:
+        self.main = MainScreen.with_keymap(self.keymap)(self)
         return self.main
 
     def on_mount(self) -> None:
@@ -591,14 +647,9 @@ class CritApp(InternalErrorHook[int]):
         self.run_worker(self._start_stats(), group="stats-start")
         self.set_interval(1.0, self._tick)
         if not self.readonly:  # exec sessions an earlier crit lost: ended once the runtime answers (issue 10)
-            from crit.ui.terminal.actions import sessions_of
-
-            self.call_after_refresh(sessions_of(self).sweep)
+            self.call_after_refresh(self.sessions.sweep)
         # `crit new pod|container --from FILE`: open the launch form prefilled (crit.ui.forms)
-        if (
-            getattr(self.options, "new_pod", None) is not None
-            or getattr(self.options, "new_container", None) is not None
-        ):
+        if self.options.new_pod is not None or self.options.new_container is not None:
             from crit.ui.forms import open_from_options
 
             self.run_worker(open_from_options(self), group="commands")
@@ -665,6 +716,9 @@ class CritApp(InternalErrorHook[int]):
         self.stats.start()
 
     async def on_unmount(self) -> None:
+        """crit quits (the screens are gone, the client still open): end the processes of the exec sessions still
+        running (the runtime would leave them running in their containers), then the forwards and the polling."""
+        await self.sessions.end_all_running(timeout=3.0)
         await self.stats.stop()
         await self.forwards.stop_all()
         await self.model.close()
@@ -676,10 +730,12 @@ class CritApp(InternalErrorHook[int]):
             for panel in self.main.panels.values():
                 panel.table.refresh()
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh", "Refresh the panels now", self.model.request_refresh)
-        yield SystemCommand("Help", "Show the keys of crit", lambda: self.open_view(HelpScreen(self.readonly)))
+        yield SystemCommand(
+            "Help", "Show the keys of crit", lambda: self.open_view(HelpScreen(self.readonly, keymap=self.keymap))
+        )
 
     def watch_theme(self, name: str) -> None:
         """A theme chosen in the command palette is remembered for the next start (``--theme`` still wins)."""
@@ -694,7 +750,7 @@ class CritApp(InternalErrorHook[int]):
         """`?` in a view (describe, logs, stats, events, sessions, forwards): help with that view's keys first."""
         if isinstance(self.screen, HelpScreen):
             return
-        self.open_view(HelpScreen(self.readonly, view=self.screen))
+        self.open_view(HelpScreen(self.readonly, view=self.screen, keymap=self.keymap))
 
     # ------------------------------------------------------------------ model → UI
 
@@ -775,7 +831,7 @@ class CritApp(InternalErrorHook[int]):
 
     # ------------------------------------------------------------------ API for other parts of crit
 
-    def open_view(self, screen: Screen, callback: Callable[[Any], Any] | None = None) -> None:
+    def open_view(self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None) -> None:
         """Show a full screen view (logs, terminal, forms, …) on top of the main screen."""
         self.push_screen(screen, callback)
 
@@ -841,17 +897,17 @@ class CritApp(InternalErrorHook[int]):
             self.main.action_focus_panel(kind.name)
             return
         if name == "help":
-            self.open_view(HelpScreen(self.readonly))
+            self.open_view(HelpScreen(self.readonly, keymap=self.keymap))
             return
         for n in (2, 1):
-            cmd = registry.COMMANDS.get(" ".join(words[:n]).lower()) if len(words) >= n else None
+            cmd = self.keymap.command(" ".join(words[:n]).lower()) if len(words) >= n else None
             if cmd is not None:
                 if cmd.mutating and self.readonly:
                     self.notify(readonly.command_refusal(cmd.name), severity="warning", markup=False)
                     return
                 self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
                 return
-        known = ", ".join([f":{k.name}" for k in KINDS] + [":q"] + [f":{c}" for c in sorted(registry.COMMANDS)])
+        known = ", ".join([f":{k.name}" for k in KINDS] + [":q"] + [f":{c}" for c in self.keymap.command_names])
         self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error", markup=False)
 
     def _namespace_filter(self, kind: ResourceKind, args: list[str]) -> RowFilter | None:
@@ -993,9 +1049,9 @@ class CritApp(InternalErrorHook[int]):
         self.select("images", str(ref))
 
 
-def run_app(client: Any, options: Any = None) -> int:
+def run_app(client: CriClient, options: Options) -> int:
     """Run the TUI on ``client`` until the user quits; returns the exit status."""
-    theme = getattr(options, "theme", None)
+    theme = options.theme
     if theme:
         available = load_themes().themes
         if theme not in available:

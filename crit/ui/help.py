@@ -1,7 +1,9 @@
-"""`?` help: every key of the main screen (the contract of issue 4), plus keys and commands registered by
-other parts of crit (crit.ui.registry)."""
+"""`?` help: every key of the main screen (the contract of issue 4), plus the keys and commands the areas of crit
+add to it (:mod:`crit.ui.keymap`), and in a view that view's keys first."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -11,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from crit.ui import registry
+from crit.ui.keymap import KEYMAP, Keymap
 
 __all__ = ["HelpScreen", "MAIN_KEYS", "COMMAND_LINE", "view_keys"]
 
@@ -106,7 +108,7 @@ def view_keys(view: object) -> list[tuple[str, str]]:
     return keys
 
 
-def help_renderable(readonly: bool = False, view: object | None = None) -> Table:
+def help_renderable(readonly: bool = False, view: object | None = None, keymap: Keymap = KEYMAP) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -122,31 +124,28 @@ def help_renderable(readonly: bool = False, view: object | None = None) -> Table
         if mutating and readonly:
             desc = Text(what + "  (disabled: --readonly)", style="dim")
         table.add_row(Text(keys), desc)
-    if registry.PANEL_KEYS:
+    if keymap.keys:
         table.add_row("", "")
         table.add_row(Text("More keys", style="bold underline"), "")
-        # one line per action: a handler bound to two keys (F and shift+f) is listed once, with both keys
-        by_handler: dict[object, list[str]] = {}
-        for key, pk in registry.PANEL_KEYS.items():
-            by_handler.setdefault(pk.handler, []).append(key)
-        for keys in sorted(by_handler.values(), key=lambda ks: sorted(ks)[0]):
-            keys.sort(key=lambda k: (len(k), k))
-            shown = [registry.PANEL_KEYS[k] for k in keys if registry.PANEL_KEYS[k].show]
-            pk = shown[0] if shown else registry.PANEL_KEYS[keys[0]]
+        # one line per action: an action bound to two keys (shift+f and F) is listed once, with both keys
+        for pk in sorted(keymap.keys, key=lambda pk: min(pk.keys)):
+            bound = sorted(pk.keys, key=lambda k: (len(k), k))
             desc = Text(f"{pk.help or pk.description}  ({', '.join(pk.panels)})")
             if pk.mutating and readonly:
                 desc.append("  (disabled: --readonly)", style="dim")
-            table.add_row(Text(" / ".join(keys)), desc)
+            table.add_row(Text(" / ".join(bound)), desc)
     table.add_row("", "")
     table.add_row(Text("Command line", style="bold underline"), "")
     for cmd, what in COMMAND_LINE:
         table.add_row(Text(cmd), Text(what))
-    for name, cmd in sorted(registry.COMMANDS.items()):
-        table.add_row(Text(f":{name}"), Text(cmd.help))
+    for name in keymap.command_names:
+        command = keymap.command(name)
+        if command is not None:
+            table.add_row(Text(f":{name}"), Text(command.help))
     return table
 
 
-class HelpScreen(Screen):
+class HelpScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", show=True),
         # like the views and the panels (the text scrolls; ↑ ↓ pgup pgdn home end are the scroll area's own)
@@ -161,17 +160,19 @@ class HelpScreen(Screen):
     HelpScreen VerticalScroll { padding: 1 2; }
     """
 
-    def __init__(self, readonly: bool = False, view: Screen | None = None) -> None:
-        """``view``: the view ``?`` was pressed in; its keys come first, then the general help."""
+    def __init__(self, readonly: bool = False, view: Screen[Any] | None = None, keymap: Keymap = KEYMAP) -> None:
+        """``view``: the view ``?`` was pressed in; its keys come first, then the general help; ``keymap``: the
+        main screen's (the app's)."""
         super().__init__()
         self.readonly = readonly
         self.view = view
+        self.keymap = keymap
 
     def compose(self) -> ComposeResult:
         title = "crit — keys" if self.view is None else f"crit — keys of {view_name(self.view)}, then all keys"
         yield Static(title, id="title", markup=False)
         with VerticalScroll():
-            yield Static(help_renderable(self.readonly, self.view), id="keys", markup=False)
+            yield Static(help_renderable(self.readonly, self.view, self.keymap), id="keys", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

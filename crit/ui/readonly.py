@@ -3,8 +3,8 @@
     refusal("pulling images")   → "crit is read-only (--readonly): pulling images is disabled."
     key_refusal("ctrl+k")       → "crit is read-only (--readonly): stopping pods and containers is disabled."
 
-Keys and commands other parts of crit register (crit.ui.registry) with ``mutating=True`` are named here; one that is
-not falls back to its footer description.
+The keymap's keys and commands marked ``mutating=True`` (:mod:`crit.ui.keymap`) are named here, by their first key; one
+that is not falls back to its footer description.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ DISABLED_KEYS: dict[str, str] = {
     "r": "running containers",
     "s": "opening a shell in a container",
     "S": "running a command in a container",
-    "shift+s": "running a command in a container",
     "a": "attaching to a container",
-    "F": "port-forwarding",
     "shift+f": "port-forwarding",
 }
 

@@ -1,18 +1,19 @@
 """The events timeline (issue 7): ``:events`` shows the container lifecycle events the model has seen since crit
-started, then live — :class:`EventsScreen` (``screen.py``).  Importing this package registers the ``:events``
-command (``events_command``).
+started, then live — :class:`EventsScreen` (``screen.py``).  The handler of the ``:events``
+command (``events_command``) is bound in :mod:`crit.ui.keymap`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crit.ui.events.screen import EventsScreen
-from crit.ui.registry import command
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 __all__ = ["EventsScreen", "events_command"]
 
 
-@command("events", "live timeline of container events (GetContainerEvents, or changes seen by polling)")
-def events_command(app: Any, args: list[str]) -> None:
+def events_command(app: CritApp, args: list[str]) -> None:
     app.open_view(EventsScreen(app))

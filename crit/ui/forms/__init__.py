@@ -4,7 +4,7 @@ Push :class:`NewPodScreen` / :class:`NewContainerScreen` with a ``CriClient``; t
 :class:`LaunchResult` (or None when cancelled) after notifying the new object's id.
 """
 
-from crit.ui.forms.entry import open_from_options, open_new_container, open_new_pod  # registers n, r, :new pod, :run
+from crit.ui.forms.entry import open_from_options, open_new_container, open_new_pod
 from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen, PathDialog
 
 __all__ = [

@@ -1,30 +1,27 @@
-"""How the launch forms hook into the main app: keys ``n`` (new pod) and ``r`` (run a container), commands
-``:new pod``, ``:new container`` and ``:run``, and ``crit new pod|container --from FILE`` (the form opens
-prefilled). After success the new object is selected in its panel (the screen already notified its id)."""
+"""How the launch forms hook into the main app: the handlers of the keys ``n`` (new pod) and ``r`` (run a
+container) and of the commands ``:new pod``, ``:new container`` and ``:run`` (bound in :mod:`crit.ui.keymap`), and
+``crit new pod|container --from FILE`` (the form opens prefilled). After success the new object is selected in its
+panel (the screen already notified its id)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crit.cri.states import SANDBOX_READY
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
+from crit.ui.base import Selection
 from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen
-from crit.ui.registry import command, panel_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 ALL_PANELS = ("pods", "containers", "images")
 
 
-def _options(app) -> Any:
-    return getattr(app, "options", None)
-
-
-def _pull_defaults(app) -> dict[str, bool]:
-    o = _options(app)
-    return {
-        "pull_image_on_create": bool(getattr(o, "pull_image_on_create", False)),
-        "disable_pull_on_run": bool(getattr(o, "disable_pull_on_run", False)),
-    }
+def _pull_defaults(app: CritApp) -> dict[str, bool]:
+    o = app.options
+    return {"pull_image_on_create": o.pull_image_on_create, "disable_pull_on_run": o.disable_pull_on_run}
 
 
 def _after(app):
@@ -67,12 +64,12 @@ def open_new_container(
 
 def _selected_pod(app, sel) -> tuple[Any, str | None]:
     """The pod a new container goes into: the container's pod, else the pod under the Pods cursor."""
-    row = getattr(sel, "row", None)
+    row = sel.row
     if sel.panel == "containers" and row is not None:
         return None, row.obj.pod_sandbox_id
     if sel.panel == "pods" and row is not None:
         return row.obj, row.key
-    main = getattr(app, "main", None)
+    main = app.main
     if main is not None:
         try:
             pods_row = main.selection("pods").row
@@ -83,13 +80,11 @@ def _selected_pod(app, sel) -> tuple[Any, str | None]:
     return None, None
 
 
-@panel_key("n", "New pod", panels=ALL_PANELS, mutating=True, needs_row=False)
-def _key_new_pod(app, sel) -> None:
+def key_new_pod(app: CritApp, sel: Selection) -> None:
     open_new_pod(app)
 
 
-@panel_key("r", "Run ctr", panels=ALL_PANELS, mutating=True, needs_row=False)
-def _key_run(app, sel) -> None:
+def key_run(app: CritApp, sel: Selection) -> None:
     pod, pod_id = _selected_pod(app, sel)
     image = None
     if sel.panel == "images" and sel.row is not None and sel.row.obj.repo_tags:
@@ -99,39 +94,34 @@ def _key_run(app, sel) -> None:
     open_new_container(app, pod=pod, pod_id=pod_id if pod is None else None, image=image)
 
 
-@command("new pod", "open the New pod form", mutating=True)
-def _cmd_new_pod(app, args) -> None:
+def new_pod_command(app: CritApp, args: list[str]) -> None:
     open_new_pod(app)
 
 
 def _cmd_run_impl(app, args) -> None:
-    sel = app.main.selection() if getattr(app, "main", None) is not None else None
+    sel = app.main.selection() if app.main is not None else None
     pod, pod_id = _selected_pod(app, sel) if sel is not None else (None, None)
     if args and args[0] in ("--new-pod", "new"):
         pod, pod_id = None, None
     open_new_container(app, pod=pod, pod_id=pod_id if pod is None else None)
 
 
-@command("run", "open the New container form (into the selected pod; `:run new` for a new pod)", mutating=True)
-def _cmd_run(app, args) -> None:
+def run_command(app: CritApp, args: list[str]) -> None:
     _cmd_run_impl(app, args)
 
 
-@command("new container", "open the New container form", mutating=True)
-def _cmd_new_container(app, args) -> None:
+def new_container_command(app: CritApp, args: list[str]) -> None:
     _cmd_run_impl(app, args)
 
 
 async def open_from_options(app) -> None:
     """``crit new pod --from FILE`` / ``crit new container --from FILE [--pod FILE|ID]``: open the prefilled form."""
-    o = _options(app)
-    if o is None:
-        return
+    o = app.options
     try:
-        if getattr(o, "new_pod", None) is not None:
+        if o.new_pod is not None:
             open_new_pod(app, config=o.new_pod)
-        elif getattr(o, "new_container", None) is not None:
-            target = getattr(o, "new_container_pod", None)
+        elif o.new_container is not None:
+            target = o.new_container_pod
             if isinstance(target, str):
                 pod_id = await app.client.resolve_pod_id(target)
                 open_new_container(app, pod_id=pod_id, config=o.new_container)

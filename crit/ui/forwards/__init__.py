@@ -1,19 +1,22 @@
 """Port-forwards (issue 7): ``shift+f`` (or ``F``) on a pod opens :class:`PortForwardDialog` (``dialog.py``) and
 starts a forward (``start_forward``); ``:forwards`` lists the active ones and stops them — :class:`ForwardsScreen`
-(``screen.py``).  Importing this package registers the ``shift+f``/``F`` keys (``open_port_forward`` through
-``forward_key``) and the ``:forwards`` command (``forwards_command``).
+(``screen.py``).  The handlers of the ``shift+f``/``F`` keys (``forward_key``, through
+``open_port_forward``) and of the ``:forwards`` command (``forwards_command``) are bound in :mod:`crit.ui.keymap`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crit.cri.states import SANDBOX_READY
 from crit.render.sanitize import sanitize
+from crit.ui.base import Selection
 from crit.ui.forwards.dialog import ForwardRequest, PortForwardDialog
 from crit.ui.forwards.screen import ForwardsScreen, start_forward
 from crit.ui.logs import NothingToShow
-from crit.ui.registry import Selection, command, panel_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 __all__ = [
     "ForwardsScreen",
@@ -26,12 +29,12 @@ __all__ = [
 ]
 
 
-def forward_key(app: Any, sel: Selection) -> None:
+def forward_key(app: CritApp, sel: Selection) -> None:
     """The ``shift+f`` / ``F`` handler: the port-forward dialog for the selected pod."""
     open_port_forward(app, sel.row.obj)
 
 
-def open_port_forward(app: Any, pod: Any) -> None:
+def open_port_forward(app: CritApp, pod: Any) -> None:
     """The port-forward dialog for ``pod``; on OK the forward starts and is listed by ``:forwards``."""
     if pod.state != SANDBOX_READY:
         raise NothingToShow(
@@ -56,11 +59,5 @@ def open_port_forward(app: Any, pod: Any) -> None:
     app.push_screen(PortForwardDialog(pod.metadata.name), answered)
 
 
-# PortForward is refused by a read-only client (crit.cri.client.MUTATING_RPCS): hidden under --readonly
-panel_key("shift+f", "Port-fwd", panels=("pods",), mutating=True)(forward_key)
-panel_key("F", "Port-fwd (shift+f)", panels=("pods",), mutating=True, show=False)(forward_key)
-
-
-@command("forwards", "the active port-forwards with byte counts; x stops one")
-def forwards_command(app: Any, args: list[str]) -> None:
+def forwards_command(app: CritApp, args: list[str]) -> None:
     app.open_view(ForwardsScreen(app))

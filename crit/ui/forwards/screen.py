@@ -3,7 +3,7 @@ connections and byte counts; ``x`` stops the selected one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,15 +14,19 @@ from textual.widgets import DataTable, Footer, Static
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
+from crit.ui.base import crit_app
 from crit.ui.forwards.dialog import ForwardRequest
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.readonly import refusal
 
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
+
 __all__ = ["ForwardsScreen", "start_forward"]
 
 
-async def start_forward(app: Any, pod_id: str, pod_name: str, req: ForwardRequest) -> PortForward:
+async def start_forward(app: CritApp, pod_id: str, pod_name: str, req: ForwardRequest) -> PortForward:
     """Listen on ``req.address:req.local_port`` and relay every connection to the pod's port through a fresh
     PortForward URL (via ``app.client``).  Errors from the error channel become notifications."""
     client = app.client
@@ -35,7 +39,7 @@ async def start_forward(app: Any, pod_id: str, pod_name: str, req: ForwardReques
     def on_error(message: str) -> None:
         app.notify(f"{label}:{port}: {sanitize(message)}", severity="error", markup=False, timeout=8)
 
-    insecure = bool(getattr(getattr(app, "options", None), "stream_insecure", False))
+    insecure = app.options.stream_insecure
     fwd = PortForward(
         url,
         port,
@@ -73,7 +77,7 @@ class ForwardsScreen(Screen):
         self.crit = app
 
     def compose(self) -> ComposeResult:
-        if getattr(self.crit, "readonly", False):  # shift+f is refused: do not send the user to it
+        if crit_app(self).readonly:  # shift+f is refused: do not send the user to it
             hint = "x stops the selected one"
             empty = "No active port-forwards. " + refusal("port-forwarding")
         else:

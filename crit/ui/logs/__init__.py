@@ -1,11 +1,12 @@
 """The log view (issue 7): ``l`` on a container shows its log (on a pod: pick one of its containers) in
 :class:`LogScreen` — the screen (``screen.py``), the scrolling line view (``logview.py``) and its dialogs
-(``dialogs.py``: the container picker, save).  Importing this package registers the ``l`` key (``open_logs``).
+(``dialogs.py``: the container picker, save).  ``open_logs`` is the ``l`` key's handler (bound in
+:mod:`crit.ui.keymap`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crit.cri.errors import CriError
 from crit.cri.states import CONTAINER_RUNNING, container_state
@@ -13,7 +14,10 @@ from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.ui.logs.dialogs import ContainerPicker
 from crit.ui.logs.screen import LogScreen
-from crit.ui.registry import Selection, panel_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
+from crit.ui.base import Selection
 
 __all__ = ["LogScreen", "NothingToShow", "open_logs"]
 
@@ -22,14 +26,13 @@ class NothingToShow(CriError):
     """A user-facing sentence (shown as a notification)."""
 
 
-def _pod_containers(app: Any, pod_id: str) -> list[Any]:
+def _pod_containers(app: CritApp, pod_id: str) -> list[Any]:
     ctrs = [c for c in app.model.containers.items.values() if c.pod_sandbox_id == pod_id]
     # running first, then the newest
     return sorted(ctrs, key=lambda c: (c.state != CONTAINER_RUNNING, -c.created_at))
 
 
-@panel_key("l", "Logs", panels=("containers", "pods"))
-def open_logs(app: Any, sel: Selection) -> None:
+def open_logs(app: CritApp, sel: Selection) -> None:
     if sel.panel == "containers":
         app.open_view(LogScreen(app, sel.row.key))
         return

@@ -1,4 +1,5 @@
-"""Terminal sessions from the panels (issue 6 point 4).  Importing this module registers:
+"""Terminal sessions from the panels (issue 6 point 4): the handlers of these keys and commands (bound in
+:mod:`crit.ui.keymap`):
 
 * ``s`` on a running container: an interactive shell (bash when the image has it, else sh — like k9s);
 * ``S`` (``shift+s``): a dialog asks for a command line (split like a shell does, with :mod:`shlex`), which then
@@ -8,10 +9,10 @@
 * ``:sessions``: the open sessions (container, pod, command, state, bytes received); ``enter`` switches to one,
   ``x`` closes one.
 
-The keys run code in the container, so they are registered ``mutating=True``: hidden and refused under
+The keys run code in the container, so the keymap marks them ``mutating=True``: hidden and refused under
 ``--readonly`` (the read-only client refuses Exec and Attach too).
 
-Sessions live in a :class:`SessionManager` on the app (``app.sessions``).  Each session is a
+Sessions live in a :class:`SessionManager` on the app (``app.sessions``, created with the app).  Each session is a
 :class:`~crit.ui.terminal.TerminalScreen` installed on the app, so detaching (``ctrl+]``) pops it back to the
 panels while the process keeps running; ``:sessions`` pushes it again.  When the process ends the screen shows
 ``[exited with code N]``; the next key returns to the panels, a notification gives the exit code and the session
@@ -23,8 +24,8 @@ Closing the stream does not end an exec'd process on containerd, so exec session
 in their environment (set through sh); ``x`` on a running session, and quitting crit with sessions open, hang up
 and then kill every process carrying it (ExecSync).  A session whose connection was lost (no exit status) is ended
 the same way as soon as the runtime answers again, or at quit, or at crit's next start (the marker waits in the
-state file) — :class:`crit.model.sessions.SessionJanitor`, ``app.sessions.janitor``.  ``app.sessions`` is created
-on first use (:func:`sessions_of`); the app's start calls its ``sweep`` (leftovers of an earlier crit).
+state file) — :class:`crit.model.sessions.SessionJanitor`, ``app.sessions.janitor``.  The app's start calls its
+``sweep`` (leftovers of an earlier crit) and its end :meth:`SessionManager.end_all_running`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import json
 import logging
 import shlex
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -42,7 +43,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
@@ -58,13 +58,16 @@ from crit.model.sessions import (
 from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
+from crit.ui.base import Selection
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
 from crit.ui.readonly import refusal
-from crit.ui.registry import Selection, command, panel_key
 from crit.ui.terminal.screen import TerminalScreen
 from crit.ui.terminal.sessions import attach_session, exec_session
 from crit.ui.terminal.view import SessionFactory, TerminalView
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 log = logging.getLogger(__name__)
 
@@ -214,12 +217,12 @@ class TerminalSession:
 class SessionManager:
     """The app's open terminal sessions (``app.sessions``)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CritApp) -> None:
         self.app = app
         self.sessions: list[TerminalSession] = []
         self._counter = 0
         client = app.client
-        endpoint = getattr(client, "runtime_endpoint", None) or getattr(app, "endpoint_label", "")
+        endpoint = getattr(client, "runtime_endpoint", None) or app.endpoint_label  # as the state file names it
         # ends the processes of exec sessions, also of lost ones and of those an earlier crit left behind
         self.janitor = SessionJanitor(client, str(endpoint), on_killed=self._leftover_ended)
 
@@ -261,7 +264,6 @@ class SessionManager:
         # once it has ended: "exited with code 3 — press any key to close · shell · container web · pod p"
         screen = TerminalScreen(factory, title, detach_key=detach, ended_title=label)
         session = TerminalSession(number, kind, container_id, container, pod, command, screen, marker)
-        self._ensure_reaper()
         app.install_screen(screen, self._name(session))
         self.sessions.append(session)
         app.run_worker(self._watch(session), group="terminal-sessions", name=f"session-{number}")
@@ -351,7 +353,6 @@ class SessionManager:
             if stream is None or getattr(stream, "status", None) is None:
                 session.lost = True
                 self.janitor.lost(session.container_id, marker.token)
-                self._ensure_reaper()
             else:
                 self.janitor.exited(marker.token)
         try:
@@ -419,10 +420,7 @@ class SessionManager:
         """A lost session's processes (or an earlier crit's) were ended once the runtime answered."""
         if outcome != KILLED:
             return
-        ctr = None
-        model = getattr(self.app, "model", None)
-        if model is not None:
-            ctr = model.containers.items.get(entry.container_id)
+        ctr = self.app.model.containers.items.get(entry.container_id)
         name = sanitize(ctr.metadata.name) if ctr is not None else short_id(entry.container_id)
         if entry.marker in self.janitor.adopted:
             self.app.notify(
@@ -435,27 +433,16 @@ class SessionManager:
 
     def sweep(self) -> None:
         """At start: end what an earlier crit left running (markers in the state file, for this runtime)."""
-        if self.janitor.sweep():
-            self._ensure_reaper()
-
-    def _ensure_reaper(self) -> None:
-        main = getattr(self.app, "main", None)
-        if main is None or not main.is_attached or main.query(SessionReaper):
-            return
-        main.mount(SessionReaper(self))
+        self.janitor.sweep()
 
     async def close_all(self) -> None:
         for session in list(self.sessions):
             await self.close(session)
 
 
-def sessions_of(app: Any) -> SessionManager:
-    """The app's session manager (created on first use)."""
-    manager = getattr(app, "sessions", None)
-    if not isinstance(manager, SessionManager):
-        manager = SessionManager(app)
-        app.sessions = manager
-    return manager
+def sessions_of(app: CritApp) -> SessionManager:
+    """The app's session manager (``app.sessions``)."""
+    return app.sessions
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -465,14 +452,12 @@ class NotPossible(Exception):
     """A user-facing sentence: why the key does nothing here."""
 
 
-def _names(app: Any, ctr: Any, row: Any = None) -> tuple[str, str]:
+def _names(app: CritApp, ctr: Any, row: Any = None) -> tuple[str, str]:
     name = sanitize(ctr.metadata.name) or short_id(ctr.id)
     pod = ""
-    model = getattr(app, "model", None)
-    if model is not None:
-        p = model.pods.items.get(ctr.pod_sandbox_id)
-        if p is not None:
-            pod = sanitize(p.metadata.name)
+    p = app.model.pods.items.get(ctr.pod_sandbox_id)
+    if p is not None:
+        pod = sanitize(p.metadata.name)
     if not pod and row is not None and len(getattr(row, "cells", ())) > 2:
         pod = sanitize(str(row.cells[2]))
     return name, pod or short_id(ctr.pod_sandbox_id)
@@ -486,8 +471,8 @@ def _require_running(ctr: Any, name: str, verb: str) -> None:
         )
 
 
-def _insecure(app: Any) -> bool:
-    return bool(getattr(getattr(app, "options", None), "stream_insecure", False))
+def _insecure(app: CritApp) -> bool:
+    return app.options.stream_insecure
 
 
 def _label(argv: list[str]) -> str:
@@ -495,7 +480,7 @@ def _label(argv: list[str]) -> str:
     return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
-def _warn(app: Any, exc: NotPossible) -> None:
+def _warn(app: CritApp, exc: NotPossible) -> None:
     app.notify(str(exc), severity="warning", markup=False, timeout=8)
 
 
@@ -556,7 +541,7 @@ def attach_blocker(info: dict[str, str], name: str) -> tuple[str | None, bool]:
 # ---------------------------------------------------------------------------------------------- keys
 
 
-def open_shell(app: Any, sel: Selection) -> None:
+def open_shell(app: CritApp, sel: Selection) -> None:
     ctr = sel.row.obj
     name, pod = _names(app, ctr, sel.row)
     try:
@@ -565,7 +550,7 @@ def open_shell(app: Any, sel: Selection) -> None:
         _warn(app, exc)
         return
     marker = Marker()
-    sessions_of(app).open(
+    app.sessions.open(
         shell_factory(app.client, ctr.id, marker, insecure=_insecure(app)),
         kind="shell",
         container_id=ctr.id,
@@ -576,7 +561,7 @@ def open_shell(app: Any, sel: Selection) -> None:
     )
 
 
-def open_custom(app: Any, sel: Selection) -> None:
+def open_custom(app: CritApp, sel: Selection) -> None:
     ctr = sel.row.obj
     name, pod = _names(app, ctr, sel.row)
     try:
@@ -589,7 +574,7 @@ def open_custom(app: Any, sel: Selection) -> None:
         if not argv:
             return
         marker = Marker()
-        sessions_of(app).open(
+        app.sessions.open(
             command_factory(app.client, ctr.id, argv, marker, insecure=_insecure(app)),
             kind="exec",
             container_id=ctr.id,
@@ -602,7 +587,7 @@ def open_custom(app: Any, sel: Selection) -> None:
     app.push_screen(CommandDialog(name), answered)
 
 
-async def open_attach(app: Any, sel: Selection) -> None:
+async def open_attach(app: CritApp, sel: Selection) -> None:
     ctr = sel.row.obj
     name, pod = _names(app, ctr, sel.row)
     try:
@@ -622,7 +607,7 @@ async def open_attach(app: Any, sel: Selection) -> None:
             markup=False,
             timeout=8,
         )
-    sessions_of(app).open(
+    app.sessions.open(
         attach_session(app.client, ctr.id, insecure=_insecure(app)),
         kind="attach",
         container_id=ctr.id,
@@ -632,44 +617,12 @@ async def open_attach(app: Any, sel: Selection) -> None:
     )
 
 
-# Exec and Attach run code in the container and the read-only client refuses them: hidden under --readonly
-panel_key(
-    "s",
-    "Shell",
-    panels=("containers",),
-    mutating=True,
-    help="a shell in the running container (bash if it has one, else sh); ctrl+] detaches",
-)(open_shell)
-panel_key(
-    "S",
-    "Exec cmd",
-    panels=("containers",),
-    mutating=True,
-    help="run a command you type in the running container, with a terminal",
-)(open_custom)
-panel_key(
-    "shift+s",
-    "Exec cmd",
-    panels=("containers",),
-    mutating=True,
-    show=False,
-    help="run a command you type in the running container, with a terminal",
-)(open_custom)
-panel_key(
-    "a",
-    "Attach",
-    panels=("containers",),
-    mutating=True,
-    help="attach to the main process of a container created with stdin and tty",
-)(open_attach)
-
-
 #: the name the app's one :sessions screen is installed under
 SESSIONS_SCREEN = "crit-sessions"
 
 
-@command("sessions", "the open shell / exec / attach sessions: enter switches to one, x closes one")
-def sessions_command(app: Any, args: list[str]) -> None:
+def sessions_command(app: CritApp, args: list[str]) -> None:
+    """``:sessions``: the open sessions (enter switches to one, x closes one)."""
     # one screen per app, installed, so that leaving it does not tear it down: Textual's app awaits the removal of
     # a popped screen before it reads the next key, and while a session floods that took ~0.5 s — enter on a
     # flooding session then ctrl+] at once waited that long for the detach
@@ -682,21 +635,6 @@ def sessions_command(app: Any, args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- dialogs / screens
-
-
-class SessionReaper(Widget):
-    """Invisible, on the main screen while sessions exist: when crit quits, the main screen is taken down while
-    the client is still open and the screen stack still intact, and this ends the processes of the sessions
-    that are still running (the runtime would leave them running in their containers)."""
-
-    DEFAULT_CSS = "SessionReaper { display: none; }"
-
-    def __init__(self, manager: SessionManager) -> None:
-        super().__init__()
-        self.manager = manager
-
-    async def on_unmount(self) -> None:
-        await self.manager.end_all_running(timeout=3.0)
 
 
 class CommandDialog(ModalScreen[list[str] | None]):
@@ -782,10 +720,10 @@ class SessionsScreen(Screen):
 
     COLUMNS = ("#", "CONTAINER", "POD", "COMMAND", "STATE", "RECEIVED", "AGE")
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
-        self.manager = sessions_of(app)
+        self.manager = app.sessions
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -793,7 +731,7 @@ class SessionsScreen(Screen):
             id="ss-title",
             markup=False,
         )
-        if getattr(self.crit, "readonly", False):  # s, S and a are refused: do not send the user to them
+        if self.crit.readonly:  # s, S and a are refused: do not send the user to them
             empty = "No open sessions. " + refusal("opening a shell, running a command or attaching")
         else:
             empty = "No open sessions: select a running container and press s (shell), S (a command) or a (attach)."
