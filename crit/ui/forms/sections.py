@@ -9,7 +9,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from crit.model.launch import ContainerForm, PodForm
-from crit.ui.forms.widgets import RowsEditor, bool_field, fid, select_field, text_field
+from crit.ui.forms.widgets import KV_ROWS, MOUNT_ROWS, PORT_ROWS, RowsEditor, bool_field, fid, select_field, text_field
 
 _SECTION_CSS = """
 {name} {{ height: auto; border: round $panel-lighten-2; padding: 0 1; margin: 0 0 1 0; }}
@@ -62,9 +62,9 @@ class PodSection(_Section):
         yield Static("Pod", classes="subtitle")
         yield text_field(p("hostname"), "Hostname", f.hostname, "(empty: runtime default)")
         yield text_field(p("log_directory"), "Log directory", f.log_directory, "absolute path, e.g. /var/log/pods/web")
-        yield RowsEditor(p("labels"), "Labels", "kv", list(f.labels))
-        yield RowsEditor(p("annotations"), "Annotations", "kv", list(f.annotations))
-        yield RowsEditor(p("port_mappings"), "Port mappings", "port", list(f.port_mappings))
+        yield RowsEditor(p("labels"), "Labels", KV_ROWS, list(f.labels))
+        yield RowsEditor(p("annotations"), "Annotations", KV_ROWS, list(f.annotations))
+        yield RowsEditor(p("port_mappings"), "Port mappings", PORT_ROWS, list(f.port_mappings))
         yield Static("DNS", classes="subtitle")
         yield text_field(p("dns_servers"), "DNS servers", f.dns_servers, "IP addresses, comma separated")
         yield text_field(p("dns_searches"), "DNS searches", f.dns_searches, "domains, comma separated")
@@ -79,7 +79,7 @@ class PodSection(_Section):
         )
         yield text_field(p("runtime_handler"), "Runtime handler", f.runtime_handler, "(empty: default)")
         yield text_field(p("cgroup_parent"), "Cgroup parent", f.cgroup_parent, "(empty: runtime default)")
-        yield RowsEditor(p("sysctls"), "Sysctls", "kv", list(f.sysctls), placeholder="net.ipv4.ip_forward=1")
+        yield RowsEditor(p("sysctls"), "Sysctls", KV_ROWS, list(f.sysctls), placeholder="net.ipv4.ip_forward=1")
         yield Static("Security", classes="subtitle")
         yield bool_field(p("privileged"), "Privileged", f.privileged)
         yield text_field(p("run_as_user"), "Run as user (uid)", f.run_as_user)
@@ -169,14 +169,14 @@ class ContainerSection(_Section):
         yield text_field(p("command"), "Command", f.command, "words, shell quoting, e.g. sh -c 'sleep 3600'")
         yield text_field(p("args"), "Args", f.args, "words, shell quoting")
         yield text_field(p("working_dir"), "Working directory", f.working_dir, "absolute path")
-        yield RowsEditor(p("env"), "Environment", "kv", list(f.env), placeholder="NAME=value")
-        yield RowsEditor(p("mounts"), "Mounts", "mount", list(f.mounts))
+        yield RowsEditor(p("env"), "Environment", KV_ROWS, list(f.env), placeholder="NAME=value")
+        yield RowsEditor(p("mounts"), "Mounts", MOUNT_ROWS, list(f.mounts))
         yield text_field(p("log_path"), "Log path", f.effective_log_path(), "NAME.log, in the pod's log directory")
         yield bool_field(p("stdin"), "Stdin", f.stdin)
         yield bool_field(p("stdin_once"), "Stdin once", f.stdin_once)
         yield bool_field(p("tty"), "TTY", f.tty)
-        yield RowsEditor(p("labels"), "Labels", "kv", list(f.labels))
-        yield RowsEditor(p("annotations"), "Annotations", "kv", list(f.annotations))
+        yield RowsEditor(p("labels"), "Labels", KV_ROWS, list(f.labels))
+        yield RowsEditor(p("annotations"), "Annotations", KV_ROWS, list(f.annotations))
         yield Static("Resources", classes="subtitle")
         yield text_field(p("cpu_period"), "CPU period (µs)", f.cpu_period, "e.g. 100000")
         yield text_field(p("cpu_quota"), "CPU quota (µs)", f.cpu_quota, "e.g. 50000")

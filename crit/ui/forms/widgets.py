@@ -7,6 +7,10 @@ line of a field (or of a whole row) has the id ``eid(path)``. Error text is show
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -208,6 +212,22 @@ class MountRowWidget(Row):
         )
 
 
+@dataclass(frozen=True)
+class RowKind:
+    """What a :class:`RowsEditor` lists: how one row widget is made and what a new (blank) row holds."""
+
+    make: Callable[[str, int, Any, str], Row]  # (editor path, index, value, placeholder) -> the row widget
+    blank: Callable[[], Any]
+
+
+#: key=value text rows (labels, annotations, sysctls, environment)
+KV_ROWS = RowKind(lambda path, i, value, placeholder: KVRow(path, i, value, placeholder), str)
+#: port mappings
+PORT_ROWS = RowKind(lambda path, i, value, placeholder: PortRow(path, i, value), PortMappingRow)
+#: mounts
+MOUNT_ROWS = RowKind(lambda path, i, value, placeholder: MountRowWidget(path, i, value), MountRow)
+
+
 class RowsEditor(Vertical):
     """A titled list of rows with add (button ``+ add``) and remove (``−`` on each row)."""
 
@@ -219,7 +239,7 @@ class RowsEditor(Vertical):
     RowsEditor Button.add { min-width: 7; width: auto; }
     """
 
-    def __init__(self, path: str, title: str, kind: str, values: list, placeholder: str = "key=value") -> None:
+    def __init__(self, path: str, title: str, kind: RowKind, values: list, placeholder: str = "key=value") -> None:
         super().__init__(classes="rows-editor", id=f"rows-{path.replace('.', '-')}")
         self.path = path
         self.title = title
@@ -227,15 +247,11 @@ class RowsEditor(Vertical):
         self.placeholder = placeholder
         self._initial = list(values)
 
-    def _make(self, index: int, value) -> Row:
-        if self.kind == "kv":
-            return KVRow(self.path, index, value, self.placeholder)
-        if self.kind == "port":
-            return PortRow(self.path, index, value)
-        return MountRowWidget(self.path, index, value)
+    def _make(self, index: int, value: Any) -> Row:
+        return self.kind.make(self.path, index, value, self.placeholder)
 
-    def blank(self):
-        return {"kv": "", "port": PortMappingRow(), "mount": MountRow()}[self.kind]
+    def blank(self) -> Any:
+        return self.kind.blank()
 
     def compose(self) -> ComposeResult:
         with Horizontal():

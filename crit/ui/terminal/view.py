@@ -252,7 +252,8 @@ class TerminalView(Widget, can_focus=True):
         self._history_mark = 0
         self._strips: dict[int, Strip] = {}
         self._last_cursor: tuple[int, int, bool] | None = None
-        self._outgoing: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        # to the process: bytes for its stdin, or (columns, rows) for a terminal resize
+        self._outgoing: asyncio.Queue[bytes | tuple[int, int]] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
         self._bell_seen = 0
         self._title_seen = ""
@@ -389,7 +390,7 @@ class TerminalView(Widget, can_focus=True):
                     last_yield = loop_time()
             replies = term.take_replies()
             if replies:
-                self._outgoing.put_nowait(("data", replies))
+                self._outgoing.put_nowait(replies)
             self.last_fed = loop_time()
             self._request_frame()
         error = outcome[0]
@@ -414,12 +415,12 @@ class TerminalView(Widget, can_focus=True):
         stream = self.stream
         assert stream is not None
         while True:
-            kind, value = await self._outgoing.get()
+            item = await self._outgoing.get()
             try:
-                if kind == "data":
-                    await stream.send(value)
-                elif kind == "resize":
-                    await stream.resize(*value)
+                if isinstance(item, bytes):
+                    await stream.send(item)
+                else:
+                    await stream.resize(*item)
             except StreamError:
                 return  # the session ended; the reader reports how
 
@@ -451,7 +452,7 @@ class TerminalView(Widget, can_focus=True):
             self.refresh()
         if self.stream is not None and self._size_sent != (width, height) and not self.ended:
             self._size_sent = (width, height)
-            self._outgoing.put_nowait(("resize", (width, height)))
+            self._outgoing.put_nowait((width, height))
 
     def on_resize(self, event: events.Resize) -> None:
         self._sync_size()
@@ -580,7 +581,7 @@ class TerminalView(Widget, can_focus=True):
     def send_bytes(self, data: bytes) -> None:
         """Queue bytes for the process's stdin."""
         if data and not self.ended:
-            self._outgoing.put_nowait(("data", data))
+            self._outgoing.put_nowait(data)
 
     def _scroll(self, delta: int) -> None:
         screen = self.term.screen
