@@ -112,10 +112,12 @@ def command_hint(width: int, keymap: Keymap = KEYMAP) -> str:
     """The `:` prompt's placeholder: every command, briefly (the narrow form fits 80 columns)."""
     registered = keymap.command_names
     if width >= 120:
-        names = ["pods [NS]", "containers [NS]", "images", *registered, "help", "q"]
+        names = [f"{k.name} [NS]" if k.namespaced else k.name for k in KINDS] + [*registered, "help", "q"]
         return " | ".join(names) + "   tab completes, ⏎ runs, esc cancels"
     firsts = list(dict.fromkeys(name.split()[0] for name in registered))
-    return " ".join(["pods|containers [NS]", "images", *firsts, "help", "q", "⇥"])
+    by_namespace = "|".join(k.name for k in KINDS if k.namespaced) + " [NS]"
+    alone = [k.name for k in KINDS if not k.namespaced]
+    return " ".join([by_namespace, *alone, *firsts, "help", "q", "⇥"])
 
 
 def complete_command(text: str, keymap: Keymap = KEYMAP) -> str | None:

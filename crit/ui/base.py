@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from crit.model import kinds
+from crit.model.kinds import ResourceKind
+
 if TYPE_CHECKING:  # pragma: no cover
     from textual.dom import DOMNode
 
@@ -33,3 +36,8 @@ class Selection:
     panel: str
     row: Any  # crit.ui.panels.Row | None (Any: the handlers read the protobuf message of their own panels)
     rows: list[Any] = field(default_factory=list)
+
+    @property
+    def kind(self) -> ResourceKind:
+        """The kind listed in the panel (:mod:`crit.model.kinds`)."""
+        return kinds.by_name(self.panel)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from crit.model.kinds import KINDS
 from crit.ui.base import Selection
 from crit.ui.events import events_command
 from crit.ui.forms.entry import key_new_pod, key_run, new_container_command, new_pod_command, run_command
@@ -46,7 +47,7 @@ __all__ = [
 KeyHandler = Callable[["CritApp", Selection], Awaitable[None] | None]
 CommandHandler = Callable[["CritApp", list[str]], Awaitable[None] | None]
 
-ALL_PANELS = ("pods", "containers", "images")
+ALL_PANELS = tuple(kind.name for kind in KINDS)
 
 #: keys of the main screen itself (issue 4); a keymap must use others
 RESERVED_KEYS = frozenset(
@@ -58,7 +59,7 @@ RESERVED_KEYS = frozenset(
 )
 
 
-_BUILTIN_NAMES = frozenset({"pods", "containers", "images", "q", "quit", "help"})
+_BUILTIN_NAMES = frozenset({*ALL_PANELS, "q", "quit", "help"})
 
 FOOTER_MAX = 14  # a footer label longer than this is cut: the footer must fit 80 columns
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from crit.cri.errors import CriError
 from crit.cri.states import CONTAINER_RUNNING, container_state
+from crit.model.kinds import CONTAINERS
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.ui.logs.dialogs import ContainerPicker
@@ -33,7 +34,7 @@ def _pod_containers(app: CritApp, pod_id: str) -> list[Any]:
 
 
 def open_logs(app: CritApp, sel: Selection) -> None:
-    if sel.panel == "containers":
+    if sel.kind is CONTAINERS:
         app.open_view(LogScreen(app, sel.row.key))
         return
     pod = sel.row.obj

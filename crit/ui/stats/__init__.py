@@ -20,7 +20,7 @@ __all__ = ["StatsScreen", "open_stats", "stats_command"]
 
 
 def open_stats(app: CritApp, sel: Selection) -> None:
-    stats_kind = kinds.by_name(sel.panel).stats_kind or CONTAINER
+    stats_kind = sel.kind.stats_kind or CONTAINER
     app.open_view(StatsScreen(app, stats_kind, sel.row.key, sel.row.obj.metadata.name))
 
 
