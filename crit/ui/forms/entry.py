@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crit.cri.states import SANDBOX_READY
+from crit.model.launching import LaunchKind
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.ui.base import Selection
@@ -28,7 +29,7 @@ def _after(app):
     def done(result: LaunchResult | None) -> None:
         if result is None:
             return
-        app.select("pods" if result.kind == "pod" else "containers", result.id)
+        app.select("pods" if result.kind is LaunchKind.POD else "containers", result.id)
 
     return done
 
