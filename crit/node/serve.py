@@ -18,10 +18,11 @@ import time
 
 import grpc
 
+from crit.cri.refs import normalize_ref
 from crit.errors import CritError
 from crit.node.runtime import Runtime, generic_handlers, make_image
 from crit.node.seed import Churn, DemoRestarter, ScaleSpecError, parse_scale, seed_demo, seed_scale
-from crit.node.state import NodeState, is_loopback_registry, normalize_ref, registry_host
+from crit.node.state import NodeState, is_loopback_registry, registry_host
 from crit.node.streaming import StreamServer
 from crit.node.workload import Workloads
 
@@ -93,7 +94,7 @@ STATE_PREFIX = "crit-node-"
 def reap_stale_state_dirs(base: str | None = None) -> list[str]:
     """Remove state directories left by nodes that died without cleaning up (killed with SIGKILL)."""
     base = base or tempfile.gettempdir()
-    removed = []
+    removed: list[str] = []
     try:
         names = [n for n in os.listdir(base) if n.startswith(STATE_PREFIX)]
     except OSError:
@@ -242,7 +243,7 @@ class Node:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
     def banner(self) -> str:

@@ -13,10 +13,13 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 import grpc
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.refs import normalize_ref
@@ -29,6 +32,8 @@ from crit.cri.states import (
     SANDBOX_READY,
 )
 from crit.errors import CritError
+
+_T = TypeVar("_T")
 
 NS = 1_000_000_000
 
@@ -71,7 +76,7 @@ def det_id(*parts: object) -> str:
 
 
 def state_name(state: int) -> str:
-    return pb.ContainerState.Name(state)
+    return str(pb.ContainerState.Name(pb.ContainerState.ValueType(state)))
 
 
 def rfc3339nano(ts_ns: int) -> str:
@@ -83,10 +88,10 @@ def rfc3339nano(ts_ns: int) -> str:
     return base + "Z"
 
 
-def to_json_dict(msg) -> dict:
+def to_json_dict(msg: Message) -> dict[str, Any]:
     """What Go's encoding/json makes of the gogo CRI structs: proto (snake_case) names, empty fields omitted,
     enums and 64-bit integers as numbers, bytes as base64 — the shape of containerd's verbose ``info``."""
-    out = {}
+    out: dict[str, Any] = {}
     for fd, value in msg.ListFields():
         if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
             vfd = fd.message_type.fields_by_name["value"]
@@ -98,12 +103,12 @@ def to_json_dict(msg) -> dict:
     return out
 
 
-def _repeated(fd) -> bool:
+def _repeated(fd: FieldDescriptor) -> bool:
     rep = getattr(fd, "is_repeated", None)  # protobuf >= 5.28; older ones only have .label
     return bool(rep) if rep is not None else fd.label == fd.LABEL_REPEATED
 
 
-def _json_value(fd, v):
+def _json_value(fd: FieldDescriptor, v: Any) -> Any:
     if fd.type == fd.TYPE_MESSAGE:
         return to_json_dict(v)
     if fd.type == fd.TYPE_BYTES:
@@ -148,7 +153,7 @@ class Image:
     repo_tags: list[str]
     repo_digests: list[str]
     size: int
-    config: dict  # OCI image config ("config" part): Entrypoint, Cmd, Env, WorkingDir, User, Labels
+    config: dict[str, Any]  # OCI image config ("config" part): Entrypoint, Cmd, Env, WorkingDir, User, Labels
     created: str = "2024-01-01T00:00:00Z"
     pinned: bool = False
     chain_id: str = ""
@@ -197,7 +202,7 @@ class Pod:
     state: int = SANDBOX_READY
     ip: str = ""
     pid: int = 0
-    containers: dict = field(default_factory=dict)  # id -> Container (insertion ordered)
+    containers: dict[str, Container] = field(default_factory=dict)  # id -> Container (insertion ordered)
     framed: bytes | None = None
 
     @property
@@ -209,7 +214,7 @@ class Pod:
         return pb.PodSandbox(
             id=self.id,
             metadata=c.metadata,
-            state=self.state,
+            state=pb.PodSandboxState.ValueType(self.state),
             created_at=self.created_at,
             labels=c.labels,
             annotations=c.annotations,
@@ -222,7 +227,7 @@ class Pod:
         st = pb.PodSandboxStatus(
             id=self.id,
             metadata=c.metadata,
-            state=self.state,
+            state=pb.PodSandboxState.ValueType(self.state),
             created_at=self.created_at,
             labels=c.labels,
             annotations=c.annotations,
@@ -283,7 +288,7 @@ class Container:
             metadata=c.metadata,
             image=c.image,
             image_ref=self.image_id,
-            state=self.state,
+            state=pb.ContainerState.ValueType(self.state),
             created_at=self.created_at,
             labels=c.labels,
             annotations=c.annotations,
@@ -298,7 +303,7 @@ class Container:
         st = pb.ContainerStatus(
             id=self.id,
             metadata=c.metadata,
-            state=state,
+            state=pb.ContainerState.ValueType(state),
             created_at=self.created_at,
             exit_code=self.exit_code,
             reason=reason,
@@ -353,7 +358,7 @@ class Registrar:
             self.name_to_key.pop(name, None)
 
 
-def resolve_prefix(store: dict, ident: str):
+def resolve_prefix(store: Mapping[str, _T], ident: str) -> _T:
     """containerd's truncindex lookup: full id or unique prefix."""
     obj = store.get(ident)
     if obj is not None:
@@ -377,7 +382,7 @@ def wrap(err: NodeError, prefix: str) -> NodeError:
     return NodeError(err.code, f"{prefix}: {err.message}")
 
 
-def match_labels(selector, labels) -> bool:
+def match_labels(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
     for k, v in selector.items():
         if labels.get(k) != v:
             return False
@@ -385,6 +390,16 @@ def match_labels(selector, labels) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ node
+
+
+class Hooks(Protocol):
+    """What the state calls to run containers (implemented by :class:`crit.node.workload.Workloads`)."""
+
+    def start(self, c: Container) -> None: ...
+
+    async def stop(self, c: Container, timeout: int) -> None: ...
+
+    def removed(self, c: Container) -> None: ...
 
 
 class NodeState:
@@ -397,11 +412,18 @@ class NodeState:
         self.pod_names = Registrar()
         self.container_names = Registrar()
         self.subscribers: list[Callable[[pb.ContainerEventResponse], None]] = []
-        self.hooks = None  # crit.node.workload.Workloads, set by serve
+        self.hooks: Hooks | None = None  # crit.node.workload.Workloads, set by it
         self.started_at = now_ns()
         self.ip_counter = 2
         self.missing_images: set[str] = set()  # normalized refs that "do not exist" in any registry
         self.host_note = HOST_NOTE.format(user=_user())
+
+    @property
+    def workloads(self) -> Hooks:
+        """What runs the containers (:class:`crit.node.workload.Workloads`, which sets :attr:`hooks`)."""
+        if self.hooks is None:
+            raise RuntimeError("the node's workloads are not set up (crit.node.workload.Workloads sets them)")
+        return self.hooks
 
     # ------------------------------------------------------------------ lookup
 
@@ -435,7 +457,9 @@ class NodeState:
         (remaining) containers."""
         if not self.subscribers:
             return
-        ev = pb.ContainerEventResponse(container_id=cid, container_event_type=etype, created_at=now_ns())
+        ev = pb.ContainerEventResponse(
+            container_id=cid, container_event_type=pb.ContainerEventType.ValueType(etype), created_at=now_ns()
+        )
         if pod.id in self.pods:  # a removed pod has no status any more (containerd 1.7 sends none)
             ev.pod_sandbox_status.CopyFrom(pod.status_pb())
         for c in containers if containers is not None else list(pod.containers.values()):
@@ -566,7 +590,7 @@ class NodeState:
             self._start_failed(c, err)
             raise unknown(err)
         try:
-            self.hooks.start(c)
+            self.workloads.start(c)
         except NodeError as e:
             self._start_failed(c, e.message)
             raise
@@ -600,12 +624,12 @@ class NodeState:
         """Simulated workloads stop at once; host processes get the stop signal, then SIGKILL."""
         if c.state != CONTAINER_RUNNING:
             return  # containerd: stopping a container that is not running is a no-op
-        await self.hooks.stop(c, timeout)
+        await self.workloads.stop(c, timeout)
 
     async def remove_container(self, c: Container) -> None:
         # containerd 1.6 forcibly stops a running container before removing it
         if c.state == CONTAINER_RUNNING:
-            await self.hooks.stop(c, 0)
+            await self.workloads.stop(c, 0)
         if c.removing:
             return
         c.removing = True
@@ -613,7 +637,7 @@ class NodeState:
         c.pod.containers.pop(c.id, None)
         c.pod.framed = None
         self.container_names.release_by_key(c.id)
-        self.hooks.removed(c)
+        self.workloads.removed(c)
         self.emit(c.id, pb.CONTAINER_DELETED_EVENT, c.pod)
 
     # ------------------------------------------------------------------ images

@@ -22,13 +22,18 @@ import secrets
 import signal
 import struct
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from weakref import WeakKeyDictionary
 
 import grpc
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.states import CONTAINER_RUNNING
@@ -53,7 +58,7 @@ TOKEN_TTL = 30.0
 HIGH_WATER = 64  # queued output frames before the process's output is paused
 
 
-def go_json(obj) -> str:
+def go_json(obj: Any) -> str:
     """encoding/json.Marshal: compact, UTF-8, and <, >, & (and U+2028/2029) escaped as \\u00XX."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     return (
@@ -99,9 +104,9 @@ def status_error(err: str) -> str:
 
 @dataclass(slots=True)
 class Pending:
-    kind: str
+    kind: str  # "exec", "attach" or "portforward"
     target: str
-    req: object
+    req: Any  # the ExecRequest, AttachRequest or PortForwardRequest of ``kind``
     expires: float
 
 
@@ -110,24 +115,27 @@ class StreamServer:
         self.state = state
         self.wl = workloads
         self.tokens: dict[str, Pending] = {}
-        self.server = None
+        self.server: Server | None = None
         self.port = 0
-        self.sessions: set[asyncio.Task] = set()
+        self.sessions: set[asyncio.Task[Any]] = set()
+        # what each connection's handshake asked for: its token's Pending and the URL's query
+        self._asked: WeakKeyDictionary[ServerConnection, tuple[Pending, dict[str, list[str]]]] = WeakKeyDictionary()
 
     async def start(self) -> None:
-        self.server = await serve(
+        server = await serve(
             self._handler,
             "127.0.0.1",
             0,
             process_request=self._process_request,
-            subprotocols=[*PROTOCOLS, PORTFORWARD],
+            subprotocols=[Subprotocol(p) for p in (*PROTOCOLS, PORTFORWARD)],
             select_subprotocol=self._select,
             compression=None,
             max_size=None,
             ping_interval=None,
             server_header=None,
         )
-        self.port = self.server.sockets[0].getsockname()[1]
+        self.server = server
+        self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
         if self.server is not None:
@@ -137,7 +145,7 @@ class StreamServer:
 
     # ------------------------------------------------------------------ tokens
 
-    def new_url(self, kind: str, target: str, req) -> str:
+    def new_url(self, kind: str, target: str, req: Any) -> str:
         now = time.monotonic()
         for tok in [t for t, p in self.tokens.items() if p.expires <= now]:
             del self.tokens[tok]
@@ -145,7 +153,7 @@ class StreamServer:
         self.tokens[token] = Pending(kind, target, req, now + TOKEN_TTL)
         return f"http://127.0.0.1:{self.port}/{kind}/{token}"
 
-    def _process_request(self, conn: ServerConnection, request):
+    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
         segs = parts.path.strip("/").split("/")
         pending = None
@@ -157,34 +165,34 @@ class StreamServer:
         allowed = PORTFORWARD_PROTOCOLS if pending.kind == "portforward" else PROTOCOLS
         if not any(p in allowed for p in offered):
             return conn.respond(HTTPStatus.FORBIDDEN, "unable to upgrade: no supported subprotocol offered\n")
-        conn.crit_pending = pending  # type: ignore[attr-defined]
-        conn.crit_query = parse_qs(parts.query)  # type: ignore[attr-defined]
+        self._asked[conn] = (pending, parse_qs(parts.query))
         return None
 
-    @staticmethod
-    def _select(conn: ServerConnection, offered):
-        pending = getattr(conn, "crit_pending", None)
+    def _select(self, conn: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+        pending = self._asked[conn][0] if conn in self._asked else None
         allowed = PORTFORWARD_PROTOCOLS if pending is not None and pending.kind == "portforward" else PROTOCOLS
         for p in allowed:
             if p in offered:
-                return p
+                return Subprotocol(p)
         return None
 
     async def _handler(self, conn: ServerConnection) -> None:
         task = asyncio.current_task()
-        self.sessions.add(task)
+        if task is not None:
+            self.sessions.add(task)
         try:
-            pending: Pending = conn.crit_pending  # type: ignore[attr-defined]
+            pending, query = self._asked.pop(conn)
             if pending.kind == "exec":
                 await self._exec(conn, pending)
             elif pending.kind == "attach":
                 await self._attach(conn, pending)
             else:
-                await self._portforward(conn, pending)
+                await self._portforward(conn, pending, query)
         except ConnectionClosed:
             pass
         finally:
-            self.sessions.discard(task)
+            if task is not None:
+                self.sessions.discard(task)
 
     # ------------------------------------------------------------------ exec
 
@@ -226,9 +234,11 @@ class StreamServer:
         await self._pump(conn, out, proc, req.stdout, req.stderr, early)
         if proc.exited.is_set():
             code = proc.returncode
-            await out.finish(status_success() if code == 0 else status_exit(cmd, code))
+            await out.finish(status_success() if code == 0 else status_exit(cmd, -1 if code is None else code))
 
-    async def _pump(self, conn, out: _Out, proc: Proc, want_out: bool, want_err: bool, early: list) -> None:
+    async def _pump(
+        self, conn: ServerConnection, out: _Out, proc: Proc, want_out: bool, want_err: bool, early: list[bytes]
+    ) -> None:
         """Relay a process's stdio to the connection until it exits or the client goes away."""
 
         def on_output(stream: str, data: bytes) -> None:
@@ -252,15 +262,13 @@ class StreamServer:
                 proc.signal(signal.SIGHUP)
                 proc.kill_all()
 
-    async def _read_input(self, conn, proc: Proc, early: list) -> None:
+    async def _read_input(self, conn: ServerConnection, proc: Proc, early: list[bytes]) -> None:
         v5 = conn.subprotocol == V5
         try:
-            for msg in early:
-                self._input(proc, msg, v5)
+            for first in early:
+                self._input(proc, first, v5)
             async for msg in conn:
-                if isinstance(msg, str):
-                    msg = msg.encode()
-                self._input(proc, msg, v5)
+                self._input(proc, msg.encode() if isinstance(msg, str) else msg, v5)
         except ConnectionClosed:
             pass
         if not proc.exited.is_set():
@@ -314,6 +322,7 @@ class StreamServer:
                 f"failed to exec in container: timeout {timeout}s exceeded: context deadline exceeded",
             ) from None
         rc = proc.returncode
+        assert rc is not None  # communicate() returned: the process has ended
         return pb.ExecSyncResponse(stdout=stdout, stderr=stderr, exit_code=128 - rc if rc < 0 else rc)
 
     # ------------------------------------------------------------------ attach
@@ -330,8 +339,8 @@ class StreamServer:
         proc = self.wl.procs.get(c.id)
         ended = asyncio.Event()
 
-        def sink(stream, data) -> None:
-            if stream is None:
+        def sink(stream: str | None, data: bytes | None) -> None:
+            if stream is None or data is None:
                 ended.set()
             elif stream == "stdout" and req.stdout:
                 out.send(STDOUT, data)
@@ -353,7 +362,9 @@ class StreamServer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
 
-    async def _attach_input(self, conn, proc: Proc | None, stdin_once: bool, ended: asyncio.Event) -> None:
+    async def _attach_input(
+        self, conn: ServerConnection, proc: Proc | None, stdin_once: bool, ended: asyncio.Event
+    ) -> None:
         v5 = conn.subprotocol == V5
         try:
             async for msg in conn:
@@ -369,9 +380,8 @@ class StreamServer:
 
     # ------------------------------------------------------------------ port-forward
 
-    async def _portforward(self, conn: ServerConnection, p: Pending) -> None:
+    async def _portforward(self, conn: ServerConnection, p: Pending, q: dict[str, list[str]]) -> None:
         req: pb.PortForwardRequest = p.req
-        q = getattr(conn, "crit_query", {})
         ports: list[int] = []
         for key in ("ports", "port"):
             for v in q.get(key, []):
@@ -430,7 +440,7 @@ class StreamServer:
                 await conn.close()
 
     @staticmethod
-    async def _pf_out(reader: asyncio.StreamReader, i: int, send) -> None:
+    async def _pf_out(reader: asyncio.StreamReader, i: int, send: Callable[[int, bytes], Awaitable[None]]) -> None:
         while True:
             data = await reader.read(65536)
             if not data:
@@ -438,7 +448,7 @@ class StreamServer:
             await send(2 * i + DATA, data)
 
     @staticmethod
-    async def _pf_in(conn, writers: dict[int, asyncio.StreamWriter]) -> None:
+    async def _pf_in(conn: ServerConnection, writers: dict[int, asyncio.StreamWriter]) -> None:
         try:
             async for msg in conn:
                 if isinstance(msg, str):
@@ -474,7 +484,7 @@ class _Out:
 
     def __init__(self, conn: ServerConnection) -> None:
         self.conn = conn
-        self.q: asyncio.Queue = asyncio.Queue()
+        self.q: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.paused_proc: Proc | None = None
         self.task = asyncio.create_task(self._run())
 

@@ -154,7 +154,9 @@ async def open_channel_socket(
             "use --stream-insecure to skip verification"
         ) from None
     except TimeoutError:
-        raise StreamError(f"the {what} server at {host} did not answer within {format_duration(timeout or 0.0)}") from None
+        raise StreamError(
+            f"the {what} server at {host} did not answer within {format_duration(timeout or 0.0)}"
+        ) from None
     except InvalidHandshake as exc:
         raise StreamError(f"the {what} handshake with {host} failed ({exc})") from None
     except ssl.SSLError as exc:
