@@ -2,18 +2,14 @@
 
 The URL comes from the CRI ``Exec``/``Attach`` RPCs (``http://HOST:PORT/exec/TOKEN``). We open it as a WebSocket,
 offering ``v5.channel.k8s.io`` and ``v4.channel.k8s.io`` in one handshake (containerd 1.6 only takes v4, newer
-runtimes take v5). Every binary message is ``channel byte + payload``:
-
-    0 stdin (client → server)      1 stdout        2 stderr
-    3 status JSON (server → client, then the server closes)
-    4 resize JSON ``{"Width": W, "Height": H}`` (client → server)
-    255 (v5 only, client → server) "close channel N": half-closes stdin
+runtimes take v5). Every binary message is ``channel byte + payload`` (the channel numbers and protocol names
+are defined in :mod:`crit.stream.protocol`, shared with the embedded node's streaming server).
 
 The token in the URL is single-use: a failed handshake burns it, so callers must ask the runtime for a new URL
 before retrying.  Everything here raises :class:`StreamError` whose ``str()`` is one readable sentence.
 
 Reusable pieces for other channel users (port-forward): :func:`open_channel_socket`, :func:`encode_frame`,
-:func:`decode_frame`, :func:`websocket_url` and the protocol constants.
+:func:`decode_frame` and :func:`websocket_url`.
 """
 
 from __future__ import annotations
