@@ -19,6 +19,7 @@ from crit.cri.client import CriClient
 from crit.cri.pb import api_pb2 as pb
 from crit.model import NodeModel
 from crit.model.events import MAX_EVENTS, Event, EventLog
+from crit.options import Options
 from crit.ui.app import CritApp
 from crit.ui.events import EventsScreen
 from crit.ui.header import NodeHeader
@@ -254,11 +255,9 @@ class _GatedEventsNode(FixedNode):
         yield  # pragma: no cover - an async generator, like the real method
 
 
-class _SlowOpts:
-    refresh = 30.0  # no second refresh during the test: only the stream's own answer can change the header
-    readonly = False
-    theme = "crit-dark"
-    runtime_endpoint = "unix:///run/containerd/containerd.sock"
+def _SlowOpts() -> Options:
+    # no second refresh during the test: only the stream's own answer can change the header
+    return Options(refresh=30.0, theme="crit-dark", runtime_endpoint="unix:///run/containerd/containerd.sock")
 
 
 def _header(app) -> str:

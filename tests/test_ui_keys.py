@@ -113,6 +113,25 @@ def test_keymap_refuses_main_screen_keys_and_keys_twice():
         Keymap((PanelKey(("x",), "one", h), PanelKey(("y", "x"), "two", h)))
 
 
+def test_the_keymap_binds_each_key_once():
+    """Every key of crit's keymap is in one entry (shift+f and F, S and shift+s are one action each); a mutating key
+    has its hidden refusal binding right behind it; the main screen's bindings are static, built from the keymap."""
+    from textual.binding import Binding
+
+    from crit.ui.app import MainScreen
+    from crit.ui.keymap import KEYMAP
+
+    keys = [key for pk in KEYMAP.keys for key in pk.keys]
+    assert len(keys) == len(set(keys))
+    assert KEYMAP.key("F") is KEYMAP.key("shift+f") and KEYMAP.key("S") is KEYMAP.key("shift+s")
+    assert {"new pod", "run", "new container", "sessions", "events", "forwards", "stats"} == set(KEYMAP.command_names)
+    for pk in KEYMAP.keys:
+        actions = [b.action for b in KEYMAP.bindings() if b.key == ",".join(pk.keys)]
+        assert actions == [f"ext({pk.key!r})"] + ([f"refused({pk.key!r})"] if pk.mutating else [])
+    bound = {key for b in MainScreen.BINDINGS if isinstance(b, Binding) for key in b.key.split(",")}
+    assert set(keys) <= bound
+
+
 async def test_extension_keys_and_commands(extension):
     app = CritApp(ScriptedClient(), Opts(), keymap=extension.keymap)
     async with app.run_test(size=(160, 30)) as pilot:

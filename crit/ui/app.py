@@ -490,7 +490,7 @@ class MainScreen(Screen[None]):
         if pk.needs_row and sel.row is None:
             self.notify(f"Nothing selected: the {sel.panel} panel is empty.", severity="warning", markup=False)
             return
-        await self.crit.call_extension(pk.handler, self.crit, sel)
+        await self.crit.call_handler(pk.handler, self.crit, sel)
 
 
 class CritApp(InternalErrorHook[int]):
@@ -864,13 +864,15 @@ class CritApp(InternalErrorHook[int]):
 
         self.run_worker(runner(), group="actions")
 
-    async def call_extension(self, handler: Callable[..., Any], *args: Any) -> None:
+    async def call_handler(self, handler: Callable[..., Any], *args: Any) -> None:
+        """Run a keymap handler (sync or async): what it raises is one notification (``str(exc)``), never a
+        traceback on the screen (the traceback goes to the log)."""
         try:
             result = handler(*args)
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
-            log.exception("extension failed")
+            log.exception("key or command handler failed")
             self.notify_error(exc)
 
     def run_command(self, text: str) -> None:
@@ -907,7 +909,7 @@ class CritApp(InternalErrorHook[int]):
                 if cmd.mutating and self.readonly:
                     self.notify(readonly.command_refusal(cmd.name), severity="warning", markup=False)
                     return
-                self.run_worker(self.call_extension(cmd.handler, self, words[n:]), group="commands")
+                self.run_worker(self.call_handler(cmd.handler, self, words[n:]), group="commands")
                 return
         known = ", ".join([f":{k.name}" for k in KINDS] + [":q"] + [f":{c}" for c in self.keymap.command_names])
         self.notify(f"Unknown command :{sanitize(' '.join(words))}; known: {known}.", severity="error", markup=False)

@@ -10,7 +10,7 @@ then each new event; it opens no subscription of its own.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from crit.cri.duration import format_duration
 from crit.model.events import EVENT_NAMES, MAX_EVENTS, Event, EventDiffer, EventLog, event_from_response
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 __all__ = ["EventsScreen", "Event", "EventDiffer", "EVENT_NAMES", "event_from_response"]
 
@@ -42,11 +45,10 @@ class EventsScreen(Screen):
     EventsScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
-        model = getattr(app, "model", None)
-        self.log_: EventLog = getattr(model, "events", None) or EventLog()
+        self.log_: EventLog = app.model.events
         self.cleared = 0  # ctrl+l: events up to this count are not shown again
 
     @property
@@ -102,10 +104,10 @@ class EventsScreen(Screen):
         if mode == "stream":
             text = "Live from GetContainerEvents."
         elif mode == "poll":
-            interval = getattr(getattr(self.crit, "model", None), "interval", 2.0)
+            interval = self.crit.model.interval
             name = (
-                getattr(getattr(getattr(self.crit, "model", None), "state", None), "runtime_name", "")
-                or getattr(self.crit.client, "runtime_name", None)
+                self.crit.model.state.runtime_name
+                or getattr(self.crit.client, "runtime_name", None)  # (a test double may have none)
                 or "The runtime"
             )
             text = (

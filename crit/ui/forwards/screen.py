@@ -3,7 +3,7 @@ connections and byte counts; ``x`` stops the selected one."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Footer, Static
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
-from crit.ui.base import crit_app
 from crit.ui.forwards.dialog import ForwardRequest
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyed_table import cursor_key, sync_rows
@@ -72,12 +71,12 @@ class ForwardsScreen(Screen):
     #: under the table)
     COLUMNS = ("LOCAL", "POD", "PORT", "ACT", "CONNS", "IN", "OUT", "FAIL", "LAST ERROR")
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
 
     def compose(self) -> ComposeResult:
-        if crit_app(self).readonly:  # shift+f is refused: do not send the user to it
+        if self.crit.readonly:  # shift+f is refused: do not send the user to it
             hint = "x stops the selected one"
             empty = "No active port-forwards. " + refusal("port-forwarding")
         else:

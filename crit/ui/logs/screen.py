@@ -15,7 +15,7 @@ import contextlib
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -45,6 +45,9 @@ from crit.ui.guard import unless_torn_down
 from crit.ui.logs.dialogs import SaveDialog, SaveRequest
 from crit.ui.logs.logview import LogView
 from crit.ui.prompt import PromptBar, PromptInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 __all__ = ["LogScreen", "LogTarget", "TAIL_LINES"]
 
@@ -90,7 +93,7 @@ class LogScreen(Screen):
 
     def __init__(
         self,
-        app: Any,
+        app: CritApp,
         container_id: str = "",
         *,
         path: str | None = None,
@@ -150,7 +153,7 @@ class LogScreen(Screen):
 
     @property
     def endpoint(self) -> str:
-        return str(getattr(self.crit, "endpoint_label", "") or "")
+        return self.crit.endpoint_label
 
     async def _open(self) -> None:
         t = self.target
@@ -481,8 +484,7 @@ class LogScreen(Screen):
         the path the kubelet layout gives (``N-1.log``) — both worked out by :mod:`crit.logs.paths`.  Raises
         LogFileError with one sentence (attempt 0: there is no previous attempt)."""
         t = self.target
-        model = getattr(self.crit, "model", None)
-        listed = model.containers.items.values() if model is not None else ()
+        listed = self.crit.model.containers.items.values()
         ids = previous_attempt_ids(listed, pod_id=t.pod_id, name=t.name, attempt=t.attempt, current_id=t.container_id)
         for old_id in ids:
             with contextlib.suppress(Exception):

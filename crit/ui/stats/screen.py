@@ -4,7 +4,7 @@ cadence, default 5 s; the last 10 minutes)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +18,9 @@ from crit.model.stats import CONTAINER, POD, StatPoint, format_bytes, format_cpu
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
 from crit.ui.guard import unless_torn_down
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.ui.app import CritApp
 
 __all__ = ["StatsScreen", "stats_renderable"]
 
@@ -147,7 +150,7 @@ class StatsScreen(Screen):
     StatsScreen VerticalScroll { padding: 1 2; }
     """
 
-    def __init__(self, app: Any, kind: str, obj_id: str, label: str) -> None:
+    def __init__(self, app: CritApp, kind: str, obj_id: str, label: str) -> None:
         super().__init__()
         self.crit = app
         self.kind = kind if kind in (POD, CONTAINER) else CONTAINER
