@@ -20,6 +20,10 @@ kills what is left.
 * :meth:`~SessionJanitor.shutdown` — at quit: one last try for everything pending; what the runtime did not take
   stays in the state file for the next start.
 
+Also here, what a session is apart from its screen: its :class:`SessionKind` (a shell, a command, an attach), its
+:class:`Marker`, the command line a user types split like a shell does (:func:`parse_command`), whether the
+container has sh to carry the marker (:func:`has_sh`), and whether attaching makes sense (:func:`attach_blocker`).
+
 The state file, :func:`state_file` (``$XDG_STATE_HOME/crit/sessions.json``, default
 ``~/.local/state/crit/sessions.json``), is a JSON list of entries — runtime endpoint, container id, marker, time
 (and the owning crit process) — written atomically (a temp file renamed over it) with mode 0600, under a lock
@@ -35,18 +39,27 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from crit.cri.errors import ConnectError, CriError, DeadlineExceeded, NotFound
+from crit.errors import CritError
 from crit.model.statedir import state_path, write_private
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "SessionKind",
+    "Marker",
+    "BadCommand",
+    "parse_command",
+    "has_sh",
+    "attach_blocker",
     "MARK_ENV",
     "SHELL_SCRIPT",
     "KILL_SCRIPT",
@@ -89,8 +102,24 @@ GONE = "gone"  # the container is gone (or cannot run anything): nothing left to
 UNREACHABLE = "unreachable"  # the runtime did not answer: try again later
 
 
+class SessionKind(StrEnum):
+    """What a terminal session runs: a shell, a command the user typed, or an attach to the main process."""
+
+    SHELL = "shell"
+    EXEC = "exec"
+    ATTACH = "attach"
+
+
 def new_token() -> str:
     return secrets.token_hex(8)
+
+
+class Marker:
+    """The marker of one exec session; ``active`` once the session really runs with it."""
+
+    def __init__(self) -> None:
+        self.token = new_token()
+        self.active = False
 
 
 def marked(argv: list[str], token: str) -> list[str]:
@@ -129,6 +158,75 @@ async def kill_marked(client: Any, container_id: str, token: str, timeout: float
         log.info("ending the processes of %s in %s: %r", token, container_id, exc)
         return UNREACHABLE
     return KILLED if (getattr(resp, "stdout", b"") or b"").strip() else NONE  # the script names what it ended
+
+
+async def has_sh(client: Any, container_id: str) -> bool:
+    """Whether the container runs ``sh`` (ExecSync), so a command can carry its marker; no answer counts as no."""
+    try:
+        return bool((await client.exec_sync(container_id, ["sh", "-c", "exit 0"], timeout=5)).exit_code == 0)
+    except Exception:  # noqa: BLE001 - no sh (or no answer, whatever the failure): run the command as it is
+        return False
+
+
+# ---------------------------------------------------------------------------------------------- commands, attach
+
+
+class BadCommand(CritError):
+    """A command line that cannot be run; ``str()`` says why in one sentence."""
+
+
+def parse_command(text: str) -> list[str]:
+    """Split a command line like a shell; a bad one raises :class:`BadCommand` with one sentence."""
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        reason = str(exc).lower()
+        if "quotation" in reason:
+            raise BadCommand("The command has a quote that is never closed; close it or escape it with \\.") from None
+        if "escape" in reason:
+            raise BadCommand("The command ends with a lone backslash; remove it or escape it as \\\\.") from None
+        raise BadCommand(f"The command cannot be split into words: {reason}.") from None
+    if not argv:
+        raise BadCommand("Type a command to run (for example: top, or sh -c 'ls /'), or press escape.")
+    return argv
+
+
+def attach_blocker(info: dict[str, str], name: str) -> tuple[str | None, bool]:
+    """From a verbose ContainerStatus ``info``: (why attaching makes no sense or None, whether that is known).
+
+    containerd (and the embedded node) put the creation config in ``info["info"]`` as JSON: ``config.tty`` and
+    ``config.stdin`` (Go's encoding/json omits false fields), with ``runtimeSpec.process.terminal`` as a second
+    source for the tty.
+    """
+    raw = info.get("info", "") if info else ""
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        return None, False
+    cfg = data["config"]
+    tty = bool(cfg.get("tty"))
+    if not tty:
+        spec = data.get("runtimeSpec")
+        proc = spec.get("process") if isinstance(spec, dict) else None
+        tty = isinstance(proc, dict) and bool(proc.get("terminal"))
+    stdin = bool(cfg.get("stdin"))
+    alt = "l shows its log and s opens a shell in it"
+    if not tty and not stdin:
+        return (
+            f"Container {name} was created without stdin and tty, so its main process has no terminal to "
+            f"attach to; {alt}."
+        ), True
+    if not tty:
+        return (
+            f"Container {name} was created without a tty, so its main process has no terminal to attach to; {alt}."
+        ), True
+    if not stdin:
+        return (
+            f"Container {name} was created without stdin, so nothing typed would reach its main process; {alt}."
+        ), True
+    return None, True
 
 
 # ---------------------------------------------------------------------------------------------- state file

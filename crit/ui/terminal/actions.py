@@ -31,7 +31,6 @@ state file) — :class:`crit.model.sessions.SessionJanitor`, ``app.sessions.jani
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shlex
 import time
@@ -49,11 +48,16 @@ from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.model.sessions import (
     KILLED,
     UNREACHABLE,
+    BadCommand,
     Leftover,
+    Marker,
     SessionJanitor,
+    SessionKind,
+    attach_blocker,
+    has_sh,
     marked,
     marked_shell,
-    new_token,
+    parse_command,
 )
 from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
@@ -96,14 +100,6 @@ LABEL_MAX = 40
 # leave it running.
 
 
-class Marker:
-    """The marker of one exec session; ``active`` once the session really runs with it."""
-
-    def __init__(self) -> None:
-        self.token = new_token()
-        self.active = False
-
-
 def shell_factory(client: Any, container_id: str, marker: Marker, *, insecure: bool = False) -> SessionFactory:
     inner = exec_session(client, container_id, marked_shell(marker.token), insecure=insecure)
 
@@ -121,14 +117,11 @@ def command_factory(
     """Runs ``argv`` marked when the container has sh (checked with ExecSync), else as it is."""
 
     async def factory():
-        try:
-            has_sh = (await client.exec_sync(container_id, ["sh", "-c", "exit 0"], timeout=5)).exit_code == 0
-        except Exception:  # noqa: BLE001 - no sh (or no answer): run the command as it is
-            has_sh = False
+        marks = await has_sh(client, container_id)
         stream = await exec_session(
-            client, container_id, marked(argv, marker.token) if has_sh else argv, insecure=insecure
+            client, container_id, marked(argv, marker.token) if marks else argv, insecure=insecure
         )()
-        marker.active = has_sh
+        marker.active = marks
         return stream
 
     return factory
@@ -143,7 +136,7 @@ class TerminalSession:
     def __init__(
         self,
         number: int,
-        kind: str,
+        kind: SessionKind,
         container_id: str,
         container: str,
         pod: str,
@@ -153,7 +146,7 @@ class TerminalSession:
     ) -> None:
         self.number = number
         self.marker = marker  # exec sessions: how to end their processes when closed
-        self.kind = kind  # "shell" | "exec" | "attach"
+        self.kind = kind
         self.container_id = container_id
         self.container = container  # sanitised names
         self.pod = pod
@@ -175,7 +168,7 @@ class TerminalSession:
     @property
     def what(self) -> str:
         """How notifications name it: ``shell in web``, ``top in web``, ``main process of web``."""
-        if self.kind == "attach":
+        if self.kind is SessionKind.ATTACH:
             return f"main process of {self.container}"
         return f"{self.command} in {self.container}"
 
@@ -187,7 +180,7 @@ class TerminalSession:
     def state(self) -> str:
         view = self.view
         if view.ended:
-            if self.kind == "attach" and self.container_exit is not None:
+            if self.kind is SessionKind.ATTACH and self.container_exit is not None:
                 return f"exited with code {self.container_exit}"
             return view.end_description or "ended"
         return "running" if view.connected.is_set() else "starting"
@@ -198,16 +191,16 @@ class TerminalSession:
 
     @property
     def exit_code(self) -> int | None:
-        return self.container_exit if self.kind == "attach" else self.view.exit_code
+        return self.container_exit if self.kind is SessionKind.ATTACH else self.view.exit_code
 
     def end_sentence(self) -> str:
         """``Shell in web exited with code 0.`` / ``Command top in web exited with code 1.`` / ``… ended: why``"""
-        if self.kind == "attach":
+        if self.kind is SessionKind.ATTACH:
             if self.container_exit is not None:
                 return f"Main process of {self.container} exited with code {self.container_exit}."
             if self.container_running:
                 return f"The attach to {self.container} ended; the container is still running."
-        what = f"Command {self.what}" if self.kind == "exec" else self.what[:1].upper() + self.what[1:]
+        what = f"Command {self.what}" if self.kind is SessionKind.EXEC else self.what[:1].upper() + self.what[1:]
         desc = self.view.end_description or "ended"
         if desc.startswith("exited") or desc == "ended":
             return f"{what} {desc}."
@@ -239,7 +232,7 @@ class SessionManager:
         self,
         factory: SessionFactory,
         *,
-        kind: str,
+        kind: SessionKind | str,
         container_id: str,
         container: str,
         pod: str,
@@ -247,18 +240,19 @@ class SessionManager:
         marker: Marker | None = None,
     ) -> TerminalSession:
         """Start a session and show it."""
+        kind = SessionKind(kind)
         app = self.app
         self._counter += 1
         number = self._counter
         detach = "ctrl+]"
         label = (
             f"{command} · container {container} · pod {pod}"
-            if kind != "attach"
+            if kind is not SessionKind.ATTACH
             else f"attached to {container} · pod {pod}"
         )
         title = (
             f"{label} · {detach} detaches, :sessions switches"
-            if kind != "attach"
+            if kind is not SessionKind.ATTACH
             else f"{label} · no prompt? press enter · {detach} detaches"
         )
         # once it has ended: "exited with code 3 — press any key to close · shell · container web · pod p"
@@ -313,7 +307,7 @@ class SessionManager:
 
     async def _resolve(self, session: TerminalSession) -> None:
         """For an attach: the container's state and exit code once the stream has ended."""
-        if session.kind != "attach":
+        if session.kind is not SessionKind.ATTACH:
             return
         client = self.app.client
         loop = asyncio.get_running_loop()
@@ -400,7 +394,7 @@ class SessionManager:
         detached (the main process keeps running).  Returns False when the processes may still run."""
         if session in self.sessions:
             self.sessions.remove(session)
-        ended = session.ended or session.kind == "attach" or await self.end_processes(session)
+        ended = session.ended or session.kind is SessionKind.ATTACH or await self.end_processes(session)
         await session.view.close()
         await self._dispose(session)
         return ended
@@ -484,60 +478,6 @@ def _warn(app: CritApp, exc: NotPossible) -> None:
     app.notify(str(exc), severity="warning", markup=False, timeout=8)
 
 
-def parse_command(text: str) -> list[str]:
-    """Split a command line like a shell; a bad one raises :class:`NotPossible` with one sentence."""
-    try:
-        argv = shlex.split(text)
-    except ValueError as exc:
-        reason = str(exc).lower()
-        if "quotation" in reason:
-            raise NotPossible("The command has a quote that is never closed; close it or escape it with \\.") from None
-        if "escape" in reason:
-            raise NotPossible("The command ends with a lone backslash; remove it or escape it as \\\\.") from None
-        raise NotPossible(f"The command cannot be split into words: {reason}.") from None
-    if not argv:
-        raise NotPossible("Type a command to run (for example: top, or sh -c 'ls /'), or press escape.")
-    return argv
-
-
-def attach_blocker(info: dict[str, str], name: str) -> tuple[str | None, bool]:
-    """From a verbose ContainerStatus ``info``: (why attaching makes no sense or None, whether that is known).
-
-    containerd (and the embedded node) put the creation config in ``info["info"]`` as JSON: ``config.tty`` and
-    ``config.stdin`` (Go's encoding/json omits false fields), with ``runtimeSpec.process.terminal`` as a second
-    source for the tty.
-    """
-    raw = info.get("info", "") if info else ""
-    try:
-        data = json.loads(raw) if raw else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
-        return None, False
-    cfg = data["config"]
-    tty = bool(cfg.get("tty"))
-    if not tty:
-        spec = data.get("runtimeSpec")
-        proc = spec.get("process") if isinstance(spec, dict) else None
-        tty = isinstance(proc, dict) and bool(proc.get("terminal"))
-    stdin = bool(cfg.get("stdin"))
-    alt = "l shows its log and s opens a shell in it"
-    if not tty and not stdin:
-        return (
-            f"Container {name} was created without stdin and tty, so its main process has no terminal to "
-            f"attach to; {alt}."
-        ), True
-    if not tty:
-        return (
-            f"Container {name} was created without a tty, so its main process has no terminal to attach to; {alt}."
-        ), True
-    if not stdin:
-        return (
-            f"Container {name} was created without stdin, so nothing typed would reach its main process; {alt}."
-        ), True
-    return None, True
-
-
 # ---------------------------------------------------------------------------------------------- keys
 
 
@@ -552,7 +492,7 @@ def open_shell(app: CritApp, sel: Selection) -> None:
     marker = Marker()
     app.sessions.open(
         shell_factory(app.client, ctr.id, marker, insecure=_insecure(app)),
-        kind="shell",
+        kind=SessionKind.SHELL,
         container_id=ctr.id,
         container=name,
         pod=pod,
@@ -576,7 +516,7 @@ def open_custom(app: CritApp, sel: Selection) -> None:
         marker = Marker()
         app.sessions.open(
             command_factory(app.client, ctr.id, argv, marker, insecure=_insecure(app)),
-            kind="exec",
+            kind=SessionKind.EXEC,
             container_id=ctr.id,
             container=name,
             pod=pod,
@@ -609,7 +549,7 @@ async def open_attach(app: CritApp, sel: Selection) -> None:
         )
     app.sessions.open(
         attach_session(app.client, ctr.id, insecure=_insecure(app)),
-        kind="attach",
+        kind=SessionKind.ATTACH,
         container_id=ctr.id,
         container=name,
         pod=pod,
@@ -673,7 +613,7 @@ class CommandDialog(ModalScreen[list[str] | None]):
         event.stop()
         try:
             argv = parse_command(event.value)
-        except NotPossible as exc:
+        except BadCommand as exc:
             self.query_one("#cmd-error", Static).update(Text(str(exc)))
             return
         self.dismiss(argv)
@@ -689,16 +629,16 @@ class CommandDialog(ModalScreen[list[str] | None]):
 def _detached_name(session: TerminalSession) -> str:
     """How detaching names a session: ``the shell in container web``, ``the command top in container web``,
     ``the main process of container web``."""
-    if session.kind == "attach":
+    if session.kind is SessionKind.ATTACH:
         return f"the main process of container {session.container}"
-    if session.kind == "shell":
+    if session.kind is SessionKind.SHELL:
         return f"the shell in container {session.container}"
     return f"the command {session.command} in container {session.container}"
 
 
 def _closed_name(session: TerminalSession) -> str:
     """How closing names a session: ``the session shell in web``, ``the attach session to web``."""
-    if session.kind == "attach":
+    if session.kind is SessionKind.ATTACH:
         return f"the attach session to {session.container}"
     return f"the session {session.what}"
 
@@ -803,7 +743,7 @@ class SessionsScreen(Screen):
         ended = await self.manager.close(session)
         if not was_running:
             self.notify(f"Closed {_closed_name(session)}.", markup=False)
-        elif session.kind == "attach":
+        elif session.kind is SessionKind.ATTACH:
             self.notify(
                 f"Closed {_closed_name(session)}; crit detached, and the container's main process keeps running.",
                 markup=False,
