@@ -469,6 +469,12 @@ def kind_of(image_name: str) -> str:
     return "app"
 
 
+def _profile_of(c: Container) -> Profile | None:
+    """The container's simulation profile (``Container.sim``, which the state keeps untyped: it does not know this
+    module), or None for a container running a host process."""
+    return cast("Profile | None", c.sim)
+
+
 def make_profile(c: Container, scale: bool) -> Profile:
     h = zlib.crc32(c.id.encode())
     rng = random.Random(h)
@@ -637,7 +643,7 @@ class Workloads:
     # ------------------------------------------------------------------ stats (pure functions of time)
 
     def cpu_ns(self, c: Container, t: int) -> int:
-        p = c.sim
+        p = _profile_of(c)
         if p is None:
             return self._proc_cpu(c)
         end = c.finished_at or t
@@ -645,14 +651,14 @@ class Workloads:
         return int(p.cpu_rate * secs + p.cpu_rate * 0.3 * math.sin(secs / 37.0) * min(secs, 1.0))
 
     def nano_cores(self, c: Container, t: int) -> int:
-        p = c.sim
+        p = _profile_of(c)
         if p is None:
             secs = max(1, t - c.started_at) / NS
             return int(self._proc_cpu(c) / secs)
         return max(0, int(p.cpu_rate * (1 + 0.3 * math.cos(t / NS / 37.0) / 37.0)))
 
     def memory(self, c: Container, t: int) -> int:
-        p = c.sim
+        p = _profile_of(c)
         if p is None:
             return self._proc_rss(c)
         secs = t / NS
@@ -713,7 +719,7 @@ class Workloads:
                 try:
                     if kind == "log":
                         self._sim_log(c, t)
-                        self._schedule(c, gen, "log", c.sim.log_every * (0.5 + random.random()))
+                        self._schedule(c, gen, "log", cast(Profile, c.sim).log_every * (0.5 + random.random()))
                     elif kind == "exit":
                         code = self.exit_plans.get(cid, (0, 0))[1]
                         self.state.mark_exited(c, code)
@@ -734,9 +740,10 @@ class Workloads:
         t0 = max(since_ns, c.started_at)
         t1 = c.finished_at or now_ns()
         out = []
+        profile = cast(Profile, c.sim)  # (checked above)
         for i in range(lines):
             t = t0 + (t1 - t0) * i // max(1, lines)
-            stream, text = sim_log_text(c.sim, t)
+            stream, text = sim_log_text(profile, t)
             out.append(cri_log_line(t, stream, "F", text.encode()))
         append_log(c.log_path, b"".join(out))
 
