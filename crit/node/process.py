@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from types import TracebackType
 
-from crit.errors import CritError
+from crit.errors import CritError, as_sentence
 
 __all__ = ["NodeProcess", "NodeProcessError"]
 
@@ -93,7 +93,7 @@ class NodeProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise NodeProcessError(
-                    f"The {self.name} exited with status {self.proc.returncode}: {self.log_tail(1)}."
+                    as_sentence(f"The {self.name} exited with status {self.proc.returncode}: {self.log_tail(1)}")
                 )
             if os.path.exists(self.socket) and _answers(self.socket):
                 self.started_in = time.monotonic() - t0
@@ -102,7 +102,7 @@ class NodeProcess:
         tail = self.log_tail(1)
         self.stop()
         raise NodeProcessError(
-            f"The {self.name} did not answer on {self.socket} within {self.start_timeout:g}s: {tail}."
+            as_sentence(f"The {self.name} did not answer on {self.socket} within {self.start_timeout:g}s: {tail}")
         )
 
     def start(self) -> NodeProcess:
