@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crit.cri.states import SANDBOX_READY
+from crit.model.kinds import CONTAINERS, IMAGES, PODS
 from crit.model.launching import LaunchKind
 from crit.render.human import short_id
 from crit.render.sanitize import sanitize
@@ -16,8 +17,6 @@ from crit.ui.forms.screens import LaunchResult, NewContainerScreen, NewPodScreen
 
 if TYPE_CHECKING:  # pragma: no cover
     from crit.ui.app import CritApp
-
-ALL_PANELS = ("pods", "containers", "images")
 
 
 def _pull_defaults(app: CritApp) -> dict[str, bool]:
@@ -29,7 +28,7 @@ def _after(app):
     def done(result: LaunchResult | None) -> None:
         if result is None:
             return
-        app.select("pods" if result.kind is LaunchKind.POD else "containers", result.id)
+        app.select((PODS if result.kind is LaunchKind.POD else CONTAINERS).name, result.id)
 
     return done
 
@@ -66,14 +65,14 @@ def open_new_container(
 def _selected_pod(app, sel) -> tuple[Any, str | None]:
     """The pod a new container goes into: the container's pod, else the pod under the Pods cursor."""
     row = sel.row
-    if sel.panel == "containers" and row is not None:
+    if sel.kind is CONTAINERS and row is not None:
         return None, row.obj.pod_sandbox_id
-    if sel.panel == "pods" and row is not None:
+    if sel.kind is PODS and row is not None:
         return row.obj, row.key
     main = app.main
     if main is not None:
         try:
-            pods_row = main.selection("pods").row
+            pods_row = main.selection(PODS.name).row
         except Exception:  # the pods panel is empty or not built yet
             pods_row = None
         if pods_row is not None:
@@ -88,7 +87,7 @@ def key_new_pod(app: CritApp, sel: Selection) -> None:
 def key_run(app: CritApp, sel: Selection) -> None:
     pod, pod_id = _selected_pod(app, sel)
     image = None
-    if sel.panel == "images" and sel.row is not None and sel.row.obj.repo_tags:
+    if sel.kind is IMAGES and sel.row is not None and sel.row.obj.repo_tags:
         image = sel.row.obj.repo_tags[0]
     if pod is not None and pod.state != SANDBOX_READY:  # SANDBOX_NOTREADY pods cannot take new containers
         pod, pod_id = None, None
