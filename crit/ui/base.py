@@ -1,30 +1,15 @@
-"""How the screens, widgets and key handlers of crit reach the running app, typed: :func:`crit_app` (the
-:class:`~crit.ui.app.CritApp` a node belongs to) and :class:`Selection` (what a panel key acts on).
-
-Textual types ``node.app`` as a plain ``App``; crit has one app class, so :func:`crit_app` says so once (a
-``cast``, checked by nothing at run time) instead of each screen reading the app's parts through ``getattr``.
-This module imports no other part of the UI at run time, so every area may import it.
+"""What the main screen hands to the handlers of its keys: :class:`Selection` (the active panel, the cursor row, the
+marked rows).  The handlers are listed in :mod:`crit.ui.keymap`; they and the views they open receive the app typed
+(``app: CritApp``, the app's parts read directly, never through ``getattr``).  This module imports no other part of
+the UI, so every area may import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from crit.model import kinds
-from crit.model.kinds import ResourceKind
-
-if TYPE_CHECKING:  # pragma: no cover
-    from textual.dom import DOMNode
-
-    from crit.ui.app import CritApp
-
-__all__ = ["Selection", "crit_app"]
-
-
-def crit_app(node: DOMNode) -> CritApp:
-    """The crit app ``node`` (a screen or widget, mounted) belongs to."""
-    return cast("CritApp", node.app)
+__all__ = ["Selection"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +21,3 @@ class Selection:
     panel: str
     row: Any  # crit.ui.panels.Row | None (Any: the handlers read the protobuf message of their own panels)
     rows: list[Any] = field(default_factory=list)
-
-    @property
-    def kind(self) -> ResourceKind:
-        """The kind listed in the panel (:mod:`crit.model.kinds`)."""
-        return kinds.by_name(self.panel)
