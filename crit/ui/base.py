@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from crit.model import kinds
+from crit.model.kinds import ResourceKind
+
 __all__ = ["Selection"]
 
 
@@ -21,3 +24,8 @@ class Selection:
     panel: str
     row: Any  # crit.ui.panels.Row | None (Any: the handlers read the protobuf message of their own panels)
     rows: list[Any] = field(default_factory=list)
+
+    @property
+    def kind(self) -> ResourceKind:
+        """The kind listed in the panel (:mod:`crit.model.kinds`): the handlers ask it, never the panel's name."""
+        return kinds.by_name(self.panel)
