@@ -506,6 +506,8 @@ class CritApp(InternalErrorHook[int]):
 
     TITLE = "crit"
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
+    #: crit's own stylesheet: what several views share (their title bars)
+    CSS_PATH = "crit.tcss"
     CSS = """
     Screen { background: $background; }
     """

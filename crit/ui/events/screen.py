@@ -39,7 +39,6 @@ class EventsScreen(Screen):
     ]
 
     DEFAULT_CSS = """
-    EventsScreen #ev-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
     EventsScreen #ev-mode { height: auto; padding: 0 1; color: $text-muted; }
     EventsScreen #ev-mode.-fallback { color: $warning; }
     EventsScreen DataTable { height: 1fr; }
@@ -64,7 +63,10 @@ class EventsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Events — container and pod lifecycle since crit started, newest at the bottom", id="ev-title", markup=False
+            "Events — container and pod lifecycle since crit started, newest at the bottom",
+            id="ev-title",
+            classes="view-title",
+            markup=False,
         )
         yield Static("Connecting to GetContainerEvents…", id="ev-mode", markup=False)
         table = DataTable(id="ev-table", cursor_type="row", zebra_stripes=False)

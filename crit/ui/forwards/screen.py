@@ -7,16 +7,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.stream.portforward import PortForward
 from crit.ui.forwards.dialog import ForwardRequest
-from crit.ui.guard import unless_torn_down
-from crit.ui.keyed_table import cursor_key, sync_rows
+from crit.ui.listscreen import ListScreen
 from crit.ui.readonly import refusal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,51 +50,41 @@ async def start_forward(app: CritApp, pod_id: str, pod_name: str, req: ForwardRe
     return fwd
 
 
-class ForwardsScreen(Screen):
-    BINDINGS = [
-        Binding("escape,q", "close", "Back", show=True),
-        Binding("x,ctrl+k,delete", "stop", "Stop forward", show=True),
-        Binding("question_mark", "app.view_help", "Help", show=False),
-    ]
+class ForwardsScreen(ListScreen[PortForward]):
+    """``:forwards`` — the active port-forwards with their byte counts; x stops one."""
 
-    DEFAULT_CSS = """
-    ForwardsScreen #fw-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
-    ForwardsScreen #fw-empty { padding: 1 2; color: $text-muted; }
-    ForwardsScreen DataTable { height: 1fr; }
-    ForwardsScreen #fw-error { height: auto; max-height: 3; padding: 0 1; color: $error; display: none; }
-    """
-
+    PREFIX = "fw"
     #: short headers: at 80 columns LAST ERROR starts on screen (the selected one's error is also written in full
     #: under the table)
     COLUMNS = ("LOCAL", "POD", "PORT", "ACT", "CONNS", "IN", "OUT", "FAIL", "LAST ERROR")
+    ACT = ("stop", "Stop forward")
+    EXTRA_CSS = (
+        "ForwardsScreen #fw-error { height: auto; max-height: 3; padding: 0 1; color: $error; display: none; }\n"
+    )
 
     def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
 
-    def compose(self) -> ComposeResult:
+    def title_text(self) -> str:
         if self.crit.readonly:  # shift+f is refused: do not send the user to it
-            hint = "x stops the selected one"
-            empty = "No active port-forwards. " + refusal("port-forwarding")
-        else:
-            hint = "x stops the selected one; shift+f on a pod starts one"
-            empty = "No active port-forwards: select a pod and press shift+f."
-        yield Static(f"Port-forwards   ({hint})", id="fw-title", markup=False)
-        yield Static(empty, id="fw-empty", markup=False)
-        table = DataTable(id="fw-table", cursor_type="row")
-        table.add_columns(*self.COLUMNS)
-        yield table
-        yield Static("", id="fw-error", markup=False)  # the selected one's last error, in full
-        yield Footer(compact=True, show_command_palette=False)
+            return "Port-forwards   (x stops the selected one)"
+        return "Port-forwards   (x stops the selected one; shift+f on a pod starts one)"
 
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.redraw()
-        self.set_interval(1.0, self.redraw)
+    def empty_text(self) -> str:
+        if self.crit.readonly:
+            return "No active port-forwards. " + refusal("port-forwarding")
+        return "No active port-forwards: select a pod and press shift+f."
+
+    def compose_below(self) -> ComposeResult:
+        yield Static("", id="fw-error", markup=False)  # the selected one's last error, in full
 
     @staticmethod
     def key(fwd: PortForward) -> str:
         return f"{fwd.host}:{fwd.local_port}"
+
+    def items(self) -> dict[str, PortForward]:
+        return {self.key(f): f for f in self.crit.forwards.forwards}
 
     def row(self, fwd: PortForward) -> tuple[Text, ...]:
         return (
@@ -112,26 +99,18 @@ class ForwardsScreen(Screen):
             Text(sanitize(fwd.last_error)),
         )
 
-    @unless_torn_down
-    def redraw(self) -> None:
-        forwards = {self.key(f): f for f in self.crit.forwards.forwards}
-        sync_rows(self.query_one(DataTable), {key: self.row(fwd) for key, fwd in forwards.items()})
-        self.query_one("#fw-empty", Static).display = not forwards
+    def redrawn(self) -> None:
         self._show_error()
 
     def _show_error(self) -> None:
         fwd = self.selected()
         error = self.query_one("#fw-error", Static)
         error.display = bool(fwd is not None and fwd.last_error)
-        if error.display:
+        if fwd is not None and error.display:
             error.update(f"Last error of {fwd.address}: {sanitize(fwd.last_error)}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_error()
-
-    def selected(self) -> PortForward | None:
-        key = cursor_key(self.query_one(DataTable))
-        return next((f for f in self.crit.forwards.forwards if self.key(f) == key), None)
 
     async def action_stop(self) -> None:
         fwd = self.selected()
@@ -141,6 +120,3 @@ class ForwardsScreen(Screen):
         await self.crit.forwards.remove(fwd)
         self.notify(f"Stopped the port-forward {sanitize(fwd.describe())}.", markup=False)
         self.redraw()
-
-    def action_close(self) -> None:
-        self.dismiss()

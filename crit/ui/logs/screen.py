@@ -85,7 +85,6 @@ class LogScreen(Screen):
 
     DEFAULT_CSS = """
     LogScreen { layout: vertical; }
-    LogScreen #log-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
     LogScreen #log-error { height: auto; color: $error; padding: 1 2; display: none; }
     LogScreen #log-error.-shown { display: block; }
     LogScreen #log-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
@@ -123,7 +122,7 @@ class LogScreen(Screen):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="log-title", markup=False)
+        yield Static("", id="log-title", classes="view-title", markup=False)
         yield Static("", id="log-error", markup=False)
         yield self.view
         yield Static("", id="log-status", markup=False)

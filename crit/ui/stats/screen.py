@@ -146,7 +146,6 @@ class StatsScreen(Screen):
     ]
 
     DEFAULT_CSS = """
-    StatsScreen #st-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
     StatsScreen VerticalScroll { padding: 1 2; }
     """
 
@@ -164,7 +163,7 @@ class StatsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         title = f"Statistics  {self.kind} {sanitize(self.label)}  ({short_id(self.obj_id)})"
-        yield Static(title, id="st-title", markup=False)
+        yield Static(title, id="st-title", classes="view-title", markup=False)
         with VerticalScroll():
             yield Static("", id="st-body")
         yield Footer(compact=True, show_command_palette=False)

@@ -41,8 +41,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
 
 from crit.cri.states import CONTAINER_EXITED, CONTAINER_RUNNING, container_state
 from crit.model.sessions import (
@@ -63,8 +63,7 @@ from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
 from crit.ui.base import Selection
-from crit.ui.guard import unless_torn_down
-from crit.ui.keyed_table import cursor_key, sync_rows
+from crit.ui.listscreen import ListScreen
 from crit.ui.readonly import refusal
 from crit.ui.terminal.screen import TerminalScreen
 from crit.ui.terminal.sessions import attach_session, exec_session
@@ -168,7 +167,7 @@ class TerminalSession:
     @property
     def what(self) -> str:
         """How notifications name it: ``shell in web``, ``top in web``, ``main process of web``."""
-        if self.kind is SessionKind.ATTACH:
+        if self.kind == SessionKind.ATTACH:
             return f"main process of {self.container}"
         return f"{self.command} in {self.container}"
 
@@ -180,7 +179,7 @@ class TerminalSession:
     def state(self) -> str:
         view = self.view
         if view.ended:
-            if self.kind is SessionKind.ATTACH and self.container_exit is not None:
+            if self.kind == SessionKind.ATTACH and self.container_exit is not None:
                 return f"exited with code {self.container_exit}"
             return view.end_description or "ended"
         return "running" if view.connected.is_set() else "starting"
@@ -191,16 +190,16 @@ class TerminalSession:
 
     @property
     def exit_code(self) -> int | None:
-        return self.container_exit if self.kind is SessionKind.ATTACH else self.view.exit_code
+        return self.container_exit if self.kind == SessionKind.ATTACH else self.view.exit_code
 
     def end_sentence(self) -> str:
         """``Shell in web exited with code 0.`` / ``Command top in web exited with code 1.`` / ``… ended: why``"""
-        if self.kind is SessionKind.ATTACH:
+        if self.kind == SessionKind.ATTACH:
             if self.container_exit is not None:
                 return f"Main process of {self.container} exited with code {self.container_exit}."
             if self.container_running:
                 return f"The attach to {self.container} ended; the container is still running."
-        what = f"Command {self.what}" if self.kind is SessionKind.EXEC else self.what[:1].upper() + self.what[1:]
+        what = f"Command {self.what}" if self.kind == SessionKind.EXEC else self.what[:1].upper() + self.what[1:]
         desc = self.view.end_description or "ended"
         if desc.startswith("exited") or desc == "ended":
             return f"{what} {desc}."
@@ -247,12 +246,12 @@ class SessionManager:
         detach = "ctrl+]"
         label = (
             f"{command} · container {container} · pod {pod}"
-            if kind is not SessionKind.ATTACH
+            if kind != SessionKind.ATTACH
             else f"attached to {container} · pod {pod}"
         )
         title = (
             f"{label} · {detach} detaches, :sessions switches"
-            if kind is not SessionKind.ATTACH
+            if kind != SessionKind.ATTACH
             else f"{label} · no prompt? press enter · {detach} detaches"
         )
         # once it has ended: "exited with code 3 — press any key to close · shell · container web · pod p"
@@ -307,7 +306,7 @@ class SessionManager:
 
     async def _resolve(self, session: TerminalSession) -> None:
         """For an attach: the container's state and exit code once the stream has ended."""
-        if session.kind is not SessionKind.ATTACH:
+        if session.kind != SessionKind.ATTACH:
             return
         client = self.app.client
         loop = asyncio.get_running_loop()
@@ -394,7 +393,7 @@ class SessionManager:
         detached (the main process keeps running).  Returns False when the processes may still run."""
         if session in self.sessions:
             self.sessions.remove(session)
-        ended = session.ended or session.kind is SessionKind.ATTACH or await self.end_processes(session)
+        ended = session.ended or session.kind == SessionKind.ATTACH or await self.end_processes(session)
         await session.view.close()
         await self._dispose(session)
         return ended
@@ -629,68 +628,45 @@ class CommandDialog(ModalScreen[list[str] | None]):
 def _detached_name(session: TerminalSession) -> str:
     """How detaching names a session: ``the shell in container web``, ``the command top in container web``,
     ``the main process of container web``."""
-    if session.kind is SessionKind.ATTACH:
+    if session.kind == SessionKind.ATTACH:
         return f"the main process of container {session.container}"
-    if session.kind is SessionKind.SHELL:
+    if session.kind == SessionKind.SHELL:
         return f"the shell in container {session.container}"
     return f"the command {session.command} in container {session.container}"
 
 
 def _closed_name(session: TerminalSession) -> str:
     """How closing names a session: ``the session shell in web``, ``the attach session to web``."""
-    if session.kind is SessionKind.ATTACH:
+    if session.kind == SessionKind.ATTACH:
         return f"the attach session to {session.container}"
     return f"the session {session.what}"
 
 
-class SessionsScreen(Screen):
+class SessionsScreen(ListScreen[TerminalSession]):
     """``:sessions`` — the open terminal sessions; enter switches to one, x closes one."""
 
-    BINDINGS = [
-        Binding("escape,q", "back", "Back", show=True),
-        Binding("x,ctrl+k,delete", "close_session", "Close session", show=True),
-        Binding("question_mark", "app.view_help", "Help", show=False),
-    ]
-
-    DEFAULT_CSS = """
-    SessionsScreen #ss-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
-    SessionsScreen #ss-empty { padding: 1 2; color: $text-muted; }
-    SessionsScreen DataTable { height: 1fr; }
-    """
-
+    PREFIX = "ss"
     COLUMNS = ("#", "CONTAINER", "POD", "COMMAND", "STATE", "RECEIVED", "AGE")
+    ACT = ("close_session", "Close session")
 
     def __init__(self, app: CritApp) -> None:
         super().__init__()
         self.crit = app
         self.manager = app.sessions
 
-    def compose(self) -> ComposeResult:
-        yield Static(
-            "Terminal sessions   (enter switches to one, x closes it, ctrl+] comes back)",  # fits 80
-            id="ss-title",
-            markup=False,
-        )
+    def title_text(self) -> str:
+        return "Terminal sessions   (enter switches to one, x closes it, ctrl+] comes back)"  # fits 80
+
+    def empty_text(self) -> str:
         if self.crit.readonly:  # s, S and a are refused: do not send the user to them
-            empty = "No open sessions. " + refusal("opening a shell, running a command or attaching")
-        else:
-            empty = "No open sessions: select a running container and press s (shell), S (a command) or a (attach)."
-        yield Static(empty, id="ss-empty", markup=False)
-        table = DataTable(id="ss-table", cursor_type="row")
-        table.add_columns(*self.COLUMNS)
-        yield table
-        yield Footer(compact=True, show_command_palette=False)
+            return "No open sessions. " + refusal("opening a shell, running a command or attaching")
+        return "No open sessions: select a running container and press s (shell), S (a command) or a (attach)."
 
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.redraw()
-        self.set_interval(1.0, self._tick)
-
-    def on_screen_resume(self) -> None:
-        self.redraw()
+    def items(self) -> dict[str, TerminalSession]:
+        return {str(s.number): s for s in self.manager.sessions}
 
     @staticmethod
-    def row(session: TerminalSession) -> tuple[Text, ...]:
+    def row(session: TerminalSession) -> tuple[Text, ...]:  # static: a row can be read without a screen
         state = session.state
         style = "" if state == "running" else ("green" if state == "exited with code 0" else "yellow")
         age = int(time.monotonic() - session.started)
@@ -703,25 +679,6 @@ class SessionsScreen(Screen):
             Text(human_size(session.bytes_in)),
             Text(age_seconds(age)),
         )
-
-    def _tick(self) -> None:
-        if self.is_current:  # kept while hidden (installed): it redraws when shown again
-            self.redraw()
-
-    @unless_torn_down
-    def redraw(self) -> None:
-        sessions = {str(s.number): s for s in self.manager.sessions}
-        sync_rows(self.query_one(DataTable), {key: self.row(session) for key, session in sessions.items()})
-        self.query_one("#ss-empty", Static).display = not sessions
-
-    def selected(self) -> TerminalSession | None:
-        key = cursor_key(self.query_one(DataTable))
-        if key is None:
-            return None
-        try:
-            return self.manager.get(int(key))
-        except ValueError:
-            return None
 
     @on(DataTable.RowSelected)
     def _switch(self, event: DataTable.RowSelected) -> None:
@@ -743,7 +700,7 @@ class SessionsScreen(Screen):
         ended = await self.manager.close(session)
         if not was_running:
             self.notify(f"Closed {_closed_name(session)}.", markup=False)
-        elif session.kind is SessionKind.ATTACH:
+        elif session.kind == SessionKind.ATTACH:
             self.notify(
                 f"Closed {_closed_name(session)}; crit detached, and the container's main process keeps running.",
                 markup=False,
@@ -765,6 +722,3 @@ class SessionsScreen(Screen):
                 markup=False,
             )
         self.redraw()
-
-    def action_back(self) -> None:
-        self.dismiss()
