@@ -65,7 +65,7 @@ class EventDiffer:
     def _pod_name(self, pid: str) -> str:
         pod = self.model.pods.items.get(pid)
         if pod is not None:
-            return pod.metadata.name
+            return str(pod.metadata.name)
         return self.pod_names.get(pid, _short(pid))
 
     def diff(self, changes: Changes, now: float | None = None) -> list[Event]:
@@ -85,10 +85,10 @@ class EventDiffer:
             p = pods.get(pid)
             if p is None:
                 continue
-            old = self.pods.get(pid)
+            old_pod = self.pods.get(pid)
             self.pods[pid] = (int(p.state), p.metadata.name)
             self.pod_names[pid] = p.metadata.name
-            if old is not None and old[0] == SANDBOX_READY and int(p.state) != SANDBOX_READY:
+            if old_pod is not None and old_pod[0] == SANDBOX_READY and int(p.state) != SANDBOX_READY:
                 out.append(Event(now, "stopped", p.metadata.name, "", pid, "pod sandbox", "poll"))
         ctrs = self.model.containers.items
         exits = getattr(self.model, "exit_info", {}) or {}

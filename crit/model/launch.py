@@ -16,8 +16,10 @@ import ipaddress
 import re
 import shlex
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+
+from google.protobuf.message import Message
 
 from crit.cri.pb import api_pb2 as pb
 
@@ -219,7 +221,9 @@ class _Checker:
                 fld, f"{label} {t!r} is not a valid {kind}: use {what}, starting and ending with a letter or digit."
             )
 
-    def kv_rows(self, fld: str, label: str, rows: list[str], *, key_check=None) -> None:
+    def kv_rows(
+        self, fld: str, label: str, rows: list[str], *, key_check: Callable[[str], str | None] | None = None
+    ) -> None:
         seen: dict[str, int] = {}
         for i, row in _kv_rows(rows):
             kv = split_kv(row)
@@ -258,7 +262,7 @@ def _kv_dict(rows: list[str]) -> dict[str, str]:
     return out
 
 
-def _kv_rows_from(mapping) -> list[str]:
+def _kv_rows_from(mapping: Mapping[str, str]) -> list[str]:
     return [f"{k}={v}" for k, v in sorted(mapping.items())]
 
 
@@ -386,7 +390,7 @@ class PodForm:
         return c.errors
 
     # -- building --------------------------------------------------------------------------------------------
-    def to_config(self):
+    def to_config(self) -> pb.PodSandboxConfig:
         """The ``PodSandboxConfig`` this form describes; raises :class:`FormInvalid` when it does not validate."""
         errors = self.validate()
         if errors:
@@ -446,7 +450,7 @@ class PodForm:
         return cfg
 
     @classmethod
-    def from_config(cls, cfg, runtime_handler: str = "") -> PodForm:
+    def from_config(cls, cfg: pb.PodSandboxConfig, runtime_handler: str = "") -> PodForm:
         """A form holding ``cfg`` (for import and ``--from``); a missing uid gets a generated one."""
         md = cfg.metadata
         linux = cfg.linux
@@ -487,7 +491,7 @@ class PodForm:
         return form
 
 
-def _clear_if_empty(parent, name: str) -> None:
+def _clear_if_empty(parent: Message, name: str) -> None:
     """Clear sub-message ``name`` when nothing in it is set, so exported YAML has no ``linux: {}`` noise.
 
     "Nothing set" is judged by ``ListFields`` (not ``ByteSize``): a present ``run_as_user {value: 0}`` counts."""
@@ -606,7 +610,7 @@ class ContainerForm:
         return c.errors
 
     # -- building --------------------------------------------------------------------------------------------
-    def to_config(self, pod: PodForm | None = None):
+    def to_config(self, pod: PodForm | None = None) -> pb.ContainerConfig:
         """The ``ContainerConfig`` this form describes; raises :class:`FormInvalid` when it does not validate."""
         errors = self.validate(pod=pod)
         if errors:
@@ -624,8 +628,9 @@ class ContainerForm:
         cfg.working_dir = self.working_dir
         del cfg.envs[:]
         for _, row in _kv_rows(self.env):
-            key, value = split_kv(row)  # validated
-            cfg.envs.add(key=key, value=value)
+            kv = split_kv(row)
+            if kv is not None:  # always: the form was validated
+                cfg.envs.add(key=kv[0], value=kv[1])
         del cfg.mounts[:]
         for m in self.mounts:
             if m.is_blank():
@@ -662,7 +667,7 @@ class ContainerForm:
         return cfg
 
     @classmethod
-    def from_config(cls, cfg, pull_if_missing: bool = False) -> ContainerForm:
+    def from_config(cls, cfg: pb.ContainerConfig, pull_if_missing: bool = False) -> ContainerForm:
         linux = cfg.linux
         res = linux.resources
         sc = linux.security_context
@@ -711,7 +716,7 @@ def default_pull_if_missing(pull_image_on_create: bool, disable_pull_on_run: boo
     return (not disable_pull_on_run) if new_pod else pull_image_on_create
 
 
-def sandbox_config_from_status(status) -> object:
+def sandbox_config_from_status(status: pb.PodSandboxStatus) -> pb.PodSandboxConfig:
     """A ``PodSandboxConfig`` for an existing pod, rebuilt from its ``PodSandboxStatus`` (CreateContainer needs the
     pod's config; crictl reads it from a file, we only have the status): metadata, labels, annotations and the
     namespace options. Callers that got a verbose status with the original config should prefer that."""

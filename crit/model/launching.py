@@ -133,7 +133,7 @@ async def sandbox_config_of(client: LaunchClient, pod_id: str) -> pb.PodSandboxC
                 return spec.from_dict(data["config"], pb.PodSandboxConfig)
         except (ValueError, CriError):
             pass
-    return sandbox_config_from_status(resp.status)  # type: ignore[return-value]  # builds a PodSandboxConfig
+    return sandbox_config_from_status(resp.status)
 
 
 async def _ensure_image(client: LaunchClient, image: str, pull: bool, progress: Progress) -> None:

@@ -400,7 +400,7 @@ class SessionJanitor:
         _LIVE.add(self.owner)
         self.pending: dict[str, Leftover] = {}
         self.adopted: set[str] = set()  # markers an earlier crit left (see sweep)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
     def _entry(self, container_id: str, token: str) -> Leftover:
