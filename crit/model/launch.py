@@ -306,7 +306,7 @@ class PodForm:
     privileged: bool = False
     run_as_user: str = ""
     readonly_rootfs: bool = False
-    base: object | None = field(default=None, repr=False, compare=False)
+    base: pb.PodSandboxConfig | None = field(default=None, repr=False, compare=False)
 
     # -- validation ------------------------------------------------------------------------------------------
     def validate(self, prefix: str = "") -> list[FieldError]:
@@ -531,7 +531,7 @@ class ContainerForm:
     privileged: bool = False
     readonly_rootfs: bool = False
     pull_if_missing: bool = False
-    base: object | None = field(default=None, repr=False, compare=False)
+    base: pb.ContainerConfig | None = field(default=None, repr=False, compare=False)
 
     def effective_log_path(self) -> str:
         """``NAME.log`` while the user has not typed a log path of their own."""

@@ -5,8 +5,10 @@ panel (the screen already notified its id)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from crit.cri.pb import api_pb2 as pb
 from crit.cri.states import SANDBOX_READY
 from crit.model.kinds import CONTAINERS, IMAGES, PODS
 from crit.model.launching import LaunchKind
@@ -19,12 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from crit.ui.app import CritApp
 
 
-def _pull_defaults(app: CritApp) -> dict[str, bool]:
-    o = app.options
-    return {"pull_image_on_create": o.pull_image_on_create, "disable_pull_on_run": o.disable_pull_on_run}
-
-
-def _after(app):
+def _after(app: CritApp) -> Callable[[LaunchResult | None], None]:
     def done(result: LaunchResult | None) -> None:
         if result is None:
             return
@@ -33,17 +30,23 @@ def _after(app):
     return done
 
 
-def _pod_label(pod) -> str:
+def _pod_label(pod: pb.PodSandbox) -> str:
     md = pod.metadata
     return f"{sanitize(md.name)} ({sanitize(md.namespace)}) {short_id(pod.id)}"
 
 
-def open_new_pod(app, config=None) -> None:
+def open_new_pod(app: CritApp, config: pb.PodSandboxConfig | None = None) -> None:
     app.open_view(NewPodScreen(app.client, config=config), _after(app))
 
 
 def open_new_container(
-    app, *, pod=None, pod_id: str | None = None, config=None, pod_config=None, image: str | None = None
+    app: CritApp,
+    *,
+    pod: pb.PodSandbox | None = None,
+    pod_id: str | None = None,
+    config: pb.ContainerConfig | None = None,
+    pod_config: pb.PodSandboxConfig | None = None,
+    image: str | None = None,
 ) -> None:
     """``pod`` (a PodSandbox) or ``pod_id``: the target pod; neither: a new pod built in the same screen."""
     if pod is not None:
@@ -55,14 +58,15 @@ def open_new_container(
         pod_label=label,
         config=config,
         pod_config=pod_config,
-        **_pull_defaults(app),
+        pull_image_on_create=app.options.pull_image_on_create,
+        disable_pull_on_run=app.options.disable_pull_on_run,
     )
     if image and config is None:
         scr.container_form.image = image
     app.open_view(scr, _after(app))
 
 
-def _selected_pod(app, sel) -> tuple[Any, str | None]:
+def _selected_pod(app: CritApp, sel: Selection) -> tuple[Any, str | None]:
     """The pod a new container goes into: the container's pod, else the pod under the Pods cursor."""
     row = sel.row
     if sel.kind is CONTAINERS and row is not None:
@@ -73,7 +77,7 @@ def _selected_pod(app, sel) -> tuple[Any, str | None]:
     if main is not None:
         try:
             pods_row = main.selection(PODS.name).row
-        except Exception:  # the pods panel is empty or not built yet
+        except Exception:  # noqa: BLE001 - the pods panel is empty or not built yet: no pod preselected
             pods_row = None
         if pods_row is not None:
             return pods_row.obj, pods_row.key
@@ -98,7 +102,7 @@ def new_pod_command(app: CritApp, args: list[str]) -> None:
     open_new_pod(app)
 
 
-def _cmd_run_impl(app, args) -> None:
+def _cmd_run_impl(app: CritApp, args: list[str]) -> None:
     sel = app.main.selection() if app.main is not None else None
     pod, pod_id = _selected_pod(app, sel) if sel is not None else (None, None)
     if args and args[0] in ("--new-pod", "new"):
@@ -114,7 +118,7 @@ def new_container_command(app: CritApp, args: list[str]) -> None:
     _cmd_run_impl(app, args)
 
 
-async def open_from_options(app) -> None:
+async def open_from_options(app: CritApp) -> None:
     """``crit new pod --from FILE`` / ``crit new container --from FILE [--pod FILE|ID]``: open the prefilled form."""
     o = app.options
     try:
@@ -127,5 +131,5 @@ async def open_from_options(app) -> None:
                 open_new_container(app, pod_id=pod_id, config=o.new_container)
             else:
                 open_new_container(app, config=o.new_container, pod_config=target)
-    except Exception as exc:  # one sentence, never a traceback
+    except Exception as exc:  # noqa: BLE001 - at start-up, any failure: one sentence, never a traceback
         app.notify(sanitize(str(exc)) or type(exc).__name__, severity="error", markup=False, timeout=10)

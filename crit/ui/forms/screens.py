@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
 
 from crit.cri import spec
@@ -37,6 +40,9 @@ from crit.ui.forms.sections import ContainerSection, PodSection
 from crit.ui.forms.widgets import ErrorLine, Row, RowsEditor, eid, fid
 from crit.ui.guard import unless_torn_down
 from crit.ui.keyorder import OrderedInput, OrderedSelect
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crit.cri.client import CriClient
 
 NEW_POD = "__new_pod__"
 PREVIEW_DELAY = 0.15  # seconds after the last change before the YAML preview is rebuilt
@@ -164,7 +170,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
     # turn later): the keys typed behind the key that opened the form (held by crit.ui.keyorder) go into it
     AUTO_FOCUS = "#form Input"
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: CriClient) -> None:
         super().__init__()
         self.client = client
         self.touched: set[str] = set()
@@ -174,9 +180,9 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self.last_preview = ""
         self._busy_text = ""
         self._busy_start = 0.0
-        self._busy_timer = None
+        self._busy_timer: Timer | None = None
         self._refresh_pending = False
-        self._preview_timer = None
+        self._preview_timer: Timer | None = None
         self._preview_text: str | None = None
         self._network_default: tuple[str, str] | None = None
         self.edited = False  # the user changed a field, added/removed a row or imported a file
@@ -212,7 +218,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         """Ask the runtime for what the form needs to know (network readiness, images)."""
 
     # -- live validation -------------------------------------------------------------------------------------
-    def _touch(self, widget) -> None:
+    def _touch(self, widget: Widget) -> None:
         if widget.has_focus:
             self.edited = True
         if widget.id and widget.id.startswith("f-") and widget.has_focus:
@@ -223,7 +229,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         if not (event.input.id or "").startswith("f-"):
             return
         self._touch(event.input)
-        self.field_changed(event.input.id, event.value)
+        self.field_changed(event.input.id or "", event.value)
         self.schedule_refresh()
 
     @on(Checkbox.Changed)
@@ -237,7 +243,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self.field_changed(event.select.id or "", event.value)
         self.schedule_refresh()
 
-    def field_changed(self, widget_id: str, value) -> None:
+    def field_changed(self, widget_id: str, value: object) -> None:
         """Hook for cross-field behaviour (log path follows the name, target pod switch)."""
 
     def schedule_refresh(self) -> None:
@@ -284,7 +290,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
                 continue
             # shown once the user has been in the field (or, for a row, in any field of that row), or after submit
             if self.show_all or self._touched_under("f-" + (target.id or "")[2:]) or fid(err.field) in self.touched:
-                shown.setdefault(target.id, []).append(err.message)
+                shown.setdefault(target.id or "", []).append(err.message)
         for line in lines:
             line.show(" ".join(shown.get(line.id or "", [])))
         # the preview is rebuilt a moment after typing stops (a YAML dump and a re-layout per key is wasted work)
@@ -302,7 +308,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         if not self.errors:
             try:
                 self.last_preview = self.build_preview()
-            except Exception as exc:  # a config the dumper cannot write: say so, keep the form alive
+            except Exception as exc:  # noqa: BLE001 - a config the dumper cannot write, however it fails: say so
                 self.last_preview = f"# cannot show this config: {exc}\n"
             text = self.last_preview
         else:
@@ -342,7 +348,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
 
     NARROW = 110  # columns below which the preview is a separate view (f2) instead of a side pane
 
-    def on_resize(self, event) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < self.NARROW, "-narrow")
 
     def action_toggle_preview(self) -> None:
@@ -429,7 +435,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
     async def _submit_guarded(self) -> None:
         try:
             await self.submit()
-        except Exception as exc:  # never lose the form to an unexpected error
+        except Exception as exc:  # noqa: BLE001 - never lose the form (and what was typed) to an unexpected error
             self.fail(f"Submitting failed: {_one_sentence(exc)}")
 
     async def submit(self) -> None:  # pragma: no cover - overridden
@@ -498,7 +504,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
     def error_kind(self, err: FieldError) -> str:
         return LaunchKind.POD if err.field.startswith("pod.") else self.export_kinds()[0]
 
-    def config_for(self, kind: str):  # pragma: no cover - overridden
+    def config_for(self, kind: str) -> pb.PodSandboxConfig | pb.ContainerConfig:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def action_import_file(self) -> None:
@@ -542,7 +548,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         self.refresh_form()
         self.set_status(f"Imported the {kind} config from {sanitize(path)}.")
 
-    async def load_config(self, kind: str, cfg) -> None:  # pragma: no cover - overridden
+    async def load_config(self, kind: str, cfg: Any) -> None:  # pragma: no cover - overridden
         pass
 
     async def network_default(self, section: PodSection) -> None:
@@ -550,7 +556,7 @@ class LaunchScreen(Screen[LaunchResult | None]):
         if self._network_default is None:
             try:
                 st = await self.client.status()
-            except Exception:
+            except Exception:  # noqa: BLE001 - a hint only: no answer, whatever the failure, keeps pod mode
                 return
             self._network_default = ("pod", "")
             for cond in st.status.conditions:
@@ -591,7 +597,7 @@ class NewPodScreen(LaunchScreen):
 
     def __init__(
         self,
-        client,
+        client: CriClient,
         *,
         form: PodForm | None = None,
         config: pb.PodSandboxConfig | None = None,
@@ -628,10 +634,10 @@ class NewPodScreen(LaunchScreen):
     def export_name(self, kind: str) -> str:
         return self.section.read().name
 
-    def config_for(self, kind: str):
+    def config_for(self, kind: str) -> pb.PodSandboxConfig | pb.ContainerConfig:
         return self.section.read().to_config()
 
-    async def load_config(self, kind: str, cfg) -> None:
+    async def load_config(self, kind: str, cfg: Any) -> None:
         handler = self.section.read().runtime_handler
         await self.section.load(PodForm.from_config(cfg, runtime_handler=handler))
         self.apply_network_default(self.section)
@@ -662,7 +668,7 @@ class NewContainerScreen(LaunchScreen):
 
     def __init__(
         self,
-        client,
+        client: CriClient,
         *,
         pod_id: str | None = None,
         pod_label: str = "",
@@ -738,7 +744,7 @@ class NewContainerScreen(LaunchScreen):
         try:
             pods = await self.client.list_pod_sandbox(state="SANDBOX_READY")
             images = await self.client.list_images()
-        except Exception:
+        except Exception:  # noqa: BLE001 - suggestions only: the form works without them, whatever failed
             return
         if not self.is_attached:
             return
@@ -759,7 +765,7 @@ class NewContainerScreen(LaunchScreen):
             sel.value = current
         self.refresh_form()
 
-    def field_changed(self, widget_id: str, value) -> None:
+    def field_changed(self, widget_id: str, value: object) -> None:
         if widget_id == fid("name"):
             self.section.name_changed("", str(value))
         elif widget_id == fid("log_path"):
@@ -802,12 +808,12 @@ class NewContainerScreen(LaunchScreen):
     def export_name(self, kind: str) -> str:
         return (self.pod_section if kind == LaunchKind.POD else self.section).read().name
 
-    def config_for(self, kind: str):
+    def config_for(self, kind: str) -> pb.PodSandboxConfig | pb.ContainerConfig:
         if kind == LaunchKind.POD:
             return self.pod_section.read().to_config()
         return self.section.read().to_config()
 
-    async def load_config(self, kind: str, cfg) -> None:
+    async def load_config(self, kind: str, cfg: Any) -> None:
         if kind == LaunchKind.POD:
             handler = self.pod_section.read().runtime_handler
             await self.pod_section.load(PodForm.from_config(cfg, runtime_handler=handler))

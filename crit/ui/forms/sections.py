@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -30,7 +32,7 @@ class _Section(Vertical):
     def _cb(self, name: str) -> Checkbox:
         return self.query_one("#" + fid(self.p(name)), Checkbox)
 
-    def _sel(self, name: str) -> Select:
+    def _sel(self, name: str) -> Select[Any]:
         return self.query_one("#" + fid(self.p(name)), Select)
 
     def _rows(self, name: str) -> RowsEditor:

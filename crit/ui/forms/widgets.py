@@ -14,6 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from crit.model.launch import PROPAGATIONS, PROTOCOLS, MountRow, PortMappingRow
@@ -65,7 +66,7 @@ class Field(Vertical):
     Field > ErrorLine { padding: 0 0 0 27; }
     """
 
-    def __init__(self, path: str, label: str, control, *, hint: str = "") -> None:
+    def __init__(self, path: str, label: str, control: Widget, *, hint: str = "") -> None:
         super().__init__(classes="field")
         self.path = path
         self.label = label
@@ -82,7 +83,7 @@ class Field(Vertical):
         yield ErrorLine(id=eid(self.path))
 
 
-def text_field(path: str, label: str, value: str = "", placeholder: str = "", **kw) -> Field:
+def text_field(path: str, label: str, value: str = "", placeholder: str = "", **kw: Any) -> Field:
     hint = kw.pop("hint", "")
     return Field(path, label, Input(value, placeholder=placeholder, id=fid(path), compact=True, **kw), hint=hint)
 
@@ -142,7 +143,7 @@ class Row(Vertical):
             )
         yield ErrorLine(id=eid(self.row_path))
 
-    def value(self):  # pragma: no cover - overridden
+    def value(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
@@ -239,7 +240,7 @@ class RowsEditor(Vertical):
     RowsEditor Button.add { min-width: 7; width: auto; }
     """
 
-    def __init__(self, path: str, title: str, kind: RowKind, values: list, placeholder: str = "key=value") -> None:
+    def __init__(self, path: str, title: str, kind: RowKind, values: list[Any], placeholder: str = "key=value") -> None:
         super().__init__(classes="rows-editor", id=f"rows-{path.replace('.', '-')}")
         self.path = path
         self.title = title
@@ -261,10 +262,10 @@ class RowsEditor(Vertical):
             for i, v in enumerate(self._initial):
                 yield self._make(i, v)
 
-    def values(self) -> list:
+    def values(self) -> list[Any]:
         return [row.value() for row in self.query_one(".rows").children if isinstance(row, Row)]
 
-    async def set_values(self, values: list, focus_index: int | None = None) -> None:
+    async def set_values(self, values: list[Any], focus_index: int | None = None) -> None:
         box = self.query_one(".rows", Vertical)
         await box.remove_children()
         await box.mount_all([self._make(i, v) for i, v in enumerate(values)])
