@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -31,7 +32,7 @@ __all__ = ["EventsScreen", "Event", "EventDiffer", "EVENT_NAMES", "event_from_re
 _STYLE = {"created": "cyan", "started": "green", "stopped": "yellow", "deleted": "red"}
 
 
-class EventsScreen(Screen):
+class EventsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("ctrl+l", "clear", "Clear", show=True),
@@ -69,7 +70,7 @@ class EventsScreen(Screen):
             markup=False,
         )
         yield Static("Connecting to GetContainerEvents…", id="ev-mode", markup=False)
-        table = DataTable(id="ev-table", cursor_type="row", zebra_stripes=False)
+        table: DataTable[Text] = DataTable(id="ev-table", cursor_type="row", zebra_stripes=False)
         table.add_columns("TIME", "EVENT", "POD", "CONTAINER", "ID", "DETAIL")
         yield table
         yield Footer(compact=True, show_command_palette=False)
@@ -129,7 +130,7 @@ class EventsScreen(Screen):
     def add(self, ev: Event) -> None:
         table = self.query_one(DataTable)
         if table.row_count >= MAX_EVENTS:
-            table.remove_row(table.coordinate_to_cell_key((0, 0)).row_key)
+            table.remove_row(table.coordinate_to_cell_key(Coordinate(0, 0)).row_key)
         at_end = table.cursor_row >= table.row_count - 1
         stamp = time.strftime("%H:%M:%S", time.localtime(ev.at)) + f".{int(ev.at * 1000) % 1000:03d}"
         kind = Text(ev.kind.upper(), style=_STYLE.get(ev.kind, ""))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -334,7 +335,7 @@ class LogView(ScrollView, can_focus=True):
     def action_bottom(self) -> None:
         self.scroll_end(animate=False, immediate=True)
 
-    def on_mouse_scroll_up(self, event) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self.post_message(self.UserScrolled())
 
     # ------------------------------------------------------------------ drawing

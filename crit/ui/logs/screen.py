@@ -67,7 +67,7 @@ class LogTarget:
     log_path: str = ""
 
 
-class LogScreen(Screen):
+class LogScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("f", "toggle_follow", "Follow", show=True),
@@ -488,7 +488,8 @@ class LogScreen(Screen):
         for old_id in ids:
             with contextlib.suppress(Exception):
                 st = (await self.crit.client.container_status(old_id)).status
-                if st.log_path and await asyncio.to_thread(os.path.exists, st.log_path):
+                found: bool = bool(st.log_path) and await asyncio.to_thread(os.path.exists, st.log_path)
+                if found:
                     return st.log_path
         return await asyncio.to_thread(previous_log_path, t.log_path, t.attempt, container_name=sanitize(t.name))
 

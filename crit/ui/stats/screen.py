@@ -4,6 +4,7 @@ cadence, default 5 s; the last 10 minutes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -36,7 +37,7 @@ def _metric(
     label: str,
     now: str,
     values: list[float | None],
-    fmt,
+    fmt: Callable[[Any], str],  # format_cpu (float) or format_bytes (int)
     *,
     zero_based: bool,
     note: str,
@@ -139,7 +140,7 @@ def stats_renderable(
     return out
 
 
-class StatsScreen(Screen):
+class StatsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("question_mark", "app.view_help", "Help", show=False),

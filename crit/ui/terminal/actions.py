@@ -34,6 +34,7 @@ import asyncio
 import logging
 import shlex
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -62,6 +63,7 @@ from crit.model.sessions import (
 from crit.render.human import age_seconds, short_id
 from crit.render.human import size as human_size
 from crit.render.sanitize import sanitize
+from crit.stream.channel import ExecStream
 from crit.ui.base import Selection
 from crit.ui.listscreen import ListScreen
 from crit.ui.readonly import refusal
@@ -102,7 +104,7 @@ LABEL_MAX = 40
 def shell_factory(client: Any, container_id: str, marker: Marker, *, insecure: bool = False) -> SessionFactory:
     inner = exec_session(client, container_id, marked_shell(marker.token), insecure=insecure)
 
-    async def factory():
+    async def factory() -> ExecStream:
         stream = await inner()
         marker.active = True
         return stream
@@ -115,7 +117,7 @@ def command_factory(
 ) -> SessionFactory:
     """Runs ``argv`` marked when the container has sh (checked with ExecSync), else as it is."""
 
-    async def factory():
+    async def factory() -> ExecStream:
         marks = await has_sh(client, container_id)
         stream = await exec_session(
             client, container_id, marked(argv, marker.token) if marks else argv, insecure=insecure
@@ -221,7 +223,7 @@ class SessionManager:
     def __len__(self) -> int:
         return len(self.sessions)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[TerminalSession]:
         return iter(list(self.sessions))
 
     def get(self, number: int) -> TerminalSession | None:

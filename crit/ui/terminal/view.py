@@ -96,10 +96,10 @@ def _color(name: str) -> str | None:
     return None
 
 
-_style_cache: dict[tuple, Style] = {}
+_style_cache: dict[tuple[Any, ...], Style] = {}
 
 
-def cell_style(key: tuple) -> Style:
+def cell_style(key: tuple[Any, ...]) -> Style:
     """Rich style for a pyte ``Char`` without its data: (fg, bg, bold, italics, underscore, strike, reverse, blink)."""
     style = _style_cache.get(key)
     if style is None:
@@ -254,7 +254,7 @@ class TerminalView(Widget, can_focus=True):
         self._last_cursor: tuple[int, int, bool] | None = None
         # to the process: bytes for its stdin, or (columns, rows) for a terminal resize
         self._outgoing: asyncio.Queue[bytes | tuple[int, int]] = asyncio.Queue()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._bell_seen = 0
         self._title_seen = ""
         self._size_sent: tuple[int, int] | None = None
@@ -306,7 +306,7 @@ class TerminalView(Widget, can_focus=True):
             except StreamError as exc:
                 self._finish(None, f"could not start the session: {exc}")
                 return
-            except Exception as exc:  # the factory calls the runtime: any failure is one sentence
+            except Exception as exc:  # noqa: BLE001 - the factory calls the runtime: any failure is one sentence
                 self._finish(None, f"could not start the session: {sanitize(str(exc)) or type(exc).__name__}")
                 return
             self.connected.set()
@@ -355,7 +355,7 @@ class TerminalView(Widget, can_focus=True):
             except asyncio.CancelledError:
                 outcome.append(None)
                 raise
-            except BaseException as exc:  # reported by the reader after what came before it is shown
+            except BaseException as exc:  # noqa: BLE001 - any failure of the stream goes to the reader, shown last
                 outcome.append(exc)
             finally:
                 arrived.set()
