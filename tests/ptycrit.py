@@ -206,6 +206,8 @@ def alive(pid: int) -> bool:
             stat = f.read()
     except OSError:
         return False
+    if b")" not in stat:  # read while the process was being reaped: its stat came back empty
+        return False
     return stat[stat.rindex(b")") + 2 :].split()[0] not in (b"Z", b"X")
 
 

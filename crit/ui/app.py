@@ -971,7 +971,9 @@ class CritApp(InternalErrorHook[int]):
             )
             return
         if verb == "stop" and not kind.can_stop:
-            self.notify(f"{kind.title} cannot be stopped; ctrl+d removes {kind.indefinite}.", severity="warning")
+            self.notify(
+                f"{kind.title} cannot be stopped; ctrl+d removes {kind.indefinite}.", severity="warning", markup=False
+            )
             return
         if not rows:
             self.notify(
