@@ -43,7 +43,9 @@ class Bench(App):
     endpoint_label = ""
 
 def screen_text(app):
-    return "\n".join(s.text for s in app.screen._compositor.render_strips())
+    from crit.ui.textual_private import screen_strips
+
+    return "\n".join(s.text for s in screen_strips(app))
 
 async def main():
     out = {}

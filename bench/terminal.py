@@ -216,11 +216,11 @@ def factory_for(source, argv: list[str]):
 
 
 def press(app: App, key: str, char: str | None = None) -> float:
-    """Send a key through the app's driver, like the terminal driver does for a real key; returns the time."""
+    """Send a key to the app's message queue, as the terminal driver does for a real key; returns the time."""
     event = events.Key(key, char)
     event.set_sender(app)
     t = time.perf_counter()
-    app._driver.send_message(event)
+    app.post_message(event)
     return t
 
 

@@ -212,8 +212,11 @@ async def test_untrusted_title_is_sanitised_and_cells_are_plain_text(server):
         await wait_for(lambda: "markup" in Content.from_markup(view.border_title).plain, what="the title")
         assert "\x1b" not in Content.from_markup(view.border_title).plain
         assert "[b]markup[/b]" in Content.from_markup(view.border_title).plain  # shown literally, not parsed as markup
-        text = "".join(view.render_line(y).text for y in range(24))
-        assert "[bold]not markup[/bold]" in text
+        # what is drawn follows the screen at the frame rate: wait for the frame that holds the output
+        await wait_for(
+            lambda: "[bold]not markup[/bold]" in "".join(view.render_line(y).text for y in range(24)),
+            what="the output drawn as plain text",
+        )
         for y in range(24):
             for seg in view.render_line(y):
                 assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in seg.text)
