@@ -29,6 +29,7 @@ CHILD = r"""
 import asyncio, json, os, resource, sys, time
 from textual.app import App
 from crit.ui.logs import LogScreen
+from crit.ui.textual_private import screen_strips
 
 path = sys.argv[1]
 
@@ -43,8 +44,6 @@ class Bench(App):
     endpoint_label = ""
 
 def screen_text(app):
-    from crit.ui.textual_private import screen_strips
-
     return "\n".join(s.text for s in screen_strips(app))
 
 async def main():
