@@ -32,6 +32,7 @@ from crit.cri.states import (
     SANDBOX_READY,
 )
 from crit.errors import CritError
+from crit.node.security import container_refusal, pod_refusal
 
 _T = TypeVar("_T")
 
@@ -489,6 +490,10 @@ class NodeState:
         if runtime_handler not in RUNTIME_HANDLERS:
             self.pod_names.release_by_key(pid)
             raise unknown(f"failed to get sandbox runtime: no runtime for {json.dumps(runtime_handler)} is configured")
+        refusal = pod_refusal(config)
+        if refusal:
+            self.pod_names.release_by_key(pid)
+            raise unknown(refusal)
         pod = Pod(id=pid, config=config, runtime_handler=runtime_handler, name=name, created_at=created_at or now_ns())
         if not pod.host_network:
             n = self.ip_counter
@@ -554,6 +559,10 @@ class NodeState:
         except NodeError as e:
             self.container_names.release_by_key(cid)
             raise wrap(e, f"failed to resolve image {json.dumps(config.image.image)}") from e
+        refusal = container_refusal(cid, config, sandbox_config)
+        if refusal:
+            self.container_names.release_by_key(cid)
+            raise unknown(refusal)
         log_path = ""
         if sandbox_config.log_directory and config.log_path:
             log_path = os.path.join(sandbox_config.log_directory, config.log_path)
