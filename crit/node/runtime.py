@@ -15,8 +15,6 @@ import os
 import platform
 import random
 import sys
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +25,7 @@ import crit
 from crit.cri.pb import api_pb2 as pb
 from crit.cri.refs import normalize_ref
 from crit.cri.states import CONTAINER_RUNNING, SANDBOX_READY
+from crit.node import registry
 from crit.node.state import (
     NS,
     Image,
@@ -641,10 +640,14 @@ class Runtime:
             # exist: both fail like a registry's "not found".
             await asyncio.sleep(0.05)
             raise NodeError(grpc.StatusCode.NOT_FOUND, fail)
-        digest = await asyncio.get_running_loop().run_in_executor(None, probe_registry, norm)
-        if digest == "":
-            raise NodeError(grpc.StatusCode.NOT_FOUND, fail)
-        img = make_image(norm, digest=digest)
+        try:
+            pulled = await asyncio.get_running_loop().run_in_executor(None, registry.fetch, norm)
+        except registry.NotFound as e:
+            raise NodeError(grpc.StatusCode.NOT_FOUND, fail) from e
+        except registry.RegistryError as e:
+            raise unknown(f"failed to pull and unpack image {Q(norm)}: {e}") from e
+        # no registry answers on this machine: a simulated image of that name
+        img = make_image(norm) if pulled is None else registry.to_image(norm, pulled)
         await asyncio.sleep(min(1.5, 0.2 + img.size / 200e6))  # the simulated download
         img = self.state.add_image(img)
         return pb.PullImageResponse(image_ref=img.id)
@@ -671,32 +674,6 @@ class Runtime:
 
 
 # ------------------------------------------------------------------------------------------------ images
-
-
-def probe_registry(norm: str) -> str | None:
-    """Ask a real registry on this machine, if one answers: its digest, "" for not found, None if unreachable."""
-    host, _, rest = norm.partition("/")
-    if "@" in rest:
-        repo, ref = rest.split("@", 1)
-    else:
-        repo, _, ref = rest.rpartition(":")
-    req = urllib.request.Request(
-        f"http://{host}/v2/{repo}/manifests/{ref}",
-        method="HEAD",
-        headers={
-            "Accept": "application/vnd.oci.image.manifest.v1+json,"
-            " application/vnd.docker.distribution.manifest.v2+json,"
-            " application/vnd.oci.image.index.v1+json,"
-            " application/vnd.docker.distribution.manifest.list.v2+json"
-        },
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=0.7) as r:
-            return r.headers.get("Docker-Content-Digest") or None
-    except urllib.error.HTTPError as e:
-        return "" if e.code == 404 else None
-    except (OSError, ValueError):
-        return None
 
 
 ENTRYPOINTS = {

@@ -1,0 +1,85 @@
+"""Fidelity of pulled images: the embedded node and the real containerd 1.6 pull the same images from the test
+bed's registry and report them alike — the id is the config digest, the size is containerd's (manifest, config
+and layers), the repo digest names the manifest, three tags of one manifest are one image, and the config's
+``User`` gives ``uid`` (numeric) or ``username`` (a name)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from crit.cri.pb import api_pb2 as pb
+from tests.bed import images as bed_images
+from tests.bed import registry as reg_bed
+from tests.test_node_fidelity import Raw
+
+pytestmark = [pytest.mark.containerd, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(scope="module")
+def pushed(registry, tmp_path_factory):
+    """Two images in the bed's registry: one with ``USER 1002`` under three tags, one with ``USER www-data:www``."""
+    if registry.address != "127.0.0.1:5000":
+        pytest.skip(f"the registry runs on {registry.address}: the node reaches only localhost:5000 by that name")
+    tmp = tmp_path_factory.mktemp("images")
+    raw = bed_images.build_rootfs_layer()
+    gz = bed_images._gzip(raw)
+    repo = f"crit-test/tags-{uuid.uuid4().hex[:6]}"
+    numeric = bed_images._build_archive(f"x/{repo}:1", raw, gz, {"Cmd": ["sh"], "User": "1002"}, tmp / "n.tar")
+    for tag in ("1", "2", "3"):
+        registry.push(numeric, f"{repo}:{tag}")
+    named = bed_images._build_archive(f"x/{repo}-named:1", raw, gz, {"User": "www-data:www"}, tmp / "u.tar")
+    registry.push(named, f"{repo}-named:1")
+    host = reg_bed.REGISTRY_HOST
+    return {
+        "tags": [f"{host}/{repo}:{t}" for t in ("1", "2", "3")],
+        "named": f"{host}/{repo}-named:1",
+        "numeric_config": numeric.config_digest,
+        "named_config": named.config_digest,
+    }
+
+
+async def pulled(cri, refs: dict) -> list:
+    r = Raw(cri.endpoint)
+    out: list = []
+    try:
+        for ref in [*refs["tags"], refs["named"]]:
+            resp = await r.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=ref)), timeout=60)
+            out.append(("pull", ref, resp.image_ref))
+        for ref in [*refs["tags"], refs["named"]]:
+            st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=ref)))).image
+            out.append(
+                (
+                    "status",
+                    ref,
+                    st.id,
+                    sorted(st.repo_tags),
+                    sorted(st.repo_digests),
+                    st.size,
+                    st.uid.value if st.HasField("uid") else None,
+                    st.username,
+                )
+            )
+        ours = set(refs["tags"]) | {refs["named"]}
+        listed = (await r.im.ListImages(pb.ListImagesRequest())).images
+        out.append(("list", sorted((i.id, tuple(sorted(i.repo_tags))) for i in listed if ours & set(i.repo_tags))))
+    finally:
+        for ref in [*refs["tags"], refs["named"]]:
+            await r.err(r.im.RemoveImage(pb.RemoveImageRequest(image=pb.ImageSpec(image=ref)), timeout=60))
+        await r.ch.close()
+    return out
+
+
+def test_pulled_images_match_containerd(node, containerd, pushed):
+    theirs = asyncio.run(pulled(containerd, pushed))
+    mine = asyncio.run(pulled(node, pushed))
+    # pin what containerd said
+    status = {x[1]: x[2:] for x in theirs if x[0] == "status"}
+    first = status[pushed["tags"][0]]
+    assert first[0] == pushed["numeric_config"] and first[1] == sorted(pushed["tags"]) and first[4:] == (1002, "")
+    assert status[pushed["named"]][0] == pushed["named_config"] and status[pushed["named"]][4:] == (None, "www-data")
+    for m, t in zip(mine, theirs):
+        assert m == t, f"node differs from containerd at {t[:2]!r}"
+    assert len(mine) == len(theirs)
