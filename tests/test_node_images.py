@@ -34,6 +34,11 @@ def pushed(registry, tmp_path_factory):
     registry.push(named, f"{repo}-named:1")
     host = reg_bed.REGISTRY_HOST
     return {
+        "registry": registry,
+        "archives": (numeric, named),
+        "repo": repo,
+        "digest": f"{host}/{repo}@{numeric.manifest_digest}",
+        "move": f"{host}/{repo}:move",
         "tags": [f"{host}/{repo}:{t}" for t in ("1", "2", "3")],
         "named": f"{host}/{repo}-named:1",
         "numeric_config": numeric.config_digest,
@@ -62,11 +67,22 @@ async def pulled(cri, refs: dict) -> list:
                     st.username,
                 )
             )
-        ours = set(refs["tags"]) | {refs["named"]}
+        # a pull by digest adds no tag; a tag pushed again over another manifest moves to that image
+        await r.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=refs["digest"])), timeout=60)
+        st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["digest"])))).image
+        out.append(("by digest", st.id, sorted(st.repo_tags), sorted(st.repo_digests), st.size))
+        numeric, named = refs["archives"]
+        for archive in (numeric, named):
+            refs["registry"].push(archive, refs["move"].split("/", 1)[1])
+            await r.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=refs["move"])), timeout=60)
+            for ref in (refs["move"], refs["tags"][0], refs["named"]):
+                st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=ref)))).image
+                out.append(("moved", ref, st.id, sorted(st.repo_tags), sorted(st.repo_digests)))
+        ours = set(refs["tags"]) | {refs["named"], refs["move"]}
         listed = (await r.im.ListImages(pb.ListImagesRequest())).images
         out.append(("list", sorted((i.id, tuple(sorted(i.repo_tags))) for i in listed if ours & set(i.repo_tags))))
     finally:
-        for ref in [*refs["tags"], refs["named"]]:
+        for ref in [*refs["tags"], refs["named"], refs["move"], refs["digest"]]:
             await r.err(r.im.RemoveImage(pb.RemoveImageRequest(image=pb.ImageSpec(image=ref)), timeout=60))
         await r.ch.close()
     return out
