@@ -6,6 +6,7 @@ and layers), the repo digest names the manifest, three tags of one manifest are 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -78,6 +79,8 @@ async def pulled(cri, refs: dict) -> list:
             for ref in (refs["move"], refs["tags"][0], refs["named"]):
                 st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=ref)))).image
                 out.append(("moved", ref, st.id, sorted(st.repo_tags), sorted(st.repo_digests)))
+        iv = await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["named"]), verbose=True))
+        out.append(("verbose info", json.loads(iv.info["info"])))
         ours = set(refs["tags"]) | {refs["named"], refs["move"]}
         listed = (await r.im.ListImages(pb.ListImagesRequest())).images
         out.append(("list", sorted((i.id, tuple(sorted(i.repo_tags))) for i in listed if ours & set(i.repo_tags))))

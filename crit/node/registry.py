@@ -144,4 +144,5 @@ def to_image(norm: str, pulled: Pulled) -> Image:
         config=inner if isinstance(inner, dict) else {},
         created=str(pulled.config.get("created") or "1970-01-01T00:00:00Z"),
         chain_id=pulled.chain_id,
+        spec=pulled.config,
     )

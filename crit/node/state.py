@@ -159,6 +159,7 @@ class Image:
     pinned: bool = False
     chain_id: str = ""
     framed: bytes | None = None
+    spec: dict[str, Any] | None = None  # the whole image config of a pulled image (verbose ImageStatus shows it)
 
     def to_pb(self) -> pb.Image:
         img = pb.Image(
@@ -174,6 +175,8 @@ class Image:
         return img
 
     def info_json(self) -> str:
+        if self.spec is not None:
+            return json.dumps({"chainID": self.chain_id, "imageSpec": self.spec}, separators=(",", ":"))
         return json.dumps(
             {
                 "chainID": self.chain_id,
