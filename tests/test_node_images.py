@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
+import urllib.request
 import uuid
 
 import pytest
@@ -15,6 +17,9 @@ from crit.cri.pb import api_pb2 as pb
 from tests.bed import images as bed_images
 from tests.bed import registry as reg_bed
 from tests.test_node_fidelity import Raw
+
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+MT_INDEX = "application/vnd.oci.image.index.v1+json"
 
 pytestmark = [pytest.mark.containerd, pytest.mark.timeout(180)]
 
@@ -33,6 +38,27 @@ def pushed(registry, tmp_path_factory):
         registry.push(numeric, f"{repo}:{tag}")
     named = bed_images._build_archive(f"x/{repo}-named:1", raw, gz, {"User": "www-data:www"}, tmp / "u.tar")
     registry.push(named, f"{repo}-named:1")
+    # an index of two platforms: this machine's gets the numeric image, the other platform the named one
+    registry.push(named, f"{repo}:other")
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    entries = []
+    for tag, plat in (("1", arch), ("other", "s390x" if arch != "s390x" else "amd64")):
+        status, body, headers = registry.get(f"/v2/{repo}/manifests/{tag}", accept=MT_MANIFEST)
+        assert status == 200, body
+        entries.append(
+            {
+                "mediaType": MT_MANIFEST,
+                "digest": headers["Docker-Content-Digest"],
+                "size": len(body),
+                "platform": {"architecture": plat, "os": "linux"},
+            }
+        )
+    index = json.dumps({"schemaVersion": 2, "mediaType": MT_INDEX, "manifests": entries}).encode()
+    req = urllib.request.Request(
+        f"{registry.url}/v2/{repo}/manifests/multi", data=index, method="PUT", headers={"Content-Type": MT_INDEX}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 201
     host = reg_bed.REGISTRY_HOST
     return {
         "registry": registry,
@@ -41,6 +67,7 @@ def pushed(registry, tmp_path_factory):
         "digest": f"{host}/{repo}@{numeric.manifest_digest}",
         "move": f"{host}/{repo}:move",
         "tags": [f"{host}/{repo}:{t}" for t in ("1", "2", "3")],
+        "index": f"{host}/{repo}:multi",
         "named": f"{host}/{repo}-named:1",
         "numeric_config": numeric.config_digest,
         "named_config": named.config_digest,
@@ -79,13 +106,17 @@ async def pulled(cri, refs: dict) -> list:
             for ref in (refs["move"], refs["tags"][0], refs["named"]):
                 st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=ref)))).image
                 out.append(("moved", ref, st.id, sorted(st.repo_tags), sorted(st.repo_digests)))
+        # an index: this machine's platform is pulled; the repo digest names the index, the size counts it
+        await r.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=refs["index"])), timeout=60)
+        st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["index"])))).image
+        out.append(("index", st.id, sorted(st.repo_tags), sorted(st.repo_digests), st.size))
         iv = await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["named"]), verbose=True))
         out.append(("verbose info", json.loads(iv.info["info"])))
-        ours = set(refs["tags"]) | {refs["named"], refs["move"]}
+        ours = set(refs["tags"]) | {refs["named"], refs["move"], refs["index"]}
         listed = (await r.im.ListImages(pb.ListImagesRequest())).images
         out.append(("list", sorted((i.id, tuple(sorted(i.repo_tags))) for i in listed if ours & set(i.repo_tags))))
     finally:
-        for ref in [*refs["tags"], refs["named"], refs["move"], refs["digest"]]:
+        for ref in [*refs["tags"], refs["named"], refs["move"], refs["digest"], refs["index"]]:
             await r.err(r.im.RemoveImage(pb.RemoveImageRequest(image=pb.ImageSpec(image=ref)), timeout=60))
         await r.ch.close()
     return out
