@@ -38,11 +38,13 @@ def pushed(registry, tmp_path_factory):
         registry.push(numeric, f"{repo}:{tag}")
     named = bed_images._build_archive(f"x/{repo}-named:1", raw, gz, {"User": "www-data:www"}, tmp / "u.tar")
     registry.push(named, f"{repo}-named:1")
-    # an index of two platforms: this machine's gets the numeric image, the other platform the named one
+    # an index of two platforms: this machine's gets a third image, the other platform the named one
+    seven = bed_images._build_archive(f"x/{repo}:seven", raw, gz, {"User": "7"}, tmp / "s.tar")
+    registry.push(seven, f"{repo}:seven")  # pulled only through the index: its size counts the index
     registry.push(named, f"{repo}:other")
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
     entries = []
-    for tag, plat in (("1", arch), ("other", "s390x" if arch != "s390x" else "amd64")):
+    for tag, plat in (("seven", arch), ("other", "s390x" if arch != "s390x" else "amd64")):
         status, body, headers = registry.get(f"/v2/{repo}/manifests/{tag}", accept=MT_MANIFEST)
         assert status == 200, body
         entries.append(
@@ -109,7 +111,7 @@ async def pulled(cri, refs: dict) -> list:
         # an index: this machine's platform is pulled; the repo digest names the index, the size counts it
         await r.im.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=refs["index"])), timeout=60)
         st = (await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["index"])))).image
-        out.append(("index", st.id, sorted(st.repo_tags), sorted(st.repo_digests), st.size))
+        out.append(("index", st.id, sorted(st.repo_tags), sorted(st.repo_digests), st.size, st.uid.value))
         iv = await r.im.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=refs["named"]), verbose=True))
         out.append(("verbose info", json.loads(iv.info["info"])))
         ours = set(refs["tags"]) | {refs["named"], refs["move"], refs["index"]}
