@@ -69,7 +69,7 @@ def main() -> int:
     ap.add_argument("script", help="the benchmark script (path in this tree)")
     ap.add_argument("args", nargs=argparse.REMAINDER, help="its arguments (after --)")
     ns = ap.parse_args()
-    args = [a for a in ns.args if a != "--"] if ns.args[:1] == ["--"] else ns.args
+    args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args  # the separator only: a later "--" is the script's
     script = str(Path(ns.script).resolve().relative_to(ROOT)) if Path(ns.script).is_absolute() else ns.script
     before_rev = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", ns.before], capture_output=True, text=True, check=True
